@@ -1,0 +1,227 @@
+//! Docker's answer about a container, in hmctl's vocabulary. Pure functions,
+//! tested on answers recorded from a real dockerd (`fixtures/docker-*.json`).
+
+use super::state::{Health, Observation, State};
+use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
+
+/// Docker's zero time, written for "never".
+fn parse_time(text: Option<&str>) -> Option<jiff::Timestamp> {
+    let text = text?;
+    if text.starts_with("0001-01-01") {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The observation of one container. `status_text` is the list endpoint's
+/// `Status` (`Up 3 hours (healthy)`); without it, hmctl writes Docker-like words.
+pub fn observe_container(
+    inspect: &ContainerInspectResponse,
+    status_text: Option<&str>,
+) -> Observation {
+    let container_state = inspect.state.clone().unwrap_or_default();
+    let status = container_state
+        .status
+        .unwrap_or(ContainerStateStatusEnum::EMPTY);
+    let health_record = container_state.health.as_ref();
+    let health = match health_record.and_then(|health| health.status) {
+        Some(HealthStatusEnum::HEALTHY) => Health::Healthy,
+        Some(HealthStatusEnum::UNHEALTHY) => Health::Unhealthy,
+        Some(HealthStatusEnum::STARTING) => Health::Starting,
+        _ => Health::None,
+    };
+    let state = match status {
+        ContainerStateStatusEnum::RUNNING => State::Running,
+        ContainerStateStatusEnum::RESTARTING => State::Restarting,
+        ContainerStateStatusEnum::EXITED => State::Exited,
+        ContainerStateStatusEnum::DEAD => State::Failed,
+        ContainerStateStatusEnum::CREATED
+        | ContainerStateStatusEnum::PAUSED
+        | ContainerStateStatusEnum::REMOVING
+        | ContainerStateStatusEnum::STOPPING => State::Stopped,
+        ContainerStateStatusEnum::EMPTY => State::Unknown,
+    };
+    // A stopped container's health is stale: report none.
+    let health = if matches!(state, State::Running) {
+        health
+    } else {
+        Health::None
+    };
+    let exit_code = match state {
+        State::Exited | State::Restarting | State::Failed => container_state.exit_code,
+        _ => None,
+    };
+    let since = match status {
+        ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::PAUSED => {
+            parse_time(container_state.started_at.as_deref())
+        }
+        ContainerStateStatusEnum::CREATED => parse_time(inspect.created.as_deref()),
+        _ => parse_time(container_state.finished_at.as_deref())
+            .or_else(|| parse_time(container_state.started_at.as_deref())),
+    };
+    let pid = container_state
+        .pid
+        .filter(|pid| *pid > 0)
+        .and_then(|pid| u32::try_from(pid).ok());
+    let restarts = inspect
+        .restart_count
+        .and_then(|count| u64::try_from(count).ok());
+    let detail = match status_text {
+        Some(text) if !text.is_empty() => text.to_string(),
+        _ => docker_words(status, health, container_state.exit_code),
+    };
+    let reason = match (state, health) {
+        (State::Running, Health::Unhealthy | Health::Starting) => health_record
+            .and_then(|health| health.log.as_ref())
+            .and_then(|log| log.last())
+            .map(|last| {
+                let output = last.output.as_deref().unwrap_or("").trim();
+                let code = last.exit_code.unwrap_or(-1);
+                if output.is_empty() {
+                    format!("health check exited with {code}")
+                } else {
+                    format!("health check exited with {code}: {}", last_line(output))
+                }
+            }),
+        (State::Exited | State::Restarting | State::Failed, _) => {
+            let error = container_state.error.as_deref().unwrap_or("").trim();
+            let code = container_state.exit_code.unwrap_or(0);
+            let oom = if container_state.oom_killed == Some(true) {
+                " (out of memory)"
+            } else {
+                ""
+            };
+            Some(if error.is_empty() {
+                format!("exited with code {code}{oom}")
+            } else {
+                format!("exited with code {code}{oom}: {error}")
+            })
+        }
+        _ => None,
+    };
+    Observation {
+        state,
+        health,
+        detail,
+        since,
+        restarts,
+        exit_code,
+        pid,
+        reason,
+    }
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or(text)
+        .trim()
+}
+
+/// Docker-like words when the list endpoint's text is not at hand.
+fn docker_words(
+    status: ContainerStateStatusEnum,
+    health: Health,
+    exit_code: Option<i64>,
+) -> String {
+    let code = exit_code.unwrap_or(0);
+    match status {
+        ContainerStateStatusEnum::RUNNING => match health {
+            Health::None => "Up".to_string(),
+            Health::Starting => "Up (health: starting)".to_string(),
+            other => format!("Up ({})", other.as_str()),
+        },
+        ContainerStateStatusEnum::RESTARTING => format!("Restarting ({code})"),
+        ContainerStateStatusEnum::EXITED => format!("Exited ({code})"),
+        ContainerStateStatusEnum::PAUSED => "Up (Paused)".to_string(),
+        ContainerStateStatusEnum::CREATED => "Created".to_string(),
+        ContainerStateStatusEnum::DEAD => "Dead".to_string(),
+        ContainerStateStatusEnum::REMOVING => "Removal In Progress".to_string(),
+        ContainerStateStatusEnum::STOPPING => "Stopping".to_string(),
+        ContainerStateStatusEnum::EMPTY => "unknown".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> ContainerInspectResponse {
+        let path = format!(
+            "{}/src/backend/fixtures/docker-inspect-{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn healthy_running_container() {
+        let observed = observe_container(&fixture("healthy"), Some("Up 5 minutes (healthy)"));
+        assert_eq!(
+            (observed.state, observed.health),
+            (State::Running, Health::Healthy)
+        );
+        assert!(observed.is_ok());
+        assert_eq!(observed.detail, "Up 5 minutes (healthy)");
+        assert!(observed.pid.is_some());
+        assert!(observed.since.is_some());
+        assert_eq!(observed.exit_code, None);
+    }
+
+    #[test]
+    fn unhealthy_container_says_why() {
+        let observed = observe_container(&fixture("sick"), None);
+        assert_eq!(
+            (observed.state, observed.health),
+            (State::Running, Health::Unhealthy)
+        );
+        assert!(!observed.is_ok());
+        assert_eq!(observed.detail, "Up (unhealthy)");
+        assert_eq!(
+            observed.reason.as_deref(),
+            Some("health check exited with 1")
+        );
+    }
+
+    #[test]
+    fn crash_looping_container_is_restarting_with_its_count() {
+        let observed = observe_container(&fixture("loop"), Some("Restarting (3) 2 seconds ago"));
+        assert_eq!(observed.state, State::Restarting);
+        assert_eq!(observed.exit_code, Some(3));
+        assert!(observed.restarts.unwrap() > 0);
+        assert_eq!(observed.pid, None);
+    }
+
+    #[test]
+    fn exited_container_keeps_its_code() {
+        let observed = observe_container(&fixture("dead"), Some("Exited (7) 5 minutes ago"));
+        assert_eq!(observed.state, State::Exited);
+        assert_eq!(observed.exit_code, Some(7));
+        assert_eq!(observed.reason.as_deref(), Some("exited with code 7"));
+        assert_eq!(observed.restarts, Some(0));
+    }
+
+    #[test]
+    fn created_and_paused_containers_are_stopped() {
+        let created = observe_container(&fixture("created"), None);
+        assert_eq!(
+            (created.state, created.detail.as_str()),
+            (State::Stopped, "Created")
+        );
+        assert!(created.since.is_some());
+        let paused = observe_container(&fixture("paused"), None);
+        assert_eq!(
+            (paused.state, paused.health),
+            (State::Stopped, Health::None)
+        );
+        assert_eq!(paused.detail, "Up (Paused)");
+    }
+
+    #[test]
+    fn a_stopped_service_is_exited_with_its_code() {
+        let observed = observe_container(&fixture("porter-api"), None);
+        assert_eq!(observed.state, State::Exited);
+        assert_eq!(observed.exit_code, Some(0));
+    }
+}

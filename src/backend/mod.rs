@@ -1,0 +1,15 @@
+//! The two daemons hmctl drives, Docker (compose groups) and systemd (unit
+//! groups), behind one state model. Each daemon's answers are translated into
+//! [`state`] by pure functions; every call is bounded in time.
+
+pub mod compose_group;
+pub mod docker;
+pub mod docker_state;
+pub mod error;
+pub mod state;
+pub mod systemd;
+pub mod systemd_state;
+pub mod unit_group;
+
+pub use error::BackendError;
+pub use state::{Handle, Health, Observation, ServiceStatus, State};

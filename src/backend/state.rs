@@ -1,0 +1,230 @@
+//! hmctl's state model: the contract's vocabulary for a service's state and
+//! health, whichever daemon runs it. The backends translate into it; rendering
+//! and exit codes read only this.
+
+use crate::catalog::BackendKind;
+use serde::{Serialize, Serializer};
+
+/// A service's state (`shared/docs/contract.md`, "`status` output").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Running,
+    Starting,
+    Restarting,
+    Stopped,
+    Exited,
+    Failed,
+    /// Declared in a compose file or the catalog, but no container / unit not found.
+    Missing,
+    /// The backend could not be asked.
+    Unknown,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Running => "running",
+            State::Starting => "starting",
+            State::Restarting => "restarting",
+            State::Stopped => "stopped",
+            State::Exited => "exited",
+            State::Failed => "failed",
+            State::Missing => "missing",
+            State::Unknown => "unknown",
+        }
+    }
+}
+
+/// A service's health-check verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    Healthy,
+    Unhealthy,
+    Starting,
+    /// No health check.
+    None,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Unhealthy => "unhealthy",
+            Health::Starting => "starting",
+            Health::None => "none",
+        }
+    }
+}
+
+/// What a backend observed of one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub state: State,
+    pub health: Health,
+    /// The backend's own words (`Up 3 hours (healthy)`, `failed (Result: exit-code)`).
+    pub detail: String,
+    /// When the service entered its current state.
+    pub since: Option<jiff::Timestamp>,
+    pub restarts: Option<u64>,
+    pub exit_code: Option<i64>,
+    pub pid: Option<u32>,
+    /// The last health-check output or the unit's result, for failure messages.
+    pub reason: Option<String>,
+}
+
+impl Observation {
+    /// A service the backend does not have.
+    pub fn missing(detail: impl Into<String>) -> Self {
+        Observation {
+            state: State::Missing,
+            health: Health::None,
+            detail: detail.into(),
+            since: None,
+            restarts: None,
+            exit_code: None,
+            pid: None,
+            reason: None,
+        }
+    }
+
+    /// A service whose backend could not be asked.
+    pub fn unknown(detail: impl Into<String>) -> Self {
+        Observation {
+            state: State::Unknown,
+            ..Observation::missing(detail)
+        }
+    }
+
+    /// The contract's `ok`: running, and healthy or without a health check.
+    pub fn is_ok(&self) -> bool {
+        self.state == State::Running && matches!(self.health, Health::Healthy | Health::None)
+    }
+}
+
+/// How hmctl reaches a service to act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handle {
+    /// A compose service, and its container when one exists.
+    Container {
+        project: String,
+        service: String,
+        id: Option<String>,
+    },
+    /// A systemd unit (the installed alternative, or the primary name if none is).
+    Unit { name: String },
+}
+
+/// One row of `hmctl status`: a service and what its backend says of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    pub name: String,
+    pub group: String,
+    pub backend: BackendKind,
+    pub state: State,
+    pub health: Health,
+    pub ok: bool,
+    pub detail: String,
+    #[serde(serialize_with = "serialize_since")]
+    pub since: Option<jiff::Timestamp>,
+    pub restarts: Option<u64>,
+    pub exit_code: Option<i64>,
+    pub pid: Option<u32>,
+    #[serde(skip)]
+    pub handle: Handle,
+    /// Other names an operator may use for it (alternative unit names).
+    #[serde(skip)]
+    pub aliases: Vec<String>,
+    /// Whether it has a health check to wait for.
+    #[serde(skip)]
+    pub has_healthcheck: bool,
+    #[serde(skip)]
+    pub reason: Option<String>,
+}
+
+impl ServiceStatus {
+    pub fn new(
+        name: &str,
+        group: &str,
+        backend: BackendKind,
+        handle: Handle,
+        observation: Observation,
+    ) -> Self {
+        ServiceStatus {
+            name: name.to_string(),
+            group: group.to_string(),
+            backend,
+            ok: observation.is_ok(),
+            state: observation.state,
+            health: observation.health,
+            detail: observation.detail,
+            since: observation.since,
+            restarts: observation.restarts,
+            exit_code: observation.exit_code,
+            pid: observation.pid,
+            handle,
+            aliases: Vec::new(),
+            has_healthcheck: false,
+            reason: observation.reason,
+        }
+    }
+
+    /// Replaces what was observed, keeping identity.
+    pub fn observe(&mut self, observation: Observation) {
+        self.ok = observation.is_ok();
+        self.state = observation.state;
+        self.health = observation.health;
+        self.detail = observation.detail;
+        self.since = observation.since;
+        self.restarts = observation.restarts;
+        self.exit_code = observation.exit_code;
+        self.pid = observation.pid;
+        self.reason = observation.reason;
+    }
+}
+
+/// Timestamps in JSON: RFC 3339, UTC, whole seconds (`2026-11-23T08:00:00Z`).
+fn serialize_since<S: Serializer>(
+    since: &Option<jiff::Timestamp>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match since {
+        Some(timestamp) => serializer.serialize_str(&format_timestamp(*timestamp)),
+        None => serializer.serialize_none(),
+    }
+}
+
+pub fn format_timestamp(timestamp: jiff::Timestamp) -> String {
+    let seconds = jiff::Timestamp::from_second(timestamp.as_second()).unwrap_or(timestamp);
+    seconds.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observation(state: State, health: Health) -> Observation {
+        Observation {
+            state,
+            health,
+            ..Observation::missing("")
+        }
+    }
+
+    #[test]
+    fn ok_means_running_and_healthy_or_unchecked() {
+        assert!(observation(State::Running, Health::Healthy).is_ok());
+        assert!(observation(State::Running, Health::None).is_ok());
+        assert!(!observation(State::Running, Health::Starting).is_ok());
+        assert!(!observation(State::Running, Health::Unhealthy).is_ok());
+        assert!(!observation(State::Exited, Health::None).is_ok());
+        assert!(!observation(State::Missing, Health::None).is_ok());
+    }
+
+    #[test]
+    fn timestamps_are_whole_seconds_in_utc() {
+        let timestamp: jiff::Timestamp = "2026-11-23T08:00:00.123456789Z".parse().unwrap();
+        assert_eq!(format_timestamp(timestamp), "2026-11-23T08:00:00Z");
+    }
+}

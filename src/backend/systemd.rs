@@ -1,0 +1,314 @@
+//! The systemd D-Bus client (zbus): unit properties, and start / stop / restart
+//! jobs awaited through `JobRemoved`, each bounded in time.
+
+use super::error::{BackendError, io_error_in, root_message};
+use super::systemd_state::UnitProperties;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+use zbus::zvariant::{OwnedObjectPath, OwnedValue};
+
+const DAEMON: &str = "systemd";
+const SYSTEMD: &str = "org.freedesktop.systemd1";
+
+#[zbus::proxy(
+    interface = "org.freedesktop.systemd1.Manager",
+    default_service = "org.freedesktop.systemd1",
+    default_path = "/org/freedesktop/systemd1",
+    gen_blocking = false
+)]
+trait Manager {
+    fn load_unit(&self, name: &str) -> zbus::Result<OwnedObjectPath>;
+
+    #[zbus(allow_interactive_auth)]
+    fn start_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
+
+    #[zbus(allow_interactive_auth)]
+    fn stop_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
+
+    #[zbus(allow_interactive_auth)]
+    fn restart_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
+
+    fn subscribe(&self) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    fn job_removed(
+        &self,
+        id: u32,
+        job: OwnedObjectPath,
+        unit: String,
+        result: String,
+    ) -> zbus::Result<()>;
+}
+
+/// Which job to ask systemd for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitAction {
+    Start,
+    Stop,
+    Restart,
+}
+
+impl UnitAction {
+    fn verb(self) -> &'static str {
+        match self {
+            UnitAction::Start => "start",
+            UnitAction::Stop => "stop",
+            UnitAction::Restart => "restart",
+        }
+    }
+}
+
+/// Where hmctl talks to systemd: `DBUS_SYSTEM_BUS_ADDRESS`, else the system bus.
+pub fn endpoint() -> String {
+    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS")
+        .ok()
+        .filter(|address| !address.is_empty())
+        .unwrap_or_else(|| "unix:path=/run/dbus/system_bus_socket".to_string());
+    address
+        .strip_prefix("unix:path=")
+        .map(|path| path.split(',').next().unwrap_or(path).to_string())
+        .unwrap_or(address)
+}
+
+/// A connection to systemd's bus.
+#[derive(Clone)]
+pub struct SystemdClient {
+    connection: zbus::Connection,
+    endpoint: String,
+}
+
+impl SystemdClient {
+    /// Connects to the system bus within `timeout`.
+    pub async fn connect(timeout: Duration) -> Result<SystemdClient, BackendError> {
+        let endpoint = endpoint();
+        let build = async {
+            zbus::connection::Builder::system()?
+                .method_timeout(timeout)
+                .build()
+                .await
+        };
+        match tokio::time::timeout(timeout, build).await {
+            Err(_) => Err(BackendError::Timeout {
+                daemon: DAEMON,
+                endpoint,
+                after: timeout,
+            }),
+            Ok(Err(error)) => Err(translate(&endpoint, "connect", &error)),
+            Ok(Ok(connection)) => Ok(SystemdClient {
+                connection,
+                endpoint,
+            }),
+        }
+    }
+
+    async fn bounded<T>(
+        &self,
+        timeout: Duration,
+        action: &str,
+        call: impl Future<Output = zbus::Result<T>>,
+    ) -> Result<T, BackendError> {
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => Err(BackendError::Timeout {
+                daemon: DAEMON,
+                endpoint: self.endpoint.clone(),
+                after: timeout,
+            }),
+            Ok(Err(error)) => Err(translate(&self.endpoint, action, &error)),
+            Ok(Ok(value)) => Ok(value),
+        }
+    }
+
+    async fn manager(&self, timeout: Duration) -> Result<ManagerProxy<'static>, BackendError> {
+        self.bounded(timeout, "open the manager", async {
+            ManagerProxy::builder(&self.connection)
+                .cache_properties(zbus::proxy::CacheProperties::No)
+                .build()
+                .await
+        })
+        .await
+    }
+
+    /// The properties of one unit (loading it if systemd has not).
+    pub async fn unit(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<UnitProperties, BackendError> {
+        let manager = self.manager(timeout).await?;
+        let path = self
+            .bounded(
+                timeout,
+                &format!("load unit {name}"),
+                manager.load_unit(name),
+            )
+            .await?;
+        let properties = zbus::fdo::PropertiesProxy::builder(&self.connection)
+            .destination(SYSTEMD)
+            .and_then(|builder| builder.path(path))
+            .map(|builder| builder.cache_properties(zbus::proxy::CacheProperties::No));
+        let properties = self
+            .bounded(timeout, "read unit properties", async {
+                properties?.build().await
+            })
+            .await?;
+        let unit_interface =
+            zbus::names::InterfaceName::from_static_str_unchecked("org.freedesktop.systemd1.Unit");
+        let service_interface = zbus::names::InterfaceName::from_static_str_unchecked(
+            "org.freedesktop.systemd1.Service",
+        );
+        let action = format!("read the properties of {name}");
+        let (unit, service) = tokio::join!(
+            self.bounded(timeout, &action, async {
+                Ok(properties.get_all(unit_interface).await?)
+            }),
+            self.bounded(timeout, &action, async {
+                Ok(properties.get_all(service_interface).await?)
+            }),
+        );
+        let unit = unit?;
+        // A unit that is not found (or not a service) has no Service interface.
+        let service = service.unwrap_or_default();
+        Ok(UnitProperties {
+            load_state: text(&unit, "LoadState"),
+            active_state: text(&unit, "ActiveState"),
+            sub_state: text(&unit, "SubState"),
+            result: text(&service, "Result"),
+            state_change_timestamp: number(&unit, "StateChangeTimestamp"),
+            main_pid: u32::try_from(number(&service, "MainPID")).unwrap_or(0),
+            restarts: u32::try_from(number(&service, "NRestarts")).unwrap_or(0),
+            exec_main_code: i32::try_from(signed(&service, "ExecMainCode")).unwrap_or(0),
+            exec_main_status: i32::try_from(signed(&service, "ExecMainStatus")).unwrap_or(0),
+        })
+    }
+
+    /// Asks systemd for a start / stop / restart job (mode `replace`) and, unless
+    /// `wait_for_job` is false, waits until the job is removed. Returns the
+    /// job's result (`done`, `failed`, `timeout`, ...), or `queued`.
+    pub async fn act(
+        &self,
+        name: &str,
+        action: UnitAction,
+        wait_for_job: bool,
+        timeout: Duration,
+    ) -> Result<String, BackendError> {
+        let manager = self.manager(timeout).await?;
+        let verb = action.verb();
+        // Subscribe to JobRemoved *before* asking, so the signal cannot be missed
+        // even when systemd sends it before its method reply.
+        let mut removed = self
+            .bounded(timeout, "subscribe to job signals", async {
+                let stream = manager.receive_job_removed().await?;
+                manager.subscribe().await?;
+                Ok(stream)
+            })
+            .await?;
+        let request = async {
+            match action {
+                UnitAction::Start => manager.start_unit(name, "replace").await,
+                UnitAction::Stop => manager.stop_unit(name, "replace").await,
+                UnitAction::Restart => manager.restart_unit(name, "replace").await,
+            }
+        };
+        let job = self
+            .bounded(timeout, &format!("{verb} {name}"), request)
+            .await?;
+        if !wait_for_job {
+            return Ok("queued".to_string());
+        }
+        let wait = async {
+            while let Some(signal) = removed.next().await {
+                if let Ok(arguments) = signal.args()
+                    && arguments.job == job
+                {
+                    return Ok(arguments.result);
+                }
+            }
+            Err(zbus::Error::Failure(
+                "the bus closed before the job ended".into(),
+            ))
+        };
+        self.bounded(timeout, &format!("wait for the {verb} job of {name}"), wait)
+            .await
+    }
+}
+
+fn text(properties: &HashMap<String, OwnedValue>, key: &str) -> String {
+    properties
+        .get(key)
+        .and_then(|value| <&str>::try_from(value).ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn number(properties: &HashMap<String, OwnedValue>, key: &str) -> u64 {
+    properties
+        .get(key)
+        .and_then(|value| {
+            u64::try_from(value)
+                .ok()
+                .or_else(|| u32::try_from(value).ok().map(u64::from))
+        })
+        .unwrap_or(0)
+}
+
+fn signed(properties: &HashMap<String, OwnedValue>, key: &str) -> i64 {
+    properties
+        .get(key)
+        .and_then(|value| i32::try_from(value).ok().map(i64::from))
+        .unwrap_or(0)
+}
+
+/// A zbus error, as an operator should read it.
+fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError {
+    match error {
+        zbus::Error::MethodError(name, message, _) => {
+            let name = name.as_str();
+            let message = message.clone().unwrap_or_default();
+            if name.ends_with("AccessDenied") || name.ends_with("InteractiveAuthorizationRequired")
+            {
+                BackendError::PermissionDenied {
+                    daemon: DAEMON,
+                    endpoint: format!("{endpoint} ({action}: {message})"),
+                }
+            } else {
+                BackendError::Refused {
+                    daemon: DAEMON,
+                    action: action.to_string(),
+                    detail: if message.is_empty() {
+                        name.to_string()
+                    } else {
+                        message
+                    },
+                }
+            }
+        }
+        zbus::Error::Address(detail) => BackendError::Unreachable {
+            daemon: DAEMON,
+            endpoint: endpoint.to_string(),
+            detail: format!("bad bus address: {detail}"),
+        },
+        other => match io_error_in(other).map(std::io::Error::kind) {
+            Some(std::io::ErrorKind::PermissionDenied) => BackendError::PermissionDenied {
+                daemon: DAEMON,
+                endpoint: endpoint.to_string(),
+            },
+            Some(std::io::ErrorKind::NotFound) => BackendError::Unreachable {
+                daemon: DAEMON,
+                endpoint: endpoint.to_string(),
+                detail: "no such socket".into(),
+            },
+            Some(std::io::ErrorKind::ConnectionRefused) => BackendError::Unreachable {
+                daemon: DAEMON,
+                endpoint: endpoint.to_string(),
+                detail: "connection refused".into(),
+            },
+            _ => BackendError::Unreachable {
+                daemon: DAEMON,
+                endpoint: endpoint.to_string(),
+                detail: root_message(other),
+            },
+        },
+    }
+}

@@ -1,0 +1,175 @@
+//! systemd's answer about a unit, in hmctl's vocabulary. Pure functions, tested
+//! on properties recorded from a real systemd (the test container).
+
+use super::state::{Health, Observation, State};
+
+/// The unit properties hmctl reads (`org.freedesktop.systemd1.Unit` / `.Service`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitProperties {
+    pub load_state: String,
+    pub active_state: String,
+    pub sub_state: String,
+    /// `Service.Result`: `success`, `exit-code`, `signal`, `timeout`, ...
+    pub result: String,
+    /// µs since the epoch; 0 means never.
+    pub state_change_timestamp: u64,
+    pub main_pid: u32,
+    pub restarts: u32,
+    /// `ExecMainCode`: 1 exited, 2 killed, 3 dumped core (`CLD_*`).
+    pub exec_main_code: i32,
+    pub exec_main_status: i32,
+}
+
+/// The observation of one unit.
+pub fn observe_unit(properties: &UnitProperties) -> Observation {
+    if properties.load_state == "not-found" {
+        return Observation::missing("unit not found");
+    }
+    let active = properties.active_state.as_str();
+    let sub = properties.sub_state.as_str();
+    let state = match (active, sub) {
+        ("active" | "reloading", _) => State::Running,
+        ("activating", "auto-restart") => State::Restarting,
+        ("activating", _) => State::Starting,
+        ("failed", _) => State::Failed,
+        ("inactive" | "deactivating", _) => State::Stopped,
+        _ => State::Unknown,
+    };
+    let failed_result = !properties.result.is_empty() && properties.result != "success";
+    // systemctl's words: `active (running)`, `failed (Result: exit-code)`.
+    let mut detail = if sub.is_empty() || sub == active {
+        active.to_string()
+    } else {
+        format!("{active} ({sub})")
+    };
+    if properties.load_state == "masked" {
+        detail.push_str(" (masked)");
+    }
+    if failed_result && matches!(state, State::Failed | State::Restarting) {
+        detail.push_str(&format!(" (Result: {})", properties.result));
+    }
+    let exit_code = match (state, properties.exec_main_code) {
+        (State::Running | State::Starting, _) | (_, 0) => None,
+        (_, 1) => Some(i64::from(properties.exec_main_status)),
+        // Killed by a signal: the shell's convention, 128 + signal.
+        (_, _) => Some(128 + i64::from(properties.exec_main_status)),
+    };
+    let reason = match state {
+        State::Failed | State::Restarting => Some(match exit_code {
+            Some(code) => format!("Result: {}, exit status {code}", properties.result),
+            None => format!("Result: {}", properties.result),
+        }),
+        _ => None,
+    };
+    Observation {
+        state,
+        health: Health::None,
+        detail,
+        since: timestamp(properties.state_change_timestamp),
+        restarts: Some(u64::from(properties.restarts)),
+        exit_code,
+        pid: (properties.main_pid > 0).then_some(properties.main_pid),
+        reason,
+    }
+}
+
+fn timestamp(microseconds: u64) -> Option<jiff::Timestamp> {
+    if microseconds == 0 {
+        return None;
+    }
+    jiff::Timestamp::from_microsecond(i64::try_from(microseconds).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-11-23 12:05:24 UTC, as systemd reports it on the bus.
+    const RECORDED: u64 = 1_795_435_524_000_000;
+
+    /// Properties as `systemctl show` printed them for the sandbox's units.
+    fn recorded(load: &str, active: &str, sub: &str, result: &str) -> UnitProperties {
+        UnitProperties {
+            load_state: load.into(),
+            active_state: active.into(),
+            sub_state: sub.into(),
+            result: result.into(),
+            ..UnitProperties::default()
+        }
+    }
+
+    #[test]
+    fn active_unit() {
+        let observed = observe_unit(&UnitProperties {
+            main_pid: 36,
+            state_change_timestamp: RECORDED,
+            ..recorded("loaded", "active", "running", "success")
+        });
+        assert_eq!(observed.state, State::Running);
+        assert!(observed.is_ok());
+        assert_eq!(observed.detail, "active (running)");
+        assert_eq!(observed.pid, Some(36));
+        assert_eq!(observed.since.unwrap().to_string(), "2026-11-23T12:05:24Z");
+    }
+
+    #[test]
+    fn failed_unit() {
+        let observed = observe_unit(&UnitProperties {
+            exec_main_code: 1,
+            exec_main_status: 1,
+            state_change_timestamp: RECORDED,
+            ..recorded("loaded", "failed", "failed", "exit-code")
+        });
+        assert_eq!(observed.state, State::Failed);
+        assert_eq!(observed.detail, "failed (Result: exit-code)");
+        assert_eq!(observed.exit_code, Some(1));
+        assert_eq!(
+            observed.reason.as_deref(),
+            Some("Result: exit-code, exit status 1")
+        );
+    }
+
+    #[test]
+    fn inactive_unit() {
+        let observed = observe_unit(&recorded("loaded", "inactive", "dead", "success"));
+        assert_eq!(observed.state, State::Stopped);
+        assert_eq!(observed.detail, "inactive (dead)");
+        assert_eq!(observed.since, None);
+        assert_eq!(observed.exit_code, None);
+    }
+
+    #[test]
+    fn unit_not_found_is_missing() {
+        let observed = observe_unit(&recorded("not-found", "inactive", "dead", "success"));
+        assert_eq!(observed.state, State::Missing);
+        assert_eq!(observed.detail, "unit not found");
+    }
+
+    #[test]
+    fn crash_looping_unit_is_restarting() {
+        let observed = observe_unit(&UnitProperties {
+            restarts: 2,
+            exec_main_code: 1,
+            exec_main_status: 4,
+            state_change_timestamp: RECORDED,
+            ..recorded("loaded", "activating", "auto-restart", "exit-code")
+        });
+        assert_eq!(observed.state, State::Restarting);
+        assert_eq!(observed.restarts, Some(2));
+        assert_eq!(observed.exit_code, Some(4));
+        assert_eq!(
+            observed.detail,
+            "activating (auto-restart) (Result: exit-code)"
+        );
+    }
+
+    #[test]
+    fn killed_by_a_signal() {
+        let observed = observe_unit(&UnitProperties {
+            exec_main_code: 2,
+            exec_main_status: 9,
+            ..recorded("loaded", "failed", "failed", "signal")
+        });
+        assert_eq!(observed.exit_code, Some(137));
+    }
+}

@@ -1,0 +1,424 @@
+//! `/etc/hmctl/hmctl.toml` (or `--config`, or `HMCTL_CONFIG`): adds groups and
+//! overrides built-in ones by name. A malformed file is never ignored: bad TOML,
+//! an unknown key or a wrong type is exit 2 naming the file, line and key.
+
+use super::{BackendKind, Catalog, Group, LogLayout, UnitChoice, is_clean_absolute};
+use crate::exit::Failure;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The file read when neither `--config` nor `HMCTL_CONFIG` names one.
+pub fn default_config_path() -> &'static Path {
+    Path::new("/etc/hmctl/hmctl.toml")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    group: Vec<GroupEntry>,
+    #[serde(default)]
+    service: BTreeMap<String, ServiceEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupEntry {
+    name: String,
+    backend: Option<BackendKind>,
+    project: Option<String>,
+    files: Option<Vec<PathBuf>>,
+    units: Option<Vec<UnitEntry>>,
+    log_dir: Option<PathBuf>,
+    config_dir: Option<PathBuf>,
+    program_dir: Option<PathBuf>,
+    ports: Option<Vec<u16>>,
+    upgrade_dir: Option<PathBuf>,
+    present_if: Option<Vec<PathBuf>>,
+}
+
+/// A unit, or a list of alternative unit names for one service.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum UnitEntry {
+    One(String),
+    Alternatives(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceEntry {
+    logs: Option<Vec<String>>,
+    stop_timeout: Option<u64>,
+    depends_on: Option<Vec<String>>,
+}
+
+/// Loads the catalog: the built-in one, plus the configuration file.
+///
+/// `explicit` is `--config` / `HMCTL_CONFIG`; such a file must exist. Without it,
+/// the default file is read when present.
+pub fn load(explicit: Option<&Path>) -> anyhow::Result<Catalog> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None if default_config_path().exists() => default_config_path().to_path_buf(),
+        None => return Ok(Catalog::builtin()),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        Failure::usage(format!("cannot read config file {}: {error}", path.display())).with_hint(
+            "check the path given with --config or HMCTL_CONFIG (the default is /etc/hmctl/hmctl.toml)",
+        )
+    })?;
+    parse(&text, &path)
+}
+
+/// Parses configuration text (read from `path`) on top of the built-in catalog.
+pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
+    let file: ConfigFile = toml::from_str(text).map_err(|error| {
+        Failure::usage(format!(
+            "invalid config file {}: {}",
+            path.display(),
+            error.to_string().trim_end()
+        ))
+        .with_hint("fix the line shown; the keys are described in hmctl(1), section FILES")
+    })?;
+    let mut catalog = Catalog::builtin();
+    catalog.source = Some(path.to_path_buf());
+    let invalid = |message: String| {
+        Failure::usage(format!("invalid config file {}: {message}", path.display()))
+    };
+    for entry in file.group {
+        validate_name(&entry.name)
+            .map_err(|why| invalid(format!("group name {:?}: {why}", entry.name)))?;
+        let position = catalog
+            .groups
+            .iter()
+            .position(|group| group.name == entry.name);
+        let base = match position {
+            Some(index) => catalog.groups[index].clone(),
+            None => new_group(&entry)
+                .map_err(|why| invalid(format!("group {:?}: {why}", entry.name)))?,
+        };
+        let group = apply(base, entry).map_err(invalid)?;
+        match position {
+            Some(index) => catalog.groups[index] = group,
+            None => catalog.groups.push(group),
+        }
+    }
+    for (name, entry) in file.service {
+        validate_name(&name).map_err(|why| invalid(format!("[service.{name}]: {why}")))?;
+        for log in entry.logs.iter().flatten() {
+            if !is_clean_absolute(Path::new(log)) {
+                return Err(invalid(format!(
+                    "[service.{name}] logs: {log:?} must be an absolute path without `..`"
+                ))
+                .into());
+            }
+        }
+        for dependency in entry.depends_on.iter().flatten() {
+            validate_name(dependency).map_err(|why| {
+                invalid(format!("[service.{name}] depends_on {dependency:?}: {why}"))
+            })?;
+        }
+        let settings = catalog.services.entry(name).or_default();
+        if entry.logs.is_some() {
+            settings.logs = entry.logs;
+        }
+        if entry.stop_timeout.is_some() {
+            settings.stop_timeout = entry.stop_timeout;
+        }
+        if let Some(depends_on) = entry.depends_on {
+            settings.depends_on = depends_on;
+        }
+    }
+    Ok(catalog)
+}
+
+/// A group the built-in catalog does not have: its backend must be given.
+fn new_group(entry: &GroupEntry) -> Result<Group, String> {
+    let backend = entry
+        .backend
+        .ok_or("a new group needs `backend = \"compose\"` or `backend = \"systemd\"`")?;
+    Ok(Group {
+        name: entry.name.clone(),
+        backend,
+        project: None,
+        files: Vec::new(),
+        units: Vec::new(),
+        log_dir: None,
+        config_dir: None,
+        program_dir: None,
+        ports: Vec::new(),
+        upgrade_dir: None,
+        present_if: Vec::new(),
+        known_services: Vec::new(),
+        first_services: Vec::new(),
+        log_layout: match backend {
+            BackendKind::Compose => LogLayout::ModuleDirectories,
+            BackendKind::Systemd => LogLayout::DatedPerUnit,
+        },
+    })
+}
+
+/// Overrides `group`'s fields with those the entry sets.
+fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String> {
+    let name = entry.name.clone();
+    if let Some(backend) = entry.backend {
+        if backend != group.backend {
+            group.known_services.clear();
+            group.first_services.clear();
+            group.files.clear();
+            group.units.clear();
+            group.project = None;
+            group.log_layout = match backend {
+                BackendKind::Compose => LogLayout::ModuleDirectories,
+                BackendKind::Systemd => LogLayout::DatedPerUnit,
+            };
+        }
+        group.backend = backend;
+    }
+    if let Some(project) = entry.project {
+        validate_name(&project)
+            .map_err(|why| format!("group {name:?} project {project:?}: {why}"))?;
+        group.project = Some(project);
+    }
+    let check_path = |key: &str, path: &Path| {
+        if is_clean_absolute(path) {
+            Ok(())
+        } else {
+            Err(format!(
+                "group {name:?} {key}: {} must be an absolute path without `..`",
+                path.display()
+            ))
+        }
+    };
+    if let Some(files) = entry.files {
+        for file in &files {
+            check_path("files", file)?;
+        }
+        group.files = files;
+    }
+    if let Some(units) = entry.units {
+        group.units = units
+            .into_iter()
+            .map(|unit| {
+                let alternatives = match unit {
+                    UnitEntry::One(unit) => vec![unit],
+                    UnitEntry::Alternatives(list) => list,
+                };
+                if alternatives.is_empty() {
+                    return Err(format!(
+                        "group {name:?} units: an empty list of alternatives"
+                    ));
+                }
+                alternatives
+                    .into_iter()
+                    .map(|unit| {
+                        let unit = if unit.ends_with(".service") {
+                            unit
+                        } else {
+                            format!("{unit}.service")
+                        };
+                        validate_name(&unit)
+                            .map(|()| unit.clone())
+                            .map_err(|why| format!("group {name:?} unit {unit:?}: {why}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|alternatives| UnitChoice { alternatives })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+    }
+    for (key, value, slot) in [
+        ("log_dir", entry.log_dir, &mut group.log_dir),
+        ("config_dir", entry.config_dir, &mut group.config_dir),
+        ("program_dir", entry.program_dir, &mut group.program_dir),
+        ("upgrade_dir", entry.upgrade_dir, &mut group.upgrade_dir),
+    ] {
+        if let Some(path) = value {
+            check_path(key, &path)?;
+            *slot = Some(path);
+        }
+    }
+    if let Some(ports) = entry.ports {
+        group.ports = ports;
+    }
+    if let Some(present_if) = entry.present_if {
+        for path in &present_if {
+            check_path("present_if", path)?;
+        }
+        group.present_if = present_if;
+    }
+    match group.backend {
+        BackendKind::Compose if group.project.is_none() => {
+            Err(format!("group {name:?}: a compose group needs `project`"))
+        }
+        BackendKind::Compose if group.files.is_empty() => {
+            Err(format!("group {name:?}: a compose group needs `files`"))
+        }
+        BackendKind::Systemd if group.units.is_empty() => {
+            Err(format!("group {name:?}: a systemd group needs `units`"))
+        }
+        _ => Ok(group),
+    }
+}
+
+/// Names (groups, services, units, projects) are plain words: letters, digits
+/// and `-_.@:`. They are matched against the catalog and never reach a shell,
+/// but a name that could not be a service is refused where it is written.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if name.len() > 128 {
+        return Err("is longer than 128 characters".into());
+    }
+    if name.starts_with(['-', '.']) {
+        return Err("must not start with `-` or `.`".into());
+    }
+    match name
+        .chars()
+        .find(|character| !(character.is_ascii_alphanumeric() || "-_.@:".contains(*character)))
+    {
+        Some(character) => Err(format!(
+            "contains {character:?}; only letters, digits and `-_.@:` are allowed"
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::{Exit, exit_of};
+
+    fn parse_text(text: &str) -> anyhow::Result<Catalog> {
+        parse(text, Path::new("/etc/hmctl/hmctl.toml"))
+    }
+
+    fn error_text(text: &str) -> String {
+        let error = parse_text(text).unwrap_err();
+        assert_eq!(exit_of(&error), Exit::Usage);
+        format!("{error:#}")
+    }
+
+    #[test]
+    fn the_contract_example_parses() {
+        let catalog = parse_text(
+            r#"
+[[group]]
+name = "console"
+backend = "compose"
+project = "production"
+files = ["/opt/installer/production/docker-compose-hyperbdr.yml",
+         "/opt/installer/production/docker-compose-hypermotion.yml"]
+log_dir = "/opt/installer/production/logs"
+config_dir = "/opt/installer/production/config"
+program_dir = "/opt/installer"
+ports = [10443]
+upgrade_dir = "/opt/installer/production/venvs"
+present_if = ["/opt/installer/production"]
+
+[[group]]
+name = "gateway"
+backend = "systemd"
+units = ["s3block.service", "watchman.service", "hyper_exporter.service"]
+log_dir = "/var/log/sgateway"
+program_dir = "/var/lib/sgateway"
+upgrade_dir = "/var/lib/sgateway"
+present_if = ["/var/lib/sgateway"]
+
+[service.porter-api]
+logs = ["/opt/installer/production/logs/porter/porter-api.log"]
+stop_timeout = 30
+"#,
+        )
+        .unwrap();
+        assert_eq!(catalog.groups.len(), 4);
+        assert_eq!(
+            catalog.settings("porter-api").unwrap().stop_timeout,
+            Some(30)
+        );
+    }
+
+    #[test]
+    fn a_group_overrides_only_the_fields_it_sets() {
+        let catalog = parse_text("[[group]]\nname = \"console\"\nproject = \"other\"\n").unwrap();
+        let console = catalog.group("console").unwrap();
+        assert_eq!(console.project.as_deref(), Some("other"));
+        assert_eq!(console.ports, vec![10443]);
+        assert_eq!(console.files.len(), 2);
+    }
+
+    #[test]
+    fn new_groups_are_added_with_alternative_units() {
+        let catalog = parse_text(
+            "[[group]]\nname = \"edge\"\nbackend = \"systemd\"\nunits = [\"a\", [\"b.service\", \"c\"]]\n",
+        )
+        .unwrap();
+        let edge = catalog.group("edge").unwrap();
+        assert_eq!(edge.units[0].alternatives, vec!["a.service"]);
+        assert_eq!(edge.units[1].alternatives, vec!["b.service", "c.service"]);
+        assert!(edge.is_present());
+    }
+
+    #[test]
+    fn a_misspelt_key_names_the_file_line_and_key() {
+        let message = error_text("[[group]]\nname = \"console\"\nprojet = \"x\"\n");
+        assert!(message.contains("/etc/hmctl/hmctl.toml"), "{message}");
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("projet"), "{message}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_line() {
+        let message = error_text("[[group]]\nname = \"console\"\nports = \"10443\"\n");
+        assert!(message.contains("line 3"), "{message}");
+    }
+
+    #[test]
+    fn broken_toml_is_refused() {
+        let message = error_text("[[group]\nname = \n");
+        assert!(message.contains("line 1"), "{message}");
+    }
+
+    #[test]
+    fn relative_and_escaping_paths_are_refused() {
+        assert!(
+            error_text("[[group]]\nname = \"console\"\nlog_dir = \"logs\"\n").contains("absolute")
+        );
+        assert!(
+            error_text("[[group]]\nname = \"console\"\nlog_dir = \"/a/../b\"\n")
+                .contains("absolute")
+        );
+        assert!(error_text("[service.x]\nlogs = [\"../etc/shadow\"]\n").contains("absolute"));
+    }
+
+    #[test]
+    fn a_new_group_needs_its_backend_and_its_services() {
+        assert!(error_text("[[group]]\nname = \"x\"\n").contains("backend"));
+        assert!(
+            error_text("[[group]]\nname = \"x\"\nbackend = \"compose\"\nproject = \"p\"\n")
+                .contains("files")
+        );
+        assert!(error_text("[[group]]\nname = \"x\"\nbackend = \"systemd\"\n").contains("units"));
+    }
+
+    #[test]
+    fn hostile_names_are_refused() {
+        assert!(
+            error_text("[[group]]\nname = \"a;rm -rf /\"\nbackend = \"systemd\"\nunits=[\"a\"]\n")
+                .contains("contains")
+        );
+        assert!(
+            error_text("[[group]]\nname = \"x\"\nbackend = \"systemd\"\nunits=[\"$(reboot)\"]\n")
+                .contains("contains")
+        );
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_a_usage_error() {
+        let error = load(Some(Path::new("/nonexistent/hmctl.toml"))).unwrap_err();
+        assert_eq!(exit_of(&error), Exit::Usage);
+        assert!(format!("{error:#}").contains("/nonexistent/hmctl.toml"));
+    }
+}

@@ -1,0 +1,88 @@
+//! The command line, as clap derive types only. The doc comments here are the
+//! help text, the man pages and the shell completions: one source for all three.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// See and control every HyperBDR / HyperMotion service on this host.
+///
+/// hmctl shows and drives the console's Docker Compose containers, the sync
+/// proxy's containers and the systemd units of agents and gateways through one
+/// interface. TARGET is a compose service (porter-api), a unit with or without
+/// `.service` (s3block), a group (console, sync-proxy, agent, gateway) or a
+/// module (porter = porter and every porter-*).
+#[derive(Debug, Parser)]
+#[command(name = "hmctl", version = crate::version::VERSION, propagate_version = true, max_term_width = 100)]
+#[command(after_long_help = crate::cli::AFTER_HELP)]
+pub struct Cli {
+    /// Read this configuration file instead of /etc/hmctl/hmctl.toml.
+    #[arg(long, global = true, value_name = "FILE", env = "HMCTL_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Print one JSON document on stdout instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Say more about what hmctl does.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Exit codes and files, shown at the end of `--help` and in hmctl(1).
+pub const AFTER_HELP: &str = "\
+Exit status:
+  0  done; every selected service is running and healthy
+  1  an operation failed (a service did not reach the wanted state, an upgrade was rolled back)
+  2  usage or configuration error; nothing was changed
+  3  status: at least one selected service is not running or not healthy
+  4  a backend could not be asked (Docker or systemd unreachable, or permission denied)
+  5  another hmctl operation holds the lock
+
+Files:
+  /etc/hmctl/hmctl.toml  adds groups and overrides built-in ones (see --config)
+
+Environment:
+  HMCTL_CONFIG             configuration file (like --config)
+  DOCKER_HOST              Docker endpoint (default unix:///var/run/docker.sock)
+  DBUS_SYSTEM_BUS_ADDRESS  systemd's bus (default the system bus)
+  NO_COLOR                 never colour output";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show every service's state and health, and the host checks.
+    ///
+    /// One row per service: SERVICE, GROUP, STATE, HEALTH, UPTIME, RESTARTS and
+    /// DETAIL (the backend's own words). Under it: log and program disk usage,
+    /// free disk space and whether the service port accepts connections.
+    /// Exit 0 when every selected service is running and healthy, 3 when one is
+    /// not, 4 when Docker or systemd could not be asked.
+    Status(StatusArgs),
+    /// List every known service: group, backend, log files, present or not.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Services, units, groups or modules (default: every present service).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+}

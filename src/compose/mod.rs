@@ -1,0 +1,9 @@
+//! Reading compose files: which services a compose project declares and what
+//! each depends on. Creating containers from YAML stays the Compose CLI's job;
+//! hmctl only needs names, dependency edges, health checks and stop timeouts.
+
+mod file;
+mod model;
+
+pub use file::{ComposeError, read_project};
+pub use model::{ComposeProject, ComposeService};

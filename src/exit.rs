@@ -1,0 +1,120 @@
+//! The process exit codes of the contract, defined in exactly one place, and the
+//! error type that carries one of them up to `main`.
+//!
+//! Everything below `main` returns `anyhow::Result`; an error that should end the
+//! process with a specific code (usage, backend unreachable, lock busy) is a
+//! [`Failure`] somewhere in the chain. Anything else is exit 1.
+
+use std::fmt;
+
+/// The contract's exit codes (`shared/docs/contract.md`, "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Done; every selected service is running and healthy.
+    Success = 0,
+    /// An operation failed (a service did not reach the wanted state, an upgrade was rolled back).
+    OperationFailed = 1,
+    /// Usage or configuration error: nothing was changed.
+    Usage = 2,
+    /// `status`: at least one selected service is not running or not healthy.
+    NotRunning = 3,
+    /// A backend could not be asked (unreachable, hung, permission denied).
+    BackendUnavailable = 4,
+    /// Another hmctl operation holds the host-wide lock.
+    Locked = 5,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// An error that decides the exit code, with an optional operator hint.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(Exit::Usage, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The exit code an error chain asks for: the first [`Failure`] in it, else 1.
+pub fn exit_of(error: &anyhow::Error) -> Exit {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<Failure>())
+        .map_or(Exit::OperationFailed, |failure| failure.exit)
+}
+
+/// The hint of the first [`Failure`] in an error chain, if it has one.
+pub fn hint_of(error: &anyhow::Error) -> Option<&str> {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<Failure>())
+        .and_then(|failure| failure.hint.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn the_first_failure_in_the_chain_decides_the_code() {
+        let error = Err::<(), _>(Failure::usage("bad").with_hint("fix it"))
+            .context("reading the config")
+            .unwrap_err();
+        assert_eq!(exit_of(&error), Exit::Usage);
+        assert_eq!(hint_of(&error), Some("fix it"));
+    }
+
+    #[test]
+    fn a_plain_error_is_an_operation_failure() {
+        let error = anyhow::anyhow!("boom");
+        assert_eq!(exit_of(&error), Exit::OperationFailed);
+        assert_eq!(hint_of(&error), None);
+    }
+
+    #[test]
+    fn codes_match_the_contract() {
+        let codes: Vec<u8> = [
+            Exit::Success,
+            Exit::OperationFailed,
+            Exit::Usage,
+            Exit::NotRunning,
+            Exit::BackendUnavailable,
+            Exit::Locked,
+        ]
+        .iter()
+        .map(|exit| exit.code())
+        .collect();
+        assert_eq!(codes, vec![0, 1, 2, 3, 4, 5]);
+    }
+}

@@ -1,0 +1,269 @@
+//! Helpers for tests that run the real hmctl binary against the sandbox's real
+//! dockerd and real systemd (see tests/sandbox/sandbox.sh). Each test builds its
+//! own tiny world: a compose project named after it, a config in a temp dir.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The sandbox's systemd container and images, or a panic saying how to get them.
+pub struct Sandbox {
+    pub systemd_container: String,
+    pub busybox: String,
+}
+
+pub fn sandbox() -> Sandbox {
+    let Ok(systemd_container) = std::env::var("HMCTL_SANDBOX_SYSTEMD") else {
+        panic!(
+            "this test needs the real-daemon sandbox: run `tests/run-all` \
+             (or `tests/sandbox/sandbox.sh up && source /run/hmctl-sandbox/env`)"
+        );
+    };
+    Sandbox {
+        systemd_container,
+        busybox: std::env::var("HMCTL_SANDBOX_BUSYBOX")
+            .unwrap_or_else(|_| "hmtest/busybox:1".into()),
+    }
+}
+
+/// The hmctl binary under test, with colour off and no ambient config.
+pub fn hmctl() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("hmctl").expect("the hmctl binary");
+    command.env("NO_COLOR", "1").env_remove("HMCTL_CONFIG");
+    command
+}
+
+/// A command that keeps running a long time and stops at once on SIGTERM.
+pub const SLEEPER: &str = r#"["sh", "-c", "trap 'exit 0' TERM; sleep 2147483647 & wait"]"#;
+
+/// A compose project of the test's own, torn down when dropped.
+pub struct Project {
+    pub name: String,
+    pub dir: tempfile::TempDir,
+    pub files: Vec<PathBuf>,
+}
+
+/// The common part of every test service: the local image, no network, a label
+/// the sandbox cleans up by.
+pub fn service_base(image: &str) -> String {
+    format!(
+        "image: {image}\n    network_mode: none\n    labels: {{hmctl.test: \"1\"}}\n    stop_grace_period: 2s\n"
+    )
+}
+
+impl Project {
+    /// Writes `files` (name, YAML) into a new directory. The YAML may use
+    /// `@BASE@` for the common service keys and `@SLEEPER@` for a long command.
+    pub fn new(test: &str, files: &[(&str, &str)]) -> Project {
+        let sandbox = sandbox();
+        let name = format!("hmt-{}", test.replace('_', "-"));
+        let dir = tempfile::Builder::new().prefix("hmt-").tempdir().unwrap();
+        let base = service_base(&sandbox.busybox);
+        let mut paths = Vec::new();
+        for (file, yaml) in files {
+            let text = yaml
+                .replace("@BASE@", base.trim_end())
+                .replace("@SLEEPER@", SLEEPER);
+            let path = dir.path().join(file);
+            std::fs::write(&path, text).unwrap();
+            paths.push(path);
+        }
+        let project = Project {
+            name,
+            dir,
+            files: paths,
+        };
+        project.compose_quiet(&["down", "-t", "0", "--remove-orphans"]);
+        project
+    }
+
+    /// `docker-compose -p NAME -f FILE ARGS...` with the first file, checked.
+    pub fn compose(&self, args: &[&str]) {
+        self.compose_with(&self.files[0], args);
+    }
+
+    pub fn compose_with(&self, file: &Path, args: &[&str]) {
+        let output = Command::new("docker-compose")
+            .current_dir(self.dir.path())
+            .args(["-p", &self.name, "-f"])
+            .arg(file)
+            .args(args)
+            .output()
+            .expect("docker-compose");
+        assert!(
+            output.status.success(),
+            "docker-compose {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn compose_quiet(&self, args: &[&str]) {
+        let _ = Command::new("docker-compose")
+            .current_dir(self.dir.path())
+            .args(["-p", &self.name, "-f"])
+            .arg(&self.files[0])
+            .args(args)
+            .output();
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        self.compose_quiet(&["down", "-t", "0", "--remove-orphans"]);
+    }
+}
+
+/// A config file in its own directory; `@DIR@` in the text is that directory.
+pub struct Config {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl Config {
+    pub fn new(text: &str) -> Config {
+        let dir = tempfile::Builder::new()
+            .prefix("hmt-config-")
+            .tempdir()
+            .unwrap();
+        let path = dir.path().join("hmctl.toml");
+        std::fs::write(
+            &path,
+            text.replace("@DIR@", &dir.path().display().to_string()),
+        )
+        .unwrap();
+        Config { dir, path }
+    }
+}
+
+/// A config whose built-in groups are all absent, plus `groups` (TOML).
+pub fn config_with(groups: &str) -> Config {
+    let mut text = String::new();
+    for group in ["console", "sync-proxy", "agent", "gateway"] {
+        if !groups.contains(&format!("name = \"{group}\"")) {
+            text.push_str(&format!(
+                "[[group]]\nname = \"{group}\"\npresent_if = [\"/nonexistent/hmctl-test\"]\n\n"
+            ));
+        }
+    }
+    text.push_str(groups);
+    Config::new(&text)
+}
+
+/// A compose group for a test project (its files, its project name, present).
+pub fn console_group(project: &Project) -> String {
+    let files: Vec<String> = project
+        .files
+        .iter()
+        .map(|file| format!("{:?}", file.display().to_string()))
+        .collect();
+    format!(
+        "[[group]]\nname = \"console\"\nproject = \"{}\"\nfiles = [{}]\nlog_dir = \"{}/logs\"\nprogram_dir = \"{}\"\npresent_if = [\"{}\"]\nports = []\n\n",
+        project.name,
+        files.join(", "),
+        project.path().display(),
+        project.path().display(),
+        project.path().display(),
+    )
+}
+
+/// A systemd group of the given units (each a name or alternatives `a|b`).
+pub fn gateway_group(units: &[&str]) -> String {
+    let units: Vec<String> = units
+        .iter()
+        .map(|unit| {
+            if unit.contains('|') {
+                let alternatives: Vec<String> =
+                    unit.split('|').map(|name| format!("{name:?}")).collect();
+                format!("[{}]", alternatives.join(", "))
+            } else {
+                format!("{unit:?}")
+            }
+        })
+        .collect();
+    format!(
+        "[[group]]\nname = \"gateway\"\nunits = [{}]\nlog_dir = \"/nonexistent/hmctl-test/logs\"\nprogram_dir = \"/nonexistent/hmctl-test\"\npresent_if = []\n\n",
+        units.join(", ")
+    )
+}
+
+/// Runs `hmctl --config CONFIG --json status ARGS` and parses the document.
+pub fn status_json(config: &Config, args: &[&str]) -> (i32, serde_json::Value) {
+    let output = hmctl()
+        .arg("--config")
+        .arg(&config.path)
+        .args(["--json", "status"])
+        .args(args)
+        .output()
+        .unwrap();
+    let document = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "status --json printed no valid JSON ({error}): stdout {:?} stderr {:?}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), document)
+}
+
+/// The row of `name` in a status document.
+pub fn row<'a>(document: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    document["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == name)
+        .unwrap_or_else(|| panic!("no row {name} in {document:#}"))
+}
+
+pub fn has_row(document: &serde_json::Value, name: &str) -> bool {
+    document["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|row| row["name"] == name)
+}
+
+/// Polls `probe` until it returns Some, or panics with the last state after `timeout`.
+pub fn wait_for<T>(
+    timeout: Duration,
+    what: &str,
+    mut probe: impl FnMut() -> Result<T, String>,
+) -> T {
+    let started = Instant::now();
+    loop {
+        match probe() {
+            Ok(value) => return value,
+            Err(last) if started.elapsed() > timeout => {
+                panic!("timed out after {timeout:?} waiting for {what}: {last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(300)),
+        }
+    }
+}
+
+/// `docker` with arguments, checked; returns stdout.
+pub fn docker(args: &[&str]) -> String {
+    let output = Command::new("docker").args(args).output().expect("docker");
+    assert!(
+        output.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// `systemctl` inside the sandbox's systemd container; returns stdout.
+pub fn systemctl(args: &[&str]) -> String {
+    let sandbox = sandbox();
+    let output = Command::new("docker")
+        .args(["exec", &sandbox.systemd_container, "systemctl"])
+        .args(args)
+        .output()
+        .expect("docker exec systemctl");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
