@@ -1,7 +1,7 @@
 //! The Docker Engine API client (bollard): the containers of one compose
 //! project and the start / stop / restart calls, each bounded in time.
 
-use super::error::{BackendError, io_error_in, root_message};
+use super::error::{BackendError, connection_error, root_message};
 use bollard::Docker;
 use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
@@ -144,27 +144,7 @@ impl DockerClient {
                 after: self.docker.timeout(),
             };
         }
-        match io_error_in(&error).map(std::io::Error::kind) {
-            Some(std::io::ErrorKind::PermissionDenied) => BackendError::PermissionDenied {
-                daemon: DAEMON,
-                endpoint: self.endpoint.clone(),
-            },
-            Some(std::io::ErrorKind::ConnectionRefused) => BackendError::Unreachable {
-                daemon: DAEMON,
-                endpoint: self.endpoint.clone(),
-                detail: "connection refused".into(),
-            },
-            Some(std::io::ErrorKind::NotFound) => BackendError::Unreachable {
-                daemon: DAEMON,
-                endpoint: self.endpoint.clone(),
-                detail: "no such socket".into(),
-            },
-            _ => BackendError::Unreachable {
-                daemon: DAEMON,
-                endpoint: self.endpoint.clone(),
-                detail: root_message(&error),
-            },
-        }
+        connection_error(DAEMON, &self.endpoint, &error)
     }
 
     /// Every container of a compose project, one-off containers left out,
@@ -204,7 +184,7 @@ impl DockerClient {
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
         let inspections = futures_util::future::join_all(summaries.iter().map(|summary| {
             let id = summary.id.clone().unwrap_or_default();
-            async move { self.inspect_within(&id, remaining).await }
+            async move { self.inspect(&id, remaining).await }
         }))
         .await;
         let mut containers = Vec::with_capacity(summaries.len());
@@ -243,7 +223,8 @@ impl DockerClient {
         Ok(containers)
     }
 
-    async fn inspect_within(
+    /// Inspects one container.
+    pub async fn inspect(
         &self,
         id: &str,
         timeout: Duration,
@@ -255,15 +236,6 @@ impl DockerClient {
                 .inspect_container(id, None::<InspectContainerOptions>),
         )
         .await
-    }
-
-    /// Inspects one container.
-    pub async fn inspect(
-        &self,
-        id: &str,
-        timeout: Duration,
-    ) -> Result<ContainerInspectResponse, BackendError> {
-        self.inspect_within(id, timeout).await
     }
 
     /// Starts a container; returns once Docker accepted it.

@@ -102,6 +102,29 @@ impl BackendError {
     }
 }
 
+/// A connection failure, classified by the first I/O error in its chain.
+pub fn connection_error(
+    daemon: &'static str,
+    endpoint: &str,
+    error: &(dyn std::error::Error + 'static),
+) -> BackendError {
+    let endpoint = endpoint.to_string();
+    let unreachable = |detail: String| BackendError::Unreachable {
+        daemon,
+        endpoint: endpoint.clone(),
+        detail,
+    };
+    match io_error_in(error).map(std::io::Error::kind) {
+        Some(std::io::ErrorKind::PermissionDenied) => BackendError::PermissionDenied {
+            daemon,
+            endpoint: endpoint.clone(),
+        },
+        Some(std::io::ErrorKind::NotFound) => unreachable("no such socket".into()),
+        Some(std::io::ErrorKind::ConnectionRefused) => unreachable("connection refused".into()),
+        _ => unreachable(root_message(error)),
+    }
+}
+
 /// The first `std::io::Error` in an error's source chain.
 pub fn io_error_in<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);

@@ -1,7 +1,7 @@
 //! The systemd D-Bus client (zbus): unit properties, and start / stop / restart
 //! jobs awaited through `JobRemoved`, each bounded in time.
 
-use super::error::{BackendError, io_error_in, root_message};
+use super::error::{BackendError, connection_error};
 use super::systemd_state::UnitProperties;
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -289,26 +289,6 @@ fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError 
             endpoint: endpoint.to_string(),
             detail: format!("bad bus address: {detail}"),
         },
-        other => match io_error_in(other).map(std::io::Error::kind) {
-            Some(std::io::ErrorKind::PermissionDenied) => BackendError::PermissionDenied {
-                daemon: DAEMON,
-                endpoint: endpoint.to_string(),
-            },
-            Some(std::io::ErrorKind::NotFound) => BackendError::Unreachable {
-                daemon: DAEMON,
-                endpoint: endpoint.to_string(),
-                detail: "no such socket".into(),
-            },
-            Some(std::io::ErrorKind::ConnectionRefused) => BackendError::Unreachable {
-                daemon: DAEMON,
-                endpoint: endpoint.to_string(),
-                detail: "connection refused".into(),
-            },
-            _ => BackendError::Unreachable {
-                daemon: DAEMON,
-                endpoint: endpoint.to_string(),
-                detail: root_message(other),
-            },
-        },
+        other => connection_error(DAEMON, endpoint, other),
     }
 }
