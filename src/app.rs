@@ -2,9 +2,12 @@
 //! operation, render its data, report errors with their hints.
 
 use crate::catalog::{self, Catalog};
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, LifecycleArgs};
 use crate::exit::{Exit, exit_of, hint_of};
 use crate::ops;
+use crate::ops::interrupt::Interrupt;
+use crate::ops::lifecycle::Request;
+use crate::ops::plan::Verb;
 use crate::output::{ClosedPipe, Printer};
 use crate::render;
 
@@ -45,6 +48,9 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
     }
     match &cli.command {
         Command::Status(args) => status(&catalog, &args.targets, printer).await,
+        Command::Start(args) => lifecycle(&catalog, Verb::Start, args, printer).await,
+        Command::Stop(args) => lifecycle(&catalog, Verb::Stop, args, printer).await,
+        Command::Restart(args) => lifecycle(&catalog, Verb::Restart, args, printer).await,
         Command::List => {
             let listing = ops::list::list(&catalog).await?;
             let text = if printer.json {
@@ -73,6 +79,54 @@ async fn status(catalog: &Catalog, targets: &[String], printer: Printer) -> anyh
         if let Some(hint) = &error.hint {
             printer.hint(hint);
         }
+    }
+    Ok(report.exit)
+}
+
+async fn lifecycle(
+    catalog: &Catalog,
+    verb: Verb,
+    args: &LifecycleArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
+    let request = Request {
+        verb,
+        targets: args.targets.clone(),
+        timeout: args.timeout.map(std::time::Duration::from_secs),
+        wait: !args.no_wait,
+        dry_run: args.dry_run,
+    };
+    let interrupt = Interrupt::install(move |first| {
+        if first {
+            printer.warning(
+                "interrupted: finishing the operations in progress; nothing new will start",
+            );
+        } else {
+            printer.warning(
+                "still finishing the operations in progress (they are not abandoned half-done)",
+            );
+        }
+    });
+    let progress: Box<dyn crate::ops::execute::Progress> = if printer.json || args.dry_run {
+        Box::new(crate::progress::Silent)
+    } else {
+        crate::progress::for_stderr(printer.quiet)
+    };
+    let report = ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?;
+    if printer.verbose > 0 && report.results.is_some() {
+        printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
+    }
+    let text = match (&report.results, printer.json) {
+        (_, true) => render::lifecycle::json(&report),
+        (None, false) => render::lifecycle::plan(&report.plan, printer.style),
+        (Some(results), false) => render::lifecycle::results(results, printer.style),
+    };
+    printer.data(&text)?;
+    if report.interrupted {
+        printer.warning("interrupted: the services above marked NOT DONE were left as they were");
+    }
+    if let Some(failures) = render::lifecycle::failures(&report) {
+        printer.error(&failures);
     }
     Ok(report.exit)
 }

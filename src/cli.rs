@@ -76,8 +76,40 @@ pub enum Command {
     /// Exit 0 when every selected service is running and healthy, 3 when one is
     /// not, 4 when Docker or systemd could not be asked.
     Status(StatusArgs),
+    /// Start services: dependencies first, dependents after, independent ones at once.
+    ///
+    /// Without TARGET, every service of every present group. A declared compose
+    /// service without a container is created (`up -d --no-deps SERVICE`).
+    /// Returns once every service is running and, where it has a health check,
+    /// healthy; exit 1 names each one that did not make it and why.
+    Start(LifecycleArgs),
+    /// Stop services: dependents first, their dependencies last.
+    Stop(LifecycleArgs),
+    /// Restart services in dependency order, each waited for until healthy.
+    Restart(LifecycleArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
+}
+
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// Services, units, groups or modules (default: every service of every present group).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Per service: how long to wait for it to be healthy (start, restart; default
+    /// 120), or how long it may take to stop before it is killed (stop; default its
+    /// stop_timeout, else 10).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: Option<u64>,
+
+    /// Return once each request is accepted, without waiting for health.
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,5 +13,6 @@ pub mod compose;
 pub mod exit;
 pub mod ops;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod version;

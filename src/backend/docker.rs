@@ -223,6 +223,47 @@ impl DockerClient {
         Ok(containers)
     }
 
+    /// The newest non-one-off container of a project's service, inspected.
+    pub async fn service_container(
+        &self,
+        project: &str,
+        service: &str,
+        timeout: Duration,
+    ) -> Result<Option<ContainerInspectResponse>, BackendError> {
+        let filters: HashMap<&str, Vec<String>> = HashMap::from([(
+            "label",
+            vec![
+                format!("{}={project}", label::PROJECT),
+                format!("{}={service}", label::SERVICE),
+            ],
+        )]);
+        let options = ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let summaries = self
+            .bounded(
+                timeout,
+                "list containers",
+                self.docker.list_containers(Some(options)),
+            )
+            .await?;
+        let newest = summaries
+            .into_iter()
+            .filter(|summary| {
+                let oneoff = summary
+                    .labels
+                    .as_ref()
+                    .and_then(|labels| labels.get(label::ONEOFF));
+                !matches!(oneoff.map(String::as_str), Some("True" | "true"))
+            })
+            .max_by_key(|summary| summary.created.unwrap_or(0));
+        match newest.and_then(|summary| summary.id) {
+            Some(id) => self.inspect(&id, timeout).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Inspects one container.
     pub async fn inspect(
         &self,

@@ -2,7 +2,9 @@
 //! groups), behind one state model. Each daemon's answers are translated into
 //! [`state`] by pure functions; every call is bounded in time.
 
+pub mod compose_cli;
 pub mod compose_group;
+pub mod control;
 pub mod docker;
 pub mod docker_state;
 pub mod error;

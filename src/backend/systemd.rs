@@ -77,6 +77,8 @@ pub fn endpoint() -> String {
 pub struct SystemdClient {
     connection: zbus::Connection,
     endpoint: String,
+    /// systemd accepts one `Subscribe` per connection.
+    subscribed: std::sync::Arc<tokio::sync::OnceCell<()>>,
 }
 
 impl SystemdClient {
@@ -99,6 +101,7 @@ impl SystemdClient {
             Ok(Ok(connection)) => Ok(SystemdClient {
                 connection,
                 endpoint,
+                subscribed: std::sync::Arc::default(),
             }),
         }
     }
@@ -200,7 +203,9 @@ impl SystemdClient {
         let mut removed = self
             .bounded(timeout, "subscribe to job signals", async {
                 let stream = manager.receive_job_removed().await?;
-                manager.subscribe().await?;
+                self.subscribed
+                    .get_or_try_init(|| manager.subscribe())
+                    .await?;
                 Ok(stream)
             })
             .await?;

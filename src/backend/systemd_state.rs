@@ -56,7 +56,7 @@ pub fn observe_unit(properties: &UnitProperties) -> Observation {
     };
     let reason = match state {
         State::Failed | State::Restarting => Some(match exit_code {
-            Some(code) => format!("Result: {}, exit status {code}", properties.result),
+            Some(code) => format!("exit status {code}"),
             None => format!("Result: {}", properties.result),
         }),
         _ => None,
@@ -123,10 +123,7 @@ mod tests {
         assert_eq!(observed.state, State::Failed);
         assert_eq!(observed.detail, "failed (Result: exit-code)");
         assert_eq!(observed.exit_code, Some(1));
-        assert_eq!(
-            observed.reason.as_deref(),
-            Some("Result: exit-code, exit status 1")
-        );
+        assert_eq!(observed.reason.as_deref(), Some("exit status 1"));
     }
 
     #[test]

@@ -2,6 +2,12 @@
 //! returns plain data; `render` turns it into text.
 
 pub mod checks;
+pub mod execute;
+pub mod interrupt;
+pub mod lifecycle;
 pub mod list;
+pub mod lock;
+pub mod order;
+pub mod plan;
 pub mod snapshot;
 pub mod status;

@@ -267,3 +267,55 @@ pub fn systemctl(args: &[&str]) -> String {
         .expect("docker exec systemctl");
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
+
+impl Config {
+    /// hmctl with this config and a lock file of this test's own, so tests
+    /// that change things do not wait on each other.
+    pub fn hmctl(&self) -> assert_cmd::Command {
+        let mut command = hmctl();
+        command
+            .arg("--config")
+            .arg(&self.path)
+            .env("HMCTL_LOCK_FILE", self.dir.path().join("hmctl.lock"));
+        command
+    }
+
+    /// The same, as a std Command (for spawning and signalling).
+    pub fn spawn_command(&self) -> Command {
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin("hmctl"));
+        command
+            .env("NO_COLOR", "1")
+            .env_remove("HMCTL_CONFIG")
+            .arg("--config")
+            .arg(&self.path)
+            .env("HMCTL_LOCK_FILE", self.dir.path().join("hmctl.lock"));
+        command
+    }
+}
+
+/// A field of `docker inspect` of a project's service container (`{{.State.StartedAt}}`).
+pub fn container_field(project: &Project, service: &str, template: &str) -> String {
+    let id = docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", project.name),
+        "--filter",
+        &format!("label=com.docker.compose.service={service}"),
+    ]);
+    assert!(!id.is_empty(), "no container for {service}");
+    docker(&["inspect", "-f", template, id.lines().next().unwrap()])
+}
+
+pub fn started_at(project: &Project, service: &str) -> String {
+    container_field(project, service, "{{.State.StartedAt}}")
+}
+
+pub fn finished_at(project: &Project, service: &str) -> String {
+    container_field(project, service, "{{.State.FinishedAt}}")
+}
+
+/// A unit property as systemctl shows it (`ActiveEnterTimestampMonotonic`).
+pub fn unit_property(unit: &str, property: &str) -> String {
+    systemctl(&["show", unit, "-p", property, "--value"])
+}

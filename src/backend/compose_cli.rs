@@ -1,0 +1,146 @@
+//! The Compose CLI, for what only it can do: create a service's container from
+//! the YAML (`up -d --no-deps SERVICE`). Called with an argument vector, never
+//! through a shell; `docker compose` (v2) when installed, else `docker-compose`.
+
+use super::error::BackendError;
+use crate::catalog::validate_name;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::Command;
+
+const DAEMON: &str = "Docker";
+
+/// Which Compose CLI this host has.
+async fn compose_program() -> Result<Vec<&'static str>, BackendError> {
+    let v2 = Command::new("docker")
+        .args(["compose", "version"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .status();
+    if let Ok(Ok(status)) = tokio::time::timeout(Duration::from_secs(10), v2).await
+        && status.success()
+    {
+        return Ok(vec!["docker", "compose"]);
+    }
+    let v1 = Command::new("docker-compose")
+        .arg("version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .status();
+    match tokio::time::timeout(Duration::from_secs(10), v1).await {
+        Ok(Ok(status)) if status.success() => Ok(vec!["docker-compose"]),
+        _ => Err(BackendError::Refused {
+            daemon: DAEMON,
+            action: "create a container".into(),
+            detail: "neither `docker compose` nor `docker-compose` is installed (hint: install docker-compose-plugin or docker-compose)".into(),
+        }),
+    }
+}
+
+/// The argument vector for `up -d --no-deps SERVICE` of a project.
+pub fn up_arguments(project: &str, files: &[PathBuf], service: &str) -> Vec<String> {
+    let mut arguments = vec!["-p".to_string(), project.to_string()];
+    for file in files {
+        arguments.push("-f".to_string());
+        arguments.push(file.display().to_string());
+    }
+    arguments.extend(["up", "-d", "--no-deps", service].map(String::from));
+    arguments
+}
+
+/// Creates and starts the container of `service` from `files`.
+pub async fn create(
+    project: &str,
+    files: &[PathBuf],
+    service: &str,
+    timeout: Duration,
+) -> Result<(), BackendError> {
+    let refused = |detail: String| BackendError::Refused {
+        daemon: DAEMON,
+        action: format!("create the container of {service}"),
+        detail,
+    };
+    validate_name(service).map_err(|why| refused(format!("service name {service:?} {why}")))?;
+    validate_name(project).map_err(|why| refused(format!("project name {project:?} {why}")))?;
+    if files.is_empty() {
+        return Err(refused("no compose file declares it".into()));
+    }
+    let program = compose_program().await?;
+    let directory = files[0].parent().unwrap_or(Path::new("/"));
+    let mut command = Command::new(program[0]);
+    command
+        .args(&program[1..])
+        .args(up_arguments(project, files, service))
+        .current_dir(directory)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    match tokio::time::timeout(timeout, command.output()).await {
+        Err(_) => Err(refused(format!(
+            "{} did not finish within {} s",
+            program.join(" "),
+            timeout.as_secs()
+        ))),
+        Ok(Err(error)) => Err(refused(format!(
+            "cannot run {}: {error}",
+            program.join(" ")
+        ))),
+        Ok(Ok(output)) if output.status.success() => Ok(()),
+        Ok(Ok(output)) => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last: Vec<&str> = stderr
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .collect();
+            let tail = last[last.len().saturating_sub(3)..].join("; ");
+            Err(refused(format!("{} failed: {tail}", program.join(" "))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_argument_vector_names_exactly_that_service() {
+        assert_eq!(
+            up_arguments(
+                "production",
+                &["/opt/a.yml".into(), "/opt/b.yml".into()],
+                "porter-api"
+            ),
+            [
+                "-p",
+                "production",
+                "-f",
+                "/opt/a.yml",
+                "-f",
+                "/opt/b.yml",
+                "up",
+                "-d",
+                "--no-deps",
+                "porter-api"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hostile_service_name_never_reaches_the_cli() {
+        let error = create(
+            "p",
+            &["/nonexistent.yml".into()],
+            "porter-api;reboot",
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap_err();
+        assert!(error.to_string().contains("only letters"), "{error}");
+    }
+}

@@ -1,0 +1,110 @@
+//! `hmctl start|stop|restart [TARGET...]`: take the lock, look, plan, then act
+//! (or, with `--dry-run`, only print the plan). A daemon that cannot be asked
+//! or an unknown target stops everything before the first change.
+
+use super::execute::{self, Options, Progress, StepResult};
+use super::interrupt::Interrupt;
+use super::lock::{self, HostLock};
+use super::plan::{self, Plan, Verb};
+use super::snapshot::{self, BACKEND_DEADLINE};
+use crate::backend::control::Daemons;
+use crate::catalog::{Catalog, resolve};
+use crate::exit::{Exit, Failure};
+use std::time::Duration;
+
+/// How long a start / restart waits for each service to be healthy by default.
+pub const DEFAULT_HEALTH_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What the operator asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub verb: Verb,
+    pub targets: Vec<String>,
+    /// `--timeout`: per service, the health wait (start, restart) or the stop grace (stop).
+    pub timeout: Option<Duration>,
+    pub wait: bool,
+    pub dry_run: bool,
+}
+
+/// What happened.
+#[derive(Debug)]
+pub struct Report {
+    pub plan: Plan,
+    /// `None` for a dry run.
+    pub results: Option<Vec<StepResult>>,
+    pub interrupted: bool,
+    pub exit: Exit,
+}
+
+/// Takes the host lock for a changing command.
+pub fn take_lock() -> Result<HostLock, Failure> {
+    lock::acquire(&lock::lock_path(), &lock::command_line(), lock::LOCK_WAIT)
+}
+
+/// Plans the request against the current state of the host.
+pub async fn plan(
+    catalog: &Catalog,
+    request: &Request,
+) -> Result<(Plan, snapshot::Clients), Failure> {
+    let (snapshot, clients) = snapshot::take(catalog, None, BACKEND_DEADLINE).await?;
+    let selected = resolve(&request.targets, &snapshot.services, catalog)?;
+    if selected.is_empty() {
+        return Err(Failure::usage("no service of any present group to act on")
+            .with_hint("`hmctl list` shows what is installed on this host"));
+    }
+    for index in &selected {
+        let service = &snapshot.services[*index];
+        if let Some(error) = snapshot.error_for(service.backend) {
+            let mut failure = error.clone().into_failure();
+            failure.message = format!("{}; nothing was changed", failure.message);
+            return Err(failure);
+        }
+    }
+    let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
+    Ok((plan, clients))
+}
+
+/// Runs the request.
+pub async fn run(
+    catalog: &Catalog,
+    request: &Request,
+    progress: &dyn Progress,
+    interrupt: &Interrupt,
+) -> Result<Report, Failure> {
+    let _lock = if request.dry_run {
+        None
+    } else {
+        Some(take_lock()?)
+    };
+    let (plan, clients) = plan(catalog, request).await?;
+    if request.dry_run {
+        return Ok(Report {
+            plan,
+            results: None,
+            interrupted: false,
+            exit: Exit::Success,
+        });
+    }
+    let health_timeout = match request.verb {
+        Verb::Stop => DEFAULT_HEALTH_TIMEOUT,
+        _ => request.timeout.unwrap_or(DEFAULT_HEALTH_TIMEOUT),
+    };
+    let daemons = Daemons {
+        docker: clients.docker.and_then(Result::ok),
+        systemd: clients.systemd.and_then(Result::ok),
+        job_timeout: health_timeout,
+    };
+    let options = Options {
+        wait: request.wait,
+        health_timeout,
+        poll: Duration::from_millis(250),
+    };
+    let results = execute::execute(&plan, &daemons, &options, interrupt, progress).await;
+    let exit = execute::exit_of(&results);
+    Ok(Report {
+        plan,
+        results: Some(results),
+        interrupted: interrupt.is_raised(),
+        exit,
+    })
+}

@@ -1,0 +1,117 @@
+//! Plans and results of start / stop / restart as text and JSON.
+
+use super::{Style, finish, table};
+use crate::ops::execute::{Outcome, StepResult};
+use crate::ops::lifecycle::Report;
+use crate::ops::plan::{Action, Plan};
+use comfy_table::{Cell, Color};
+use serde::Serialize;
+
+/// The plan as a table: which wave, what action, which service, its state now.
+pub fn plan(plan: &Plan, style: Style) -> String {
+    let changing = plan.steps().filter(|step| step.action.changes()).count();
+    let mut text = format!(
+        "{} plan: {changing} service{} to change, in {} wave{} (a wave is handled at once, after the one before it)\n",
+        plan.verb.as_str(),
+        if changing == 1 { "" } else { "s" },
+        plan.waves.len(),
+        if plan.waves.len() == 1 { "" } else { "s" },
+    );
+    let mut rows = table(style, &["WAVE", "ACTION", "SERVICE", "GROUP", "NOW"]);
+    for (index, wave) in plan.waves.iter().enumerate() {
+        for step in wave {
+            let action = Cell::new(step.action.as_str());
+            let action = match (style.color, step.action) {
+                (true, Action::Impossible) => action.fg(Color::Red),
+                (true, Action::Skip) => action.fg(Color::DarkGrey),
+                _ => action,
+            };
+            rows.add_row(vec![
+                Cell::new(index + 1),
+                action,
+                Cell::new(&step.service),
+                Cell::new(&step.group),
+                Cell::new(&step.now),
+            ]);
+        }
+    }
+    text.push_str(&finish(&rows));
+    text
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Done => "done",
+        Outcome::Failed => "FAILED",
+        Outcome::Skipped => "skipped",
+        Outcome::NotDone => "NOT DONE",
+    }
+}
+
+/// The results as a table.
+pub fn results(results: &[StepResult], style: Style) -> String {
+    let mut rows = table(style, &["SERVICE", "ACTION", "RESULT", "TIME", "DETAIL"]);
+    for result in results {
+        let word = Cell::new(outcome_word(result.outcome));
+        let word = match (style.color, result.outcome) {
+            (true, Outcome::Done) => word.fg(Color::Green),
+            (true, Outcome::Failed | Outcome::NotDone) => word.fg(Color::Red),
+            _ => word,
+        };
+        rows.add_row(vec![
+            Cell::new(&result.service),
+            Cell::new(result.action.as_str()),
+            word,
+            Cell::new(format!("{:.1} s", result.seconds)),
+            Cell::new(&result.detail),
+        ]);
+    }
+    finish(&rows)
+}
+
+/// The sentence that sums up what did not work, for stderr.
+pub fn failures(report: &Report) -> Option<String> {
+    let results = report.results.as_ref()?;
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|result| matches!(result.outcome, Outcome::Failed | Outcome::NotDone))
+        .map(|result| format!("{} ({})", result.service, result.detail))
+        .collect();
+    if bad.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} of {} services did not {}: {}",
+        bad.len(),
+        results.len(),
+        report.plan.verb.as_str(),
+        bad.join("; ")
+    ))
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: u32,
+    verb: &'static str,
+    dry_run: bool,
+    ok: bool,
+    interrupted: bool,
+    plan: &'a Plan,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<&'a Vec<StepResult>>,
+}
+
+pub fn json(report: &Report) -> String {
+    let document = Document {
+        schema: 1,
+        verb: report.plan.verb.as_str(),
+        dry_run: report.results.is_none(),
+        ok: report.exit == crate::exit::Exit::Success,
+        interrupted: report.interrupted,
+        plan: &report.plan,
+        results: report.results.as_ref(),
+    };
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}
