@@ -2,7 +2,7 @@
 //! operation, render its data, report errors with their hints.
 
 use crate::catalog::{self, Catalog};
-use crate::cli::{Cli, Command, LifecycleArgs};
+use crate::cli::{Cli, Command, LifecycleArgs, LogsArgs, LogsCommand};
 use crate::exit::{Exit, exit_of, hint_of};
 use crate::ops;
 use crate::ops::interrupt::Interrupt;
@@ -51,6 +51,7 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
         Command::Start(args) => lifecycle(&catalog, Verb::Start, args, printer).await,
         Command::Stop(args) => lifecycle(&catalog, Verb::Stop, args, printer).await,
         Command::Restart(args) => lifecycle(&catalog, Verb::Restart, args, printer).await,
+        Command::Logs(args) => logs(&catalog, args, printer).await,
         Command::List => {
             let listing = ops::list::list(&catalog).await?;
             let text = if printer.json {
@@ -129,4 +130,142 @@ async fn lifecycle(
         printer.error(&failures);
     }
     Ok(report.exit)
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
+fn since_key(since: Option<&str>) -> Result<Option<String>, crate::exit::Failure> {
+    since
+        .map(|text| {
+            ops::logs::timeline::parse_since(text, jiff::Zoned::now())
+                .map_err(crate::exit::Failure::usage)
+        })
+        .transpose()
+}
+
+async fn logs(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::Result<Exit> {
+    use std::io::Write;
+    match &args.command {
+        None => {
+            let interrupt = Interrupt::install(|_| {});
+            let request = ops::logs::follow::Request {
+                targets: args.targets.clone(),
+                lines: args.lines,
+                follow: args.follow,
+            };
+            let width = args
+                .targets
+                .iter()
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+                .max(12);
+            let stdout = std::io::stdout();
+            let mut emit = |line: &ops::logs::tail::SourcedLine, prefixed: bool| {
+                let mut out = stdout.lock();
+                render::logs::line(&mut out, line, prefixed, width)
+                    .and_then(|()| out.flush())
+                    .is_ok()
+            };
+            let note = |text: &str| printer.info(text);
+            ops::logs::follow::show(catalog, &request, &interrupt, &note, &mut emit).await?;
+            Ok(Exit::Success)
+        }
+        Some(LogsCommand::Stages) => {
+            printer.data(&render::logs::stages(catalog, printer.style))?;
+            Ok(Exit::Success)
+        }
+        Some(LogsCommand::Grep(grep)) => {
+            let query = ops::logs::search::Query {
+                pattern: grep.pattern.clone(),
+                fixed: grep.fixed_strings,
+                ignore_case: grep.ignore_case,
+                context: grep.context,
+                since: since_key(grep.since.as_deref())?,
+            };
+            // Check the pattern before choosing files, so a bad one is exit 2 at once.
+            ops::logs::search::matcher(&query).map_err(crate::exit::Failure::usage)?;
+            let selection =
+                ops::logs::select::select(catalog, grep.stage.as_deref(), &grep.targets)?;
+            for refused in &selection.refused {
+                printer.warning(&format!(
+                    "skipped {}: it leads outside the group's log directories",
+                    refused.display()
+                ));
+            }
+            let found = ops::logs::search::search(&selection.files, &query, threads())
+                .map_err(crate::exit::Failure::usage)?;
+            for file in found.iter().filter(|file| file.error.is_some()) {
+                printer.warning(&format!(
+                    "cannot search {}: {}",
+                    file.file.path.display(),
+                    file.error.as_deref().unwrap_or("")
+                ));
+            }
+            if printer.json {
+                printer.data(&render::logs::grep_json(&found, selection.files.len()))?;
+            } else {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+                for file in &found {
+                    ops::logs::search::write_grep_form(&mut out, file).map_err(|_| ClosedPipe)?;
+                }
+                out.flush().map_err(|_| ClosedPipe)?;
+            }
+            printer.info(&render::logs::grep_summary(&found, selection.files.len()));
+            let matched = found.iter().any(|file| file.matches > 0);
+            Ok(if matched {
+                Exit::Success
+            } else {
+                Exit::OperationFailed
+            })
+        }
+        Some(LogsCommand::Trace(trace)) => {
+            let lines = ops::logs::trace::trace(catalog, &trace.id, threads())?;
+            if printer.json {
+                printer.data(&render::logs::trace_json(&lines))?;
+            } else {
+                let mut text = Vec::new();
+                render::logs::trace(&mut text, &lines)?;
+                printer.data(&String::from_utf8_lossy(&text))?;
+            }
+            let services: std::collections::BTreeSet<&str> =
+                lines.iter().map(|line| line.service.as_str()).collect();
+            printer.info(&format!(
+                "{} lines from {} services",
+                lines.len(),
+                services.len()
+            ));
+            Ok(if lines.is_empty() {
+                Exit::OperationFailed
+            } else {
+                Exit::Success
+            })
+        }
+        Some(LogsCommand::Collect(collect)) => {
+            let request = ops::logs::collect::Request {
+                output: collect.output.clone(),
+                since: since_key(collect.since.as_deref())?,
+                log_cap: collect.max_log_size * 1024 * 1024,
+            };
+            let bar = crate::progress::counter(printer.quiet || printer.json, "collecting");
+            let bundle = ops::logs::collect::collect(catalog, &request, &|done, total| {
+                bar.step(done, total)
+            })
+            .await;
+            bar.finish();
+            let bundle = bundle?;
+            if printer.json {
+                let mut text = serde_json::to_string_pretty(&bundle).unwrap_or_default();
+                text.push('\n');
+                printer.data(&text)?;
+            } else {
+                printer.data(&format!("{}\n", bundle.path.display()))?;
+            }
+            printer.info(&render::logs::bundle_summary(&bundle));
+            Ok(Exit::Success)
+        }
+    }
 }

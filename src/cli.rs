@@ -87,8 +87,111 @@ pub enum Command {
     Stop(LifecycleArgs),
     /// Restart services in dependency order, each waited for until healthy.
     Restart(LifecycleArgs),
+    /// Show services' own log files; search, trace and collect logs.
+    ///
+    /// `hmctl logs TARGET...` prints the last lines of each service's log files
+    /// (the troubleshooting guide's map: logs/porter/porter-api.log,
+    /// /var/log/hamal/hamal-period.log, the newest /var/log/sgateway/s3block_YYYYMMDD.log,
+    /// ...), merged by time and prefixed by service when there are several. A
+    /// service without a log file shows its container's output or its journal.
+    Logs(LogsArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct LogsArgs {
+    #[command(subcommand)]
+    pub command: Option<LogsCommand>,
+
+    /// Services, units, groups or modules whose logs to show.
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<String>,
+
+    /// Keep printing new lines as they are written, across log rotation.
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// How many of the last lines to show.
+    #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 10)]
+    pub lines: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Search the logs that matter for a stage, for TARGETs, or all of them.
+    ///
+    /// With --stage, the services the troubleshooting guide lists for that stage,
+    /// high-priority ones first; with TARGETs, their log files; with neither,
+    /// every file under each present group's log_dir. Rotated and gzipped files
+    /// too. Prints FILE:LINE:TEXT like `grep -n`. Exit 0 when something matched,
+    /// 1 when nothing did, 2 for an unknown stage or target.
+    Grep(GrepArgs),
+    /// Every line mentioning a request or resource id, in every log, as one timeline.
+    Trace(TraceArgs),
+    /// Write one support bundle (.tar.gz) with every secret masked.
+    ///
+    /// It holds `hmctl status --json`, each log (its newest part, capped), the
+    /// compose files, each group's config_dir, `docker inspect` of the groups'
+    /// containers, and a manifest. Passwords, keys, tokens and credentials in
+    /// URLs are replaced by ***.
+    Collect(CollectArgs),
+    /// List the troubleshooting guide's execution stages and the logs each selects.
+    Stages,
+}
+
+#[derive(Debug, Args)]
+pub struct GrepArgs {
+    /// A regular expression (or, with -F, a plain string).
+    pub pattern: String,
+
+    /// Search the logs of this stage: install, image-build-block,
+    /// image-build-object, image-build-general, sync-block, sync-object,
+    /// boot-block, boot-object, cleanup, monitoring.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+
+    /// Services, units, groups or modules whose logs to search.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Lines of context before and after each match.
+    #[arg(short = 'C', long = "context", value_name = "N", default_value_t = 0)]
+    pub context: usize,
+
+    /// Only matches at or after this time: 30m, 2h, 1d, or 2025-09-18 16:00.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// The pattern is a plain string, not a regular expression.
+    #[arg(short = 'F', long)]
+    pub fixed_strings: bool,
+
+    /// Ignore case.
+    #[arg(short = 'i', long)]
+    pub ignore_case: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The request, resource or user id to follow.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Where to write the bundle (default /var/tmp/hmctl-logs-HOST-TIME.tar.gz).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Leave out log files last written before this time: 30m, 2h, 1d, or 2025-09-18 16:00.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// At most this many MiB of each log (its newest part).
+    #[arg(long, value_name = "MIB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_log_size: u64,
 }
 
 #[derive(Debug, Args)]

@@ -14,5 +14,6 @@ pub mod exit;
 pub mod ops;
 pub mod output;
 pub mod progress;
+pub mod redact;
 pub mod render;
 pub mod version;

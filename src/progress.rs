@@ -118,3 +118,37 @@ impl Progress for Spinners {
         }
     }
 }
+
+/// A counted task on stderr (a bar on a terminal, nothing elsewhere).
+pub struct Counter {
+    bar: Option<ProgressBar>,
+}
+
+/// A progress counter for `what`, hidden when `quiet` or not on a terminal.
+pub fn counter(quiet: bool, what: &str) -> Counter {
+    if quiet || !std::io::stderr().is_terminal() {
+        return Counter { bar: None };
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} files")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_string());
+    Counter { bar: Some(bar) }
+}
+
+impl Counter {
+    pub fn step(&self, done: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

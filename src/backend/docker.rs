@@ -264,6 +264,40 @@ impl DockerClient {
         }
     }
 
+    /// A container's output (stdout and stderr), the last `tail` lines, then
+    /// new output as it comes when `follow`.
+    pub fn output(
+        &self,
+        id: &str,
+        tail: usize,
+        follow: bool,
+    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, BackendError>> + use<> {
+        let options = bollard::query_parameters::LogsOptionsBuilder::new()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .tail(&tail.to_string())
+            .build();
+        let endpoint = self.endpoint.clone();
+        use futures_util::StreamExt;
+        // Following has no end: the client-wide timeout must not cut it.
+        let docker = if follow {
+            self.docker
+                .clone()
+                .with_timeout(Duration::from_secs(u64::from(u32::MAX)))
+        } else {
+            self.docker.clone()
+        };
+        docker.logs(id, Some(options)).map(move |item| {
+            item.map(|output| output.into_bytes().to_vec())
+                .map_err(|error| BackendError::Unreachable {
+                    daemon: DAEMON,
+                    endpoint: endpoint.clone(),
+                    detail: root_message(&error),
+                })
+        })
+    }
+
     /// Inspects one container.
     pub async fn inspect(
         &self,

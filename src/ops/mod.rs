@@ -4,9 +4,11 @@
 pub mod checks;
 pub mod execute;
 pub mod interrupt;
+pub mod inventory;
 pub mod lifecycle;
 pub mod list;
 pub mod lock;
+pub mod logs;
 pub mod order;
 pub mod plan;
 pub mod snapshot;

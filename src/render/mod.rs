@@ -4,6 +4,7 @@
 pub mod duration;
 pub mod lifecycle;
 pub mod list;
+pub mod logs;
 pub mod status;
 
 /// Whether to colour output.

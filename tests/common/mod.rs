@@ -162,12 +162,10 @@ pub fn console_group(project: &Project) -> String {
         .map(|file| format!("{:?}", file.display().to_string()))
         .collect();
     format!(
-        "[[group]]\nname = \"console\"\nproject = \"{}\"\nfiles = [{}]\nlog_dir = \"{}/logs\"\nprogram_dir = \"{}\"\npresent_if = [\"{}\"]\nports = []\n\n",
-        project.name,
-        files.join(", "),
-        project.path().display(),
-        project.path().display(),
-        project.path().display(),
+        "[[group]]\nname = \"console\"\nproject = \"{name}\"\nfiles = [{files}]\nlog_dir = \"{dir}/logs\"\nconfig_dir = \"{dir}/config\"\nprogram_dir = \"{dir}\"\npresent_if = [\"{dir}\"]\nports = []\n\n",
+        name = project.name,
+        files = files.join(", "),
+        dir = project.path().display(),
     )
 }
 
@@ -318,4 +316,15 @@ pub fn finished_at(project: &Project, service: &str) -> String {
 /// A unit property as systemctl shows it (`ActiveEnterTimestampMonotonic`).
 pub fn unit_property(unit: &str, property: &str) -> String {
     systemctl(&["show", unit, "-p", property, "--value"])
+}
+
+/// A child process killed when the test ends, pass or fail, so it never holds
+/// the test runner's output open.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
