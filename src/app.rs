@@ -2,7 +2,7 @@
 //! operation, render its data, report errors with their hints.
 
 use crate::catalog::{self, Catalog};
-use crate::cli::{Cli, Command, LifecycleArgs, LogsArgs, LogsCommand};
+use crate::cli::{Cli, Command, LifecycleArgs, LogsArgs, LogsCommand, UpgradeArgs};
 use crate::exit::{Exit, exit_of, hint_of};
 use crate::ops;
 use crate::ops::interrupt::Interrupt;
@@ -46,11 +46,17 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
     if let Some(source) = &catalog.source {
         printer.detail(&format!("configuration: {}", source.display()));
     }
+    // An upgrade a crash or kill -9 interrupted is finished or undone first.
+    for recovered in ops::upgrade::recover::recover() {
+        printer.warning(&recovered.message);
+    }
     match &cli.command {
         Command::Status(args) => status(&catalog, &args.targets, printer).await,
         Command::Start(args) => lifecycle(&catalog, Verb::Start, args, printer).await,
         Command::Stop(args) => lifecycle(&catalog, Verb::Stop, args, printer).await,
         Command::Restart(args) => lifecycle(&catalog, Verb::Restart, args, printer).await,
+        Command::Reload(args) => lifecycle(&catalog, Verb::Reload, args, printer).await,
+        Command::Upgrade(args) => upgrade(&catalog, args, printer).await,
         Command::Logs(args) => logs(&catalog, args, printer).await,
         Command::List => {
             let listing = ops::list::list(&catalog).await?;
@@ -113,7 +119,17 @@ async fn lifecycle(
     } else {
         crate::progress::for_stderr(printer.quiet)
     };
-    let report = ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?;
+    let report = if verb == Verb::Reload {
+        let reload = ops::reload::Request {
+            targets: request.targets.clone(),
+            timeout: request.timeout,
+            wait: request.wait,
+            dry_run: request.dry_run,
+        };
+        ops::reload::run(catalog, &reload, progress.as_ref(), &interrupt).await?
+    } else {
+        ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?
+    };
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
     }
@@ -268,4 +284,73 @@ async fn logs(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::R
             Ok(Exit::Success)
         }
     }
+}
+
+/// Asks on a terminal; elsewhere only `--yes` confirms.
+fn confirm(
+    plan: &ops::upgrade::Plan,
+    yes: bool,
+    printer: Printer,
+) -> Result<bool, crate::exit::Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    printer.info(&render::upgrade::plan(plan));
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(crate::exit::Failure::usage(format!(
+            "the {} changes files: confirm with --yes (the plan is above)",
+            plan.kind
+        ))
+        .with_hint("nothing was changed"));
+    }
+    eprint!("Proceed with the {}? [y/N] ", plan.kind);
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+async fn upgrade(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let request = ops::upgrade::Request {
+        path: args.path.clone(),
+        group: args.group.clone(),
+        rollback: args.rollback,
+        dry_run: args.dry_run,
+        timeout: std::time::Duration::from_secs(args.timeout),
+    };
+    let interrupt = Interrupt::install(move |first| {
+        if first {
+            printer.warning(
+                "interrupted: the upgrade stops at the next safe point and undoes what it did",
+            );
+        }
+    });
+    let progress: Box<dyn crate::ops::execute::Progress> = if printer.json {
+        Box::new(crate::progress::Silent)
+    } else {
+        crate::progress::for_stderr(printer.quiet)
+    };
+    let yes = args.yes;
+    let ask = |plan: &ops::upgrade::Plan| confirm(plan, yes, printer);
+    let report = ops::upgrade::run(catalog, &request, &ask, &interrupt, progress.as_ref()).await?;
+    if printer.json {
+        printer.data(&render::upgrade::json(&report))?;
+    } else {
+        printer.data(&render::upgrade::outcome(&report, printer.style))?;
+    }
+    if let ops::upgrade::Report::RolledBack { plan, reason, .. } = &report {
+        printer.error(&format!(
+            "the {} of {} was rolled back: {reason}",
+            plan.kind, plan.group
+        ));
+        printer.hint(&format!(
+            "the previous files of {} are back and its services were started again",
+            plan.live_dir.display()
+        ));
+    }
+    if let ops::upgrade::Report::Declined(_) = &report {
+        printer.info("nothing was changed");
+    }
+    Ok(report.exit())
 }

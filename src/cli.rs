@@ -87,6 +87,24 @@ pub enum Command {
     Stop(LifecycleArgs),
     /// Restart services in dependency order, each waited for until healthy.
     Restart(LifecycleArgs),
+    /// Recreate the containers whose image changed; run after updating a base image.
+    ///
+    /// A container is recreated (`up -d --no-deps --force-recreate`) when its
+    /// image tag now names another image than the one it runs, or when its
+    /// compose configuration changed; the others are left alone. In dependency
+    /// order, each waited for until healthy. --dry-run lists them.
+    Reload(LifecycleArgs),
+    /// Replace a group's program files from an extracted package, safely.
+    ///
+    /// `hmctl upgrade <extracted>/installer/venvs` on the console (or a package
+    /// of program files on a gateway, agent or sync proxy): checks the package,
+    /// prints the plan, asks (or needs --yes), stages a copy beside the live
+    /// directory, stops the affected services, swaps every entry in atomically,
+    /// starts them and waits for health. On any failure the old files are put
+    /// back and the services started again (exit 1). The replaced version is
+    /// kept (the last 2); --rollback brings it back. A crash at any point is
+    /// finished or undone by the next hmctl run.
+    Upgrade(UpgradeArgs),
     /// Show services' own log files; search, trace and collect logs.
     ///
     /// `hmctl logs TARGET...` prints the last lines of each service's log files
@@ -97,6 +115,37 @@ pub enum Command {
     Logs(LogsArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The directory of new program files (the extracted package's installer/venvs).
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "rollback",
+        conflicts_with = "rollback"
+    )]
+    pub path: Option<PathBuf>,
+
+    /// The group to upgrade (default: the only present group with an upgrade_dir).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+
+    /// Bring back the version that was live before the last successful upgrade.
+    #[arg(long)]
+    pub rollback: bool,
+
+    /// Do it without asking (required when not on a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Per service, how long to wait for it to be healthy after the swap.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

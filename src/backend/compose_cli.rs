@@ -42,14 +42,18 @@ async fn compose_program() -> Result<Vec<&'static str>, BackendError> {
     }
 }
 
-/// The argument vector for `up -d --no-deps SERVICE` of a project.
-pub fn up_arguments(project: &str, files: &[PathBuf], service: &str) -> Vec<String> {
+/// The argument vector for `up -d --no-deps [--force-recreate] SERVICE` of a project.
+pub fn up_arguments(project: &str, files: &[PathBuf], service: &str, force: bool) -> Vec<String> {
     let mut arguments = vec!["-p".to_string(), project.to_string()];
     for file in files {
         arguments.push("-f".to_string());
         arguments.push(file.display().to_string());
     }
-    arguments.extend(["up", "-d", "--no-deps", service].map(String::from));
+    arguments.extend(["up", "-d", "--no-deps"].map(String::from));
+    if force {
+        arguments.push("--force-recreate".to_string());
+    }
+    arguments.push(service.to_string());
     arguments
 }
 
@@ -58,6 +62,85 @@ pub async fn create(
     project: &str,
     files: &[PathBuf],
     service: &str,
+    timeout: Duration,
+) -> Result<(), BackendError> {
+    up(project, files, service, false, timeout).await
+}
+
+/// Recreates the container of `service` (new image, new configuration).
+pub async fn recreate(
+    project: &str,
+    files: &[PathBuf],
+    service: &str,
+    timeout: Duration,
+) -> Result<(), BackendError> {
+    up(project, files, service, true, timeout).await
+}
+
+/// Compose's configuration hash of each service (`config --hash=*`), which
+/// Compose writes as a label on the containers it creates.
+pub async fn config_hashes(
+    project: &str,
+    files: &[PathBuf],
+    timeout: Duration,
+) -> Result<std::collections::HashMap<String, String>, BackendError> {
+    let refused = |detail: String| BackendError::Refused {
+        daemon: DAEMON,
+        action: "compute the compose configuration hashes".into(),
+        detail,
+    };
+    validate_name(project).map_err(|why| refused(format!("project name {project:?} {why}")))?;
+    let program = compose_program().await?;
+    let mut command = Command::new(program[0]);
+    command.args(&program[1..]).args(["-p", project]);
+    for file in files {
+        command.arg("-f").arg(file);
+    }
+    command
+        .args(["config", "--hash=*"])
+        .current_dir(
+            files
+                .first()
+                .and_then(|file| file.parent())
+                .unwrap_or(Path::new("/")),
+        )
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let output = match tokio::time::timeout(timeout, command.output()).await {
+        Err(_) => {
+            return Err(refused(format!(
+                "{} did not finish within {} s",
+                program.join(" "),
+                timeout.as_secs()
+            )));
+        }
+        Ok(Err(error)) => {
+            return Err(refused(format!(
+                "cannot run {}: {error}",
+                program.join(" ")
+            )));
+        }
+        Ok(Ok(output)) => output,
+    };
+    if !output.status.success() {
+        return Err(refused(
+            String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?.to_string(), words.next()?.to_string()))
+        })
+        .collect())
+}
+
+async fn up(
+    project: &str,
+    files: &[PathBuf],
+    service: &str,
+    force: bool,
     timeout: Duration,
 ) -> Result<(), BackendError> {
     let refused = |detail: String| BackendError::Refused {
@@ -75,7 +158,7 @@ pub async fn create(
     let mut command = Command::new(program[0]);
     command
         .args(&program[1..])
-        .args(up_arguments(project, files, service))
+        .args(up_arguments(project, files, service, force))
         .current_dir(directory)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -114,7 +197,8 @@ mod tests {
             up_arguments(
                 "production",
                 &["/opt/a.yml".into(), "/opt/b.yml".into()],
-                "porter-api"
+                "porter-api",
+                false
             ),
             [
                 "-p",

@@ -63,6 +63,15 @@ impl Control for Daemons {
                         compose_cli::create(project, &step.compose_files, service, CREATE_TIMEOUT)
                             .await?;
                     }
+                    (Action::Recreate, _) => {
+                        compose_cli::recreate(
+                            project,
+                            &step.compose_files,
+                            service,
+                            CREATE_TIMEOUT,
+                        )
+                        .await?;
+                    }
                     (Action::Start, Some(id)) => {
                         docker.start(id, OBSERVE_TIMEOUT + CALL_MARGIN).await?
                     }
@@ -81,7 +90,7 @@ impl Control for Daemons {
             }
             Handle::Unit { name } => {
                 let action = match step.action {
-                    Action::Start | Action::Create => UnitAction::Start,
+                    Action::Start | Action::Create | Action::Recreate => UnitAction::Start,
                     Action::Stop => UnitAction::Stop,
                     Action::Restart => UnitAction::Restart,
                     Action::Wait | Action::Skip | Action::Impossible => return Ok(None),

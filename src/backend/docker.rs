@@ -298,6 +298,26 @@ impl DockerClient {
         })
     }
 
+    /// The id of the image a tag names now (`None` when the tag is not here).
+    pub async fn image_id(
+        &self,
+        tag: &str,
+        timeout: Duration,
+    ) -> Result<Option<String>, BackendError> {
+        match self
+            .bounded(
+                timeout,
+                &format!("inspect image {tag}"),
+                self.docker.inspect_image(tag),
+            )
+            .await
+        {
+            Ok(image) => Ok(image.id),
+            Err(BackendError::Refused { detail, .. }) if detail.contains("HTTP 404") => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Inspects one container.
     pub async fn inspect(
         &self,

@@ -85,6 +85,18 @@ pub async fn run(
             exit: Exit::Success,
         });
     }
+    Ok(carry_out(plan, clients, request, interrupt, progress).await)
+}
+
+/// Executes a plan on the connected daemons and sums it up.
+pub async fn carry_out(
+    plan: Plan,
+    clients: snapshot::Clients,
+    request: &Request,
+    interrupt: &Interrupt,
+    progress: &dyn Progress,
+) -> Report {
+    // For a stop, --timeout is the grace (in the plan), not the health wait.
     let health_timeout = match request.verb {
         Verb::Stop => DEFAULT_HEALTH_TIMEOUT,
         _ => request.timeout.unwrap_or(DEFAULT_HEALTH_TIMEOUT),
@@ -101,10 +113,38 @@ pub async fn run(
     };
     let results = execute::execute(&plan, &daemons, &options, interrupt, progress).await;
     let exit = execute::exit_of(&results);
-    Ok(Report {
+    Report {
         plan,
         results: Some(results),
         interrupted: interrupt.is_raised(),
         exit,
-    })
+    }
+}
+
+/// Carries out `request.verb` on the services `names` of `group` (for upgrade
+/// and reload, which choose their services themselves). The caller holds the lock.
+pub async fn act_on(
+    catalog: &Catalog,
+    request: &Request,
+    group: &str,
+    names: &[String],
+    interrupt: &Interrupt,
+    progress: &dyn Progress,
+) -> Result<Vec<StepResult>, Failure> {
+    let (snapshot, clients) = snapshot::take(catalog, None, BACKEND_DEADLINE).await?;
+    let selected: Vec<usize> = snapshot
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, service)| service.group == group && names.contains(&service.name))
+        .map(|(index, _)| index)
+        .collect();
+    for index in &selected {
+        if let Some(error) = snapshot.error_for(snapshot.services[*index].backend) {
+            return Err(error.clone().into_failure());
+        }
+    }
+    let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
+    let report = carry_out(plan, clients, request, interrupt, progress).await;
+    Ok(report.results.unwrap_or_default())
 }

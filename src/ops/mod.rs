@@ -11,5 +11,7 @@ pub mod lock;
 pub mod logs;
 pub mod order;
 pub mod plan;
+pub mod reload;
 pub mod snapshot;
 pub mod status;
+pub mod upgrade;

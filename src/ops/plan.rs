@@ -19,6 +19,7 @@ pub enum Verb {
     Start,
     Stop,
     Restart,
+    Reload,
 }
 
 impl Verb {
@@ -27,6 +28,7 @@ impl Verb {
             Verb::Start => "start",
             Verb::Stop => "stop",
             Verb::Restart => "restart",
+            Verb::Reload => "reload",
         }
     }
 
@@ -45,6 +47,8 @@ pub enum Action {
     Restart,
     /// A declared compose service without a container: `up -d --no-deps`.
     Create,
+    /// A container on an outdated image or configuration: `up -d --no-deps --force-recreate`.
+    Recreate,
     /// Already running: only wait for it to be healthy.
     Wait,
     /// Already in the wanted state.
@@ -60,6 +64,7 @@ impl Action {
             Action::Stop => "stop",
             Action::Restart => "restart",
             Action::Create => "create",
+            Action::Recreate => "recreate",
             Action::Wait => "wait",
             Action::Skip => "skip",
             Action::Impossible => "cannot",
@@ -68,10 +73,13 @@ impl Action {
 
     /// Whether the action changes the host.
     pub fn changes(self) -> bool {
-        matches!(
-            self,
-            Action::Start | Action::Stop | Action::Restart | Action::Create
-        )
+        // Exhaustive on purpose: a new action must say whether it changes the host.
+        match self {
+            Action::Start | Action::Stop | Action::Restart | Action::Create | Action::Recreate => {
+                true
+            }
+            Action::Wait | Action::Skip | Action::Impossible => false,
+        }
     }
 }
 
@@ -119,7 +127,8 @@ impl Plan {
 /// The default stop grace, as Docker's and Compose's.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
 
-fn action_for(verb: Verb, service: &ServiceStatus) -> Action {
+/// The action a start / stop / restart takes on a service in its current state.
+pub fn action_for(verb: Verb, service: &ServiceStatus) -> Action {
     let exists = !matches!(service.state, State::Missing);
     match (verb, service.backend, service.state) {
         (_, BackendKind::Systemd, State::Missing) if verb != Verb::Stop => Action::Impossible,
@@ -129,7 +138,7 @@ fn action_for(verb: Verb, service: &ServiceStatus) -> Action {
         (Verb::Restart, _, _) if exists => Action::Restart,
         (Verb::Start, _, State::Running) if service.ok => Action::Skip,
         (Verb::Start, _, State::Running | State::Starting) => Action::Wait,
-        (Verb::Start, _, State::Restarting) => Action::Restart,
+        (Verb::Start | Verb::Reload, _, State::Restarting) => Action::Restart,
         _ => Action::Start,
     }
 }
@@ -191,6 +200,20 @@ pub fn build(
     selected: &[usize],
     timeout: Option<Duration>,
 ) -> Result<Plan, Failure> {
+    build_with(verb, catalog, snapshot, selected, timeout, &|service| {
+        (action_for(verb, service), service.detail.clone())
+    })
+}
+
+/// Builds a plan whose action (and the words for why) `choose` decides per service.
+pub fn build_with(
+    verb: Verb,
+    catalog: &Catalog,
+    snapshot: &Snapshot,
+    selected: &[usize],
+    timeout: Option<Duration>,
+    choose: &dyn Fn(&ServiceStatus) -> (Action, String),
+) -> Result<Plan, Failure> {
     let mut waves: Vec<Vec<Step>> = Vec::new();
     for group in &snapshot.groups {
         let members: Vec<&ServiceStatus> = snapshot
@@ -237,12 +260,13 @@ pub fn build(
                         .or(compose_service.and_then(|service| service.stop_grace_period))
                         .unwrap_or(DEFAULT_STOP_GRACE),
                 };
+                let (action, now) = choose(service);
                 waves[level].push(Step {
                     service: name.clone(),
                     group: group.name.clone(),
                     backend: service.backend,
-                    action: action_for(verb, service),
-                    now: service.detail.clone(),
+                    action,
+                    now,
                     handle: service.handle.clone(),
                     has_healthcheck: service.has_healthcheck,
                     stop_grace,

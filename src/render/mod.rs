@@ -6,6 +6,7 @@ pub mod lifecycle;
 pub mod list;
 pub mod logs;
 pub mod status;
+pub mod upgrade;
 
 /// Whether to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -274,7 +274,8 @@ impl Config {
         command
             .arg("--config")
             .arg(&self.path)
-            .env("HMCTL_LOCK_FILE", self.dir.path().join("hmctl.lock"));
+            .env("HMCTL_LOCK_FILE", self.dir.path().join("hmctl.lock"))
+            .env("HMCTL_STATE_DIR", self.dir.path().join("state"));
         command
     }
 
@@ -286,7 +287,8 @@ impl Config {
             .env_remove("HMCTL_CONFIG")
             .arg("--config")
             .arg(&self.path)
-            .env("HMCTL_LOCK_FILE", self.dir.path().join("hmctl.lock"));
+            .env("HMCTL_LOCK_FILE", self.dir.path().join("hmctl.lock"))
+            .env("HMCTL_STATE_DIR", self.dir.path().join("state"));
         command
     }
 }

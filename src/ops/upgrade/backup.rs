@@ -1,0 +1,100 @@
+//! The versions an upgrade replaced, kept beside the live directory as dated
+//! backups (the last 2), each with a note of which entries to take out when it
+//! is brought back (those the replacing version added).
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The note inside a backup.
+pub const NOTE: &str = ".hmctl-backup.json";
+/// How many backups to keep.
+pub const KEEP: usize = 2;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Note {
+    pub created: String,
+    pub group: String,
+    /// `upgrade` when an upgrade replaced this version, `rollback` when a
+    /// rollback did. `--rollback` goes back through upgrades only, so that
+    /// rolling back twice goes two versions back rather than forth again.
+    #[serde(default)]
+    pub kind: String,
+    /// What replaced this version (a package path, or a rollback).
+    pub replaced_by: String,
+    /// Entries live that this version did not have: restoring it takes them out.
+    pub remove_on_restore: Vec<String>,
+}
+
+/// Where a group's backups live: beside its live directory.
+pub fn backup_root(live_dir: &Path, group: &str) -> PathBuf {
+    live_dir
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .join(format!(".hmctl-backups-{group}"))
+}
+
+/// Where a group's staged copy lives: beside its live directory.
+pub fn stage_dir(live_dir: &Path, group: &str) -> PathBuf {
+    live_dir
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .join(format!(".hmctl-upgrade-{group}"))
+}
+
+/// The newest backup an upgrade made (the target of `--rollback`).
+pub fn rollback_target(root: &Path) -> Option<PathBuf> {
+    list(root)
+        .into_iter()
+        .rev()
+        .find(|backup| read_note(backup).kind != "rollback")
+}
+
+/// The backups, oldest first.
+pub fn list(root: &Path) -> Vec<PathBuf> {
+    let mut backups: Vec<PathBuf> = std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| entry.path())
+                .filter(|path| path.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    backups.sort();
+    backups
+}
+
+pub fn read_note(backup: &Path) -> Note {
+    std::fs::read(backup.join(NOTE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// A new backup's path (`20261123-124501`, unique).
+pub fn new_path(root: &Path) -> PathBuf {
+    let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let mut path = root.join(&stamp);
+    let mut counter = 1;
+    while path.exists() {
+        counter += 1;
+        path = root.join(format!("{stamp}-{counter}"));
+    }
+    path
+}
+
+/// Writes the note, moves the staged (now old) version into the backups, and
+/// keeps only the newest [`KEEP`].
+pub fn keep(stage: &Path, root: &Path, note: &Note) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(root)?;
+    let bytes = serde_json::to_vec_pretty(note).map_err(std::io::Error::other)?;
+    super::journal::write_atomically(&stage.join(NOTE), &bytes)?;
+    let target = new_path(root);
+    std::fs::rename(stage, &target)?;
+    std::fs::File::open(root)?.sync_all()?;
+    let backups = list(root);
+    for old in &backups[..backups.len().saturating_sub(KEEP)] {
+        std::fs::remove_dir_all(old)?;
+    }
+    Ok(target)
+}

@@ -1,0 +1,173 @@
+//! The upgrade journal: written (atomically) before the first change and kept
+//! until the last, so the next hmctl run after a crash or `kill -9` can finish
+//! or undo the interrupted upgrade. It records, for each entry, the inode of
+//! the live and of the staged version; since a rename keeps inodes, that alone
+//! tells which entries were swapped.
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Where hmctl keeps its own state: `HMCTL_STATE_DIR`, else `/var/lib/hmctl`.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("HMCTL_STATE_DIR")
+        .filter(|path| !path.is_empty())
+        .map_or_else(|| PathBuf::from("/var/lib/hmctl"), PathBuf::from)
+}
+
+/// How far a transaction got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Copying the package beside the live directory; nothing live changed.
+    Staging,
+    /// Swapping entries in; some may be swapped.
+    Swapping,
+    /// Every entry is in place; services starting.
+    Swapped,
+    /// Swapping entries back after a failure.
+    RollingBack,
+    /// Keeping the replaced version as a backup.
+    Committing,
+}
+
+/// What a transaction does to one top-level entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Swap {
+    /// Replace the live entry; the old one goes to the stage.
+    Exchange,
+    /// Add an entry the live directory does not have.
+    Insert,
+    /// Take a live entry out, into the stage (a rollback of an added entry).
+    Remove,
+}
+
+/// One entry of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryPlan {
+    pub name: String,
+    pub swap: Swap,
+    /// The live entry's inode before anything changed.
+    pub live_inode: Option<u64>,
+    /// The staged entry's inode.
+    pub staged_inode: Option<u64>,
+}
+
+/// Whether the transaction is an upgrade or a rollback to a backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Upgrade,
+    Rollback,
+}
+
+/// The journal of one group's transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    pub schema: u32,
+    pub group: String,
+    pub kind: Kind,
+    pub phase: Phase,
+    pub pid: u32,
+    pub started: String,
+    /// The package (upgrade) or the backup (rollback) being installed.
+    pub source: PathBuf,
+    pub live_dir: PathBuf,
+    /// Beside `live_dir`: the staged copy, which ends up holding the old version.
+    pub stage_dir: PathBuf,
+    pub backup_root: PathBuf,
+    pub entries: Vec<EntryPlan>,
+    /// The services the transaction stops and starts.
+    pub services: Vec<String>,
+}
+
+pub fn journal_path(group: &str) -> PathBuf {
+    state_dir().join(format!("upgrade-{group}.json"))
+}
+
+/// Writes `bytes` to `path` so that a crash leaves the old or the new file whole.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(dir)?;
+    let temporary = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+impl Journal {
+    pub fn save(&self) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        write_atomically(&journal_path(&self.group), &bytes)
+    }
+
+    pub fn set_phase(&mut self, phase: Phase) -> std::io::Result<()> {
+        self.phase = phase;
+        self.save()
+    }
+
+    pub fn remove(&self) -> std::io::Result<()> {
+        let path = journal_path(&self.group);
+        match std::fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => std::fs::File::open(path.parent().unwrap_or(Path::new("/")))?.sync_all(),
+        }
+    }
+
+    /// Every journal left in the state directory.
+    pub fn all() -> Vec<(PathBuf, Result<Journal, String>)> {
+        let Ok(entries) = std::fs::read_dir(state_dir()) else {
+            return Vec::new();
+        };
+        let mut journals: Vec<(PathBuf, Result<Journal, String>)> = entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with("upgrade-") && name.ends_with(".json"))
+            })
+            .map(|path| {
+                let parsed = std::fs::read(&path)
+                    .map_err(|error| error.to_string())
+                    .and_then(|bytes| {
+                        serde_json::from_slice::<Journal>(&bytes).map_err(|error| error.to_string())
+                    });
+                (path, parsed)
+            })
+            .collect();
+        journals.sort_by(|left, right| left.0.cmp(&right.0));
+        journals
+    }
+}
+
+/// Appends a line to hmctl's own log of changes (`<state dir>/hmctl.log`).
+pub fn log_line(text: &str) {
+    let path = state_dir().join("hmctl.log");
+    let line = format!(
+        "{} {text}\n",
+        crate::backend::state::format_timestamp(jiff::Timestamp::now())
+    );
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = file.write_all(line.as_bytes());
+    }
+}

@@ -1,0 +1,119 @@
+//! Moving one top-level entry between the live directory and the stage with a
+//! single atomic rename: `renameat2(RENAME_EXCHANGE)` for a replacement, a plain
+//! rename for an entry added or taken out. Whether an entry's swap is done is
+//! read from inode numbers, so applying or undoing it twice is harmless.
+
+use super::journal::{EntryPlan, Swap};
+use rustix::fs::{CWD, RenameFlags, renameat_with};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+fn inode(path: &Path) -> Option<u64> {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|metadata| metadata.ino())
+}
+
+/// Whether the entry's swap has happened.
+pub fn is_applied(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> bool {
+    let live = inode(&live_dir.join(&entry.name));
+    let staged = inode(&stage_dir.join(&entry.name));
+    match entry.swap {
+        Swap::Exchange | Swap::Insert => live.is_some() && live == entry.staged_inode,
+        Swap::Remove => live.is_none() && staged.is_some() && staged == entry.live_inode,
+    }
+}
+
+fn exchange(left: &Path, right: &Path) -> std::io::Result<()> {
+    renameat_with(CWD, left, CWD, right, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// Does the entry's swap, unless done.
+pub fn apply(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> std::io::Result<()> {
+    if is_applied(entry, live_dir, stage_dir) {
+        return Ok(());
+    }
+    let live = live_dir.join(&entry.name);
+    let staged = stage_dir.join(&entry.name);
+    match entry.swap {
+        Swap::Exchange => exchange(&staged, &live),
+        Swap::Insert => std::fs::rename(&staged, &live),
+        Swap::Remove => std::fs::rename(&live, &staged),
+    }
+}
+
+/// Undoes the entry's swap, if done.
+pub fn undo(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> std::io::Result<()> {
+    if !is_applied(entry, live_dir, stage_dir) {
+        return Ok(());
+    }
+    let live = live_dir.join(&entry.name);
+    let staged = stage_dir.join(&entry.name);
+    match entry.swap {
+        Swap::Exchange => exchange(&staged, &live),
+        Swap::Insert => std::fs::rename(&live, &staged),
+        Swap::Remove => std::fs::rename(&staged, &live),
+    }
+}
+
+/// Makes renames in `dirs` durable.
+pub fn sync_dirs(dirs: &[&Path]) -> std::io::Result<()> {
+    for dir in dirs {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// The entry plan for `name`, with the inodes as they are now.
+pub fn plan_entry(name: &str, swap: Swap, live_dir: &Path, stage_dir: &Path) -> EntryPlan {
+    EntryPlan {
+        name: name.to_string(),
+        swap,
+        live_inode: inode(&live_dir.join(name)),
+        staged_inode: inode(&stage_dir.join(name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exchange_insert_and_remove_apply_and_undo_idempotently() {
+        let root = tempfile::tempdir().unwrap();
+        let live = root.path().join("live");
+        let stage = root.path().join("stage");
+        for dir in [&live, &stage] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        std::fs::write(live.join("porter"), "old").unwrap();
+        std::fs::write(stage.join("porter"), "new").unwrap();
+        std::fs::write(stage.join("added"), "new").unwrap();
+        std::fs::write(live.join("gone"), "old").unwrap();
+        let entries = [
+            plan_entry("porter", Swap::Exchange, &live, &stage),
+            plan_entry("added", Swap::Insert, &live, &stage),
+            plan_entry("gone", Swap::Remove, &live, &stage),
+        ];
+        for _ in 0..2 {
+            for entry in &entries {
+                apply(entry, &live, &stage).unwrap();
+                assert!(is_applied(entry, &live, &stage));
+            }
+        }
+        assert_eq!(std::fs::read_to_string(live.join("porter")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(stage.join("porter")).unwrap(),
+            "old"
+        );
+        assert!(live.join("added").exists() && !live.join("gone").exists());
+        for _ in 0..2 {
+            for entry in &entries {
+                undo(entry, &live, &stage).unwrap();
+                assert!(!is_applied(entry, &live, &stage));
+            }
+        }
+        assert_eq!(std::fs::read_to_string(live.join("porter")).unwrap(), "old");
+        assert!(!live.join("added").exists() && live.join("gone").exists());
+    }
+}
