@@ -42,6 +42,11 @@ fn load_catalog(cli: &Cli) -> anyhow::Result<Catalog> {
 }
 
 async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
+    if let Command::Completions { shell } = &cli.command {
+        let script = crate::docs::completion(shell.name()).unwrap_or_default();
+        printer.data(&script)?;
+        return Ok(Exit::Success);
+    }
     let catalog = load_catalog(&cli)?;
     if let Some(source) = &catalog.source {
         printer.detail(&format!("configuration: {}", source.display()));
@@ -58,6 +63,7 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
         Command::Reload(args) => lifecycle(&catalog, Verb::Reload, args, printer).await,
         Command::Upgrade(args) => upgrade(&catalog, args, printer).await,
         Command::Logs(args) => logs(&catalog, args, printer).await,
+        Command::Completions { .. } => Ok(Exit::Success),
         Command::List => {
             let listing = ops::list::list(&catalog).await?;
             let text = if printer.json {

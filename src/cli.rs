@@ -2,6 +2,7 @@
 //! help text, the man pages and the shell completions: one source for all three.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;
 
 /// See and control every HyperBDR / HyperMotion service on this host.
@@ -115,6 +116,36 @@ pub enum Command {
     Logs(LogsArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
+    /// Print the shell completion script (services are completed from this host's catalog).
+    ///
+    /// The packages install it; by hand: `hmctl completions bash >
+    /// /usr/share/bash-completion/completions/hmctl`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// The shells hmctl completes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+impl Shell {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::Elvish => "elvish",
+            Shell::Powershell => "powershell",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -128,7 +159,7 @@ pub struct UpgradeArgs {
     pub path: Option<PathBuf>,
 
     /// The group to upgrade (default: the only present group with an upgrade_dir).
-    #[arg(long, value_name = "GROUP")]
+    #[arg(long, value_name = "GROUP", add = ArgValueCandidates::new(crate::completion::groups))]
     pub group: Option<String>,
 
     /// Bring back the version that was live before the last successful upgrade.
@@ -155,7 +186,7 @@ pub struct LogsArgs {
     pub command: Option<LogsCommand>,
 
     /// Services, units, groups or modules whose logs to show.
-    #[arg(value_name = "TARGET", required = true)]
+    #[arg(value_name = "TARGET", required = true, add = ArgValueCandidates::new(crate::completion::targets))]
     pub targets: Vec<String>,
 
     /// Keep printing new lines as they are written, across log rotation.
@@ -198,11 +229,11 @@ pub struct GrepArgs {
     /// Search the logs of this stage: install, image-build-block,
     /// image-build-object, image-build-general, sync-block, sync-object,
     /// boot-block, boot-object, cleanup, monitoring.
-    #[arg(long, value_name = "STAGE")]
+    #[arg(long, value_name = "STAGE", add = ArgValueCandidates::new(crate::completion::stages))]
     pub stage: Option<String>,
 
     /// Services, units, groups or modules whose logs to search.
-    #[arg(value_name = "TARGET")]
+    #[arg(value_name = "TARGET", add = ArgValueCandidates::new(crate::completion::targets))]
     pub targets: Vec<String>,
 
     /// Lines of context before and after each match.
@@ -246,7 +277,7 @@ pub struct CollectArgs {
 #[derive(Debug, Args)]
 pub struct LifecycleArgs {
     /// Services, units, groups or modules (default: every service of every present group).
-    #[arg(value_name = "TARGET")]
+    #[arg(value_name = "TARGET", add = ArgValueCandidates::new(crate::completion::targets))]
     pub targets: Vec<String>,
 
     /// Per service: how long to wait for it to be healthy (start, restart; default
@@ -267,6 +298,6 @@ pub struct LifecycleArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Services, units, groups or modules (default: every present service).
-    #[arg(value_name = "TARGET")]
+    #[arg(value_name = "TARGET", add = ArgValueCandidates::new(crate::completion::targets))]
     pub targets: Vec<String>,
 }

@@ -34,6 +34,9 @@ install_packages() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v hyperfine >/dev/null || missing+=(hyperfine)
   command -v runuser >/dev/null || missing+=(util-linux)
+  command -v lintian >/dev/null || missing+=(lintian)
+  command -v rpm >/dev/null || missing+=(rpm)
+  command -v man >/dev/null || missing+=(man-db)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq
@@ -75,18 +78,19 @@ build_busybox_image() {
 
 # The systemd image: a debootstrapped Debian (cached on disk) plus the test
 # units of tests/sandbox/units, tagged by the units' hash so edits rebuild it.
-units_hash() { (cd "$here/units" && cat $(ls) | sha256sum | cut -c1-12); }
+units_hash() { (cd "$here/units" && { cat $(ls); echo man-db; } | sha256sum | cut -c1-12); }
 systemd_image() { echo "hmtest/systemd:$(units_hash)"; }
 
 build_systemd_image() {
   local image
   image=$(systemd_image)
   if /usr/bin/docker image inspect "$image" >/dev/null 2>&1; then return; fi
-  if [ ! -x "$cache/rootfs/lib/systemd/systemd" ]; then
-    log "debootstrapping a Debian bookworm root with systemd (about 35 s, once)"
-    rm -rf "$cache/rootfs.partial"
+  # man-db: the packaging test reads `man hmctl` after installing the .deb here.
+  if [ ! -x "$cache/rootfs/usr/bin/man" ]; then
+    log "debootstrapping a Debian bookworm root with systemd (about 40 s, once)"
+    rm -rf "$cache/rootfs.partial" "$cache/rootfs"
     mkdir -p "$cache"
-    debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$cache/rootfs.partial" \
+    debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,man-db bookworm "$cache/rootfs.partial" \
       >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
     mv "$cache/rootfs.partial" "$cache/rootfs"
   fi

@@ -1,0 +1,199 @@
+//! The generated documentation, from the one clap definition: shell
+//! completion scripts and man pages. They are committed under `completions/`
+//! and `man/`; `tests/generated.rs` fails when they drift, and
+//! `HMCTL_REGENERATE=1 cargo test --test generated` rewrites them.
+
+use crate::cli::Cli;
+use clap::CommandFactory;
+use clap_mangen::roff::{Roff, bold, roman};
+
+/// The variable the completion scripts set when they call hmctl back.
+pub const COMPLETE_VARIABLE: &str = "HMCTL_COMPLETE";
+
+/// The shells and the file each one's script is committed as.
+pub const SHELLS: &[(&str, &str)] = &[
+    ("bash", "hmctl.bash"),
+    ("zsh", "_hmctl"),
+    ("fish", "hmctl.fish"),
+    ("elvish", "hmctl.elv"),
+    ("powershell", "_hmctl.ps1"),
+];
+
+/// The command definition, with the plain version (generated files must not
+/// change with every commit).
+pub fn command() -> clap::Command {
+    Cli::command().version(env!("CARGO_PKG_VERSION"))
+}
+
+/// The completion script for a shell: it registers hmctl's dynamic completer.
+pub fn completion(shell: &str) -> Option<String> {
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells.completer(shell)?;
+    let mut script = Vec::new();
+    completer
+        .write_registration(COMPLETE_VARIABLE, "hmctl", "hmctl", "hmctl", &mut script)
+        .ok()?;
+    String::from_utf8(script).ok()
+}
+
+fn exit_status(roff: &mut Roff) {
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in [
+        ("0", "done; every selected service is running and healthy"),
+        (
+            "1",
+            "an operation failed: a service did not reach the wanted state in time, an upgrade was rolled back, logs grep found nothing",
+        ),
+        ("2", "usage or configuration error; nothing was changed"),
+        (
+            "3",
+            "status: at least one selected service is not running or not healthy",
+        ),
+        (
+            "4",
+            "a backend could not be asked: Docker or systemd unreachable, hung, or permission denied",
+        ),
+        ("5", "another hmctl operation holds the host-wide lock"),
+    ] {
+        roff.control("TP", [])
+            .text([bold(code)])
+            .text([roman(meaning)]);
+    }
+}
+
+fn files_and_environment(roff: &mut Roff) {
+    roff.control("SH", ["FILES"]);
+    for (file, meaning) in [
+        (
+            "/etc/hmctl/hmctl.toml",
+            "adds groups and overrides built-in ones by name ([[group]] name, backend, project, files, units, log_dir, config_dir, program_dir, ports, upgrade_dir, present_if; [service.NAME] logs, stop_timeout, depends_on). Unknown keys are errors.",
+        ),
+        (
+            "/run/lock/hmctl.lock",
+            "the host-wide lock of changing commands; holds the holder's pid, command and start time.",
+        ),
+        (
+            "/var/lib/hmctl",
+            "upgrade journals and hmctl.log, the log of upgrades.",
+        ),
+        (
+            "/opt/installer/production",
+            "the console (compose project production).",
+        ),
+        ("/opt/hamal", "the sync proxy (compose project hamal)."),
+        (
+            "/var/lib/egisplus-agent",
+            "the Linux agent (egisplus-agent.service).",
+        ),
+        (
+            "/var/lib/sgateway",
+            "the cloud sync gateway (s3block, watchman, hyper_exporter).",
+        ),
+    ] {
+        roff.control("TP", [])
+            .text([bold(file)])
+            .text([roman(meaning)]);
+    }
+    roff.control("SH", ["ENVIRONMENT"]);
+    for (variable, meaning) in [
+        ("HMCTL_CONFIG", "the configuration file, like --config."),
+        (
+            "DOCKER_HOST",
+            "the Docker endpoint (default unix:///var/run/docker.sock).",
+        ),
+        (
+            "DBUS_SYSTEM_BUS_ADDRESS",
+            "systemd's bus (default the system bus).",
+        ),
+        (
+            "HMCTL_LOCK_FILE",
+            "the lock file (default /run/lock/hmctl.lock).",
+        ),
+        (
+            "HMCTL_STATE_DIR",
+            "where upgrade journals are kept (default /var/lib/hmctl).",
+        ),
+        (
+            "COMPOSE_PROFILES",
+            "the compose profiles counted as active.",
+        ),
+        ("NO_COLOR", "never colour output."),
+    ] {
+        roff.control("TP", [])
+            .text([bold(variable)])
+            .text([roman(meaning)]);
+    }
+}
+
+/// Every subcommand path (`["logs", "grep"]`), depth first.
+fn subcommands(command: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    for sub in command.get_subcommands() {
+        if sub.is_hide_set() || sub.get_name() == "help" {
+            continue;
+        }
+        let mut path = prefix.to_vec();
+        path.push(sub.get_name().to_string());
+        out.push(path.clone());
+        subcommands(sub, &path, out);
+    }
+}
+
+fn render(command: clap::Command, extra: impl Fn(&mut Roff)) -> Vec<u8> {
+    let has_subcommands = command
+        .get_subcommands()
+        .any(|sub| !sub.is_hide_set() && sub.get_name() != "help");
+    let man = clap_mangen::Man::new(command);
+    let mut page = Vec::new();
+    let rendered = man
+        .render_title(&mut page)
+        .and_then(|()| man.render_name_section(&mut page))
+        .and_then(|()| man.render_synopsis_section(&mut page))
+        .and_then(|()| man.render_description_section(&mut page))
+        .and_then(|()| man.render_options_section(&mut page))
+        .and_then(|()| {
+            if has_subcommands {
+                man.render_subcommands_section(&mut page)
+            } else {
+                Ok(())
+            }
+        });
+    if rendered.is_err() {
+        return Vec::new();
+    }
+    let mut roff = Roff::new();
+    extra(&mut roff);
+    page.extend(roff.to_roff().into_bytes());
+    let _ = man.render_version_section(&mut page);
+    page
+}
+
+/// The man pages: `hmctl.1` and one per subcommand (`hmctl-logs-grep.1`).
+pub fn man_pages() -> Vec<(String, Vec<u8>)> {
+    let root = command();
+    let mut pages = vec![(
+        "hmctl.1".to_string(),
+        render(root.clone(), |roff| {
+            exit_status(roff);
+            files_and_environment(roff);
+        }),
+    )];
+    let mut paths = Vec::new();
+    subcommands(&root, &[], &mut paths);
+    for path in paths {
+        let mut command = root.clone();
+        for name in &path {
+            let Some(sub) = command.find_subcommand(name).cloned() else {
+                break;
+            };
+            command = sub;
+        }
+        let name = format!("hmctl-{}", path.join("-"));
+        let command = command
+            .name(name.clone())
+            .display_name(name.clone())
+            .bin_name(format!("hmctl {}", path.join(" ")))
+            .version(env!("CARGO_PKG_VERSION"));
+        pages.push((format!("{name}.1"), render(command, exit_status)));
+    }
+    pages
+}
