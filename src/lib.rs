@@ -13,6 +13,7 @@ pub mod completion;
 pub mod compose;
 pub mod docs;
 pub mod exit;
+pub mod fuzzing;
 pub mod ops;
 pub mod output;
 pub mod progress;

@@ -181,21 +181,27 @@ fn a_non_utf8_target_is_a_usage_error() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let config = Config::new("[[group]]\nname=\"console\"\npresent_if=[\"/nonexistent/a\"]\n");
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let binary = assert_cmd::cargo::cargo_bin("hmctl");
-    let output = std::process::Command::new(binary)
-        .env("NO_COLOR", "1")
-        .arg("--config")
-        .arg(&config.path)
-        .args(["list"])
-        .stdout(writer)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.is_empty(), "{stderr}");
-    assert_eq!(output.status.code(), Some(0));
+    for verb in [
+        &["list"][..],
+        &["status"],
+        &["--json", "status"],
+        &["logs", "stages"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let binary = assert_cmd::cargo::cargo_bin("hmctl");
+        let output = std::process::Command::new(binary)
+            .env("NO_COLOR", "1")
+            .arg("--config")
+            .arg(&config.path)
+            .args(verb)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.is_empty(), "{verb:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{verb:?}");
+    }
 }
 
 #[test]

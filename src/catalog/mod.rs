@@ -12,7 +12,7 @@ mod stages;
 mod target;
 
 pub use builtin::MODULES;
-pub use config_file::{default_config_path, load, validate_name};
+pub use config_file::{default_config_path, load, parse as parse_config, validate_name};
 pub use logs::{LogSource, log_sources};
 pub use stages::{STAGES, Stage, StageService, by_priority, stage};
 pub use target::{Named, resolve};

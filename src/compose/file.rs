@@ -505,6 +505,14 @@ fn describe(error: &serde_saphyr::Error) -> String {
     .replace("untagged enum Scalar", "a duration")
 }
 
+/// Parses one compose file's text as if it were at `path` (includes and
+/// extends are looked up beside it). For fuzzing and tests.
+pub fn parse_text(path: &Path, text: &str) -> Result<Vec<String>, ComposeError> {
+    let mut reader = Reader::default();
+    let parsed = reader.parse(path, text)?;
+    Ok(parsed.services.into_iter().map(|(name, _)| name).collect())
+}
+
 /// Reads compose files used together (like `docker compose -f A -f B`).
 pub fn read_project(files: &[PathBuf]) -> Result<ComposeProject, ComposeError> {
     let mut reader = Reader::default();
