@@ -93,6 +93,36 @@ impl DockerClient {
             docker: docker.clone(),
             endpoint: human,
         };
+        // On a unix socket, learn the API version from /_ping (fast); else
+        // let bollard ask /version.
+        if let Some(socket) = endpoint.strip_prefix("unix://") {
+            let pinged = match tokio::time::timeout(timeout, super::docker_ping::ping(socket)).await
+            {
+                Err(_) => {
+                    return Err(BackendError::Timeout {
+                        daemon: DAEMON,
+                        endpoint: client.endpoint.clone(),
+                        after: timeout,
+                    });
+                }
+                Ok(Err(error)) => return Err(connection_error(DAEMON, &client.endpoint, &error)),
+                Ok(Ok(version)) => version,
+            };
+            if let Some((major, minor)) = pinged {
+                let ours = bollard::API_DEFAULT_VERSION;
+                let version = if (major, minor) < (ours.major_version, ours.minor_version) {
+                    bollard::ClientVersion {
+                        major_version: major,
+                        minor_version: minor,
+                    }
+                } else {
+                    ours.clone()
+                };
+                let docker = Docker::connect_with_unix(&endpoint, 120, &version)
+                    .map_err(|error| connection_error(DAEMON, &client.endpoint, &error))?;
+                return Ok(DockerClient { docker, ..client });
+            }
+        }
         let docker = client
             .bounded(
                 timeout,

@@ -341,9 +341,11 @@ impl Reader {
                 include: None,
             }
         } else {
-            serde_saphyr::from_str(text).map_err(|error| ComposeError::Invalid {
-                path: path.to_path_buf(),
-                message: describe(&error),
+            serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|error| {
+                ComposeError::Invalid {
+                    path: path.to_path_buf(),
+                    message: describe(&error),
+                }
             })?
         };
         let mut services: Vec<(String, RawService)> = Vec::new();
@@ -466,6 +468,18 @@ impl Reader {
         seen.pop();
         Ok(service)
     }
+}
+
+/// serde-saphyr's limits, minus its alias/anchor ratio heuristic: a compose
+/// file where 200 services merge one `x-common` anchor is ordinary, not an
+/// attack. The absolute limits (events, aliases, anchor copies) still stop
+/// alias bombs.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.enforce_alias_anchor_ratio = false;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 /// Merges a service definition into a list, as a later compose file overrides
@@ -673,6 +687,30 @@ mod tests {
     fn remote_includes_are_refused() {
         let error = project_of(&[("c.yml", "include: ['oci://x/y']\n")]).unwrap_err();
         assert!(error.to_string().contains("not supported"), "{error}");
+    }
+
+    #[test]
+    fn many_services_may_merge_one_anchor() {
+        let mut text = String::from("x-common: &common\n  image: x\nservices:\n");
+        for index in 0..300 {
+            text.push_str(&format!("  svc-{index}:\n    <<: *common\n"));
+        }
+        assert_eq!(project_of(&[("c.yml", &text)]).unwrap().services.len(), 300);
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_not_expanded() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let names = ["b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        let mut previous = "a";
+        for name in names {
+            text.push_str(&format!("{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"));
+            previous = name;
+        }
+        text.push_str("services:\n  s:\n    labels: *j\n");
+        let started = std::time::Instant::now();
+        assert!(project_of(&[("c.yml", &text)]).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
