@@ -116,7 +116,7 @@ impl DockerClient {
                         minor_version: minor,
                     }
                 } else {
-                    ours.clone()
+                    *ours
                 };
                 let docker = Docker::connect_with_unix(&endpoint, 120, &version)
                     .map_err(|error| connection_error(DAEMON, &client.endpoint, &error))?;
