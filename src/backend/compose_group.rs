@@ -7,7 +7,7 @@ use super::docker_state::observe_container;
 use super::error::BackendError;
 use super::state::{Handle, Observation, ServiceStatus};
 use crate::catalog::{BackendKind, Group};
-use crate::compose::{ComposeError, ComposeProject, read_project};
+use crate::compose::{ComposeError, ComposeProject, FileSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -90,6 +90,14 @@ pub async fn compose_group(
     timeout: Duration,
 ) -> Result<ComposeReport, ComposeError> {
     let project_name = group.project.clone().unwrap_or_default();
+    // Read the compose files while Docker lists the containers.
+    let candidates: Vec<PathBuf> = group
+        .files
+        .iter()
+        .filter(|file| file.exists())
+        .cloned()
+        .collect();
+    let read_ahead = tokio::task::spawn_blocking(move || FileSet::read(&candidates));
     let (containers, error) = match client {
         Ok(client) => match client.project_containers(&project_name, timeout).await {
             Ok(containers) => (containers, None),
@@ -97,7 +105,8 @@ pub async fn compose_group(
         },
         Err(error) => (Vec::new(), Some(error.clone())),
     };
-    let project = read_project(&files_in_use(group, &containers))?;
+    let mut files = read_ahead.await.unwrap_or_default();
+    let project = files.project(&files_in_use(group, &containers))?;
     let profiles = active_profiles();
     let mut rows = Vec::new();
     let handle = |service: &str, container: Option<&Container>| Handle::Container {

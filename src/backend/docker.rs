@@ -2,6 +2,7 @@
 //! project and the start / stop / restart calls, each bounded in time.
 
 use super::error::{BackendError, connection_error, root_message};
+use super::inspect_cache::{Cache, Remembered};
 use bollard::Docker;
 use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
@@ -211,14 +212,49 @@ impl DockerClient {
                 !matches!(oneoff, Some("True" | "true")) && project_label == Some(project)
             })
             .collect();
+        // Inspect only what the cache cannot vouch for (see inspect_cache).
+        let now = jiff::Timestamp::now();
+        let mut cache = Cache::load(&self.endpoint, project);
+        let remembered: Vec<Option<Remembered>> = summaries
+            .iter()
+            .map(|summary| {
+                let id = summary.id.as_deref().unwrap_or_default();
+                cache
+                    .entries
+                    .get(id)
+                    .filter(|entry| entry.agrees_with(summary, now))
+                    .cloned()
+            })
+            .collect();
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let inspections = futures_util::future::join_all(summaries.iter().map(|summary| {
-            let id = summary.id.clone().unwrap_or_default();
-            async move { self.inspect(&id, remaining).await }
-        }))
+        let inspections = futures_util::future::join_all(summaries.iter().zip(&remembered).map(
+            |(summary, known)| {
+                let id = summary.id.clone().unwrap_or_default();
+                async move {
+                    match known {
+                        Some(entry) => Ok(entry.to_inspect(&id)),
+                        None => self.inspect(&id, remaining).await,
+                    }
+                }
+            },
+        ))
         .await;
+        let mut fresh = std::collections::HashMap::with_capacity(summaries.len());
+        let mut inspected_any = false;
         let mut containers = Vec::with_capacity(summaries.len());
-        for (summary, inspection) in summaries.into_iter().zip(inspections) {
+        for ((summary, inspection), known) in summaries.into_iter().zip(inspections).zip(remembered)
+        {
+            let id = summary.id.clone().unwrap_or_default();
+            match (&known, &inspection) {
+                (Some(entry), _) => {
+                    fresh.insert(id, entry.clone());
+                }
+                (None, Ok(inspect)) => {
+                    inspected_any = true;
+                    fresh.insert(id, Remembered::of(inspect, now));
+                }
+                (None, Err(_)) => {}
+            }
             let inspect = match inspection {
                 Ok(inspect) => inspect,
                 // Removed between the list and the inspect: it is gone.
@@ -249,6 +285,10 @@ impl DockerClient {
                 config_files,
                 inspect,
             });
+        }
+        if inspected_any || fresh.len() != cache.entries.len() {
+            cache.entries = fresh;
+            cache.save();
         }
         Ok(containers)
     }

@@ -9,6 +9,7 @@ pub mod docker;
 pub mod docker_ping;
 pub mod docker_state;
 pub mod error;
+pub mod inspect_cache;
 pub mod state;
 pub mod systemd;
 pub mod systemd_state;

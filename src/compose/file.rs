@@ -281,7 +281,7 @@ struct ParsedFile {
 /// Reads and caches compose files for one project.
 #[derive(Default)]
 struct Reader {
-    parsed: HashMap<PathBuf, std::rc::Rc<ParsedFile>>,
+    parsed: HashMap<PathBuf, std::sync::Arc<ParsedFile>>,
     stack: Vec<PathBuf>,
 }
 
@@ -305,7 +305,7 @@ fn relative_to(base: &Path, reference: &str) -> PathBuf {
 }
 
 impl Reader {
-    fn file(&mut self, path: &Path) -> Result<std::rc::Rc<ParsedFile>, ComposeError> {
+    fn file(&mut self, path: &Path) -> Result<std::sync::Arc<ParsedFile>, ComposeError> {
         let path = normalize(path);
         if let Some(parsed) = self.parsed.get(&path) {
             return Ok(parsed.clone());
@@ -329,7 +329,7 @@ impl Reader {
         self.stack.push(path.clone());
         let result = self.parse(&path, &text);
         self.stack.pop();
-        let parsed = std::rc::Rc::new(result?);
+        let parsed = std::sync::Arc::new(result?);
         self.parsed.insert(path, parsed.clone());
         Ok(parsed)
     }
@@ -527,9 +527,36 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Vec<String>, ComposeError> 
     Ok(parsed.services.into_iter().map(|(name, _)| name).collect())
 }
 
+/// Compose files read ahead, before it is known which of them are in use
+/// (`status` reads them while it waits for Docker's answer).
+#[derive(Default)]
+pub struct FileSet {
+    reader: Reader,
+}
+
+impl FileSet {
+    /// Reads every file it can; a file that cannot be read is read again (and
+    /// its error reported) only if it turns out to be in use.
+    pub fn read(files: &[PathBuf]) -> FileSet {
+        let mut reader = Reader::default();
+        for file in files {
+            let _ = reader.file(file);
+        }
+        FileSet { reader }
+    }
+
+    /// The project of `files` used together (like `docker compose -f A -f B`).
+    pub fn project(&mut self, files: &[PathBuf]) -> Result<ComposeProject, ComposeError> {
+        project_from(&mut self.reader, files)
+    }
+}
+
 /// Reads compose files used together (like `docker compose -f A -f B`).
 pub fn read_project(files: &[PathBuf]) -> Result<ComposeProject, ComposeError> {
-    let mut reader = Reader::default();
+    project_from(&mut Reader::default(), files)
+}
+
+fn project_from(reader: &mut Reader, files: &[PathBuf]) -> Result<ComposeProject, ComposeError> {
     let mut merged: Vec<(String, RawService)> = Vec::new();
     for file in files {
         let parsed = reader.file(file)?;

@@ -5,5 +5,5 @@
 mod file;
 mod model;
 
-pub use file::{ComposeError, parse_text, read_project};
+pub use file::{ComposeError, FileSet, parse_text, read_project};
 pub use model::{ComposeProject, ComposeService};

@@ -96,17 +96,22 @@ pub fn disk_usage(root: &Path, deadline: Instant) -> std::io::Result<Usage> {
     Ok(usage)
 }
 
-/// The mount point holding `path` (from `/proc/self/mountinfo`), for messages.
+/// The mount point holding `path`, for messages: the highest ancestor on the
+/// same device. (A few `stat` calls; `/proc/self/mountinfo` on a host with
+/// hundreds of container mounts costs milliseconds to read.)
 fn mount_point_of(path: &Path) -> PathBuf {
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    mounts
-        .lines()
-        .filter_map(|line| line.split(' ').nth(4))
-        .map(|mount| PathBuf::from(mount.replace("\\040", " ")))
-        .filter(|mount| canonical.starts_with(mount))
-        .max_by_key(|mount| mount.as_os_str().len())
-        .unwrap_or_else(|| PathBuf::from("/"))
+    let Ok(device) = std::fs::metadata(&canonical).map(|metadata| metadata.dev()) else {
+        return PathBuf::from("/");
+    };
+    let mut mount = canonical.clone();
+    for ancestor in canonical.ancestors().skip(1) {
+        match std::fs::metadata(ancestor) {
+            Ok(metadata) if metadata.dev() == device => mount = ancestor.to_path_buf(),
+            _ => break,
+        }
+    }
+    mount
 }
 
 /// Human size (`1.2 GiB`).

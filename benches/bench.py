@@ -1,0 +1,209 @@
+"""hmctl's benchmark: every command measured interleaved with what it replaces,
+in one run, on the same daemon: medians, ratios, peak RSS, and the issue's
+targets checked. Not a test: numbers are printed, nothing asserted."""
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = "/var/tmp/hmctl-bench"
+HMCTL = os.path.abspath("target/release/hmctl")
+QUICK = "--quick" in sys.argv
+SLEEPER = "[\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep 2147483647 & wait\"]"
+MODULES = ["porter", "unicloud", "storplus", "atomy", "mistral", "proxy", "owl", "ant",
+           "crab", "oneway", "newmuse", "supervisor", "mysql", "redis", "rabbitmq", "influxdb"]
+
+
+def sh(*args, check=True, quiet=True):
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.run(args, check=check, stdout=out, stderr=out)
+
+
+def project(name, services):
+    """A compose project of `services` busybox sleepers (created once, reused)."""
+    directory = f"{ROOT}/{name}"
+    compose = f"{directory}/docker-compose-hyperbdr.yml"
+    os.makedirs(f"{directory}/logs", exist_ok=True)
+    with open(compose, "w") as file:
+        file.write("x-common: &common\n  image: hmtest/busybox:1\n  network_mode: none\n"
+                   f"  labels: {{hmctl.test: \"1\"}}\n  command: {SLEEPER}\nservices:\n")
+        for index in range(services):
+            file.write(f"  svc-{index:03d}:\n    <<: *common\n")
+    running = subprocess.run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={name}"],
+                             capture_output=True, text=True).stdout.split()
+    if len(running) < services:
+        # docker-compose v1 wedges on 200 services at once: 25 at a time.
+        names = [f"svc-{index:03d}" for index in range(services)]
+        for start in range(0, services, 25):
+            sh("docker-compose", "-p", name, "-f", compose, "up", "-d", "--no-deps", *names[start:start + 25])
+    config = f"{directory}/hmctl.toml"
+    with open(config, "w") as file:
+        file.write(f"""[[group]]
+name = "console"
+project = "{name}"
+files = ["{compose}"]
+log_dir = "{directory}/logs"
+program_dir = "{directory}"
+present_if = ["{directory}"]
+ports = []
+
+[[group]]
+name = "gateway"
+units = ["s3block", "watchman"]
+log_dir = "{directory}/logs"
+program_dir = "{directory}"
+present_if = []
+""")
+    return compose, config
+
+
+def log_tree(megabytes):
+    """The console's log layout, `megabytes` in all, with a needle now and then."""
+    directory = f"{ROOT}/logs-{megabytes}"
+    marker = f"{directory}/.complete"
+    if os.path.exists(marker):
+        return directory
+    shutil.rmtree(directory, ignore_errors=True)
+    line = ("2025-09-18 16:24:31.{:03d} 12345 INFO {}.engine [req-{:08x} user-5d1c] "
+            "attach volume 6ec3e693-69f7-4129-a43a-16eebe74b528 to host 0a1b2c3d: ok\n")
+    per_file = megabytes * 1024 * 1024 // (len(MODULES) * 4)
+    for module in MODULES:
+        os.makedirs(f"{directory}/{module}", exist_ok=True)
+        for service in (f"{module}-api", f"{module}-engine"):
+            for suffix in ("", ".1"):
+                with open(f"{directory}/{module}/{service}.log{suffix}", "w") as file:
+                    written, count = 0, 0
+                    while written < per_file:
+                        text = line.format(count % 1000, service, count * 2654435761 % 2**32)
+                        if count % 200000 == 7:
+                            text = text.replace("ok\n", "ERROR needle-7f3a9c timeout\n")
+                        file.write(text)
+                        written += len(text)
+                        count += 1
+    open(marker, "w").close()
+    return directory
+
+
+def many_files(count):
+    """A log directory of `count` small files (for the disk-usage walk's bound)."""
+    directory = f"{ROOT}/many-{count}"
+    if not os.path.exists(f"{directory}/.complete"):
+        for index in range(count):
+            sub = f"{directory}/logs/m{index % 100}"
+            os.makedirs(sub, exist_ok=True)
+            with open(f"{sub}/f{index}.log", "w") as file:
+                file.write("x\n")
+        open(f"{directory}/.complete", "w").close()
+    return directory
+
+
+def measure(command, env=None):
+    """Wall time (ms) and peak RSS (MiB) of one run."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, _, usage = os.wait4(process.pid, 0)
+    return (time.perf_counter() - started) * 1000, usage.ru_maxrss / 1024
+
+
+def interleaved(commands, rounds, warmup=2):
+    """Runs every command once per round, in turn; returns medians and peak RSS."""
+    for _ in range(warmup):
+        for command in commands.values():
+            measure(command)
+    times = {name: [] for name in commands}
+    rss = {name: 0.0 for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            wall, peak = measure(command)
+            times[name].append(wall)
+            rss[name] = max(rss[name], peak)
+    return {name: (statistics.median(values), rss[name]) for name, values in times.items()}
+
+
+results = []
+
+
+def report(title, measured, reference, targets):
+    print(f"\n{title}")
+    base = measured[reference][0]
+    for name, (median, peak) in measured.items():
+        print(f"  {name:48} {median:9.1f} ms  {median / base:6.2f}x  peak RSS {peak:5.1f} MiB")
+    for name, limit, what in targets:
+        ratio = measured[name][0] / measured[what][0]
+        verdict = "PASS" if ratio <= limit else "MISS"
+        results.append((f"{title}: {name} <= {limit}x {what}", ratio, verdict))
+
+
+def main():
+    os.makedirs(ROOT, exist_ok=True)
+    rounds = 5 if QUICK else 21
+    print(f"machine: {platform.node()} {os.cpu_count()} cores, "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, kernel {platform.release()}")
+    print("docker: " + subprocess.run(["docker", "version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"],
+                                      capture_output=True, text=True).stdout.strip()
+          + f"; containers on the daemon: {len(subprocess.run(['docker', 'ps', '-aq'], capture_output=True, text=True).stdout.split())}")
+    print("hmctl: " + subprocess.run([HMCTL, "--version"], capture_output=True, text=True).stdout.strip())
+
+    for services in (25, 200):
+        name = f"hmbench{services}"
+        compose, config = project(name, services)
+        measured = interleaved({
+            "hmctl status --json": [HMCTL, "--config", config, "status", "--json"],
+            f"docker ps -a --filter label=...={name}": ["docker", "ps", "-a", "--filter", f"label=com.docker.compose.project={name}"],
+            "docker-compose ps": ["docker-compose", "-p", name, "-f", compose, "ps"],
+        }, rounds if services == 25 else max(5, rounds // 2))
+        names = list(measured)
+        report(f"status, {services} services", measured, names[1],
+               [(names[0], 0.5, names[1]), (names[0], 0.05, names[2])])
+        peak = measured[names[0]][1]
+        results.append((f"status, {services} services: peak RSS <= 16 MiB", peak / 16, "PASS" if peak <= 16 else "MISS"))
+
+    compose, config = project("hmbench25", 25)
+    measured = interleaved({
+        "hmctl restart console --no-wait": [HMCTL, "--config", config, "restart", "console", "--no-wait"],
+        "docker-compose restart": ["docker-compose", "-p", "hmbench25", "-f", compose, "restart"],
+    }, 3 if QUICK else 7, warmup=1)
+    names = list(measured)
+    report("restart, 25 services", measured, names[1], [(names[0], 1.0, names[1])])
+
+    logs = log_tree(512)
+    grep_config = f"{ROOT}/grep.toml"
+    with open(grep_config, "w") as file:
+        file.write(f'[[group]]\nname = "console"\nproject = "hmbench-logs"\nfiles = ["/nonexistent.yml"]\n'
+                   f'log_dir = "{logs}"\npresent_if = ["{logs}"]\n[[group]]\nname = "gateway"\npresent_if = ["/nonexistent"]\n')
+    commands = {
+        "hmctl logs grep needle-7f3a9c": [HMCTL, "--config", grep_config, "-q", "logs", "grep", "needle-7f3a9c"],
+        "grep -rn needle-7f3a9c": ["grep", "-rn", "needle-7f3a9c", logs],
+    }
+    if shutil.which("rg"):
+        commands["rg -n needle-7f3a9c"] = ["rg", "-n", "needle-7f3a9c", logs]
+    measured = interleaved(commands, 3 if QUICK else 7, warmup=1)
+    names = list(measured)
+    report("log search, 512 MiB in the console layout", measured, names[1], [(names[0], 0.7, names[1])])
+
+    many = many_files(100_000)
+    walk_config = f"{ROOT}/walk.toml"
+    with open(walk_config, "w") as file:
+        file.write(f'[[group]]\nname = "gateway"\nunits = ["s3block"]\nlog_dir = "{many}/logs"\nprogram_dir = "{many}"\npresent_if = []\n')
+    started = time.perf_counter()
+    output = subprocess.run([HMCTL, "--config", walk_config, "--json", "status"], capture_output=True, text=True).stdout
+    wall = (time.perf_counter() - started) * 1000
+    partial = '"partial": true' in output
+    print(f"\nstatus with a 100,000-file log dir: {wall:.0f} ms, walk reported partial: {partial} (bound 1500 ms)")
+    results.append(("disk-usage walk of 100,000 files stays bounded", wall / 2500, "PASS" if wall < 2500 else "MISS"))
+
+    measured = interleaved({"hmctl --version": [HMCTL, "--version"], "true": ["true"]}, 31)
+    print(f"\nstart-up: hmctl --version {measured['hmctl --version'][0]:.1f} ms "
+          f"(/bin/true {measured['true'][0]:.1f} ms), peak RSS {measured['hmctl --version'][1]:.1f} MiB")
+
+    print("\ntargets:")
+    for what, ratio, verdict in results:
+        print(f"  {verdict}  {what}  ({ratio:.2f})")
+
+
+if __name__ == "__main__":
+    main()
