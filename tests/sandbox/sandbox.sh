@@ -37,6 +37,7 @@ install_packages() {
   command -v lintian >/dev/null || missing+=(lintian)
   command -v rpm >/dev/null || missing+=(rpm)
   command -v man >/dev/null || missing+=(man-db)
+  command -v objdump >/dev/null || missing+=(binutils)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq
@@ -111,9 +112,10 @@ build_systemd_image() {
   rm -rf "$root"
 }
 
+# Asked from inside the container (its busctl): the host may have no systemd tools.
 bus_answers() {
   [ -S "$bus_dir/system_bus_socket" ] &&
-    DBUS_SYSTEM_BUS_ADDRESS="unix:path=$bus_dir/system_bus_socket" timeout 5 \
+    timeout 5 /usr/bin/docker exec "$systemd_name" \
       busctl --system call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
       org.freedesktop.systemd1.Manager LoadUnit s s3block.service >/dev/null 2>&1
 }
