@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::UnixListener;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -280,20 +279,6 @@ fn sigterm_mid_restart_leaves_every_service_running() {
         app_before,
         "nothing new was started after SIGTERM"
     );
-}
-
-/// A socket that accepts connections and never answers.
-fn silent_socket(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("silent.sock");
-    let listener = UnixListener::bind(&path).unwrap();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().take(16) {
-            held.push(stream);
-        }
-        std::thread::sleep(Duration::from_secs(60));
-    });
-    path
 }
 
 #[test]

@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use std::os::unix::net::UnixListener;
 use std::time::{Duration, Instant};
 
 const STATES: &str = r#"
@@ -96,12 +95,10 @@ fn every_container_state_is_reported_as_the_daemon_sees_it() {
     );
     assert!(sick["detail"].as_str().unwrap().contains("(unhealthy)"));
 
+    // Between two crashes it may be up for a moment: still restarting.
     let looping = row(&document, "looping");
     assert!(
-        matches!(
-            looping["state"].as_str(),
-            Some("restarting" | "running" | "exited")
-        ),
+        matches!(looping["state"].as_str(), Some("restarting" | "exited")),
         "{looping}"
     );
     assert_eq!(looping["ok"], false);
@@ -345,25 +342,11 @@ fn dbus_unreachable_still_shows_the_containers() {
     );
 }
 
-/// A socket that accepts connections and never answers.
-fn silent_socket(dir: &std::path::Path) -> (std::path::PathBuf, std::thread::JoinHandle<()>) {
-    let path = dir.join("silent.sock");
-    let listener = UnixListener::bind(&path).unwrap();
-    let handle = std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().take(16) {
-            held.push(stream);
-        }
-        std::thread::sleep(Duration::from_secs(30));
-    });
-    (path, handle)
-}
-
 #[test]
 fn a_hung_docker_costs_a_bounded_time_and_hides_nothing() {
     let project = plain_project("hung-docker");
     let config = mixed_config(&project);
-    let (socket, _listener) = silent_socket(project.path());
+    let socket = silent_socket(project.path());
     let started = Instant::now();
     let output = hmctl()
         .env("DOCKER_HOST", format!("unix://{}", socket.display()))
@@ -390,7 +373,7 @@ fn a_hung_docker_costs_a_bounded_time_and_hides_nothing() {
 fn a_hung_systemd_costs_a_bounded_time_and_hides_nothing() {
     let project = plain_project("hung-dbus");
     let config = mixed_config(&project);
-    let (socket, _listener) = silent_socket(project.path());
+    let socket = silent_socket(project.path());
     let started = Instant::now();
     let output = hmctl()
         .env(

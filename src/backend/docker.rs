@@ -4,7 +4,7 @@
 use super::error::{BackendError, connection_error, root_message};
 use super::inspect_cache::{Cache, Remembered};
 use bollard::Docker;
-use bollard::models::ContainerInspectResponse;
+use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use bollard::query_parameters::{
     InspectContainerOptions, ListContainersOptionsBuilder, RestartContainerOptionsBuilder,
     StartContainerOptions, StopContainerOptionsBuilder,
@@ -186,32 +186,9 @@ impl DockerClient {
         timeout: Duration,
     ) -> Result<Vec<Container>, BackendError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let filters: HashMap<&str, Vec<String>> =
-            HashMap::from([("label", vec![format!("{}={project}", label::PROJECT)])]);
-        let options = ListContainersOptionsBuilder::new()
-            .all(true)
-            .filters(&filters)
-            .build();
         let summaries = self
-            .bounded(
-                timeout,
-                "list containers",
-                self.docker.list_containers(Some(options)),
-            )
+            .list(vec![format!("{}={project}", label::PROJECT)], timeout)
             .await?;
-        let summaries: Vec<_> = summaries
-            .into_iter()
-            .filter(|summary| {
-                let labels = summary.labels.as_ref();
-                let oneoff = labels
-                    .and_then(|labels| labels.get(label::ONEOFF))
-                    .map(String::as_str);
-                let project_label = labels
-                    .and_then(|labels| labels.get(label::PROJECT))
-                    .map(String::as_str);
-                !matches!(oneoff, Some("True" | "true")) && project_label == Some(project)
-            })
-            .collect();
         // Inspect only what the cache cannot vouch for (see inspect_cache).
         let now = jiff::Timestamp::now();
         let mut cache = Cache::load(&self.endpoint, project);
@@ -293,20 +270,14 @@ impl DockerClient {
         Ok(containers)
     }
 
-    /// The newest non-one-off container of a project's service, inspected.
-    pub async fn service_container(
+    /// The containers carrying every one of `labels` (`key=value`), one-off
+    /// containers (`docker compose run`) left out.
+    async fn list(
         &self,
-        project: &str,
-        service: &str,
+        labels: Vec<String>,
         timeout: Duration,
-    ) -> Result<Option<ContainerInspectResponse>, BackendError> {
-        let filters: HashMap<&str, Vec<String>> = HashMap::from([(
-            "label",
-            vec![
-                format!("{}={project}", label::PROJECT),
-                format!("{}={service}", label::SERVICE),
-            ],
-        )]);
+    ) -> Result<Vec<ContainerSummary>, BackendError> {
+        let filters: HashMap<&str, Vec<String>> = HashMap::from([("label", labels)]);
         let options = ListContainersOptionsBuilder::new()
             .all(true)
             .filters(&filters)
@@ -318,7 +289,7 @@ impl DockerClient {
                 self.docker.list_containers(Some(options)),
             )
             .await?;
-        let newest = summaries
+        Ok(summaries
             .into_iter()
             .filter(|summary| {
                 let oneoff = summary
@@ -327,6 +298,26 @@ impl DockerClient {
                     .and_then(|labels| labels.get(label::ONEOFF));
                 !matches!(oneoff.map(String::as_str), Some("True" | "true"))
             })
+            .collect())
+    }
+
+    /// The newest non-one-off container of a project's service, inspected.
+    pub async fn service_container(
+        &self,
+        project: &str,
+        service: &str,
+        timeout: Duration,
+    ) -> Result<Option<ContainerInspectResponse>, BackendError> {
+        let newest = self
+            .list(
+                vec![
+                    format!("{}={project}", label::PROJECT),
+                    format!("{}={service}", label::SERVICE),
+                ],
+                timeout,
+            )
+            .await?
+            .into_iter()
             .max_by_key(|summary| summary.created.unwrap_or(0));
         match newest.and_then(|summary| summary.id) {
             Some(id) => self.inspect(&id, timeout).await.map(Some),

@@ -4,6 +4,10 @@
 use super::state::{Health, Observation, State};
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
 
+/// Docker resets a container's restart backoff once it has stayed up this long
+/// after a restart; before that, a restart by its policy is not yet a success.
+pub const RESTART_SETTLE_SECONDS: i64 = 10;
+
 /// Docker's zero time, written for "never".
 fn parse_time(text: Option<&str>) -> Option<jiff::Timestamp> {
     let text = text?;
@@ -66,11 +70,22 @@ pub fn observe_container(
     let restarts = inspect
         .restart_count
         .and_then(|count| u64::try_from(count).ok());
+    // Up for a moment between two crashes: still crash-looping, not running.
+    let settling = state == State::Running
+        && restarts.unwrap_or(0) > 0
+        && since.is_some_and(|since| {
+            jiff::Timestamp::now().as_second() - since.as_second() < RESTART_SETTLE_SECONDS
+        });
+    let state = if settling { State::Restarting } else { state };
     let detail = match status_text {
         Some(text) if !text.is_empty() => text.to_string(),
         _ => docker_words(status, health, container_state.exit_code),
     };
     let reason = match (state, health) {
+        (State::Restarting, _) if settling => Some(format!(
+            "restarted by Docker {} times, up for less than {RESTART_SETTLE_SECONDS} s",
+            restarts.unwrap_or(0)
+        )),
         (State::Running, Health::Unhealthy | Health::Starting) => health_record
             .and_then(|health| health.log.as_ref())
             .and_then(|log| log.last())
@@ -191,6 +206,30 @@ mod tests {
         assert_eq!(observed.exit_code, Some(3));
         assert!(observed.restarts.unwrap() > 0);
         assert_eq!(observed.pid, None);
+    }
+
+    #[test]
+    fn a_crash_looping_container_up_for_a_moment_is_still_restarting() {
+        let mut inspect = fixture("healthy");
+        inspect.restart_count = Some(4);
+        if let Some(state) = inspect.state.as_mut() {
+            state.started_at = Some(jiff::Timestamp::now().to_string());
+            state.health = None;
+        }
+        let observed = observe_container(&inspect, Some("Up Less than a second"));
+        assert_eq!(observed.state, State::Restarting);
+        assert!(!observed.is_ok());
+        assert!(
+            observed
+                .reason
+                .unwrap()
+                .contains("restarted by Docker 4 times")
+        );
+        // Long up after its last restart: running.
+        if let Some(state) = inspect.state.as_mut() {
+            state.started_at = Some("2026-11-23T08:00:00Z".into());
+        }
+        assert_eq!(observe_container(&inspect, None).state, State::Running);
     }
 
     #[test]

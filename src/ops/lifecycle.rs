@@ -41,6 +41,15 @@ pub fn take_lock() -> Result<HostLock, Failure> {
     lock::acquire(&lock::lock_path(), &lock::command_line(), lock::LOCK_WAIT)
 }
 
+/// The host lock, unless the command only shows its plan (`--dry-run`).
+pub fn lock_unless_dry_run(dry_run: bool) -> Result<Option<HostLock>, Failure> {
+    if dry_run {
+        Ok(None)
+    } else {
+        take_lock().map(Some)
+    }
+}
+
 /// Plans the request against the current state of the host.
 pub async fn plan(
     catalog: &Catalog,
@@ -52,14 +61,7 @@ pub async fn plan(
         return Err(Failure::usage("no service of any present group to act on")
             .with_hint("`hmctl list` shows what is installed on this host"));
     }
-    for index in &selected {
-        let service = &snapshot.services[*index];
-        if let Some(error) = snapshot.error_for(service.backend) {
-            let mut failure = error.clone().into_failure();
-            failure.message = format!("{}; nothing was changed", failure.message);
-            return Err(failure);
-        }
-    }
+    snapshot.refuse_if_unavailable(&selected)?;
     let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
     Ok((plan, clients))
 }
@@ -71,11 +73,7 @@ pub async fn run(
     progress: &dyn Progress,
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
-    let _lock = if request.dry_run {
-        None
-    } else {
-        Some(take_lock()?)
-    };
+    let _lock = lock_unless_dry_run(request.dry_run)?;
     let (plan, clients) = plan(catalog, request).await?;
     if request.dry_run {
         return Ok(Report {
@@ -139,11 +137,7 @@ pub async fn act_on(
         .filter(|(_, service)| service.group == group && names.contains(&service.name))
         .map(|(index, _)| index)
         .collect();
-    for index in &selected {
-        if let Some(error) = snapshot.error_for(snapshot.services[*index].backend) {
-            return Err(error.clone().into_failure());
-        }
-    }
+    snapshot.refuse_if_unavailable(&selected)?;
     let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
     let report = carry_out(plan, clients, request, interrupt, progress).await;
     Ok(report.results.unwrap_or_default())

@@ -5,7 +5,7 @@
 
 use super::execute::Progress;
 use super::interrupt::Interrupt;
-use super::lifecycle::{Report, carry_out, take_lock};
+use super::lifecycle::{Report, carry_out, lock_unless_dry_run};
 use super::plan::{self, Action, Verb};
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
 use crate::backend::compose_cli;
@@ -131,18 +131,10 @@ pub async fn run(
     progress: &dyn Progress,
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
-    let _lock = if request.dry_run {
-        None
-    } else {
-        Some(take_lock()?)
-    };
+    let _lock = lock_unless_dry_run(request.dry_run)?;
     let (snapshot, clients) = snapshot::take(catalog, None, BACKEND_DEADLINE).await?;
     let selected = resolve(&request.targets, &snapshot.services, catalog)?;
-    if let Some(error) = snapshot.error_for(BackendKind::Compose) {
-        let mut failure = error.clone().into_failure();
-        failure.message = format!("{}; nothing was changed", failure.message);
-        return Err(failure);
-    }
+    snapshot.refuse_if_unavailable(&selected)?;
     let docker = clients.docker.clone().and_then(Result::ok).ok_or_else(|| {
         Failure::usage("no compose group is present on this host: nothing to reload")
     })?;

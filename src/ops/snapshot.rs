@@ -36,6 +36,19 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Refuses a change when a daemon the `selected` services need could not
+    /// be asked: nothing is changed half-way.
+    pub fn refuse_if_unavailable(&self, selected: &[usize]) -> Result<(), Failure> {
+        for index in selected {
+            if let Some(error) = self.error_for(self.services[*index].backend) {
+                let mut failure = error.clone().into_failure();
+                failure.message = format!("{}; nothing was changed", failure.message);
+                return Err(failure);
+            }
+        }
+        Ok(())
+    }
+
     pub fn error_for(&self, backend: BackendKind) -> Option<&BackendError> {
         let daemon = match backend {
             BackendKind::Compose => "docker",

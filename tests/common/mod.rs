@@ -330,3 +330,17 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// A socket that accepts connections and never answers (a hung daemon).
+pub fn silent_socket(dir: &Path) -> PathBuf {
+    let path = dir.join("silent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(16) {
+            held.push(stream);
+        }
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    path
+}

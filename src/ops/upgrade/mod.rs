@@ -289,11 +289,7 @@ pub async fn run(
     interrupt: &Interrupt,
     progress: &dyn Progress,
 ) -> Result<Report, Failure> {
-    let _lock = if request.dry_run {
-        None
-    } else {
-        Some(crate::ops::lifecycle::take_lock()?)
-    };
+    let _lock = crate::ops::lifecycle::lock_unless_dry_run(request.dry_run)?;
     let plan = plan(catalog, request)?;
     if request.dry_run {
         return Ok(Report::Planned(plan));
