@@ -24,7 +24,11 @@ pub fn main(cli: Cli) -> Exit {
             return Exit::OperationFailed;
         }
     };
-    match runtime.block_on(run(cli, printer)) {
+    let result = runtime.block_on(run(cli, printer));
+    // Everything hmctl waited for has answered; what is left (an idle D-Bus
+    // connection, a blocking thread) is not waited for on the way out.
+    runtime.shutdown_background();
+    match result {
         Ok(exit) => exit,
         Err(error) if error.downcast_ref::<ClosedPipe>().is_some() => Exit::Success,
         Err(error) => {

@@ -7,7 +7,8 @@ use super::docker_state::observe_container;
 use super::error::BackendError;
 use super::state::{Handle, Observation, ServiceStatus};
 use crate::catalog::{BackendKind, Group};
-use crate::compose::{ComposeError, ComposeProject, FileSet};
+use crate::compose::{ComposeError, ComposeProject, FileSet, Remembered};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -23,9 +24,10 @@ pub struct ComposeReport {
 /// file that exists.
 pub fn files_in_use(group: &Group, containers: &[Container]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = Vec::new();
+    let mut seen: HashSet<&PathBuf> = HashSet::new();
     for container in containers {
         for file in &container.config_files {
-            if file.exists() && !files.contains(file) {
+            if seen.insert(file) && file.exists() {
                 files.push(file.clone());
             }
         }
@@ -97,7 +99,12 @@ pub async fn compose_group(
         .filter(|file| file.exists())
         .cloned()
         .collect();
-    let read_ahead = tokio::task::spawn_blocking(move || FileSet::read(&candidates));
+    // A project remembered from an earlier run is used while its files are
+    // unchanged; else the files are read while Docker lists the containers.
+    let remembered = Remembered::load(&group.name);
+    let read_ahead = remembered
+        .is_none()
+        .then(|| tokio::task::spawn_blocking(move || FileSet::read(&candidates)));
     let (containers, error) = match client {
         Ok(client) => match client.project_containers(&project_name, timeout).await {
             Ok(containers) => (containers, None),
@@ -105,8 +112,19 @@ pub async fn compose_group(
         },
         Err(error) => (Vec::new(), Some(error.clone())),
     };
-    let mut files = read_ahead.await.unwrap_or_default();
-    let project = files.project(&files_in_use(group, &containers))?;
+    let in_use = files_in_use(group, &containers);
+    let project = match remembered {
+        Some(remembered) if remembered.files == in_use => remembered.project,
+        _ => {
+            let mut files = match read_ahead {
+                Some(reading) => reading.await.unwrap_or_default(),
+                None => FileSet::default(),
+            };
+            let project = files.project(&in_use)?;
+            Remembered::store(&group.name, &in_use, &files.read_paths(), &project);
+            project
+        }
+    };
     let profiles = active_profiles();
     let mut rows = Vec::new();
     let handle = |service: &str, container: Option<&Container>| Handle::Container {
@@ -114,17 +132,23 @@ pub async fn compose_group(
         service: service.to_string(),
         id: container.map(|container| container.id.clone()),
     };
-    let mut declared: Vec<&str> = Vec::new();
+    let mut by_service: HashMap<&str, Vec<&Container>> = HashMap::new();
+    for container in &containers {
+        by_service
+            .entry(container.service.as_str())
+            .or_default()
+            .push(container);
+    }
+    let mut declared: HashSet<&str> = HashSet::new();
     for service in project.enabled_services(&profiles) {
-        declared.push(&service.name);
-        let own: Vec<&Container> = containers
-            .iter()
-            .filter(|container| container.service == service.name)
-            .collect();
+        declared.insert(&service.name);
+        let own: &[&Container] = by_service
+            .get(service.name.as_str())
+            .map_or(&[], Vec::as_slice);
         let observation = match (&error, own.is_empty()) {
             (Some(_), _) => Observation::unknown("Docker could not be asked"),
             (None, true) => Observation::missing("no container"),
-            (None, false) => worst(&own),
+            (None, false) => worst(own),
         };
         let mut row = ServiceStatus::new(
             &service.name,
@@ -137,25 +161,19 @@ pub async fn compose_group(
         rows.push(row);
     }
     // Containers of the project that the files in use do not declare.
-    let mut extra: Vec<&str> = containers
+    let mut extra: Vec<(&str, &Vec<&Container>)> = by_service
         .iter()
-        .map(|container| container.service.as_str())
-        .filter(|service| !service.is_empty() && !declared.contains(service))
+        .filter(|(service, _)| !service.is_empty() && !declared.contains(*service))
+        .map(|(service, own)| (*service, own))
         .collect();
-    extra.dedup();
-    extra.sort_unstable();
-    extra.dedup();
-    for service in extra {
-        let own: Vec<&Container> = containers
-            .iter()
-            .filter(|container| container.service == service)
-            .collect();
+    extra.sort_unstable_by_key(|(service, _)| *service);
+    for (service, own) in extra {
         let mut row = ServiceStatus::new(
             service,
             &group.name,
             BackendKind::Compose,
             handle(service, own.first().copied()),
-            worst(&own),
+            worst(own),
         );
         row.has_healthcheck = own.iter().any(|container| has_own_healthcheck(container));
         rows.push(row);

@@ -1,10 +1,11 @@
 //! The Docker Engine API client (bollard): the containers of one compose
 //! project and the start / stop / restart calls, each bounded in time.
 
+use super::docker_list::{ListError, Listed};
 use super::error::{BackendError, connection_error, root_message};
 use super::inspect_cache::{Cache, Remembered};
 use bollard::Docker;
-use bollard::models::{ContainerInspectResponse, ContainerSummary};
+use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
     InspectContainerOptions, ListContainersOptionsBuilder, RestartContainerOptionsBuilder,
     StartContainerOptions, StopContainerOptionsBuilder,
@@ -12,7 +13,9 @@ use bollard::query_parameters::{
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 const DAEMON: &str = "Docker";
 
@@ -69,16 +72,24 @@ impl Container {
 /// A connected Docker client.
 #[derive(Clone)]
 pub struct DockerClient {
-    docker: Docker,
+    /// bollard before the API version is known.
+    unversioned: Docker,
+    /// bollard speaking the daemon's API version, learnt by the first call
+    /// that needs it: a `status` answered from the list alone never waits.
+    versioned: Arc<OnceCell<Docker>>,
     endpoint: String,
+    /// The unix socket, when `endpoint` is one: lists are read from it directly.
+    socket: Option<PathBuf>,
 }
 
 impl DockerClient {
-    /// Connects and negotiates the API version, within `timeout`.
+    /// A client for `DOCKER_HOST` (else the default socket). On a unix socket
+    /// nothing is asked yet; elsewhere the API version is negotiated within
+    /// `timeout`.
     pub async fn connect(timeout: Duration) -> Result<DockerClient, BackendError> {
         let endpoint = endpoint();
         let human = endpoint_for_humans(&endpoint);
-        let docker = Docker::connect_with_host(&endpoint).map_err(|error| match error {
+        let unversioned = Docker::connect_with_host(&endpoint).map_err(|error| match error {
             bollard::errors::Error::SocketNotFoundError(_) => BackendError::Unreachable {
                 daemon: DAEMON,
                 endpoint: human.clone(),
@@ -91,47 +102,61 @@ impl DockerClient {
             },
         })?;
         let client = DockerClient {
-            docker: docker.clone(),
+            unversioned,
+            versioned: Arc::new(OnceCell::new()),
             endpoint: human,
+            socket: endpoint.strip_prefix("unix://").map(PathBuf::from),
         };
-        // On a unix socket, learn the API version from /_ping (fast); else
-        // let bollard ask /version.
-        if let Some(socket) = endpoint.strip_prefix("unix://") {
-            let pinged = match tokio::time::timeout(timeout, super::docker_ping::ping(socket)).await
-            {
-                Err(_) => {
-                    return Err(BackendError::Timeout {
-                        daemon: DAEMON,
-                        endpoint: client.endpoint.clone(),
-                        after: timeout,
-                    });
-                }
-                Ok(Err(error)) => return Err(connection_error(DAEMON, &client.endpoint, &error)),
-                Ok(Ok(version)) => version,
-            };
-            if let Some((major, minor)) = pinged {
-                let ours = bollard::API_DEFAULT_VERSION;
-                let version = if (major, minor) < (ours.major_version, ours.minor_version) {
-                    bollard::ClientVersion {
-                        major_version: major,
-                        minor_version: minor,
-                    }
-                } else {
-                    *ours
-                };
-                let docker = Docker::connect_with_unix(&endpoint, 120, &version)
-                    .map_err(|error| connection_error(DAEMON, &client.endpoint, &error))?;
-                return Ok(DockerClient { docker, ..client });
-            }
+        if client.socket.is_none() {
+            client.api(timeout).await?;
         }
-        let docker = client
-            .bounded(
-                timeout,
-                "negotiate the API version",
-                docker.negotiate_version(),
-            )
-            .await?;
-        Ok(DockerClient { docker, ..client })
+        Ok(client)
+    }
+
+    /// bollard at the daemon's API version, learnt once within `timeout`: on
+    /// a unix socket from the `Api-Version` of `/_ping` (fast), else by
+    /// bollard asking `/version`.
+    async fn api(&self, timeout: Duration) -> Result<&Docker, BackendError> {
+        self.versioned
+            .get_or_try_init(|| async {
+                if let Some(socket) = &self.socket {
+                    let pinged =
+                        match tokio::time::timeout(timeout, super::docker_ping::ping(socket)).await
+                        {
+                            Err(_) => {
+                                return Err(BackendError::Timeout {
+                                    daemon: DAEMON,
+                                    endpoint: self.endpoint.clone(),
+                                    after: timeout,
+                                });
+                            }
+                            Ok(Err(error)) => {
+                                return Err(connection_error(DAEMON, &self.endpoint, &error));
+                            }
+                            Ok(Ok(version)) => version,
+                        };
+                    if let Some((major, minor)) = pinged {
+                        let ours = bollard::API_DEFAULT_VERSION;
+                        let version = if (major, minor) < (ours.major_version, ours.minor_version) {
+                            bollard::ClientVersion {
+                                major_version: major,
+                                minor_version: minor,
+                            }
+                        } else {
+                            *ours
+                        };
+                        return Docker::connect_with_unix(&socket.to_string_lossy(), 120, &version)
+                            .map_err(|error| connection_error(DAEMON, &self.endpoint, &error));
+                    }
+                }
+                self.bounded(
+                    timeout,
+                    "negotiate the API version",
+                    self.unversioned.clone().negotiate_version(),
+                )
+                .await
+            })
+            .await
     }
 
     pub fn endpoint(&self) -> &str {
@@ -172,7 +197,7 @@ impl DockerClient {
             return BackendError::Timeout {
                 daemon: DAEMON,
                 endpoint: self.endpoint.clone(),
-                after: self.docker.timeout(),
+                after: self.unversioned.timeout(),
             };
         }
         connection_error(DAEMON, &self.endpoint, &error)
@@ -186,61 +211,64 @@ impl DockerClient {
         timeout: Duration,
     ) -> Result<Vec<Container>, BackendError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let summaries = self
+        let listed = self
             .list(vec![format!("{}={project}", label::PROJECT)], timeout)
             .await?;
         // Inspect only what the cache cannot vouch for (see inspect_cache).
         let now = jiff::Timestamp::now();
         let mut cache = Cache::load(&self.endpoint, project);
-        let remembered: Vec<Option<Remembered>> = summaries
+        let cached_count = cache.entries.len();
+        let remembered: Vec<Option<Remembered>> = listed
             .iter()
-            .map(|summary| {
-                let id = summary.id.as_deref().unwrap_or_default();
+            .map(|container| {
                 cache
                     .entries
-                    .get(id)
-                    .filter(|entry| entry.agrees_with(summary, now))
-                    .cloned()
+                    .remove(&container.id)
+                    .filter(|entry| entry.agrees_with(container, now))
             })
             .collect();
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let inspections = futures_util::future::join_all(summaries.iter().zip(&remembered).map(
-            |(summary, known)| {
-                let id = summary.id.clone().unwrap_or_default();
-                async move {
-                    match known {
-                        Some(entry) => Ok(entry.to_inspect(&id)),
-                        None => self.inspect(&id, remaining).await,
-                    }
-                }
-            },
-        ))
+        let inspections = futures_util::future::join_all(
+            listed
+                .iter()
+                .zip(&remembered)
+                .filter(|(_, known)| known.is_none())
+                .map(|(container, _)| self.inspect(&container.id, remaining)),
+        )
         .await;
-        let mut fresh = std::collections::HashMap::with_capacity(summaries.len());
+        let mut inspections = inspections.into_iter();
+        let mut fresh = HashMap::with_capacity(listed.len());
         let mut inspected_any = false;
-        let mut containers = Vec::with_capacity(summaries.len());
-        for ((summary, inspection), known) in summaries.into_iter().zip(inspections).zip(remembered)
-        {
-            let id = summary.id.clone().unwrap_or_default();
-            match (&known, &inspection) {
-                (Some(entry), _) => {
-                    fresh.insert(id, entry.clone());
+        let mut containers = Vec::with_capacity(listed.len());
+        for (container, known) in listed.into_iter().zip(remembered) {
+            let inspect = match known {
+                Some(entry) => {
+                    let inspect = entry.to_inspect(&container.id);
+                    fresh.insert(container.id.clone(), entry);
+                    inspect
                 }
-                (None, Ok(inspect)) => {
-                    inspected_any = true;
-                    fresh.insert(id, Remembered::of(inspect, now));
-                }
-                (None, Err(_)) => {}
-            }
-            let inspect = match inspection {
-                Ok(inspect) => inspect,
-                // Removed between the list and the inspect: it is gone.
-                Err(BackendError::Refused { detail, .. }) if detail.contains("HTTP 404") => {
-                    continue;
-                }
-                Err(error) => return Err(error),
+                None => match inspections.next() {
+                    Some(Ok(inspect)) => {
+                        inspected_any = true;
+                        fresh.insert(container.id.clone(), Remembered::of(&inspect, now));
+                        inspect
+                    }
+                    // Removed between the list and the inspect: it is gone.
+                    Some(Err(BackendError::Refused { detail, .. }))
+                        if detail.contains("HTTP 404") =>
+                    {
+                        continue;
+                    }
+                    Some(Err(error)) => return Err(error),
+                    None => continue,
+                },
             };
-            let labels = summary.labels.unwrap_or_default();
+            let Listed {
+                id,
+                mut labels,
+                status,
+                ..
+            } = container;
             let working_dir = labels.get(label::WORKING_DIR).map(PathBuf::from);
             let config_files = labels
                 .get(label::CONFIG_FILES)
@@ -256,14 +284,14 @@ impl DockerClient {
                 })
                 .unwrap_or_default();
             containers.push(Container {
-                id: summary.id.unwrap_or_default(),
-                service: labels.get(label::SERVICE).cloned().unwrap_or_default(),
-                status_text: summary.status.unwrap_or_default(),
+                id,
+                service: labels.remove(label::SERVICE).unwrap_or_default(),
+                status_text: status,
                 config_files,
                 inspect,
             });
         }
-        if inspected_any || fresh.len() != cache.entries.len() {
+        if inspected_any || fresh.len() != cached_count {
             cache.entries = fresh;
             cache.save();
         }
@@ -276,27 +304,63 @@ impl DockerClient {
         &self,
         labels: Vec<String>,
         timeout: Duration,
-    ) -> Result<Vec<ContainerSummary>, BackendError> {
-        let filters: HashMap<&str, Vec<String>> = HashMap::from([("label", labels)]);
-        let options = ListContainersOptionsBuilder::new()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let summaries = self
-            .bounded(
-                timeout,
-                "list containers",
-                self.docker.list_containers(Some(options)),
-            )
-            .await?;
-        Ok(summaries
+    ) -> Result<Vec<Listed>, BackendError> {
+        let listed: Vec<Listed> = match &self.socket {
+            Some(socket) => {
+                match tokio::time::timeout(timeout, super::docker_list::list(socket, &labels)).await
+                {
+                    Err(_) => {
+                        return Err(BackendError::Timeout {
+                            daemon: DAEMON,
+                            endpoint: self.endpoint.clone(),
+                            after: timeout,
+                        });
+                    }
+                    Ok(Ok(listed)) => listed,
+                    Ok(Err(ListError::Io(error))) => {
+                        return Err(connection_error(DAEMON, &self.endpoint, &error));
+                    }
+                    Ok(Err(ListError::Refused { status, message })) => {
+                        return Err(BackendError::Refused {
+                            daemon: DAEMON,
+                            action: "list containers".into(),
+                            detail: format!("{} (HTTP {status})", message.trim()),
+                        });
+                    }
+                    Ok(Err(ListError::Garbled(why))) => {
+                        return Err(BackendError::Unreachable {
+                            daemon: DAEMON,
+                            endpoint: self.endpoint.clone(),
+                            detail: format!("its list of containers was {why}"),
+                        });
+                    }
+                }
+            }
+            None => {
+                let filters: HashMap<&str, Vec<String>> = HashMap::from([("label", labels)]);
+                let options = ListContainersOptionsBuilder::new()
+                    .all(true)
+                    .filters(&filters)
+                    .build();
+                let docker = self.api(timeout).await?;
+                self.bounded(
+                    timeout,
+                    "list containers",
+                    docker.list_containers(Some(options)),
+                )
+                .await?
+                .into_iter()
+                .map(Listed::from)
+                .collect()
+            }
+        };
+        Ok(listed
             .into_iter()
-            .filter(|summary| {
-                let oneoff = summary
-                    .labels
-                    .as_ref()
-                    .and_then(|labels| labels.get(label::ONEOFF));
-                !matches!(oneoff.map(String::as_str), Some("True" | "true"))
+            .filter(|container| {
+                !matches!(
+                    container.labels.get(label::ONEOFF).map(String::as_str),
+                    Some("True" | "true")
+                )
             })
             .collect())
     }
@@ -318,21 +382,23 @@ impl DockerClient {
             )
             .await?
             .into_iter()
-            .max_by_key(|summary| summary.created.unwrap_or(0));
-        match newest.and_then(|summary| summary.id) {
-            Some(id) => self.inspect(&id, timeout).await.map(Some),
+            .max_by_key(|container| container.created);
+        match newest {
+            Some(container) => self.inspect(&container.id, timeout).await.map(Some),
             None => Ok(None),
         }
     }
 
     /// A container's output (stdout and stderr), the last `tail` lines, then
     /// new output as it comes when `follow`.
-    pub fn output(
+    pub async fn output(
         &self,
         id: &str,
         tail: usize,
         follow: bool,
-    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, BackendError>> + use<> {
+    ) -> Result<impl futures_util::Stream<Item = Result<Vec<u8>, BackendError>> + use<>, BackendError>
+    {
+        let docker = self.api(VERSION_TIMEOUT).await?;
         let options = bollard::query_parameters::LogsOptionsBuilder::new()
             .stdout(true)
             .stderr(true)
@@ -343,20 +409,20 @@ impl DockerClient {
         use futures_util::StreamExt;
         // Following has no end: the client-wide timeout must not cut it.
         let docker = if follow {
-            self.docker
+            docker
                 .clone()
                 .with_timeout(Duration::from_secs(u64::from(u32::MAX)))
         } else {
-            self.docker.clone()
+            docker.clone()
         };
-        docker.logs(id, Some(options)).map(move |item| {
+        Ok(docker.logs(id, Some(options)).map(move |item| {
             item.map(|output| output.into_bytes().to_vec())
                 .map_err(|error| BackendError::Unreachable {
                     daemon: DAEMON,
                     endpoint: endpoint.clone(),
                     detail: root_message(&error),
                 })
-        })
+        }))
     }
 
     /// The id of the image a tag names now (`None` when the tag is not here).
@@ -365,11 +431,12 @@ impl DockerClient {
         tag: &str,
         timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
+        let docker = self.api(timeout).await?;
         match self
             .bounded(
                 timeout,
                 &format!("inspect image {tag}"),
-                self.docker.inspect_image(tag),
+                docker.inspect_image(tag),
             )
             .await
         {
@@ -385,22 +452,22 @@ impl DockerClient {
         id: &str,
         timeout: Duration,
     ) -> Result<ContainerInspectResponse, BackendError> {
+        let docker = self.api(timeout).await?;
         self.bounded(
             timeout,
             &format!("inspect container {}", short(id)),
-            self.docker
-                .inspect_container(id, None::<InspectContainerOptions>),
+            docker.inspect_container(id, None::<InspectContainerOptions>),
         )
         .await
     }
 
     /// Starts a container; returns once Docker accepted it.
     pub async fn start(&self, id: &str, timeout: Duration) -> Result<(), BackendError> {
+        let docker = self.api(timeout).await?;
         self.bounded(
             timeout,
             &format!("start container {}", short(id)),
-            self.docker
-                .start_container(id, None::<StartContainerOptions>),
+            docker.start_container(id, None::<StartContainerOptions>),
         )
         .await
     }
@@ -409,11 +476,11 @@ impl DockerClient {
     /// `grace` plus a margin.
     pub async fn stop(&self, id: &str, grace: Duration) -> Result<(), BackendError> {
         let options = StopContainerOptionsBuilder::new().t(seconds(grace)).build();
+        let docker = self.with_call_timeout(grace).await?;
         self.bounded(
             grace + CALL_MARGIN,
             &format!("stop container {}", short(id)),
-            self.with_call_timeout(grace)
-                .stop_container(id, Some(options)),
+            docker.stop_container(id, Some(options)),
         )
         .await
     }
@@ -423,22 +490,27 @@ impl DockerClient {
         let options = RestartContainerOptionsBuilder::new()
             .t(seconds(grace))
             .build();
+        let docker = self.with_call_timeout(grace).await?;
         self.bounded(
             grace + CALL_MARGIN,
             &format!("restart container {}", short(id)),
-            self.with_call_timeout(grace)
-                .restart_container(id, Some(options)),
+            docker.restart_container(id, Some(options)),
         )
         .await
     }
 
     /// A client whose own timeout leaves room for a stop of `grace`.
-    fn with_call_timeout(&self, grace: Duration) -> Docker {
-        self.docker
+    async fn with_call_timeout(&self, grace: Duration) -> Result<Docker, BackendError> {
+        Ok(self
+            .api(VERSION_TIMEOUT)
+            .await?
             .clone()
-            .with_timeout(grace + CALL_MARGIN + Duration::from_secs(1))
+            .with_timeout(grace + CALL_MARGIN + Duration::from_secs(1)))
     }
 }
+
+/// How long learning the API version may take when a call has no timeout of its own.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How much longer than the stop grace a stop or restart call may take.
 pub const CALL_MARGIN: Duration = Duration::from_secs(30);

@@ -16,7 +16,7 @@ pub fn api_version(head: &str) -> Option<(usize, usize)> {
 }
 
 /// Pings the daemon on a unix socket; `None` when it gives no usable answer.
-pub async fn ping(socket: &str) -> std::io::Result<Option<(usize, usize)>> {
+pub async fn ping(socket: &std::path::Path) -> std::io::Result<Option<(usize, usize)>> {
     let mut stream = tokio::net::UnixStream::connect(socket).await?;
     stream
         .write_all(b"HEAD /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: hmctl\r\nConnection: close\r\n\r\n")

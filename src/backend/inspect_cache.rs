@@ -10,9 +10,10 @@
 //! The cache lives in `/run/hmctl` (tmpfs, root only); when it cannot be
 //! read or written, every container is inspected, as without it.
 
+use super::docker_list::Listed;
 use bollard::models::{
-    ContainerConfig, ContainerInspectResponse, ContainerState, ContainerStateStatusEnum,
-    ContainerSummary, Health, HealthConfig, HealthStatusEnum, HealthcheckResult,
+    ContainerConfig, ContainerInspectResponse, ContainerState, ContainerStateStatusEnum, Health,
+    HealthConfig, HealthStatusEnum, HealthcheckResult,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -140,16 +141,12 @@ impl Remembered {
     }
 
     /// Whether this still describes the container the list shows now.
-    pub fn agrees_with(&self, summary: &ContainerSummary, now: jiff::Timestamp) -> bool {
+    pub fn agrees_with(&self, listed: &Listed, now: jiff::Timestamp) -> bool {
         if now.as_second() - self.cached_at > MAX_AGE_SECONDS || now.as_second() < self.cached_at {
             return false;
         }
-        let listed_state = summary
-            .state
-            .map(|state| state.to_string())
-            .unwrap_or_default();
-        let status = summary.status.as_deref().unwrap_or_default();
-        if listed_state != self.state
+        let status = listed.status.as_str();
+        if listed.state != self.state
             || health_word(status)
                 != self.health.as_deref().map_or("", |health| match health {
                     "healthy" => "healthy",
@@ -310,9 +307,13 @@ mod tests {
         }
     }
 
-    fn summary(state: &str, status: &str) -> ContainerSummary {
-        serde_json::from_value(serde_json::json!({"Id": "abc", "State": state, "Status": status}))
-            .unwrap()
+    fn summary(state: &str, status: &str) -> Listed {
+        Listed {
+            id: "abc".into(),
+            state: state.into(),
+            status: status.into(),
+            ..Listed::default()
+        }
     }
 
     fn remembered(state: &str, started: &str, now: jiff::Timestamp) -> Remembered {

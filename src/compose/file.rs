@@ -549,6 +549,13 @@ impl FileSet {
     pub fn project(&mut self, files: &[PathBuf]) -> Result<ComposeProject, ComposeError> {
         project_from(&mut self.reader, files)
     }
+
+    /// Every file read so far, included and extended ones too.
+    pub fn read_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.reader.parsed.keys().cloned().collect();
+        paths.sort();
+        paths
+    }
 }
 
 /// Reads compose files used together (like `docker compose -f A -f B`).

@@ -4,6 +4,8 @@
 
 mod file;
 mod model;
+mod remembered;
 
 pub use file::{ComposeError, FileSet, parse_text, read_project};
 pub use model::{ComposeProject, ComposeService};
+pub use remembered::Remembered;

@@ -1,11 +1,12 @@
 //! What hmctl keeps of a compose project: its services, in declaration order,
 //! with their dependency edges (explicit and implicit).
 
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// One service of a compose project.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComposeService {
     pub name: String,
     /// Services that must be up before this one: `depends_on` (both forms),
@@ -20,7 +21,7 @@ pub struct ComposeService {
 }
 
 /// The services declared by a set of compose files used together.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComposeProject {
     pub files: Vec<PathBuf>,
     pub services: Vec<ComposeService>,

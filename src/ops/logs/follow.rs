@@ -128,7 +128,12 @@ async fn container_lines(
         .map_err(|error| error.into_failure())?
         .ok_or_else(|| Failure::usage(format!("{service} has no log file and no container")))?;
     let id = inspect.id.unwrap_or_default();
-    let mut stream = Box::pin(docker.output(&id, count, follow));
+    let mut stream = Box::pin(
+        docker
+            .output(&id, count, follow)
+            .await
+            .map_err(|error| error.into_failure())?,
+    );
     let mut lines = Vec::new();
     let mut partial = Vec::new();
     while let Some(chunk) = stream.next().await {

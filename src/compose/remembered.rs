@@ -1,0 +1,153 @@
+//! Remembering a parsed compose project between runs: `status` runs every few
+//! seconds, and parsing 200 services costs 2.5 ms of CPU that dockerd, on a
+//! small host, needs to answer us. A remembered project is used only while
+//! every file it was read from (included and extended ones too) has the same
+//! inode, size, modification and change times. Kept in `/run/hmctl` (root
+//! only); without it, the files are parsed every time.
+
+use super::model::ComposeProject;
+use serde::{Deserialize, Serialize};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// What identifies a version of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    path: PathBuf,
+    inode: u64,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let metadata = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            path: path.to_path_buf(),
+            inode: metadata.ino(),
+            size: metadata.len(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+        })
+    }
+
+    /// Whether the file changed so recently that another write within the
+    /// same clock tick could leave every field as it is (git's "racy" case).
+    fn is_recent(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs() as i64);
+        now - self.modified.0.max(self.changed.0) < RECENT_SECONDS
+    }
+}
+
+/// A file changed less than this long ago is parsed again next time.
+const RECENT_SECONDS: i64 = 2;
+
+/// A parsed project and the files it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Remembered {
+    /// The files in use, as given.
+    pub files: Vec<PathBuf>,
+    stamps: Vec<Stamp>,
+    pub project: ComposeProject,
+}
+
+fn path_of(group: &str) -> Option<PathBuf> {
+    if !rustix::process::geteuid().is_root() {
+        return None;
+    }
+    let dir = std::env::var_os("HMCTL_CACHE_DIR")
+        .map_or_else(|| PathBuf::from("/run/hmctl"), PathBuf::from);
+    let clean: String = group
+        .chars()
+        .map(|character| {
+            if character.is_ascii_alphanumeric() || character == '-' {
+                character
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(dir.join(format!("compose-{clean}.json")))
+}
+
+impl Remembered {
+    /// The group's remembered project, if every file it came from is unchanged.
+    pub fn load(group: &str) -> Option<Remembered> {
+        let remembered: Remembered =
+            serde_json::from_slice(&std::fs::read(path_of(group)?).ok()?).ok()?;
+        remembered
+            .stamps
+            .iter()
+            .all(|stamp| Stamp::of(&stamp.path).as_ref() == Some(stamp))
+            .then_some(remembered)
+    }
+
+    /// Remembers a project parsed from `files` (having read `read`).
+    pub fn store(group: &str, files: &[PathBuf], read: &[PathBuf], project: &ComposeProject) {
+        let Some(path) = path_of(group) else { return };
+        let Some(stamps) = read
+            .iter()
+            .map(|file| Stamp::of(file))
+            .collect::<Option<Vec<Stamp>>>()
+        else {
+            return;
+        };
+        if stamps.iter().any(Stamp::is_recent) {
+            return;
+        }
+        let remembered = Remembered {
+            files: files.to_vec(),
+            stamps,
+            project: project.clone(),
+        };
+        if let Some(dir) = path.parent() {
+            use std::os::unix::fs::DirBuilderExt;
+            let _ = std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir);
+        }
+        if let Ok(bytes) = serde_json::to_vec(&remembered) {
+            let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
+            if std::fs::write(&temporary, bytes).is_ok()
+                && std::fs::rename(&temporary, &path).is_err()
+            {
+                let _ = std::fs::remove_file(&temporary);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_file_is_read_again() {
+        let cache = tempfile::tempdir().unwrap();
+        // SAFETY: this test alone sets the variable, before any thread reads it.
+        unsafe { std::env::set_var("HMCTL_CACHE_DIR", cache.path()) };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.yml");
+        let files = std::slice::from_ref(&file);
+        std::fs::write(&file, "services: {a: {}}\n").unwrap();
+        let project = super::super::read_project(files).unwrap();
+        Remembered::store("remembered-test", files, files, &project);
+        assert!(
+            Remembered::load("remembered-test").is_none(),
+            "a file written a moment ago is not remembered"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(RECENT_SECONDS as u64 + 1));
+        Remembered::store("remembered-test", files, files, &project);
+        let remembered = Remembered::load("remembered-test").unwrap();
+        assert_eq!(remembered.project, project);
+        std::fs::write(&file, "services: {b: {}}\n").unwrap();
+        assert!(
+            Remembered::load("remembered-test").is_none(),
+            "a write of the same size makes it stale"
+        );
+    }
+}
