@@ -17,14 +17,7 @@ fn open_up(path: &Path) {
 }
 
 fn plain(test: &str) -> (Project, Config) {
-    let project = Project::new(
-        test,
-        &[(
-            "c.yml",
-            "services:\n  plain:\n    @BASE@\n    command: @SLEEPER@\n",
-        )],
-    );
-    project.compose(&["up", "-d"]);
+    let project = plain_project(test);
     let config = config_with(&format!(
         "{}{}",
         console_group(&project),
@@ -255,19 +248,12 @@ fn sigterm_mid_restart_leaves_every_service_running() {
         }
     });
     let app_before = started_at(&project, "app");
-    let restart = config
-        .spawn_command()
-        .args(["restart", "console"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(restart.id() as i32).unwrap(),
+    let output = interrupted_restart(
+        &config,
+        "console",
+        Duration::from_millis(800),
         rustix::process::Signal::TERM,
-    )
-    .unwrap();
-    let output = restart.wait_with_output().unwrap();
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
     let (_, document) = status_json(&config, &[]);

@@ -337,20 +337,13 @@ fn the_lock_dies_with_a_killed_holder() {
 fn an_interrupted_restart_leaves_every_service_running() {
     let (project, config) = chain("interrupt");
     let worker_before = started_at(&project, "worker");
-    let restart = config
-        .spawn_command()
-        .args(["restart", "console"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // db takes 2 s to be healthy again: interrupt while waiting for it.
-    std::thread::sleep(Duration::from_millis(800));
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(restart.id() as i32).unwrap(),
+    let output = interrupted_restart(
+        &config,
+        "console",
+        Duration::from_millis(800),
         rustix::process::Signal::INT,
-    )
-    .unwrap();
-    let output = restart.wait_with_output().unwrap();
+    );
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("interrupted"), "{stderr}");

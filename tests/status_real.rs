@@ -271,18 +271,6 @@ fn mixed_config(project: &Project) -> Config {
     ))
 }
 
-fn plain_project(test: &str) -> Project {
-    let project = Project::new(
-        test,
-        &[(
-            "c.yml",
-            "services:\n  plain:\n    @BASE@\n    command: @SLEEPER@\n",
-        )],
-    );
-    project.compose(&["up", "-d"]);
-    project
-}
-
 #[test]
 fn docker_unreachable_still_shows_the_units() {
     let project = plain_project("no-docker");

@@ -124,11 +124,7 @@ impl DockerClient {
                         match tokio::time::timeout(timeout, super::docker_ping::ping(socket)).await
                         {
                             Err(_) => {
-                                return Err(BackendError::Timeout {
-                                    daemon: DAEMON,
-                                    endpoint: self.endpoint.clone(),
-                                    after: timeout,
-                                });
+                                return Err(self.timed_out(timeout));
                             }
                             Ok(Err(error)) => {
                                 return Err(connection_error(DAEMON, &self.endpoint, &error));
@@ -159,6 +155,15 @@ impl DockerClient {
             .await
     }
 
+    /// This daemon did not answer within `after`.
+    fn timed_out(&self, after: Duration) -> BackendError {
+        BackendError::Timeout {
+            daemon: DAEMON,
+            endpoint: self.endpoint.clone(),
+            after,
+        }
+    }
+
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
@@ -171,11 +176,7 @@ impl DockerClient {
         call: impl Future<Output = Result<T, bollard::errors::Error>>,
     ) -> Result<T, BackendError> {
         match tokio::time::timeout(timeout, call).await {
-            Err(_) => Err(BackendError::Timeout {
-                daemon: DAEMON,
-                endpoint: self.endpoint.clone(),
-                after: timeout,
-            }),
+            Err(_) => Err(self.timed_out(timeout)),
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(self.translate(action, error)),
         }
@@ -194,11 +195,7 @@ impl DockerClient {
             };
         }
         if let bollard::errors::Error::RequestTimeoutError = error {
-            return BackendError::Timeout {
-                daemon: DAEMON,
-                endpoint: self.endpoint.clone(),
-                after: self.unversioned.timeout(),
-            };
+            return self.timed_out(self.unversioned.timeout());
         }
         connection_error(DAEMON, &self.endpoint, &error)
     }
@@ -310,11 +307,7 @@ impl DockerClient {
                 match tokio::time::timeout(timeout, super::docker_list::list(socket, &labels)).await
                 {
                     Err(_) => {
-                        return Err(BackendError::Timeout {
-                            daemon: DAEMON,
-                            endpoint: self.endpoint.clone(),
-                            after: timeout,
-                        });
+                        return Err(self.timed_out(timeout));
                     }
                     Ok(Ok(listed)) => listed,
                     Ok(Err(ListError::Io(error))) => {

@@ -344,3 +344,39 @@ pub fn silent_socket(dir: &Path) -> PathBuf {
     });
     path
 }
+
+/// A project of one running service, `plain`, that sleeps.
+pub fn plain_project(test: &str) -> Project {
+    let project = Project::new(
+        test,
+        &[(
+            "c.yml",
+            "services:\n  plain:\n    @BASE@\n    command: @SLEEPER@\n",
+        )],
+    );
+    project.compose(&["up", "-d"]);
+    project
+}
+
+/// Runs `hmctl restart GROUP`, sends it `signal` after `after` (while it waits
+/// for a slow service), and returns what it said and how it ended.
+pub fn interrupted_restart(
+    config: &Config,
+    group: &str,
+    after: Duration,
+    signal: rustix::process::Signal,
+) -> std::process::Output {
+    let restart = config
+        .spawn_command()
+        .args(["restart", group])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(restart.id() as i32).unwrap(),
+        signal,
+    )
+    .unwrap();
+    restart.wait_with_output().unwrap()
+}

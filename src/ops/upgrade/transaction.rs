@@ -160,28 +160,13 @@ pub async fn run(
             journal.source.display()
         ),
     };
-    let stopped = services(
-        catalog,
-        &journal.group,
-        &journal.services,
-        Verb::Stop,
-        timeout,
-        interrupt,
-        progress,
-    )
-    .await?;
+    // The journal is swapped below; the services it names stay the same.
+    let (group, names) = (journal.group.clone(), journal.services.clone());
+    let act = |verb: Verb| services(catalog, &group, &names, verb, timeout, interrupt, progress);
+    let stopped = act(Verb::Stop).await?;
     if let Some(reason) = failed(&stopped) {
         // Nothing was swapped: put the services back and leave the files alone.
-        let _ = services(
-            catalog,
-            &journal.group,
-            &journal.services,
-            Verb::Start,
-            timeout,
-            interrupt,
-            progress,
-        )
-        .await;
+        let _ = act(Verb::Start).await;
         abandon(&journal);
         log_line(&format!(
             "{what}: not done, a service would not stop: {reason}"
@@ -195,31 +180,13 @@ pub async fn run(
     pause_point("stopped");
     if let Err(failure) = swap_in(&mut journal) {
         let _ = swap_out(&mut journal);
-        let _ = services(
-            catalog,
-            &journal.group,
-            &journal.services,
-            Verb::Start,
-            timeout,
-            interrupt,
-            progress,
-        )
-        .await;
+        let _ = act(Verb::Start).await;
         abandon(&journal);
         log_line(&format!("{what}: rolled back: {}", failure.message));
         return Err(failure);
     }
     pause_point("swapped");
-    let started = services(
-        catalog,
-        &journal.group,
-        &journal.services,
-        Verb::Start,
-        timeout,
-        interrupt,
-        progress,
-    )
-    .await?;
+    let started = act(Verb::Start).await?;
     match failed(&started) {
         None => {
             let backup = commit(&mut journal)
@@ -236,16 +203,7 @@ pub async fn run(
         Some(reason) => {
             swap_out(&mut journal)
                 .map_err(|error| io_failure("cannot swap the previous version back", &error))?;
-            let restarted = services(
-                catalog,
-                &journal.group,
-                &journal.services,
-                Verb::Restart,
-                timeout,
-                interrupt,
-                progress,
-            )
-            .await?;
+            let restarted = act(Verb::Restart).await?;
             abandon(&journal);
             log_line(&format!("{what}: rolled back: {reason}"));
             Ok(Ending::RolledBack {
