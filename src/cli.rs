@@ -116,6 +116,17 @@ pub enum Command {
     Logs(LogsArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
+    /// Print every service's state as Prometheus metrics, or write them for node_exporter.
+    ///
+    /// The same snapshot as `status` (same daemons, deadlines and host checks)
+    /// in the Prometheus text format: hmctl_service_up, hmctl_service_state,
+    /// hmctl_service_health, hmctl_service_restarts_total,
+    /// hmctl_service_start_time_seconds, hmctl_check_ok, hmctl_disk_*_bytes,
+    /// hmctl_backend_up, hmctl_scrape_duration_seconds, hmctl_build_info.
+    /// A daemon that cannot be asked makes hmctl_backend_up 0, and the exit is
+    /// still 0. The packages' hmctl-metrics.timer runs
+    /// `hmctl metrics --textfile /var/lib/prometheus/node-exporter` every 15 s.
+    Metrics(MetricsArgs),
     /// Print the shell completion script (services are completed from this host's catalog).
     ///
     /// The packages install it; by hand: `hmctl completions bash >
@@ -293,6 +304,14 @@ pub struct LifecycleArgs {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Write DIR/hmctl.prom atomically (for node_exporter's
+    /// --collector.textfile.directory) instead of printing.
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub textfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ pub mod duration;
 pub mod lifecycle;
 pub mod list;
 pub mod logs;
+pub mod metrics;
 pub mod status;
 pub mod upgrade;
 

@@ -1,0 +1,427 @@
+//! `hmctl metrics`: one status snapshot as the Prometheus text exposition
+//! format (version 0.0.4), for node_exporter's textfile collector. Names and
+//! labels follow the Prometheus naming guide and node_exporter's systemd
+//! collector: base units, state sets as one series per state, and only
+//! low-cardinality labels (service, group, backend, check, path, port).
+
+use crate::backend::{Health, ServiceStatus, State};
+use crate::catalog::BackendKind;
+use crate::ops::checks::Check;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Every state of the contract, in the order the state set lists them.
+pub const STATES: [State; 8] = [
+    State::Running,
+    State::Starting,
+    State::Restarting,
+    State::Stopped,
+    State::Exited,
+    State::Failed,
+    State::Missing,
+    State::Unknown,
+];
+
+/// Every health of the contract.
+pub const HEALTHS: [Health; 4] = [
+    Health::Healthy,
+    Health::Unhealthy,
+    Health::Starting,
+    Health::None,
+];
+
+/// What one scrape saw: the status snapshot's rows and checks, and the
+/// daemons that could not be asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Scrape<'a> {
+    pub services: &'a [ServiceStatus],
+    pub checks: &'a [Check],
+    /// The daemons (`docker`, `systemd`) that failed to answer.
+    pub failed_daemons: &'a [&'a str],
+    /// How long taking the snapshot took.
+    pub duration: Duration,
+    pub version: &'a str,
+    pub commit: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Gauge,
+    Counter,
+}
+
+/// One metric family being written: its samples are added before the header
+/// is emitted, so a family without samples leaves no trace.
+struct Family {
+    name: &'static str,
+    help: &'static str,
+    kind: Kind,
+    samples: String,
+}
+
+impl Family {
+    fn new(name: &'static str, kind: Kind, help: &'static str) -> Family {
+        Family {
+            name,
+            help,
+            kind,
+            samples: String::new(),
+        }
+    }
+
+    fn sample(&mut self, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+        self.samples.push_str(self.name);
+        if !labels.is_empty() {
+            self.samples.push('{');
+            for (index, (name, label_value)) in labels.iter().enumerate() {
+                if index > 0 {
+                    self.samples.push(',');
+                }
+                let _ = write!(self.samples, "{name}=\"{}\"", escape_label(label_value));
+            }
+            self.samples.push('}');
+        }
+        let _ = writeln!(self.samples, " {value}");
+    }
+
+    fn write_to(self, out: &mut String) {
+        if self.samples.is_empty() {
+            return;
+        }
+        let kind = match self.kind {
+            Kind::Gauge => "gauge",
+            Kind::Counter => "counter",
+        };
+        let _ = writeln!(out, "# HELP {} {}", self.name, escape_help(self.help));
+        let _ = writeln!(out, "# TYPE {} {kind}", self.name);
+        out.push_str(&self.samples);
+    }
+}
+
+/// A label value as the text format wants it: backslash, double quote and
+/// line feed escaped.
+pub fn escape_label(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for character in value.chars() {
+        match character {
+            '\\' => escaped.push_str("\\\\"),
+            '"' => escaped.push_str("\\\""),
+            '\n' => escaped.push_str("\\n"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// HELP text: backslash and line feed escaped.
+fn escape_help(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+fn daemon_of(backend: BackendKind) -> &'static str {
+    match backend {
+        BackendKind::Compose => "docker",
+        BackendKind::Systemd => "systemd",
+    }
+}
+
+fn flag(value: bool) -> u8 {
+    u8::from(value)
+}
+
+/// The whole exposition: every family, HELP and TYPE first.
+pub fn exposition(scrape: &Scrape) -> String {
+    let mut out = String::new();
+    for family in service_families(scrape.services) {
+        family.write_to(&mut out);
+    }
+    for family in check_families(scrape.checks) {
+        family.write_to(&mut out);
+    }
+    for family in scrape_families(scrape) {
+        family.write_to(&mut out);
+    }
+    out
+}
+
+fn service_families(services: &[ServiceStatus]) -> Vec<Family> {
+    let mut up = Family::new(
+        "hmctl_service_up",
+        Kind::Gauge,
+        "1 when the service is running and healthy or without a health check (status' ok), else 0.",
+    );
+    let mut state = Family::new(
+        "hmctl_service_state",
+        Kind::Gauge,
+        "The service's state: 1 on the current state, 0 on the others.",
+    );
+    let mut health = Family::new(
+        "hmctl_service_health",
+        Kind::Gauge,
+        "The service's health-check verdict: 1 on the current one, 0 on the others.",
+    );
+    let mut restarts = Family::new(
+        "hmctl_service_restarts_total",
+        Kind::Counter,
+        "Restarts the backend counted (Docker's RestartCount, systemd's NRestarts).",
+    );
+    let mut start_time = Family::new(
+        "hmctl_service_start_time_seconds",
+        Kind::Gauge,
+        "Unix time a running service entered the running state.",
+    );
+    for service in services {
+        let base = [
+            ("service", service.name.as_str()),
+            ("group", service.group.as_str()),
+            ("backend", service.backend.as_str()),
+        ];
+        up.sample(&base, flag(service.ok));
+        for candidate in STATES {
+            let labels = [base[0], base[1], base[2], ("state", candidate.as_str())];
+            state.sample(&labels, flag(service.state == candidate));
+        }
+        for candidate in HEALTHS {
+            let labels = [base[0], base[1], base[2], ("health", candidate.as_str())];
+            health.sample(&labels, flag(service.health == candidate));
+        }
+        if let Some(count) = service.restarts {
+            restarts.sample(&base, count);
+        }
+        if let (State::Running, Some(since)) = (service.state, service.since) {
+            let seconds = since.as_millisecond() as f64 / 1000.0;
+            start_time.sample(&base, seconds);
+        }
+    }
+    vec![up, state, health, restarts, start_time]
+}
+
+fn check_families(checks: &[Check]) -> Vec<Family> {
+    let mut ok = Family::new(
+        "hmctl_check_ok",
+        Kind::Gauge,
+        "1 when the host check passed (disk usage, free space, service port), else 0.",
+    );
+    let mut used = Family::new(
+        "hmctl_disk_used_bytes",
+        Kind::Gauge,
+        "Bytes used: under the directory for log-disk and program-disk (a lower bound when the walk ran out of time), on the filesystem for free-disk.",
+    );
+    let mut free = Family::new(
+        "hmctl_disk_free_bytes",
+        Kind::Gauge,
+        "Bytes available to unprivileged users on the filesystem holding the path.",
+    );
+    let mut total = Family::new(
+        "hmctl_disk_total_bytes",
+        Kind::Gauge,
+        "Size in bytes of the filesystem holding the path.",
+    );
+    for check in checks {
+        let group = check.group.as_deref().unwrap_or("");
+        let port = check.port.map(|port| port.to_string());
+        let mut labels = vec![("check", check.name), ("group", group)];
+        if let Some(port) = &port {
+            labels.push(("port", port.as_str()));
+        }
+        ok.sample(&labels, flag(check.ok));
+        let Some(path) = check.path.as_deref() else {
+            continue;
+        };
+        let labels = [("check", check.name), ("group", group), ("path", path)];
+        if let Some(bytes) = check.used_bytes {
+            used.sample(&labels, bytes);
+        }
+        if let Some(bytes) = check.free_bytes {
+            free.sample(&labels, bytes);
+        }
+        if let Some(bytes) = check.total_bytes {
+            total.sample(&labels, bytes);
+        }
+    }
+    vec![ok, used, free, total]
+}
+
+fn scrape_families(scrape: &Scrape) -> Vec<Family> {
+    let mut backend_up = Family::new(
+        "hmctl_backend_up",
+        Kind::Gauge,
+        "1 when the daemon behind the backend (Docker for compose, systemd) answered this scrape, else 0.",
+    );
+    let mut backends: Vec<BackendKind> = scrape
+        .services
+        .iter()
+        .map(|service| service.backend)
+        .collect();
+    backends.sort_by_key(|backend| backend.as_str());
+    backends.dedup();
+    for backend in backends {
+        let answered = !scrape.failed_daemons.contains(&daemon_of(backend));
+        backend_up.sample(&[("backend", backend.as_str())], flag(answered));
+    }
+    let mut duration = Family::new(
+        "hmctl_scrape_duration_seconds",
+        Kind::Gauge,
+        "Seconds hmctl took to ask the daemons and run the host checks.",
+    );
+    duration.sample(&[], scrape.duration.as_secs_f64());
+    let mut build = Family::new(
+        "hmctl_build_info",
+        Kind::Gauge,
+        "Always 1; the labels say which hmctl wrote these metrics.",
+    );
+    build.sample(&[("version", scrape.version), ("commit", scrape.commit)], 1);
+    vec![backend_up, duration, build]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{Handle, Observation};
+
+    fn service(name: &str, state: State, health: Health) -> ServiceStatus {
+        let mut observation = Observation::missing("");
+        observation.state = state;
+        observation.health = health;
+        observation.restarts = Some(3);
+        observation.since = jiff::Timestamp::from_second(1_700_000_000).ok();
+        ServiceStatus::new(
+            name,
+            "gateway",
+            BackendKind::Systemd,
+            Handle::Unit {
+                name: name.to_string(),
+            },
+            observation,
+        )
+    }
+
+    fn scrape<'a>(
+        services: &'a [ServiceStatus],
+        checks: &'a [Check],
+        failed: &'a [&'a str],
+    ) -> String {
+        exposition(&Scrape {
+            services,
+            checks,
+            failed_daemons: failed,
+            duration: Duration::from_millis(1250),
+            version: "0.1.0",
+            commit: "abc",
+        })
+    }
+
+    #[test]
+    fn a_running_service_is_up_with_one_state_and_one_health_set() {
+        let text = scrape(
+            &[service("s3block", State::Running, Health::None)],
+            &[],
+            &[],
+        );
+        let labels = r#"service="s3block",group="gateway",backend="systemd""#;
+        assert!(text.contains(&format!("hmctl_service_up{{{labels}}} 1\n")));
+        assert!(text.contains(&format!(
+            "hmctl_service_state{{{labels},state=\"running\"}} 1\n"
+        )));
+        assert!(text.contains(&format!(
+            "hmctl_service_state{{{labels},state=\"failed\"}} 0\n"
+        )));
+        assert!(text.contains(&format!(
+            "hmctl_service_health{{{labels},health=\"none\"}} 1\n"
+        )));
+        assert_eq!(text.matches("hmctl_service_state{").count(), STATES.len());
+        assert_eq!(text.matches("hmctl_service_health{").count(), HEALTHS.len());
+        assert!(text.contains(&format!("hmctl_service_restarts_total{{{labels}}} 3\n")));
+        assert!(text.contains(&format!(
+            "hmctl_service_start_time_seconds{{{labels}}} 1700000000\n"
+        )));
+        assert!(text.contains("# TYPE hmctl_service_restarts_total counter\n"));
+        assert!(text.contains("hmctl_backend_up{backend=\"systemd\"} 1\n"));
+        assert!(text.contains("hmctl_scrape_duration_seconds 1.25\n"));
+        assert!(text.contains("hmctl_build_info{version=\"0.1.0\",commit=\"abc\"} 1\n"));
+    }
+
+    #[test]
+    fn a_failed_service_is_down_and_has_no_start_time() {
+        let text = scrape(&[service("s3block", State::Failed, Health::None)], &[], &[]);
+        assert!(text.contains(
+            "hmctl_service_up{service=\"s3block\",group=\"gateway\",backend=\"systemd\"} 0\n"
+        ));
+        assert!(text.contains(",state=\"failed\"} 1\n"));
+        assert!(!text.contains("hmctl_service_start_time_seconds"));
+    }
+
+    #[test]
+    fn a_daemon_that_could_not_be_asked_is_backend_up_zero() {
+        let text = scrape(
+            &[service("s3block", State::Unknown, Health::None)],
+            &[],
+            &["systemd"],
+        );
+        assert!(text.contains("hmctl_backend_up{backend=\"systemd\"} 0\n"));
+        assert!(text.contains(",state=\"unknown\"} 1\n"));
+    }
+
+    #[test]
+    fn every_family_has_help_and_type_before_its_samples() {
+        let services = [service("s3block", State::Running, Health::Healthy)];
+        let text = scrape(&services, &[], &[]);
+        let mut declared: Vec<&str> = Vec::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                declared.push(rest.split(' ').next().unwrap_or(""));
+            } else if !line.starts_with('#') {
+                let name = line.split(['{', ' ']).next().unwrap_or("");
+                assert!(declared.contains(&name), "{name} sampled before its TYPE");
+            }
+        }
+        assert_eq!(text.matches("# HELP ").count(), declared.len());
+    }
+
+    #[test]
+    fn checks_give_ok_and_disk_bytes_with_their_path() {
+        let mut free = Check {
+            name: "free-disk",
+            group: Some("console".into()),
+            path: Some("/".into()),
+            port: None,
+            used_bytes: None,
+            free_bytes: Some(10),
+            total_bytes: Some(40),
+            partial: false,
+            ok: true,
+            detail: None,
+        };
+        let mut port = free.clone();
+        port.name = "port";
+        port.path = None;
+        port.port = Some(10443);
+        port.ok = false;
+        free.used_bytes = None;
+        let text = scrape(&[], &[free, port], &[]);
+        assert!(text.contains("hmctl_check_ok{check=\"free-disk\",group=\"console\"} 1\n"));
+        assert!(
+            text.contains("hmctl_check_ok{check=\"port\",group=\"console\",port=\"10443\"} 0\n")
+        );
+        assert!(text.contains(
+            "hmctl_disk_free_bytes{check=\"free-disk\",group=\"console\",path=\"/\"} 10\n"
+        ));
+        assert!(text.contains(
+            "hmctl_disk_total_bytes{check=\"free-disk\",group=\"console\",path=\"/\"} 40\n"
+        ));
+        assert!(
+            !text.contains("hmctl_disk_used_bytes"),
+            "no used figure, no family"
+        );
+    }
+
+    #[test]
+    fn label_values_escape_backslash_quote_and_newline() {
+        assert_eq!(escape_label(r#"a\b"c"#), r#"a\\b\"c"#);
+        assert_eq!(escape_label("line\nnext"), "line\\nnext");
+        let mut odd = service("s3block", State::Running, Health::None);
+        odd.group = "we\"ird\\".into();
+        let text = scrape(&[odd], &[], &[]);
+        assert!(text.contains(r#"group="we\"ird\\""#));
+    }
+}

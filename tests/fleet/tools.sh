@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the real tools the fleet tests run, idempotently, into a cache a
+# fresh machine builds once (/var/cache/hmctl-sandbox/fleet):
+#   - promtool, prometheus and prometheus-node-exporter from Debian's packages
+#     (`apt-get download` + `dpkg-deb -x`: the binaries only, so installing
+#     them starts no daemon on this machine and claims no port);
+#   - ansible from PyPI in a venv this script makes.
+# Prints the variables the tests read (also written to $cache/env).
+set -euo pipefail
+cache=/var/cache/hmctl-sandbox/fleet
+ansible_version=10.7.0
+mkdir -p "$cache"
+log() { printf 'fleet-tools: %s\n' "$*" >&2; }
+
+debian_tools() {
+  local root=$cache/debian
+  if [ -x "$root/usr/bin/promtool" ] && [ -x "$root/usr/bin/prometheus" ] &&
+    [ -x "$root/usr/bin/prometheus-node-exporter" ]; then
+    return
+  fi
+  log "downloading prometheus and prometheus-node-exporter from Debian"
+  local debs
+  debs=$(mktemp -d)
+  (cd "$debs" && { apt-get download -q prometheus prometheus-node-exporter >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get download -q prometheus prometheus-node-exporter >/dev/null; }; })
+  rm -rf "$root.partial"
+  mkdir -p "$root.partial"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$root.partial"; done
+  rm -rf "$debs" "$root"
+  mv "$root.partial" "$root"
+}
+
+ansible_venv() {
+  local venv=$cache/ansible-$ansible_version
+  # A venv's scripts name their interpreter by path, so it is built in place
+  # and marked complete last: an interrupted install is redone.
+  if [ -f "$venv/.complete" ]; then return; fi
+  log "installing ansible $ansible_version from PyPI into $venv (about a minute, once)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "ansible==$ansible_version" >/dev/null
+  touch "$venv/.complete"
+}
+
+debian_tools
+ansible_venv
+cat >"$cache/env" <<ENV
+export HMCTL_PROMTOOL=$cache/debian/usr/bin/promtool
+export HMCTL_PROMETHEUS=$cache/debian/usr/bin/prometheus
+export HMCTL_NODE_EXPORTER=$cache/debian/usr/bin/prometheus-node-exporter
+export HMCTL_ANSIBLE_VENV=$cache/ansible-$ansible_version
+ENV
+cat "$cache/env"
