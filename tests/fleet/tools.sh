@@ -42,8 +42,29 @@ ansible_venv() {
   touch "$venv/.complete"
 }
 
+# ansible-test makes a venv per sanity test and bootstraps pip in it with a
+# get-pip script from ci-files.testing.ansible.com, which this machine cannot
+# reach. Its documented way out is a script in its cache; this one does what
+# get-pip does (install the pip it is asked for, from PyPI) with the
+# interpreter's own ensurepip first.
+ansible_test_pip() {
+  local script=$HOME/.ansible/test/cache/get_pip_23_1_2.py
+  grep -q "process of its own" "$script" 2>/dev/null && return
+  mkdir -p "$(dirname "$script")"
+  cat >"$script" <<'PY'
+import subprocess
+import sys
+
+# In a process of its own: ensurepip sets PIP_CONFIG_FILE=/dev/null in its
+# environment, which would hide pip.conf (a proxy's CA) from the install.
+subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
+sys.exit(subprocess.call([sys.executable, "-m", "pip", "install"] + sys.argv[1:]))
+PY
+}
+
 debian_tools
 ansible_venv
+ansible_test_pip
 cat >"$cache/env" <<ENV
 export HMCTL_PROMTOOL=$cache/debian/usr/bin/promtool
 export HMCTL_PROMETHEUS=$cache/debian/usr/bin/prometheus

@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hmctl developers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: hmctl_service
+short_description: Start, stop, restart or reload HyperBDR / HyperMotion services with hmctl
+version_added: "0.1.0"
+description:
+  - Runs C(hmctl start|stop|restart|reload --json) for the selected services, in
+    hmctl's dependency order, waiting for each to be running and healthy.
+  - In check mode runs the same command with C(--dry-run) and reports C(changed)
+    from hmctl's plan (an action that starts, stops, restarts, creates or recreates).
+  - Outside check mode C(changed) is true exactly when hmctl acted on a service.
+  - A failure carries hmctl's message (C(msg)), its hint (C(hint)) and its exit code (C(rc)).
+options:
+  name:
+    description: One service, unit or module.
+    type: str
+  names:
+    description: Several services, units or modules.
+    type: list
+    elements: str
+  group:
+    description: Every service of a group (console, sync-proxy, agent, gateway).
+    type: str
+  state:
+    description:
+      - C(started) starts what is not running; C(stopped) stops what runs;
+        C(restarted) restarts; C(reloaded) recreates the containers whose image or
+        configuration changed.
+    type: str
+    required: true
+    choices: [started, stopped, restarted, reloaded]
+  wait:
+    description: Wait for each service to be running and healthy (false is hmctl's C(--no-wait)).
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Per service, seconds to wait for health (start, restart) or for a stop before a kill.
+      - Default hmctl's (120 s for health).
+    type: int
+  hmctl_path:
+    description: The hmctl executable, a name looked up in PATH or an absolute path.
+    type: str
+    default: hmctl
+  config:
+    description: The hmctl configuration file (C(--config)); default C(/etc/hmctl/hmctl.toml).
+    type: path
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: hmctl's C(--dry-run) plan decides C(changed).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+notes:
+  - Use O(name), O(names) or O(group), exactly one.
+author:
+  - hmctl developers (@hmctl)
+'''
+
+EXAMPLES = r'''
+- name: Restart s3block and wait until it is healthy again
+  hypermotion.hmctl.hmctl_service:
+    name: s3block
+    state: restarted
+    timeout: 60
+
+- name: Make sure every agent service runs
+  hypermotion.hmctl.hmctl_service:
+    group: agent
+    state: started
+
+- name: Stop two console services without waiting
+  hypermotion.hmctl.hmctl_service:
+    names: [porter-api, porter-migration]
+    state: stopped
+    wait: false
+'''
+
+RETURN = r'''
+plan:
+  description: hmctl's plan, waves of steps run one after the other (each step has service, group, backend, action, now).
+  returned: when hmctl printed one
+  type: dict
+  sample:
+    verb: restart
+    waves:
+      - - service: s3block
+          group: gateway
+          backend: systemd
+          action: restart
+          now: active (running)
+results:
+  description: What became of each step (service, group, action, outcome, detail, seconds); null in check mode.
+  returned: when hmctl printed them
+  type: list
+  elements: dict
+  sample:
+    - service: s3block
+      group: gateway
+      action: restart
+      outcome: done
+      detail: active (running)
+      seconds: 2.1
+acted:
+  description: The services hmctl acted on (or, in check mode, would act on).
+  returned: when hmctl printed a plan
+  type: list
+  elements: str
+  sample: [s3block]
+rc:
+  description: hmctl's exit code.
+  returned: always
+  type: int
+  sample: 0
+hint:
+  description: hmctl's hint for the operator, on failure.
+  returned: failure
+  type: str
+  sample: see journalctl -u s3block.service
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hypermotion.hmctl.plugins.module_utils.hmctl import (
+    CHANGING_ACTIONS,
+    COMMON_ARGUMENTS,
+    fail_with_hmctl,
+    run_hmctl,
+)
+
+VERBS = dict(started='start', stopped='stop', restarted='restart', reloaded='reload')
+# Outcomes after which hmctl has asked the daemon to act.
+ACTED_OUTCOMES = frozenset(['done', 'failed'])
+
+
+def command_arguments(params, check_mode):
+    """hmctl's verb, options and targets for the module's parameters."""
+    arguments = [VERBS[params['state']]]
+    if params['timeout'] is not None:
+        arguments.extend(['--timeout', str(params['timeout'])])
+    if not params['wait']:
+        arguments.append('--no-wait')
+    if check_mode:
+        arguments.append('--dry-run')
+    targets = params['names'] or [params['name'] or params['group']]
+    return arguments + ['--'] + targets
+
+
+def planned(document):
+    """The services the plan would act on."""
+    waves = (document or {}).get('plan', {}).get('waves', [])
+    return [step['service'] for wave in waves for step in wave if step.get('action') in CHANGING_ACTIONS]
+
+
+def acted(document):
+    """The services hmctl acted on."""
+    results = (document or {}).get('results') or []
+    return [
+        result['service'] for result in results
+        if result.get('action') in CHANGING_ACTIONS and result.get('outcome') in ACTED_OUTCOMES
+    ]
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type='str'),
+        names=dict(type='list', elements='str'),
+        group=dict(type='str'),
+        state=dict(type='str', required=True, choices=list(VERBS)),
+        wait=dict(type='bool', default=True),
+        timeout=dict(type='int'),
+    )
+    argument_spec.update(COMMON_ARGUMENTS)
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[('name', 'names', 'group')],
+        required_one_of=[('name', 'names', 'group')],
+        supports_check_mode=True,
+    )
+    if module.params['timeout'] is not None and module.params['timeout'] < 1:
+        module.fail_json(msg='timeout must be at least 1 second', rc=2)
+    arguments = command_arguments(module.params, module.check_mode)
+    code, document, stderr, command = run_hmctl(module, arguments)
+    document = document or {}
+    services = planned(document) if module.check_mode else acted(document)
+    result = dict(
+        changed=bool(services),
+        plan=document.get('plan'),
+        results=document.get('results'),
+        acted=services,
+        rc=code,
+    )
+    if code != 0:
+        fail_with_hmctl(module, code, stderr, command, **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
