@@ -54,6 +54,7 @@ def failure_of(stderr):
 
 def fail_with_hmctl(module, code, stderr, command, **result):
     """Fails the task with hmctl's own message, hint and exit code."""
+    result.pop('rc', None)
     message, hint = failure_of(stderr)
     if not message:
         message = stderr.strip() or 'hmctl exited with code %d' % code

@@ -89,9 +89,11 @@ ansible_facts:
             pid: 42
         checks: []
         errors: []
-rc:
-  description: hmctl's exit code (0 all ok, 3 a service not ok, 4 a daemon could not be asked).
-  returned: always
+exit_code:
+  description:
+    - hmctl's exit code (0 all ok, 3 a service not ok, 4 a daemon could not be asked).
+    - Not C(rc), which Ansible would read as a failed task.
+  returned: success
   type: int
   sample: 0
 '''
@@ -115,7 +117,7 @@ def main():
     code, document, stderr, command = run_hmctl(module, arguments)
     if code not in DOCUMENT_EXITS or document is None:
         fail_with_hmctl(module, code, stderr, command, changed=False)
-    module.exit_json(changed=False, rc=code, ansible_facts=dict(hmctl_status=document))
+    module.exit_json(changed=False, exit_code=code, ansible_facts=dict(hmctl_status=document))
 
 
 if __name__ == '__main__':
