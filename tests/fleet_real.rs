@@ -435,3 +435,46 @@ fn check_mode_predicts_and_changes_nothing_then_the_rolling_restart_stops_at_the
         }
     }
 }
+
+/// The collection as the Ansible collection guidelines check it. ansible-test
+/// makes a venv per sanity test and fills it from PyPI (cached under
+/// ~/.ansible/test after the first run; tests/fleet/tools.sh provides its
+/// pip bootstrap, whose usual host this machine cannot reach).
+#[test]
+fn the_collection_passes_ansible_test_sanity() {
+    let venv = PathBuf::from(
+        std::env::var("HMCTL_ANSIBLE_VENV")
+            .unwrap_or_else(|_| "/var/cache/hmctl-sandbox/fleet/ansible-10.7.0".into()),
+    );
+    let copy = tempfile::tempdir().unwrap();
+    let collection = copy.path().join("ansible_collections/hypermotion/hmctl");
+    std::fs::create_dir_all(collection.parent().unwrap()).unwrap();
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(repository().join("packaging/ansible/ansible_collections/hypermotion/hmctl"))
+        .arg(&collection));
+    let _ = std::fs::remove_dir_all(collection.join("tests/output"));
+    let python = run(Command::new(venv.join("bin/python"))
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]));
+    let path = format!(
+        "{}:{}",
+        venv.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new(venv.join("bin/ansible-test"))
+        .current_dir(&collection)
+        .env("PATH", path)
+        .args(["sanity", "--requirements", "--python", &python])
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("Running sanity test \"validate-modules\""),
+        "{said}"
+    );
+}
