@@ -7,7 +7,7 @@
 use crate::backend::{Health, ServiceStatus, State};
 use crate::catalog::BackendKind;
 use crate::ops::checks::Check;
-use std::fmt::Write;
+use crate::render::exposition::{Family, Kind};
 use std::time::Duration;
 
 /// Every state of the contract, in the order the state set lists them.
@@ -42,80 +42,6 @@ pub struct Scrape<'a> {
     pub duration: Duration,
     pub version: &'a str,
     pub commit: &'a str,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Gauge,
-    Counter,
-}
-
-/// One metric family being written: its samples are added before the header
-/// is emitted, so a family without samples leaves no trace.
-struct Family {
-    name: &'static str,
-    help: &'static str,
-    kind: Kind,
-    samples: String,
-}
-
-impl Family {
-    fn new(name: &'static str, kind: Kind, help: &'static str) -> Family {
-        Family {
-            name,
-            help,
-            kind,
-            samples: String::new(),
-        }
-    }
-
-    fn sample(&mut self, labels: &[(&str, &str)], value: impl std::fmt::Display) {
-        self.samples.push_str(self.name);
-        if !labels.is_empty() {
-            self.samples.push('{');
-            for (index, (name, label_value)) in labels.iter().enumerate() {
-                if index > 0 {
-                    self.samples.push(',');
-                }
-                let _ = write!(self.samples, "{name}=\"{}\"", escape_label(label_value));
-            }
-            self.samples.push('}');
-        }
-        let _ = writeln!(self.samples, " {value}");
-    }
-
-    fn write_to(self, out: &mut String) {
-        if self.samples.is_empty() {
-            return;
-        }
-        let kind = match self.kind {
-            Kind::Gauge => "gauge",
-            Kind::Counter => "counter",
-        };
-        let _ = writeln!(out, "# HELP {} {}", self.name, escape_help(self.help));
-        let _ = writeln!(out, "# TYPE {} {kind}", self.name);
-        out.push_str(&self.samples);
-    }
-}
-
-/// A label value as the text format wants it: backslash, double quote and
-/// line feed escaped.
-pub fn escape_label(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for character in value.chars() {
-        match character {
-            '\\' => escaped.push_str("\\\\"),
-            '"' => escaped.push_str("\\\""),
-            '\n' => escaped.push_str("\\n"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
-
-/// HELP text: backslash and line feed escaped.
-fn escape_help(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('\n', "\\n")
 }
 
 fn daemon_of(backend: BackendKind) -> &'static str {
@@ -416,9 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn label_values_escape_backslash_quote_and_newline() {
-        assert_eq!(escape_label(r#"a\b"c"#), r#"a\\b\"c"#);
-        assert_eq!(escape_label("line\nnext"), "line\\nnext");
+    fn odd_label_values_are_escaped() {
         let mut odd = service("s3block", State::Running, Health::None);
         odd.group = "we\"ird\\".into();
         let text = scrape(&[odd], &[], &[]);

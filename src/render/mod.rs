@@ -2,6 +2,7 @@
 //! scripts. Nothing here talks to a daemon or decides an exit code.
 
 pub mod duration;
+pub mod exposition;
 pub mod lifecycle;
 pub mod list;
 pub mod logs;
