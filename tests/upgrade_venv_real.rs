@@ -170,6 +170,16 @@ fn a_real_venv_goes_in_with_its_links_and_runs_as_a_venv() {
     assert_ne!(started_at(&world.project, "porter-api"), porter_started);
     let (code, document) = status_json(&world.config, &[]);
     assert_eq!(code, 0, "the services are healthy again: {document:#}");
+    let program_disk = document["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "program-disk")
+        .unwrap();
+    assert!(
+        program_disk.get("age_seconds").is_none(),
+        "after an upgrade the figure is fresh: {program_disk}"
+    );
     let backups = world.project.path().join(".hmctl-backups-console");
     let backup = std::fs::read_dir(&backups)
         .unwrap()
