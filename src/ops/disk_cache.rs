@@ -13,18 +13,33 @@ const FILE: &str = "disk-usage.json";
 /// How many trees are remembered (newest kept).
 const KEEP: usize = 64;
 
-/// One tree's last complete walk.
+/// What is kept of one tree: its last complete walk, and a walk in progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub path: String,
     pub device: u64,
     pub inode: u64,
+    pub complete: Option<Complete>,
+    pub progress: Option<Progress>,
+}
+
+/// A complete walk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complete {
     /// The top directory's mtime in nanoseconds.
     pub mtime: i128,
     pub used_bytes: u64,
     pub files: u64,
-    /// Unix seconds.
+    /// When the walk began (unix seconds): the age of its oldest part.
     pub measured_at: u64,
+}
+
+/// A walk that ran out of time, to be resumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Unix seconds.
+    pub started_at: u64,
+    pub walk: super::disk_usage::Walk,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -103,10 +118,8 @@ pub fn store(entry: Entry) {
     let mut cache = read(&dir);
     cache.entries.retain(|kept| kept.path != entry.path);
     cache.entries.push(entry);
-    cache
-        .entries
-        .sort_by_key(|kept| std::cmp::Reverse(kept.measured_at));
-    cache.entries.truncate(KEEP);
+    let surplus = cache.entries.len().saturating_sub(KEEP);
+    cache.entries.drain(..surplus);
     let _ = write(&dir, &cache);
 }
 
@@ -144,10 +157,13 @@ mod tests {
             path: path.to_string(),
             device: 1,
             inode: 2,
-            mtime: 3,
-            used_bytes: 4096,
-            files: 7,
-            measured_at,
+            complete: Some(Complete {
+                mtime: 3,
+                used_bytes: 4096,
+                files: 7,
+                measured_at,
+            }),
+            progress: None,
         }
     }
 
