@@ -115,6 +115,9 @@ pub fn store(entry: Entry) {
     let Some(dir) = private_dir() else {
         return;
     };
+    // The checks of one status run in threads: one read-modify-write at a time.
+    static STORING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _storing = STORING.lock();
     let mut cache = read(&dir);
     cache.entries.retain(|kept| kept.path != entry.path);
     cache.entries.push(entry);
