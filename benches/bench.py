@@ -2,6 +2,7 @@
 in one run, on the same daemon: medians, ratios, peak RSS, and the issue's
 targets checked. Not a test: numbers are printed, nothing asserted."""
 
+import json
 import os
 import platform
 import shutil
@@ -13,6 +14,7 @@ import time
 ROOT = "/var/tmp/hmctl-bench"
 HMCTL = os.path.abspath("target/release/hmctl")
 QUICK = "--quick" in sys.argv
+REPLICA_ONLY = "--replica" in sys.argv
 SLEEPER = "[\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep 2147483647 & wait\"]"
 MODULES = ["porter", "unicloud", "storplus", "atomy", "mistral", "proxy", "owl", "ant",
            "crab", "oneway", "newmuse", "supervisor", "mysql", "redis", "rabbitmq", "influxdb"]
@@ -156,6 +158,53 @@ def report(title, measured, reference, targets):
         results.append((f"{title}: {name} <= {limit}x {what}", ratio, verdict))
 
 
+def check_of(document, name):
+    return next(check for check in document["checks"] if check["name"] == name)
+
+
+def replica(rounds):
+    """The console replica (tests/sandbox/replica.sh): status --json against
+    docker ps and docker-compose ps, program-disk against du, free-disk
+    against df."""
+    config = subprocess.run(["tests/sandbox/replica.sh", "up"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    root = os.path.dirname(config) + "/opt/installer"
+    production = root + "/production"
+    status = [HMCTL, "--config", config, "--json", "status"]
+    # A cold cache may take a few calls: each resumes the walk.
+    for calls in range(1, 30):
+        started = time.perf_counter()
+        document = json.loads(subprocess.run(status, capture_output=True, text=True).stdout)
+        wall = (time.perf_counter() - started) * 1000
+        program = check_of(document, "program-disk")
+        print(f"  status call {calls}: {wall:.0f} ms, program-disk {program.get('detail')}")
+        if not program.get("partial"):
+            break
+    du = int(subprocess.run(["du", "-s", "-B1", root], capture_output=True, text=True).stdout.split()[0])
+    difference = abs(program["used_bytes"] - du) / du
+    print(f"  program-disk {program['used_bytes']} B vs du -s -B1 {du} B: {difference * 100:.2f}% apart, "
+          f"complete: {not program.get('partial')}")
+    results.append(("replica: program-disk complete and within 3% of du -s -B1", difference / 0.03,
+                    "PASS" if difference <= 0.03 and not program.get("partial") else "MISS"))
+    free = check_of(document, "free-disk")
+    ours = int(free["detail"].split("(")[1].split("%")[0])
+    df = subprocess.run(["df", "--output=pcent", free["path"]], capture_output=True, text=True).stdout
+    theirs = int(df.split()[-1].rstrip("%"))
+    print(f"  free-disk {ours}% used vs df Use% {theirs}%")
+    results.append(("replica: free-disk % equal to df's Use% (+-1)", abs(ours - theirs),
+                    "PASS" if abs(ours - theirs) <= 1 else "MISS"))
+    files = ["-f", production + "/docker-compose-hyperbdr.yml", "-f", production + "/docker-compose-hypermotion.yml"]
+    measured = interleaved({
+        "hmctl status --json (replica)": status,
+        "docker ps -a --filter label=...=hmreplica": ["docker", "ps", "-a", "--filter",
+                                                        "label=com.docker.compose.project=hmreplica"],
+        "docker-compose ps (replica)": ["docker-compose", "-p", "hmreplica", *files, "ps"],
+    }, rounds)
+    names = list(measured)
+    report("status, console replica (24 services, 150,000+ files)", measured, names[1],
+           [(names[0], 0.5, names[1]), (names[0], 0.05, names[2])])
+
+
 def main():
     os.makedirs(ROOT, exist_ok=True)
     rounds = 5 if QUICK else 21
@@ -165,6 +214,10 @@ def main():
                                       capture_output=True, text=True).stdout.strip()
           + f"; containers on the daemon: {len(subprocess.run(['docker', 'ps', '-aq'], capture_output=True, text=True).stdout.split())}")
     print("hmctl: " + subprocess.run([HMCTL, "--version"], capture_output=True, text=True).stdout.strip())
+    if REPLICA_ONLY:
+        replica(rounds)
+        print_targets()
+        return
 
     for services in (25, 200):
         name = f"hmbench{services}"
@@ -225,10 +278,17 @@ def main():
     print(f"\nstatus with a 100,000-file log dir: {wall:.0f} ms, walk reported partial: {partial} (bound 1500 ms)")
     results.append(("disk-usage walk of 100,000 files stays bounded", wall / 2500, "PASS" if wall < 2500 else "MISS"))
 
+    print("\nconsole replica:")
+    replica(rounds)
+
     measured = interleaved({"hmctl --version": [HMCTL, "--version"], "true": ["true"]}, 31)
     print(f"\nstart-up: hmctl --version {measured['hmctl --version'][0]:.1f} ms "
           f"(/bin/true {measured['true'][0]:.1f} ms), peak RSS {measured['hmctl --version'][1]:.1f} MiB")
 
+    print_targets()
+
+
+def print_targets():
     print("\ntargets:")
     for what, ratio, verdict in results:
         print(f"  {verdict}  {what}  ({ratio:.2f})")

@@ -104,7 +104,10 @@ pub enum Command {
     /// starts them and waits for health. On any failure the old files are put
     /// back and the services started again (exit 1). The replaced version is
     /// kept (the last 2); --rollback brings it back. A crash at any point is
-    /// finished or undone by the next hmctl run.
+    /// finished or undone by the next hmctl run. Links inside the package (a
+    /// venv's bin/python3 -> /usr/bin/python3) are carried over as links, never
+    /// followed; a top-level entry of another kind than the live one (a link
+    /// where a directory lives), devices, fifos and sockets are refused (exit 2).
     Upgrade(UpgradeArgs),
     /// Show services' own log files; search, trace and collect logs.
     ///

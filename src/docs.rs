@@ -114,6 +114,10 @@ fn files_and_environment(roff: &mut Roff) {
             "where upgrade journals are kept (default /var/lib/hmctl).",
         ),
         (
+            "HMCTL_RUNTIME_DIR",
+            "where disk-usage figures are cached between runs (default /run/hmctl, root-only).",
+        ),
+        (
             "COMPOSE_PROFILES",
             "the compose profiles counted as active.",
         ),

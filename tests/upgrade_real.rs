@@ -283,14 +283,18 @@ fn rollback_brings_back_the_version_before_the_last_upgrade() {
 #[test]
 fn bad_packages_change_nothing() {
     let world = World::new("upgrade-refused", 3);
-    let escaping = world.package("escaping", &[("porter", "evil", true)], 1);
-    std::os::unix::fs::symlink("/etc/shadow", escaping.join("porter/shadow")).unwrap();
+    let escaping = world.project.path().join("packages/escaping");
+    std::fs::create_dir_all(&escaping).unwrap();
+    std::os::unix::fs::symlink("/", escaping.join("porter")).unwrap();
     let file_for_dir = world.project.path().join("packages/file-for-dir");
     write(&file_for_dir.join("porter"), "a file where a directory is");
     let missing = world.project.path().join("packages/missing");
     let porter_started = started_at(&world.project, "porter-api");
     for (package, expected) in [
-        (&escaping, "outside the package"),
+        (
+            &escaping,
+            "porter is a symlink in the package but a directory",
+        ),
         (
             &file_for_dir,
             "porter is a file in the package but a directory",

@@ -1,7 +1,9 @@
 //! The Compose CLI, for what only it can do: create a service's container from
 //! the YAML (`up -d --no-deps SERVICE`). Called with an argument vector, never
-//! through a shell; `docker compose` (v2) when installed, else `docker-compose`.
+//! through a shell; with the Compose generation that made the project's
+//! containers (see `compose_generation`).
 
+use super::compose_generation;
 use super::error::BackendError;
 use crate::catalog::validate_name;
 use std::path::{Path, PathBuf};
@@ -10,37 +12,6 @@ use std::time::Duration;
 use tokio::process::Command;
 
 const DAEMON: &str = "Docker";
-
-/// Which Compose CLI this host has.
-async fn compose_program() -> Result<Vec<&'static str>, BackendError> {
-    let v2 = Command::new("docker")
-        .args(["compose", "version"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .status();
-    if let Ok(Ok(status)) = tokio::time::timeout(Duration::from_secs(10), v2).await
-        && status.success()
-    {
-        return Ok(vec!["docker", "compose"]);
-    }
-    let v1 = Command::new("docker-compose")
-        .arg("version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .status();
-    match tokio::time::timeout(Duration::from_secs(10), v1).await {
-        Ok(Ok(status)) if status.success() => Ok(vec!["docker-compose"]),
-        _ => Err(BackendError::Refused {
-            daemon: DAEMON,
-            action: "create a container".into(),
-            detail: "neither `docker compose` nor `docker-compose` is installed (hint: install docker-compose-plugin or docker-compose)".into(),
-        }),
-    }
-}
 
 /// The argument vector for `up -d --no-deps [--force-recreate] SERVICE` of a project.
 pub fn up_arguments(project: &str, files: &[PathBuf], service: &str, force: bool) -> Vec<String> {
@@ -90,8 +61,8 @@ pub async fn config_hashes(
         detail,
     };
     validate_name(project).map_err(|why| refused(format!("project name {project:?} {why}")))?;
-    let program = compose_program().await?;
-    let mut command = Command::new(program[0]);
+    let program = compose_generation::cli_for(project).await?.program;
+    let mut command = Command::new(&program[0]);
     command.args(&program[1..]).args(["-p", project]);
     for file in files {
         command.arg("-f").arg(file);
@@ -153,9 +124,9 @@ async fn up(
     if files.is_empty() {
         return Err(refused("no compose file declares it".into()));
     }
-    let program = compose_program().await?;
+    let program = compose_generation::cli_for(project).await?.program;
     let directory = files[0].parent().unwrap_or(Path::new("/"));
-    let mut command = Command::new(program[0]);
+    let mut command = Command::new(&program[0]);
     command
         .args(&program[1..])
         .args(up_arguments(project, files, service, force))

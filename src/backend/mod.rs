@@ -3,6 +3,7 @@
 //! [`state`] by pure functions; every call is bounded in time.
 
 pub mod compose_cli;
+pub mod compose_generation;
 pub mod compose_group;
 pub mod control;
 pub mod docker;

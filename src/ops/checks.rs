@@ -1,8 +1,10 @@
 //! The host checks the O&M guide lists under `hmctl status`: log disk usage,
 //! program disk usage, remaining disk space, and whether the service port
 //! accepts connections. Each is bounded in time: a disk-usage walk that runs
-//! out of time reports what it counted, marked partial.
+//! out of time reports what it counted, marked partial; a figure reused from
+//! the cache (`disk_usage`) carries its age. Free disk is df's figure.
 
+use super::disk_usage::{Measured, measure};
 use serde::Serialize;
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::MetadataExt;
@@ -25,6 +27,11 @@ pub struct Check {
     pub free_bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_bytes: Option<u64>,
+    /// When a reused (not fresh) figure was measured, and how long ago.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_seconds: Option<u64>,
     /// Set when a walk ran out of time: `used_bytes` is a lower bound.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
@@ -43,6 +50,8 @@ impl Check {
             used_bytes: None,
             free_bytes: None,
             total_bytes: None,
+            measured_at: None,
+            age_seconds: None,
             partial: false,
             ok: false,
             detail: None,
@@ -52,49 +61,6 @@ impl Check {
 
 /// The O&M guide's alarm threshold for root disk usage.
 pub const DISK_USAGE_LIMIT_PERCENT: u64 = 80;
-
-/// The result of a bounded disk-usage walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Usage {
-    pub bytes: u64,
-    pub files: u64,
-    pub complete: bool,
-}
-
-/// Sums the allocated size of everything under `root` (like `du -s`, not
-/// following symlinks), stopping at `deadline`.
-pub fn disk_usage(root: &Path, deadline: Instant) -> std::io::Result<Usage> {
-    let metadata = std::fs::symlink_metadata(root)?;
-    let mut usage = Usage {
-        bytes: metadata.blocks() * 512,
-        files: 1,
-        complete: true,
-    };
-    if !metadata.is_dir() {
-        return Ok(usage);
-    }
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(directory) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&directory) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            if usage.files.is_multiple_of(256) && Instant::now() >= deadline {
-                usage.complete = false;
-                return Ok(usage);
-            }
-            let Ok(metadata) = entry.metadata() else {
-                continue;
-            };
-            usage.bytes += metadata.blocks() * 512;
-            usage.files += 1;
-            if metadata.is_dir() {
-                pending.push(entry.path());
-            }
-        }
-    }
-    Ok(usage)
-}
 
 /// The mount point holding `path`, for messages: the highest ancestor on the
 /// same device. (A few `stat` calls; `/proc/self/mountinfo` on a host with
@@ -133,12 +99,12 @@ pub fn human_bytes(bytes: u64) -> String {
 fn usage_check(name: &'static str, group: &str, path: &Path, deadline: Instant) -> Check {
     let mut check = Check::new(name, group);
     check.path = Some(path.display().to_string());
-    match disk_usage(path, deadline) {
-        Ok(usage) => {
+    match measure(path, deadline) {
+        Ok(Measured { usage, cached }) => {
             check.used_bytes = Some(usage.bytes);
             check.partial = !usage.complete;
             check.ok = true;
-            check.detail = Some(if usage.complete {
+            let mut detail = if usage.complete {
                 format!("{} in {} files", human_bytes(usage.bytes), usage.files)
             } else {
                 format!(
@@ -146,11 +112,33 @@ fn usage_check(name: &'static str, group: &str, path: &Path, deadline: Instant) 
                     human_bytes(usage.bytes),
                     usage.files
                 )
-            });
+            };
+            if let Some((measured_at, age)) = cached {
+                check.measured_at = jiff::Timestamp::from_second(measured_at as i64)
+                    .ok()
+                    .map(crate::backend::state::format_timestamp);
+                check.age_seconds = Some(age);
+                detail.push_str(&format!(", measured {age} s ago"));
+            }
+            check.detail = Some(detail);
         }
         Err(error) => check.detail = Some(format!("cannot measure: {error}")),
     }
     check
+}
+
+/// df's figures from `statvfs`: (size, used, available) in bytes and
+/// `Use%` = used / (used + available), rounded up as df does. Blocks
+/// reserved for root count in neither used nor available.
+pub fn df_figures(stats: &rustix::fs::StatVfs) -> (u64, u64, u64, u64) {
+    let size = stats.f_blocks * stats.f_frsize;
+    let used = stats.f_blocks.saturating_sub(stats.f_bfree) * stats.f_frsize;
+    let available = stats.f_bavail * stats.f_frsize;
+    let percent = match used + available {
+        0 => 0,
+        counted => (used * 100).div_ceil(counted).min(100),
+    };
+    (size, used, available, percent)
 }
 
 fn free_disk_check(group: &str, path: &Path) -> Check {
@@ -159,18 +147,15 @@ fn free_disk_check(group: &str, path: &Path) -> Check {
     check.path = Some(mount.display().to_string());
     match rustix::fs::statvfs(path) {
         Ok(stats) => {
-            let total = stats.f_blocks * stats.f_frsize;
-            let free = stats.f_bavail * stats.f_frsize;
-            let used_percent = (free * 100)
-                .checked_div(total)
-                .map_or(0, |free_percent| 100 - free_percent);
-            check.free_bytes = Some(free);
-            check.total_bytes = Some(total);
+            let (size, used, available, used_percent) = df_figures(&stats);
+            check.used_bytes = Some(used);
+            check.free_bytes = Some(available);
+            check.total_bytes = Some(size);
             check.ok = used_percent < DISK_USAGE_LIMIT_PERCENT;
             check.detail = Some(format!(
                 "{} free of {} ({used_percent}% used{})",
-                human_bytes(free),
-                human_bytes(total),
+                human_bytes(available),
+                human_bytes(size),
                 if check.ok {
                     ""
                 } else {
@@ -259,18 +244,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn usage_counts_files_and_stops_at_the_deadline() {
-        let directory = tempfile::tempdir().unwrap();
-        for index in 0..600 {
-            std::fs::write(directory.path().join(format!("f{index}")), vec![b'x'; 5000]).unwrap();
-        }
-        let full = disk_usage(directory.path(), Instant::now() + Duration::from_secs(30)).unwrap();
-        assert!(full.complete);
-        assert_eq!(full.files, 601);
-        assert!(full.bytes >= 600 * 5000);
-        let cut = disk_usage(directory.path(), Instant::now()).unwrap();
-        assert!(!cut.complete);
-        assert!(cut.files < full.files);
+    fn free_disk_is_dfs_use_percent() {
+        // df on a 100-block disk with 5 reserved: used 21, free 79, available 74.
+        let mut stats = rustix::fs::statvfs("/").unwrap();
+        stats.f_frsize = 4096;
+        stats.f_blocks = 100;
+        stats.f_bfree = 79;
+        stats.f_bavail = 74;
+        let (size, used, available, percent) = df_figures(&stats);
+        assert_eq!((size, used, available), (409_600, 86_016, 303_104));
+        // 21 / 95 = 22.1%: df rounds up to 23%.
+        assert_eq!(percent, 23);
+        stats.f_bfree = 100;
+        stats.f_bavail = 100;
+        assert_eq!(df_figures(&stats).3, 0);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! returns plain data; `render` turns it into text.
 
 pub mod checks;
+pub mod disk_cache;
+pub mod disk_usage;
 pub mod execute;
 pub mod interrupt;
 pub mod inventory;

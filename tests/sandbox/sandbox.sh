@@ -38,6 +38,8 @@ install_packages() {
   command -v rpm >/dev/null || missing+=(rpm)
   command -v man >/dev/null || missing+=(man-db)
   command -v objdump >/dev/null || missing+=(binutils)
+  # python3 -m venv (real venvs for the upgrade tests) needs ensurepip.
+  python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3 python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq

@@ -146,6 +146,11 @@ pub fn affected_services(entries: &[String], services: &[String]) -> Vec<String>
         .collect()
 }
 
+/// Whether a live entry is there, a link counting as itself (even dangling).
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 fn live_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -192,7 +197,7 @@ fn plan_upgrade(
         .map(|name| {
             (
                 name.clone(),
-                if live_dir.join(name).exists() {
+                if present(&live_dir.join(name)) {
                     "replace"
                 } else {
                     "add"
@@ -235,7 +240,7 @@ fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
         .into_iter()
         .filter(|name| name != backup::NOTE)
         .map(|name| {
-            let action = if live_dir.join(&name).exists() {
+            let action = if present(&live_dir.join(&name)) {
                 "restore"
             } else {
                 "add"
@@ -244,7 +249,7 @@ fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
         })
         .collect();
     for name in &note.remove_on_restore {
-        if live_dir.join(name).exists() {
+        if present(&live_dir.join(name)) {
             entries.push((name.clone(), "take out"));
         }
     }
@@ -370,7 +375,10 @@ pub async fn run(
             format!("cannot write the upgrade journal: {error}"),
         )
     })?;
-    match transaction::run(catalog, journal, request.timeout, interrupt, progress).await? {
+    let ending = transaction::run(catalog, journal, request.timeout, interrupt, progress).await;
+    // The program directory changed: the next disk-usage figure is measured afresh.
+    crate::ops::disk_cache::forget();
+    match ending? {
         Ending::Committed { backup, results } => Ok(Report::Upgraded {
             plan,
             backup,

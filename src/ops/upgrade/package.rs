@@ -1,23 +1,30 @@
 //! Checking an upgrade package before anything changes: it exists, is a
-//! directory, holds only regular files, directories and symlinks that stay
-//! inside it, and each top-level entry has the same kind (file or directory)
-//! as the live entry it replaces. Anything else is exit 2.
+//! directory, holds only regular files, directories and symlinks, and each
+//! top-level entry has the same kind (file, directory or link) as the live
+//! entry it replaces. Links inside the package are carried over as links and
+//! never followed (a venv's `bin/python3 -> /usr/bin/python3` is normal), so
+//! where they point does not matter; a top-level link where a directory lives
+//! (`venvs/porter -> /`), devices, fifos and sockets are exit 2.
 
 use crate::exit::Failure;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-/// Whether an entry is a file or a directory.
+/// What a top-level entry is, by its own type (a link is never followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     File,
     Directory,
+    Link,
 }
 
 impl Kind {
     fn of(metadata: &std::fs::Metadata) -> Option<Kind> {
-        if metadata.is_dir() {
+        let kind = metadata.file_type();
+        if kind.is_symlink() {
+            Some(Kind::Link)
+        } else if kind.is_dir() {
             Some(Kind::Directory)
-        } else if metadata.is_file() || metadata.file_type().is_symlink() {
+        } else if kind.is_file() {
             Some(Kind::File)
         } else {
             None
@@ -28,6 +35,7 @@ impl Kind {
         match self {
             Kind::File => "a file",
             Kind::Directory => "a directory",
+            Kind::Link => "a symlink",
         }
     }
 }
@@ -39,35 +47,14 @@ pub struct Package {
     /// Its top-level entries, sorted.
     pub entries: Vec<(String, Kind)>,
     pub files: u64,
+    /// Symlinks, carried over as they are.
+    pub links: u64,
     pub bytes: u64,
 }
 
 fn refuse(message: String) -> Failure {
     Failure::usage(message)
         .with_hint("nothing was changed; fix the package and run the upgrade again")
-}
-
-/// Where a symlink at `link` (inside `root`) points, without touching the disk.
-fn lexical_target(root: &Path, link: &Path, target: &Path) -> Option<PathBuf> {
-    let base = if target.is_absolute() {
-        PathBuf::from("/")
-    } else {
-        link.parent()?.to_path_buf()
-    };
-    let mut resolved = base;
-    for component in target.components() {
-        match component {
-            Component::ParentDir => {
-                if !resolved.pop() {
-                    return None;
-                }
-            }
-            Component::CurDir | Component::RootDir => {}
-            Component::Normal(part) => resolved.push(part),
-            Component::Prefix(_) => return None,
-        }
-    }
-    resolved.starts_with(root).then_some(resolved)
 }
 
 /// Checks `path` as a package for `upgrade_dir`.
@@ -100,6 +87,7 @@ pub fn check(path: &Path, upgrade_dir: &Path) -> Result<Package, Failure> {
         root: root.clone(),
         entries: Vec::new(),
         files: 0,
+        links: 0,
         bytes: 0,
     };
     let mut pending = vec![root.clone()];
@@ -114,16 +102,8 @@ pub fn check(path: &Path, upgrade_dir: &Path) -> Result<Package, Failure> {
                 .map_err(|error| refuse(format!("cannot read {}: {error}", path.display())))?;
             let kind = metadata.file_type();
             if kind.is_symlink() {
-                let target = std::fs::read_link(&path).map_err(|error| {
-                    refuse(format!("cannot read the link {}: {error}", path.display()))
-                })?;
-                if lexical_target(&root, &path, &target).is_none() {
-                    return Err(refuse(format!(
-                        "{} is a symlink to {}, outside the package",
-                        path.display(),
-                        target.display()
-                    )));
-                }
+                // Carried over as a link by the copy; never followed.
+                package.links += 1;
             } else if kind.is_dir() {
                 pending.push(path.clone());
             } else if kind.is_file() {
@@ -143,8 +123,9 @@ pub fn check(path: &Path, upgrade_dir: &Path) -> Result<Package, Failure> {
                         root.display()
                     ))
                 })?;
-                let kind = Kind::of(&metadata).unwrap_or(Kind::File);
-                package.entries.push((name, kind));
+                if let Some(kind) = Kind::of(&metadata) {
+                    package.entries.push((name, kind));
+                }
             }
         }
     }
@@ -196,22 +177,45 @@ mod tests {
     }
 
     #[test]
-    fn symlinks_out_are_refused() {
+    fn links_inside_are_carried_wherever_they_point() {
         let (_dir, package, live) = setup();
-        std::os::unix::fs::symlink("/etc/shadow", package.join("porter/shadow")).unwrap();
-        assert!(
-            check(&package, &live)
-                .unwrap_err()
-                .message
-                .contains("outside the package")
-        );
-        let (_dir, package, live) = setup();
+        // What `python3 -m venv` makes.
+        std::os::unix::fs::symlink("/usr/bin/python3", package.join("porter/bin/python3")).unwrap();
+        std::os::unix::fs::symlink("python3", package.join("porter/bin/python")).unwrap();
+        std::os::unix::fs::symlink("lib", package.join("porter/lib64")).unwrap();
         std::os::unix::fs::symlink("../../../etc", package.join("porter/bin/up")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent", package.join("porter/dangling")).unwrap();
+        let checked = check(&package, &live).unwrap();
+        assert_eq!((checked.files, checked.links), (1, 5));
+    }
+
+    #[test]
+    fn a_top_level_link_where_a_directory_lives_is_refused() {
+        let (_dir, package, live) = setup();
+        std::fs::remove_dir_all(package.join("porter")).unwrap();
+        std::os::unix::fs::symlink("/", package.join("porter")).unwrap();
+        let failure = check(&package, &live).unwrap_err();
+        assert_eq!(failure.exit, crate::exit::Exit::Usage);
+        assert!(
+            failure
+                .message
+                .contains("porter is a symlink in the package but a directory"),
+            "{}",
+            failure.message
+        );
+        // A link where a link lives is the same kind.
+        std::fs::remove_dir_all(live.join("porter")).unwrap();
+        std::os::unix::fs::symlink("/opt", live.join("porter")).unwrap();
+        assert!(check(&package, &live).is_ok());
+        // A directory where a link lives is not.
+        let (_dir, package, live) = setup();
+        std::fs::remove_dir_all(live.join("porter")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent", live.join("porter")).unwrap();
         assert!(
             check(&package, &live)
                 .unwrap_err()
                 .message
-                .contains("outside the package")
+                .contains("porter is a directory in the package but a symlink")
         );
     }
 
@@ -260,5 +264,14 @@ mod tests {
         )
         .unwrap();
         assert!(check(&package, &live).unwrap_err().message.contains("fifo"));
+        let (_dir, package, live) = setup();
+        let _socket =
+            std::os::unix::net::UnixListener::bind(package.join("porter/socket")).unwrap();
+        assert!(
+            check(&package, &live)
+                .unwrap_err()
+                .message
+                .contains("socket")
+        );
     }
 }

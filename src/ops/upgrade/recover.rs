@@ -25,6 +25,8 @@ pub fn recover() -> Vec<Recovered> {
     ) else {
         return Vec::new();
     };
+    // Whatever is finished or undone, the next disk-usage figure is measured afresh.
+    crate::ops::disk_cache::forget();
     let mut done = Vec::new();
     for (path, journal) in journals {
         let mut journal = match journal {

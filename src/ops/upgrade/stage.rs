@@ -35,12 +35,18 @@ pub fn copy_tree(source: &Path, target: &Path, interrupt: &Interrupt) -> Result<
                 pending.push((from, to));
             } else if kind.is_symlink() {
                 std::os::unix::fs::symlink(std::fs::read_link(&from)?, &to)?;
-            } else {
+            } else if kind.is_file() {
                 std::fs::copy(&from, &to)?;
                 copied += 1;
                 if copied % 512 == 0 && interrupt.is_raised() {
                     return Err(StageError::Interrupted);
                 }
+            } else {
+                // The package check refused it; it appeared since.
+                return Err(StageError::Io(std::io::Error::other(format!(
+                    "{} is not a regular file, a directory or a symlink",
+                    from.display()
+                ))));
             }
         }
     }

@@ -1,0 +1,210 @@
+//! Which Compose generation made a project's containers (their
+//! `com.docker.compose.version` label), and the installed Compose CLI of that
+//! generation. Consoles run either the Python `docker-compose` 1.x or Compose
+//! v2 (the `docker compose` plugin or a standalone `docker-compose` 2.x); the
+//! two name containers differently and hash configurations differently, so
+//! creating with the other one would rename or duplicate containers and see
+//! every service as changed.
+
+use super::error::BackendError;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::Command;
+
+const DAEMON: &str = "Docker";
+/// The label Compose writes on every container it creates.
+pub const VERSION_LABEL: &str = "com.docker.compose.version";
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+const LIST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A generation of Docker Compose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generation {
+    /// The Python `docker-compose` 1.x.
+    V1,
+    /// Compose v2 and later: `docker compose`, or `docker-compose` 2.x.
+    V2,
+}
+
+impl Generation {
+    /// The generation of a Compose version (`1.29.2`, `2.26.1-4`, `v2.20.0`).
+    pub fn of_version(version: &str) -> Option<Generation> {
+        let major: u32 = version
+            .trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()?
+            .parse()
+            .ok()?;
+        match major {
+            0 => None,
+            1 => Some(Generation::V1),
+            _ => Some(Generation::V2),
+        }
+    }
+
+    fn install_hint(self) -> &'static str {
+        match self {
+            Generation::V1 => {
+                "install docker-compose 1.x (Debian 12: apt-get install docker-compose)"
+            }
+            Generation::V2 => {
+                "install Compose v2 (the docker-compose-plugin package, or a docker-compose 2.x binary on PATH)"
+            }
+        }
+    }
+}
+
+/// An installed Compose CLI: its argument vector prefix and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cli {
+    pub program: Vec<String>,
+    pub version: String,
+    pub generation: Generation,
+}
+
+/// The candidates, in order of preference: `docker compose`, then every
+/// `docker-compose` on `path` (PATH's value).
+fn candidates(path: &std::ffi::OsStr) -> Vec<Vec<String>> {
+    let mut found = vec![vec!["docker".to_string(), "compose".to_string()]];
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for dir in std::env::split_paths(path) {
+        let binary = dir.join("docker-compose");
+        if !is_executable(&binary) {
+            continue;
+        }
+        let identity = binary.canonicalize().unwrap_or_else(|_| binary.clone());
+        if !seen.contains(&identity) {
+            seen.push(identity);
+            found.push(vec![binary.display().to_string()]);
+        }
+    }
+    found
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
+}
+
+/// `PROGRAM version --short`, if it answers.
+async fn probe(program: &[String]) -> Option<Cli> {
+    let mut command = Command::new(&program[0]);
+    command
+        .args(&program[1..])
+        .args(["version", "--short"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(PROBE_TIMEOUT, command.output())
+        .await
+        .ok()?
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    Some(Cli {
+        program: program.to_vec(),
+        generation: Generation::of_version(&version)?,
+        version,
+    })
+}
+
+/// The version of Compose that made `project`'s containers, if it has any
+/// (and Docker is reached on a unix socket; otherwise nothing is assumed).
+async fn made_by(project: &str) -> Result<Option<String>, BackendError> {
+    let endpoint = super::docker::endpoint();
+    let Some(socket) = endpoint.strip_prefix("unix://") else {
+        return Ok(None);
+    };
+    let labels = [format!("{}={project}", super::docker::label::PROJECT)];
+    let listed = tokio::time::timeout(
+        LIST_TIMEOUT,
+        super::docker_list::list(Path::new(socket), &labels),
+    )
+    .await;
+    let refused = |detail: String| BackendError::Refused {
+        daemon: DAEMON,
+        action: format!("learn which Compose made project {project}"),
+        detail,
+    };
+    match listed {
+        Err(_) => Err(refused(format!(
+            "{socket} did not answer within {} s",
+            LIST_TIMEOUT.as_secs()
+        ))),
+        Ok(Err(error)) => Err(refused(format!("{socket}: {error:?}"))),
+        Ok(Ok(containers)) => Ok(containers
+            .into_iter()
+            .find_map(|container| container.labels.get(VERSION_LABEL).cloned())),
+    }
+}
+
+/// The Compose CLI for `project`: of the generation that made its containers,
+/// else (no containers yet) the first installed, `docker compose` first.
+pub async fn cli_for(project: &str) -> Result<Cli, BackendError> {
+    let wanted = made_by(project).await?;
+    let generation = wanted.as_deref().and_then(Generation::of_version);
+    let mut installed = Vec::new();
+    for program in candidates(&std::env::var_os("PATH").unwrap_or_default()) {
+        if let Some(cli) = probe(&program).await {
+            if generation.is_none_or(|generation| generation == cli.generation) {
+                return Ok(cli);
+            }
+            installed.push(format!("{} {}", cli.program.join(" "), cli.version));
+        }
+    }
+    let action = format!("create or recreate a container of project {project}");
+    let detail = match (wanted, generation) {
+        (Some(version), Some(generation)) => format!(
+            "its containers were made by Compose {version}, which is not installed (found: {}); nothing was changed; hmctl uses the Compose that made a project's containers so that it never renames or duplicates one (hint: {})",
+            if installed.is_empty() {
+                "none".to_string()
+            } else {
+                installed.join(", ")
+            },
+            generation.install_hint()
+        ),
+        _ => "neither `docker compose` nor `docker-compose` is installed (hint: install docker-compose-plugin or docker-compose)".to_string(),
+    };
+    Err(BackendError::Refused {
+        daemon: DAEMON,
+        action,
+        detail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_map_to_generations() {
+        assert_eq!(Generation::of_version("1.29.2"), Some(Generation::V1));
+        assert_eq!(Generation::of_version("2.26.1-4"), Some(Generation::V2));
+        assert_eq!(Generation::of_version("v2.20.0\n"), Some(Generation::V2));
+        assert_eq!(Generation::of_version("5.0.0"), Some(Generation::V2));
+        assert_eq!(Generation::of_version("garbage"), None);
+        assert_eq!(Generation::of_version(""), None);
+    }
+
+    #[test]
+    fn every_docker_compose_on_path_is_a_candidate_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let binary = dir.path().join("docker-compose");
+        std::fs::write(&binary, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let dirs = [dir.path(), dir.path(), Path::new("/nonexistent")];
+        let found = candidates(&std::env::join_paths(dirs).unwrap());
+        assert_eq!(found[0], ["docker", "compose"]);
+        let ours: Vec<_> = found
+            .iter()
+            .filter(|program| program[0] == binary.display().to_string())
+            .collect();
+        assert_eq!(ours.len(), 1, "{found:?}");
+    }
+}

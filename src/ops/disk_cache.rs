@@ -1,0 +1,210 @@
+//! The one place hmctl keeps disk-usage figures between runs:
+//! `/run/hmctl/disk-usage.json` (`HMCTL_RUNTIME_DIR`), in a root-only
+//! directory (0700, refused if it is a link, someone else's or open to
+//! others), written to a temporary file created exclusively 0600 and renamed
+//! in. Any failure means no cache: the figure is measured afresh.
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+const FILE: &str = "disk-usage.json";
+/// How many trees are remembered (newest kept).
+const KEEP: usize = 64;
+
+/// What is kept of one tree: its last complete walk, and a walk in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub path: String,
+    pub device: u64,
+    pub inode: u64,
+    pub complete: Option<Complete>,
+    pub progress: Option<Progress>,
+}
+
+/// A complete walk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complete {
+    /// The top directory's mtime in nanoseconds.
+    pub mtime: i128,
+    pub used_bytes: u64,
+    pub files: u64,
+    /// When the walk began (unix seconds): the age of its oldest part.
+    pub measured_at: u64,
+}
+
+/// A walk that ran out of time, to be resumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Unix seconds.
+    pub started_at: u64,
+    pub walk: super::disk_usage::Walk,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cache {
+    entries: Vec<Entry>,
+}
+
+thread_local! {
+    static TEST_DIR: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Where the cache lives: `HMCTL_RUNTIME_DIR`, else `/run/hmctl`.
+fn runtime_dir() -> PathBuf {
+    if let Some(dir) = TEST_DIR.with(|dir| dir.borrow().clone()) {
+        return dir;
+    }
+    std::env::var_os("HMCTL_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/run/hmctl"))
+}
+
+/// The private directory, created 0700 if missing; `None` when it is a link,
+/// not a directory, not ours, or open to others.
+fn private_dir() -> Option<PathBuf> {
+    let dir = runtime_dir();
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    let metadata = std::fs::symlink_metadata(&dir).ok()?;
+    let private = metadata.is_dir()
+        && metadata.uid() == rustix::process::geteuid().as_raw()
+        && metadata.mode() & 0o077 == 0;
+    private.then_some(dir)
+}
+
+fn read(dir: &Path) -> Cache {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(dir.join(FILE))
+        .ok()
+        .and_then(|file| serde_json::from_reader(std::io::BufReader::new(file)).ok())
+        .unwrap_or_default()
+}
+
+fn write(dir: &Path, cache: &Cache) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(cache).map_err(std::io::Error::other)?;
+    let temporary = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(&bytes))
+        .and_then(|()| std::fs::rename(&temporary, dir.join(FILE)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// The last complete walk of `path`, if kept.
+pub fn find(path: &str) -> Option<Entry> {
+    let dir = private_dir()?;
+    read(&dir)
+        .entries
+        .into_iter()
+        .find(|entry| entry.path == path)
+}
+
+/// Keeps `entry` (replacing the tree's previous one). Best effort.
+pub fn store(entry: Entry) {
+    let Some(dir) = private_dir() else {
+        return;
+    };
+    // The checks of one status run in threads: one read-modify-write at a time.
+    static STORING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _storing = STORING.lock();
+    let mut cache = read(&dir);
+    cache.entries.retain(|kept| kept.path != entry.path);
+    cache.entries.push(entry);
+    let surplus = cache.entries.len().saturating_sub(KEEP);
+    cache.entries.drain(..surplus);
+    let _ = write(&dir, &cache);
+}
+
+/// Drops every kept figure, so the next one is fresh (after an upgrade or rollback).
+pub fn forget() {
+    if let Some(dir) = private_dir() {
+        let _ = std::fs::remove_file(dir.join(FILE));
+    }
+}
+
+/// Points this thread's cache at `dir` until the guard is dropped.
+#[cfg(test)]
+pub fn use_dir_for_tests(dir: &Path) -> TestDirGuard {
+    let private = dir.join("hmctl");
+    TEST_DIR.with(|slot| *slot.borrow_mut() = Some(private));
+    TestDirGuard
+}
+
+#[cfg(test)]
+pub struct TestDirGuard;
+
+#[cfg(test)]
+impl Drop for TestDirGuard {
+    fn drop(&mut self) {
+        TEST_DIR.with(|slot| *slot.borrow_mut() = None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str, measured_at: u64) -> Entry {
+        Entry {
+            path: path.to_string(),
+            device: 1,
+            inode: 2,
+            complete: Some(Complete {
+                mtime: 3,
+                used_bytes: 4096,
+                files: 7,
+                measured_at,
+            }),
+            progress: None,
+        }
+    }
+
+    #[test]
+    fn entries_are_kept_privately_and_replaced_per_tree() {
+        let runtime = tempfile::tempdir().unwrap();
+        let _guard = use_dir_for_tests(runtime.path());
+        store(entry("/opt/installer", 10));
+        store(entry("/opt/installer", 20));
+        store(entry("/var/log", 15));
+        assert_eq!(find("/opt/installer"), Some(entry("/opt/installer", 20)));
+        assert_eq!(find("/var/log"), Some(entry("/var/log", 15)));
+        let dir = runtime.path().join("hmctl");
+        assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(dir.join(FILE)).unwrap().mode() & 0o777,
+            0o600
+        );
+        forget();
+        assert_eq!(find("/opt/installer"), None);
+    }
+
+    #[test]
+    fn a_directory_open_to_others_or_a_link_is_not_used() {
+        let runtime = tempfile::tempdir().unwrap();
+        let _guard = use_dir_for_tests(runtime.path());
+        let dir = runtime.path().join("hmctl");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        store(entry("/opt/installer", 10));
+        assert_eq!(find("/opt/installer"), None);
+        assert!(!dir.join(FILE).exists());
+        std::fs::remove_dir(&dir).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), &dir).unwrap();
+        store(entry("/opt/installer", 10));
+        assert_eq!(find("/opt/installer"), None);
+        assert!(!elsewhere.path().join(FILE).exists());
+    }
+}
