@@ -114,6 +114,21 @@ pub enum Command {
     /// ...), merged by time and prefixed by service when there are several. A
     /// service without a log file shows its container's output or its journal.
     Logs(LogsArgs),
+    /// The troubleshooting guide's method as one command: state, errors, chains, verdict.
+    ///
+    /// Takes the error time (--at, or --since/--until; default the last hour)
+    /// and any request / resource id (--id) from the UI. 1. State first: the
+    /// services that matter (a --stage's, a SERVICE and what it depends on, or
+    /// all), with Docker's health-check output, exit codes, OOM kills and
+    /// restarts, or a unit's Result and last journal lines, for each one not
+    /// well. 2. The ERROR / CRITICAL / Traceback lines of the window in their
+    /// logs (rotated and gzipped too, high-priority first), grouped by
+    /// signature (ids, numbers, addresses and paths masked). 3. The request ids
+    /// in them followed across services: which failed first. 4. A verdict per
+    /// finding (source side, target side, product, host) and the next command
+    /// to run. Exit 0 when nothing abnormal was found, 3 when something was, 2
+    /// for bad input.
+    Diagnose(DiagnoseArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
     /// Print the shell completion script (services are completed from this host's catalog).
@@ -293,6 +308,41 @@ pub struct LifecycleArgs {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// [SERVICE] [KEYWORD]: a service, unit, group or module, and a string the
+    /// error lines must concern. One word that names no service is the KEYWORD.
+    #[arg(value_name = "SERVICE|KEYWORD", num_args = 0..=2, add = ArgValueCandidates::new(crate::completion::targets))]
+    pub words: Vec<String>,
+
+    /// Look at the logs of this stage: install, image-build-block,
+    /// image-build-object, image-build-general, sync-block, sync-object,
+    /// boot-block, boot-object, cleanup, monitoring.
+    #[arg(long, value_name = "STAGE", add = ArgValueCandidates::new(crate::completion::stages))]
+    pub stage: Option<String>,
+
+    /// The time of the error (from the UI): the window is 10 minutes either side.
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["since", "until"])]
+    pub at: Option<String>,
+
+    /// The window's start: 30m, 2h, 1d (ago), or 2025-09-18 16:00 (default: 1 hour before --until).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// The window's end, in the same forms (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// A request, resource or user id from the UI: the lines naming it, and
+    /// the requests they belong to, across every service.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Read at most this many MiB of logs in all (the report says when it stopped there).
+    #[arg(long, value_name = "MIB", default_value_t = crate::ops::diagnose::DEFAULT_BUDGET_MIB, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_read: u64,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 pub mod compose_cli;
 pub mod compose_group;
 pub mod control;
+pub mod details;
 pub mod docker;
 pub mod docker_list;
 pub mod docker_ping;

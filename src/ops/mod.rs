@@ -2,6 +2,7 @@
 //! returns plain data; `render` turns it into text.
 
 pub mod checks;
+pub mod diagnose;
 pub mod execute;
 pub mod interrupt;
 pub mod inventory;
