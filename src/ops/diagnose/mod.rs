@@ -212,7 +212,10 @@ pub async fn run(
     let mut notes = Vec::new();
     let entries = inventory(catalog)?;
     let (scope, named) = scope(catalog, &entries, request, &mut notes)?;
-    let files = files_to_read(catalog, request, &named, &mut notes)?;
+    // A service's logs come with those of what it depends on (its middleware).
+    let matter = state::services_that_matter(catalog, &entries, named.as_deref());
+    let readable = named.as_ref().map(|_| matter.clone());
+    let files = files_to_read(catalog, request, &readable, &mut notes)?;
     let needles: Vec<String> = scope.id.iter().chain(&scope.keyword).cloned().collect();
     let scanning = {
         let window = window.clone();
@@ -231,8 +234,7 @@ pub async fn run(
     let looking = async {
         match snapshot::take(catalog, None, BACKEND_DEADLINE).await {
             Ok((snapshot, clients)) => {
-                let names = state::services_that_matter(catalog, &entries, named.as_deref());
-                let chosen = state::select(&snapshot.services, &names);
+                let chosen = state::select(&snapshot.services, &matter);
                 let errors: Vec<String> = snapshot.errors.iter().map(ToString::to_string).collect();
                 (state::states(chosen, &clients).await, errors)
             }

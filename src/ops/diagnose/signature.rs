@@ -171,7 +171,9 @@ static UUID: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// resource's UUID when the message names one, else the message's longest
 /// plain phrase (between masks and punctuation).
 pub fn keyword(message: &str) -> String {
-    if let Some(found) = UUID.find(message) {
+    // A request id's UUID is not the resource's.
+    let without_requests = MASKS[0].0.replace_all(message, "<req>");
+    if let Some(found) = UUID.find(&without_requests) {
         return found.as_str().to_string();
     }
     let signature = signature(message);
@@ -278,6 +280,12 @@ mod tests {
         assert_eq!(
             keyword("NotFound: The resource could not be found. (HTTP 404)"),
             "The resource could not be found"
+        );
+        assert_eq!(
+            keyword(
+                "Unauthorized: requires authentication. (Request-ID: req-a1a1a1a1-b2b2-4c3c-8d4d-e5e5e5e5e5e5)"
+            ),
+            "requires authentication"
         );
     }
 }
