@@ -46,7 +46,8 @@ Exit status:
   0  done; every selected service is running and healthy
   1  an operation failed (a service did not reach the wanted state, an upgrade was rolled back)
   2  usage or configuration error; nothing was changed
-  3  status: at least one selected service is not running or not healthy
+  3  status: at least one selected service is not running or not healthy;
+     diagnose: something abnormal was found
   4  a backend could not be asked (Docker or systemd unreachable, or permission denied)
   5  another hmctl operation holds the lock
 
@@ -58,6 +59,27 @@ Environment:
   DOCKER_HOST              Docker endpoint (default unix:///var/run/docker.sock)
   DBUS_SYSTEM_BUS_ADDRESS  systemd's bus (default the system bus)
   NO_COLOR                 never colour output";
+
+/// The troubleshooting guide's first worked example, end of `diagnose --help` and hmctl-diagnose(1).
+pub const DIAGNOSE_EXAMPLE: &str = "\
+Example (the guide's \"Failed to attach cloud volume\"): the UI says Failed to
+attach at 2025-09-18 16:24:31 while booting a host, volume 6ec3e693-...
+
+  $ hmctl diagnose --stage boot-block --at '2025-09-18 16:24:31' 'volume 6ec3e693-69f7-4129-a43a-16eebe74b528'
+  ...
+  Findings (0 from state, 2 error signatures in the logs)
+    1. [target side] unicloud-engine, 1x, at 16:24:31.123
+       ... Failed to attach volume 6ec3e693-... Nova returned 404 calling Cinder ... (HTTP 404)
+       Nova answered unicloud-engine: the resource does not exist, or the account cannot see it
+  Request chains
+    req-8f2b4c1e-...: porter-api -> unicloud-engine; failed first: unicloud-engine
+  Analysis
+    Verdict: target side (rule cloud-not-found)
+    First failing service: unicloud-engine (a failure across services)
+  Actions
+    Next: hmctl logs grep -F 'volume 6ec3e693-...' unicloud-engine -C 50 --since '2025-09-18 16:14:31'
+
+Exit status: 0 nothing abnormal found, 3 findings, 2 bad input.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
@@ -128,6 +150,7 @@ pub enum Command {
     /// finding (source side, target side, product, host) and the next command
     /// to run. Exit 0 when nothing abnormal was found, 3 when something was, 2
     /// for bad input.
+    #[command(after_long_help = DIAGNOSE_EXAMPLE)]
     Diagnose(DiagnoseArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
