@@ -6,6 +6,7 @@
 //! functions over plain data; this one only puts them together.
 
 pub mod chain;
+pub mod position;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -6,6 +6,7 @@
 //! itself is ripgrep's searcher over a handful of literals, in parallel over
 //! files — so a window that covers everything costs about what `grep` does.
 
+use super::position::{bisect, modified_key};
 use super::signature::{Level, level};
 use super::window::Window;
 use crate::ops::logs::files::LogFile;
@@ -13,7 +14,6 @@ use crate::ops::logs::timeline::line_time;
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContext, SinkMatch};
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// Untimed lines (a traceback) after an error line that belong to it.
@@ -22,8 +22,6 @@ const CONTINUATION_LINES: usize = 20;
 const EVENT_TEXT_LIMIT: usize = 4000;
 /// Plain files larger than this are bisected to the window.
 const BISECT_ABOVE: u64 = 1024 * 1024;
-/// Bisection stops when the range is this small.
-const BISECT_PRECISION: u64 = 64 * 1024;
 
 /// The words that make a line worth looking at; the level is checked after.
 const CANDIDATES: &[&str] = &[
@@ -122,46 +120,6 @@ impl<R: Read> Read for Budgeted<'_, R> {
         self.read += count as u64;
         Ok(count)
     }
-}
-
-/// The time of the first whole line with a timestamp at or after `offset`.
-fn time_after(file: &std::fs::File, offset: u64) -> Option<String> {
-    let mut buffer = vec![0; 64 * 1024];
-    let count = file.read_at(&mut buffer, offset).ok()?;
-    let chunk = &buffer[..count];
-    let start = if offset == 0 {
-        0
-    } else {
-        chunk.iter().position(|byte| *byte == b'\n')? + 1
-    };
-    chunk[start..]
-        .split(|byte| *byte == b'\n')
-        .find_map(line_time)
-}
-
-/// A line-aligned offset at or before the first line timed after (`strict`)
-/// or at/after `key`, found by bisection; a conservative guess where a range
-/// has no timestamps.
-fn bisect(file: &std::fs::File, length: u64, key: &str, strict: bool) -> u64 {
-    let (mut low, mut high) = (0, length);
-    while high - low > BISECT_PRECISION {
-        let middle = low + (high - low) / 2;
-        match time_after(file, middle) {
-            Some(time) if time.as_str() < key || (strict && time.as_str() == key) => low = middle,
-            Some(_) => high = middle,
-            None if strict => low = middle,
-            None => high = middle,
-        }
-    }
-    if strict { high } else { low }
-}
-
-/// The local-time key of a file's last modification.
-fn modified_key(metadata: &std::fs::Metadata) -> Option<String> {
-    let modified = metadata.modified().ok()?;
-    let timestamp = jiff::Timestamp::try_from(modified).ok()?;
-    let zoned = timestamp.to_zoned(jiff::tz::TimeZone::system());
-    Some(zoned.strftime("%Y-%m-%d %H:%M:%S.999999999").to_string())
 }
 
 /// Builds events from the searcher's matches and context lines.
@@ -296,6 +254,25 @@ struct Shared<'a> {
     hit: &'a AtomicBool,
 }
 
+/// Searches `reader` through the shared budget; adds what it read to `read`.
+fn search_budgeted(
+    shared: &Shared<'_>,
+    searcher: &mut Searcher,
+    reader: impl Read,
+    sink: &mut Collect<'_>,
+    read: &mut u64,
+) -> std::io::Result<()> {
+    let mut budgeted = Budgeted {
+        inner: reader,
+        remaining: shared.remaining,
+        hit: shared.hit,
+        read: 0,
+    };
+    let outcome = searcher.search_reader(shared.matcher, &mut budgeted, sink);
+    *read += budgeted.read;
+    outcome
+}
+
 fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileResult {
     let mut result = FileResult {
         events: Vec::new(),
@@ -343,29 +320,21 @@ fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileRe
         past_window: false,
     };
     let outcome = if file.is_gzip() {
-        let mut reader = Budgeted {
-            inner: flate2::read::MultiGzDecoder::new(std::io::BufReader::new(opened)),
-            remaining: shared.remaining,
-            hit: shared.hit,
-            read: 0,
-        };
-        let outcome = searcher.search_reader(shared.matcher, &mut reader, &mut sink);
-        result.read = reader.read;
-        outcome
+        let decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(opened));
+        search_budgeted(shared, &mut searcher, decoder, &mut sink, &mut result.read)
     } else {
         if let Err(error) = opened.seek(SeekFrom::Start(start)) {
             result.error = Some(error.to_string());
             return result;
         }
-        let mut reader = Budgeted {
-            inner: opened.take(end.saturating_sub(start)),
-            remaining: shared.remaining,
-            hit: shared.hit,
-            read: 0,
-        };
-        let outcome = searcher.search_reader(shared.matcher, &mut reader, &mut sink);
-        result.read = reader.read;
-        outcome
+        let window_part = opened.take(end.saturating_sub(start));
+        search_budgeted(
+            shared,
+            &mut searcher,
+            window_part,
+            &mut sink,
+            &mut result.read,
+        )
     };
     sink.close();
     result.events = sink.events;
