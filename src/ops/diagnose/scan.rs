@@ -67,7 +67,8 @@ pub struct Cost {
     pub byte_budget: u64,
     /// The budget ran out: files (or their ends) were not read.
     pub budget_hit: bool,
-    /// Files that could not be read, with why.
+    /// Files that could not be read, with why (the report's notes say so).
+    #[serde(skip)]
     pub unreadable: Vec<(String, String)>,
 }
 
