@@ -68,6 +68,7 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
         Command::Upgrade(args) => upgrade(&catalog, args, printer).await,
         Command::Logs(args) => logs(&catalog, args, printer).await,
         Command::Metrics(args) => crate::metrics_command::run(&catalog, args, printer).await,
+        Command::Diagnose(args) => crate::commands::diagnose::run(&catalog, args, printer).await,
         Command::Completions { .. } => Ok(Exit::Success),
         Command::List => {
             let listing = ops::list::list(&catalog).await?;

@@ -46,7 +46,8 @@ Exit status:
   0  done; every selected service is running and healthy
   1  an operation failed (a service did not reach the wanted state, an upgrade was rolled back)
   2  usage or configuration error; nothing was changed
-  3  status: at least one selected service is not running or not healthy
+  3  status: at least one selected service is not running or not healthy;
+     diagnose: something abnormal was found
   4  a backend could not be asked (Docker or systemd unreachable, or permission denied)
   5  another hmctl operation holds the lock
 
@@ -58,6 +59,27 @@ Environment:
   DOCKER_HOST              Docker endpoint (default unix:///var/run/docker.sock)
   DBUS_SYSTEM_BUS_ADDRESS  systemd's bus (default the system bus)
   NO_COLOR                 never colour output";
+
+/// The troubleshooting guide's first worked example, end of `diagnose --help` and hmctl-diagnose(1).
+pub const DIAGNOSE_EXAMPLE: &str = "\
+Example (the guide's \"Failed to attach cloud volume\"): the UI says Failed to
+attach at 2025-09-18 16:24:31 while booting a host, volume 6ec3e693-...
+
+  $ hmctl diagnose --stage boot-block --at '2025-09-18 16:24:31' 'volume 6ec3e693-69f7-4129-a43a-16eebe74b528'
+  ...
+  Findings (0 from state, 2 error signatures in the logs)
+    1. [target side] unicloud-engine, 1x, at 16:24:31.123
+       ... Failed to attach volume 6ec3e693-... Nova returned 404 calling Cinder ... (HTTP 404)
+       Nova answered unicloud-engine: the resource does not exist, or the account cannot see it
+  Request chains
+    req-8f2b4c1e-...: porter-api -> unicloud-engine; failed first: unicloud-engine
+  Analysis
+    Verdict: target side (rule cloud-not-found)
+    First failing service: unicloud-engine (a failure across services)
+  Actions
+    Next: hmctl logs grep -F 'volume 6ec3e693-...' unicloud-engine -C 50 --since '2025-09-18 16:14:31'
+
+Exit status: 0 nothing abnormal found, 3 findings, 2 bad input.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
@@ -117,6 +139,22 @@ pub enum Command {
     /// ...), merged by time and prefixed by service when there are several. A
     /// service without a log file shows its container's output or its journal.
     Logs(LogsArgs),
+    /// The troubleshooting guide's method as one command: state, errors, chains, verdict.
+    ///
+    /// Takes the error time (--at, or --since/--until; default the last hour)
+    /// and any request / resource id (--id) from the UI. 1. State first: the
+    /// services that matter (a --stage's, a SERVICE and what it depends on, or
+    /// all), with Docker's health-check output, exit codes, OOM kills and
+    /// restarts, or a unit's Result and last journal lines, for each one not
+    /// well. 2. The ERROR / CRITICAL / Traceback lines of the window in their
+    /// logs (rotated and gzipped too, high-priority first), grouped by
+    /// signature (ids, numbers, addresses and paths masked). 3. The request ids
+    /// in them followed across services: which failed first. 4. A verdict per
+    /// finding (source side, target side, product, host) and the next command
+    /// to run. Exit 0 when nothing abnormal was found, 3 when something was, 2
+    /// for bad input.
+    #[command(after_long_help = DIAGNOSE_EXAMPLE)]
+    Diagnose(DiagnoseArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
     /// Print every service's state as Prometheus metrics, or write them for node_exporter.
@@ -315,6 +353,41 @@ pub struct MetricsArgs {
     /// --collector.textfile.directory) instead of printing.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub textfile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// [SERVICE] [KEYWORD]: a service, unit, group or module, and a string the
+    /// error lines must concern. One word that names no service is the KEYWORD.
+    #[arg(value_name = "SERVICE|KEYWORD", num_args = 0..=2, add = ArgValueCandidates::new(crate::completion::targets))]
+    pub words: Vec<String>,
+
+    /// Look at the logs of this stage: install, image-build-block,
+    /// image-build-object, image-build-general, sync-block, sync-object,
+    /// boot-block, boot-object, cleanup, monitoring.
+    #[arg(long, value_name = "STAGE", add = ArgValueCandidates::new(crate::completion::stages))]
+    pub stage: Option<String>,
+
+    /// The time of the error (from the UI): the window is 10 minutes either side.
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["since", "until"])]
+    pub at: Option<String>,
+
+    /// The window's start: 30m, 2h, 1d (ago), or 2025-09-18 16:00 (default: 1 hour before --until).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// The window's end, in the same forms (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// A request, resource or user id from the UI: the lines naming it, and
+    /// the requests they belong to, across every service.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Read at most this many MiB of logs in all (the report says when it stopped there).
+    #[arg(long, value_name = "MIB", default_value_t = crate::ops::diagnose::DEFAULT_BUDGET_MIB, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_read: u64,
 }
 
 #[derive(Debug, Args)]

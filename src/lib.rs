@@ -9,6 +9,7 @@ pub mod app;
 pub mod backend;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod completion;
 pub mod compose;
 pub mod docs;

@@ -6,6 +6,7 @@ pub mod compose_cli;
 pub mod compose_generation;
 pub mod compose_group;
 pub mod control;
+pub mod details;
 pub mod docker;
 pub mod docker_list;
 pub mod docker_ping;

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod disk_cache;
 pub mod disk_usage;
+pub mod diagnose;
 pub mod execute;
 pub mod interrupt;
 pub mod inventory;

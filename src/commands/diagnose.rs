@@ -1,0 +1,30 @@
+//! `hmctl diagnose`: arguments → `ops::diagnose` → rendered report and exit code.
+
+use crate::catalog::Catalog;
+use crate::cli::DiagnoseArgs;
+use crate::exit::Exit;
+use crate::ops::diagnose::{Request, run as diagnose};
+use crate::output::Printer;
+use crate::render;
+
+/// Runs the diagnosis and prints it; exit 0 nothing abnormal, 3 findings.
+pub async fn run(catalog: &Catalog, args: &DiagnoseArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let request = Request {
+        stage: args.stage.clone(),
+        words: args.words.clone(),
+        id: args.id.clone(),
+        at: args.at.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        byte_budget: args.max_read.saturating_mul(1024 * 1024),
+        threads: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+    };
+    let report = diagnose(catalog, &request, jiff::Zoned::now()).await?;
+    let text = if printer.json {
+        render::diagnose::json(&report)
+    } else {
+        render::diagnose::human(&report)
+    };
+    printer.data(&text)?;
+    Ok(report.exit)
+}

@@ -1,0 +1,289 @@
+//! `hmctl diagnose`: the troubleshooting guide's method (sections 4–6) as one
+//! command. State first; then the window's errors in the logs that matter
+//! (high-priority first), grouped by signature; the request ids followed
+//! across services; a verdict per finding from the rule table (`rules.toml`)
+//! with the next command to run. Each step is its own module, of pure
+//! functions over plain data; this one only puts them together.
+
+pub mod chain;
+pub mod position;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod signature;
+pub mod state;
+pub mod verdict;
+pub mod window;
+
+#[cfg(test)]
+mod scan_tests;
+
+use crate::catalog::{Catalog, by_priority, resolve, stage};
+use crate::exit::{Exit, Failure};
+use crate::ops::inventory::{Entry, inventory};
+use crate::ops::logs::files::LogFile;
+use crate::ops::logs::select::select;
+use crate::ops::snapshot::{self, BACKEND_DEADLINE};
+use report::{Report, Scope};
+use scan::Event;
+
+/// The default byte budget of the log reading (`--max-read`).
+pub const DEFAULT_BUDGET_MIB: u64 = 1024;
+
+/// What the operator asked.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub stage: Option<String>,
+    /// The positionals: `[SERVICE] [KEYWORD]`.
+    pub words: Vec<String>,
+    pub id: Option<String>,
+    pub at: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub byte_budget: u64,
+    pub threads: usize,
+}
+
+/// Splits the positionals into SERVICE and KEYWORD: with `--stage`, one
+/// word is the KEYWORD; without, two are SERVICE KEYWORD and one is the
+/// SERVICE when it names one, else the KEYWORD.
+fn scope(
+    catalog: &Catalog,
+    entries: &[Entry],
+    request: &Request,
+    notes: &mut Vec<String>,
+) -> Result<(Scope, Option<Vec<String>>), Failure> {
+    let mut scope = Scope {
+        stage: request.stage.clone(),
+        id: request.id.clone(),
+        ..Scope::default()
+    };
+    let too_many = |what: &str| {
+        Failure::usage(format!("too many words: {what}")).with_hint(
+            "quote a KEYWORD with spaces: hmctl diagnose unicloud-engine 'Failed to attach'",
+        )
+    };
+    let service = match (request.stage.as_deref(), request.words.as_slice()) {
+        (_, words) if words.len() > 2 => return Err(too_many("give at most SERVICE and KEYWORD")),
+        (Some(_), [_, _]) => return Err(too_many("with --stage, give only a KEYWORD")),
+        (Some(_), [keyword]) => {
+            scope.keyword = Some(keyword.clone());
+            None
+        }
+        (None, [service, keyword]) => {
+            scope.keyword = Some(keyword.clone());
+            Some(service.clone())
+        }
+        (None, [word]) => {
+            if resolve(std::slice::from_ref(word), entries, catalog).is_ok() {
+                Some(word.clone())
+            } else {
+                notes.push(format!(
+                    "{word:?} names no service: looking for it as a keyword"
+                ));
+                scope.keyword = Some(word.clone());
+                None
+            }
+        }
+        _ => None,
+    };
+    if let Some(id) = &request.id
+        && id.trim().len() < 3
+    {
+        return Err(
+            Failure::usage(format!("the id {id:?} is too short to follow"))
+                .with_hint("give a request, resource or user id"),
+        );
+    }
+    let named = match (&service, &request.stage) {
+        (Some(service), _) => {
+            let indices = resolve(std::slice::from_ref(service), entries, catalog)?;
+            scope.service = Some(service.clone());
+            Some(
+                indices
+                    .into_iter()
+                    .map(|index| entries[index].name.clone())
+                    .collect(),
+            )
+        }
+        (None, Some(name)) => stage(name).map(|found| {
+            by_priority(found)
+                .into_iter()
+                .flat_map(|wanted| match wanted.service {
+                    Some(service) => vec![service.to_string()],
+                    None => entries
+                        .iter()
+                        .filter(|entry| entry.group == wanted.group)
+                        .map(|entry| entry.name.clone())
+                        .collect(),
+                })
+                .collect()
+        }),
+        (None, None) => None,
+    };
+    Ok((scope, named))
+}
+
+/// The files to read, high-priority services' first, current files before rotations.
+fn files_to_read(
+    catalog: &Catalog,
+    request: &Request,
+    names: &Option<Vec<String>>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(LogFile, bool)>, Failure> {
+    let targets = match (&request.stage, names) {
+        (None, Some(names)) => names.clone(),
+        _ => Vec::new(),
+    };
+    let selection = select(catalog, request.stage.as_deref(), &targets)?;
+    for refused in &selection.refused {
+        notes.push(format!(
+            "skipped {}: it leads outside the group's log directories",
+            refused.display()
+        ));
+    }
+    let high: Vec<(&str, Option<&str>)> = request
+        .stage
+        .as_deref()
+        .and_then(stage)
+        .map(|found| {
+            found
+                .services
+                .iter()
+                .filter(|service| service.high_priority)
+                .map(|service| (service.group, service.service))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut files: Vec<(LogFile, bool)> = selection
+        .files
+        .into_iter()
+        .map(|file| {
+            let high_priority = high.iter().any(|(group, service)| {
+                *group == file.group && service.is_none_or(|service| service == file.service)
+            });
+            (file, high_priority)
+        })
+        .collect();
+    files.sort_by_key(|(file, high_priority)| (!*high_priority, file.rotated));
+    Ok(files)
+}
+
+/// With `--id` or a KEYWORD: the events that name them, and those sharing a
+/// request id with those; the rest are counted, not shown.
+fn related(events: Vec<Event>, needles: &[String]) -> (Vec<Event>, Vec<Event>) {
+    if needles.is_empty() {
+        return (events, Vec::new());
+    }
+    let names = |event: &Event| {
+        needles
+            .iter()
+            .any(|needle| event.text.contains(needle.as_str()))
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for event in events.iter().filter(|event| names(event)) {
+        for id in chain::request_ids(&event.text) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    events
+        .into_iter()
+        .partition(|event| names(event) || ids.iter().any(|id| event.text.contains(id.as_str())))
+}
+
+/// Runs the diagnosis.
+pub async fn run(
+    catalog: &Catalog,
+    request: &Request,
+    now: jiff::Zoned,
+) -> Result<Report, Failure> {
+    let window = window::window(
+        request.at.as_deref(),
+        request.since.as_deref(),
+        request.until.as_deref(),
+        now,
+    )
+    .map_err(|message| {
+        Failure::usage(message)
+            .with_hint("times: 2025-09-18 16:24, 2025-09-18T16:24:31, or 30m / 2h / 1d ago")
+    })?;
+    let table = rules::table().map_err(|message| Failure::new(Exit::OperationFailed, message))?;
+    let mut notes = Vec::new();
+    let entries = inventory(catalog)?;
+    let (scope, named) = scope(catalog, &entries, request, &mut notes)?;
+    // A service's logs come with those of what it depends on (its middleware).
+    let matter = state::services_that_matter(catalog, &entries, named.as_deref());
+    let readable = named.as_ref().map(|_| matter.clone());
+    let files = files_to_read(catalog, request, &readable, &mut notes)?;
+    let needles: Vec<String> = scope.id.iter().chain(&scope.keyword).cloned().collect();
+    let scanning = {
+        let window = window.clone();
+        let needles = needles.clone();
+        let (budget, threads) = (request.byte_budget, request.threads);
+        tokio::task::spawn_blocking(move || {
+            scan::scan(&scan::Request {
+                files: &files,
+                window: &window,
+                needles: &needles,
+                byte_budget: budget,
+                threads,
+            })
+        })
+    };
+    let looking = async {
+        match snapshot::take(catalog, None, BACKEND_DEADLINE).await {
+            Ok((snapshot, clients)) => {
+                let chosen = state::select(&snapshot.services, &matter);
+                let errors: Vec<String> = snapshot.errors.iter().map(ToString::to_string).collect();
+                (state::states(chosen, &clients).await, errors)
+            }
+            Err(failure) => (Vec::new(), vec![failure.message]),
+        }
+    };
+    let (scanned, (states, daemon_errors)) = tokio::join!(scanning, looking);
+    notes.extend(daemon_errors);
+    let (events, cost) = scanned
+        .map_err(|error| {
+            Failure::new(
+                Exit::OperationFailed,
+                format!("the log reading failed: {error}"),
+            )
+        })?
+        .map_err(Failure::usage)?;
+    for (path, error) in &cost.unreadable {
+        notes.push(format!("cannot read {path}: {error}"));
+    }
+    let (events, unrelated) = related(events, &needles);
+    let context = verdict::Context {
+        window: &window,
+        keyword: scope.id.as_deref().or(scope.keyword.as_deref()),
+        states: &states,
+    };
+    let mut findings = verdict::state_findings(table, &context);
+    findings.extend(verdict::log_findings(&events, table, &context));
+    let unrelated_signatures = verdict::log_findings(&unrelated, table, &context).len();
+    let chains = chain::chains(&events, scope.id.as_deref());
+    let summary = verdict::summary(&findings, &chains);
+    let exit = if findings.is_empty() {
+        Exit::Success
+    } else {
+        Exit::NotRunning
+    };
+    Ok(Report {
+        schema: 1,
+        host: crate::ops::status::host_name(),
+        scope,
+        window,
+        ok: findings.is_empty(),
+        services: states,
+        findings,
+        unrelated_signatures,
+        chains,
+        summary,
+        cost,
+        notes,
+        exit,
+    })
+}

@@ -1,0 +1,131 @@
+//! "State first": which services matter for the question (a stage's services,
+//! a service and what it depends on, or all), their state from the same
+//! snapshot `status` takes, and — for each one that is not well — what Docker
+//! or systemd says beyond the status line. Bounded like `status`.
+
+use super::report::ServiceState;
+use crate::backend::details::{self, Details};
+use crate::backend::{Handle, ServiceStatus};
+use crate::catalog::Catalog;
+use crate::ops::inventory::Entry;
+use crate::ops::snapshot::Clients;
+use std::time::Duration;
+
+/// At most this many unhealthy services are asked for details.
+pub const MAX_DETAILS: usize = 8;
+/// How long the details may take in all.
+pub const DETAILS_DEADLINE: Duration = Duration::from_secs(3);
+
+/// The names of the services that matter: `named` (a stage's services or the
+/// SERVICE), what they depend on in their compose files, and their group's
+/// middleware; every service when `named` is `None`.
+pub fn services_that_matter(
+    catalog: &Catalog,
+    entries: &[Entry],
+    named: Option<&[String]>,
+) -> Vec<String> {
+    let Some(named) = named else {
+        return entries.iter().map(|entry| entry.name.clone()).collect();
+    };
+    let mut wanted: Vec<String> = named.to_vec();
+    let mut index = 0;
+    while index < wanted.len() {
+        let name = wanted[index].clone();
+        index += 1;
+        let Some(entry) = entries.iter().find(|entry| entry.name == name) else {
+            continue;
+        };
+        let Some(group) = catalog.group(&entry.group) else {
+            continue;
+        };
+        let files: Vec<_> = group
+            .files
+            .iter()
+            .filter(|file| file.exists())
+            .cloned()
+            .collect();
+        let depends_on = crate::compose::read_project(&files)
+            .ok()
+            .and_then(|project| {
+                project
+                    .service(&name)
+                    .map(|service| service.depends_on.clone())
+            })
+            .unwrap_or_default();
+        for dependency in depends_on
+            .into_iter()
+            .chain(group.first_services.iter().cloned())
+        {
+            if !wanted.contains(&dependency) && entries.iter().any(|entry| entry.name == dependency)
+            {
+                wanted.push(dependency);
+            }
+        }
+    }
+    wanted
+}
+
+/// The snapshot's rows for `names`, in snapshot order.
+pub fn select(services: &[ServiceStatus], names: &[String]) -> Vec<ServiceStatus> {
+    services
+        .iter()
+        .filter(|service| {
+            names.contains(&service.name)
+                || service.aliases.iter().any(|alias| names.contains(alias))
+        })
+        .cloned()
+        .collect()
+}
+
+async fn details_of(service: &ServiceStatus, clients: &Clients) -> Option<Details> {
+    let timeout = DETAILS_DEADLINE;
+    match &service.handle {
+        Handle::Container { id: Some(id), .. } => {
+            let client = clients.docker.as_ref()?.as_ref().ok()?;
+            details::container(client, id, timeout).await.ok()
+        }
+        Handle::Unit { name } => {
+            let client = clients.systemd.as_ref()?.as_ref().ok()?;
+            details::unit(client, name, timeout).await.ok()
+        }
+        Handle::Container { id: None, .. } => None,
+    }
+}
+
+/// The state of each selected service, with details for those not well.
+pub async fn states(selected: Vec<ServiceStatus>, clients: &Clients) -> Vec<ServiceState> {
+    let unwell: Vec<usize> = selected
+        .iter()
+        .enumerate()
+        .filter(|(_, service)| !service.ok && service.state != crate::backend::State::Unknown)
+        .map(|(index, _)| index)
+        .take(MAX_DETAILS)
+        .collect();
+    let asked = futures_util::future::join_all(
+        unwell
+            .iter()
+            .map(|index| details_of(&selected[*index], clients)),
+    );
+    let found = tokio::time::timeout(DETAILS_DEADLINE + Duration::from_millis(500), asked)
+        .await
+        .unwrap_or_default();
+    let mut details: Vec<Option<Details>> = vec![None; selected.len()];
+    for (index, found) in unwell.into_iter().zip(found) {
+        details[index] = found;
+    }
+    selected
+        .into_iter()
+        .zip(details)
+        .map(|(service, details)| ServiceState {
+            name: service.name,
+            group: service.group,
+            state: service.state,
+            health: service.health,
+            ok: service.ok,
+            detail: service.detail,
+            restarts: service.restarts,
+            exit_code: service.exit_code,
+            details,
+        })
+        .collect()
+}

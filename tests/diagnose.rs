@@ -1,0 +1,315 @@
+//! `hmctl diagnose` on the scenario log sets of tests/data/diagnose/, written
+//! in the product's own formats (OpenStack / oslo.log on the console, Python
+//! logging on the sync proxy, RabbitMQ's): the guide's two worked examples, a
+//! middleware outage, an authentication failure, a full log disk and a clean
+//! window. Each asserts the verdict, the first failing service and the next
+//! step. Daemons are pointed nowhere, so the state part is "not asked" and
+//! the answer comes from the logs alone (the state part is proven against
+//! the real dockerd in status_real.rs-style tests of the backend).
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn data(scenario: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/diagnose")
+        .join(scenario)
+}
+
+/// A config whose console and sync proxy read the scenario's logs.
+fn scenario_config(scenario: &str) -> Config {
+    let root = data(scenario);
+    let root = root.display();
+    config_with(&format!(
+        r#"
+[[group]]
+name = "console"
+project = "hmt-diagnose"
+files = ["{root}/console/docker-compose-hyperbdr.yml"]
+log_dir = "{root}/console/logs"
+present_if = ["{root}/console"]
+ports = []
+
+[[group]]
+name = "sync-proxy"
+project = "hmt-diagnose-hamal"
+files = ["{root}/hamal/docker-compose-hamal.yaml"]
+log_dir = "{root}/hamal"
+present_if = ["{root}/hamal"]
+"#
+    ))
+}
+
+fn diagnose(scenario: &str, args: &[&str]) -> (i32, String, String) {
+    let config = scenario_config(scenario);
+    let output = hmctl()
+        .arg("--config")
+        .arg(&config.path)
+        .arg("diagnose")
+        .args(args)
+        .env("DOCKER_HOST", "unix:///nonexistent/hmt-docker.sock")
+        .env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/hmt-bus")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn json(scenario: &str, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = diagnose(scenario, &all);
+    let value =
+        serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{error}: {stdout}{stderr}"));
+    (code, value)
+}
+
+fn summary(report: &Value) -> (&str, &str, &str, &str) {
+    let summary = &report["summary"];
+    (
+        summary["side"].as_str().unwrap(),
+        summary["rule"].as_str().unwrap(),
+        summary["first_failing_service"].as_str().unwrap(),
+        summary["next"].as_str().unwrap(),
+    )
+}
+
+#[test]
+fn the_guides_first_example_cinder_404_during_host_boot() {
+    let (code, report) = json(
+        "cinder-404-boot",
+        &[
+            "--stage",
+            "boot-block",
+            "--at",
+            "2025-09-18 16:24:31",
+            "volume 6ec3e693-69f7-4129-a43a-16eebe74b528",
+        ],
+    );
+    assert_eq!(code, 3);
+    assert_eq!(
+        summary(&report),
+        (
+            "target",
+            "cloud-not-found",
+            "unicloud-engine",
+            "hmctl logs grep -F 'volume 6ec3e693-69f7-4129-a43a-16eebe74b528' unicloud-engine -C 50 --since '2025-09-18 16:14:31'"
+        )
+    );
+    // The request followed across services: the engine failed, porter passed it on.
+    let chain = &report["chains"][0];
+    assert_eq!(chain["id"], "req-8f2b4c1e-2d3a-4b5c-9e7f-0a1b2c3d4e5f");
+    assert_eq!(chain["failed_first"], "unicloud-engine");
+    assert_eq!(report["summary"]["cross_service"], true);
+    // The traceback is one event, not five; the old error in the .gz is outside the window.
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    assert_eq!(findings[0]["count"], 1);
+    assert!(
+        findings[0]["signature"]
+            .as_str()
+            .unwrap()
+            .starts_with("Failed to attach volume <uuid> to server <uuid>")
+    );
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("hmt-docker.sock")
+    );
+}
+
+#[test]
+fn the_worked_example_reads_like_the_guide() {
+    let (code, text, _) = diagnose(
+        "cinder-404-boot",
+        &["--stage", "boot-block", "--at", "2025-09-18 16:24:31"],
+    );
+    assert_eq!(code, 3);
+    for expected in [
+        "Diagnosis of stage boot-block, 2025-09-18 16:14:31 to 2025-09-18 16:34:31 (10 minutes either side of 2025-09-18 16:24:31)",
+        "  1. [target side] unicloud-engine, 1×, at 16:24:31.123",
+        "     Nova answered unicloud-engine: the resource does not exist, or the account cannot see it (rule cloud-not-found)",
+        "  req-8f2b4c1e-2d3a-4b5c-9e7f-0a1b2c3d4e5f: unicloud-engine → porter-api; failed first: unicloud-engine",
+        "  Verdict: target side (rule cloud-not-found)",
+        "  First failing service: unicloud-engine (a failure across services)",
+        "  Next: hmctl logs grep -F 6ec3e693-69f7-4129-a43a-16eebe74b528 unicloud-engine -C 50 --since '2025-09-18 16:14:31'",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn the_guides_second_example_keystone_404_adding_agentless() {
+    let (code, report) = json(
+        "keystone-404-agentless",
+        &["--stage", "install", "--at", "2025-09-18 10:02:15"],
+    );
+    assert_eq!(code, 3);
+    assert_eq!(
+        summary(&report),
+        (
+            "source",
+            "cloud-not-found",
+            "hamal",
+            "hmctl logs grep -F 'The resource could not be found' hamal -C 50 --since '2025-09-18 09:52:15'"
+        )
+    );
+    // The unhandled error keeps its traceback, whose last line says what was not found.
+    let unhandled = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["sample"].as_str().unwrap().contains("Unhandled"))
+        .unwrap();
+    assert_eq!(unhandled["verdict"]["side"], "source");
+}
+
+#[test]
+fn a_middleware_outage_is_the_product_and_names_the_middleware() {
+    let (code, report) = json(
+        "middleware-outage",
+        &["--since", "2025-09-18 14:00", "--until", "2025-09-18 14:30"],
+    );
+    assert_eq!(code, 3);
+    assert_eq!(
+        summary(&report),
+        (
+            "product",
+            "middleware-unreachable",
+            "rabbitmq",
+            "hmctl restart rabbitmq"
+        )
+    );
+    // The same refusal from two services is one signature; four services fail through it.
+    let refused: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["verdict"]["rule"] == "middleware-unreachable")
+        .collect();
+    assert_eq!(refused[0]["count"], 3);
+    assert_eq!(
+        refused[0]["services"],
+        serde_json::json!(["porter-api", "unicloud-api"])
+    );
+    let services: Vec<&Value> = refused
+        .iter()
+        .flat_map(|finding| finding["services"].as_array().unwrap())
+        .collect();
+    assert_eq!(services.len(), 4);
+    assert!(refused.iter().all(|finding| {
+        finding["verdict"]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("the middleware rabbitmq")
+    }));
+    assert_eq!(
+        report["chains"][0]["services"],
+        serde_json::json!(["owl-engine", "proxy-engine"])
+    );
+}
+
+#[test]
+fn an_authentication_failure_on_the_target_cloud() {
+    let (code, report) = json(
+        "cloud-auth-failure",
+        &["--since", "2025-09-18 11:00", "--until", "2025-09-18 12:00"],
+    );
+    assert_eq!(code, 3);
+    assert_eq!(
+        summary(&report),
+        (
+            "target",
+            "cloud-authentication",
+            "unicloud-engine",
+            "hmctl logs grep -F 'The request you have made requires authentication' unicloud-engine -C 50 --since '2025-09-18 11:00:00'"
+        )
+    );
+    let auth = &report["findings"][0];
+    assert_eq!(auth["count"], 3);
+    assert_eq!(auth["first"], "2025-09-18 11:30:00.412");
+    assert_eq!(auth["last"], "2025-09-18 11:32:00.418");
+}
+
+#[test]
+fn a_full_log_disk_is_the_host() {
+    let (code, report) = json("log-disk-full", &["--at", "2025-09-18 09:15"]);
+    assert_eq!(code, 3);
+    assert_eq!(
+        summary(&report),
+        ("host", "disk-full", "proxy-engine", "hmctl status")
+    );
+}
+
+#[test]
+fn a_clean_window_has_no_findings() {
+    let (code, report) = json(
+        "clean",
+        &["--since", "2025-09-18 11:00", "--until", "2025-09-18 13:00"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert!(report.get("summary").is_none());
+    assert_eq!(report["cost"]["files_read"], 2);
+    let (code, text, _) = diagnose(
+        "clean",
+        &["--since", "2025-09-18 11:00", "--until", "2025-09-18 13:00"],
+    );
+    assert_eq!(code, 0);
+    assert!(text.contains("none: no errors in the window"), "{text}");
+}
+
+#[test]
+fn a_service_narrows_to_its_logs_and_an_id_to_its_requests() {
+    let (code, report) = json(
+        "middleware-outage",
+        &[
+            "owl-engine",
+            "--since",
+            "2025-09-18 14:00",
+            "--until",
+            "2025-09-18 14:30",
+        ],
+    );
+    assert_eq!(code, 3);
+    // owl-engine, and the middleware it depends on: rabbitmq's own error is read too.
+    assert_eq!(report["scope"]["service"], "owl-engine");
+    assert_eq!(report["summary"]["first_failing_service"], "rabbitmq");
+    let (_, report) = json(
+        "middleware-outage",
+        &[
+            "--id",
+            "req-77aa88bb-99cc-4dd0-8ee1-ff0011223344",
+            "--since",
+            "2025-09-18 14:00",
+            "--until",
+            "2025-09-18 14:30",
+        ],
+    );
+    assert_eq!(report["summary"]["first_failing_service"], "owl-engine");
+    assert_eq!(report["chains"][0]["failed_first"], "owl-engine");
+    assert_eq!(report["unrelated_signatures"], 2);
+}
+
+#[test]
+fn bad_input_is_exit_2() {
+    for args in [
+        &["--stage", "boot"][..],
+        &["--at", "soon"],
+        &["--since", "2025-09-18 16:00", "--until", "2025-09-18 15:00"],
+        &["--stage", "install", "porter-api", "keyword"],
+        &["--id", "x"],
+    ] {
+        let (code, _, stderr) = diagnose("clean", args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("error"), "{stderr}");
+    }
+}
