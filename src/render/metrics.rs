@@ -143,6 +143,11 @@ fn check_families(checks: &[Check]) -> Vec<Family> {
         Kind::Gauge,
         "Size in bytes of the filesystem holding the path.",
     );
+    let mut age = Family::new(
+        "hmctl_disk_age_seconds",
+        Kind::Gauge,
+        "Seconds since the disk figure was measured: 0 when measured by this scrape, more when it comes from hmctl's cache.",
+    );
     for check in checks {
         let group = check.group.as_deref().unwrap_or("");
         let port = check.port.map(|port| port.to_string());
@@ -164,8 +169,11 @@ fn check_families(checks: &[Check]) -> Vec<Family> {
         if let Some(bytes) = check.total_bytes {
             total.sample(&labels, bytes);
         }
+        if check.used_bytes.is_some() || check.free_bytes.is_some() {
+            age.sample(&labels, check.age_seconds.unwrap_or(0));
+        }
     }
-    vec![ok, used, free, total]
+    vec![ok, used, free, total, age]
 }
 
 fn scrape_families(scrape: &Scrape) -> Vec<Family> {
@@ -314,6 +322,8 @@ mod tests {
             used_bytes: None,
             free_bytes: Some(10),
             total_bytes: Some(40),
+            measured_at: None,
+            age_seconds: None,
             partial: false,
             ok: true,
             detail: None,
@@ -324,7 +334,20 @@ mod tests {
         port.port = Some(10443);
         port.ok = false;
         free.used_bytes = None;
-        let text = scrape(&[], &[free, port], &[]);
+        let mut program = free.clone();
+        program.name = "program-disk";
+        program.path = Some("/opt/installer".into());
+        program.used_bytes = Some(7);
+        program.free_bytes = None;
+        program.total_bytes = None;
+        program.age_seconds = Some(40);
+        let text = scrape(&[], &[free, port, program], &[]);
+        assert!(text.contains(
+            "hmctl_disk_age_seconds{check=\"free-disk\",group=\"console\",path=\"/\"} 0\n"
+        ));
+        assert!(text.contains(
+            "hmctl_disk_age_seconds{check=\"program-disk\",group=\"console\",path=\"/opt/installer\"} 40\n"
+        ));
         assert!(text.contains("hmctl_check_ok{check=\"free-disk\",group=\"console\"} 1\n"));
         assert!(
             text.contains("hmctl_check_ok{check=\"port\",group=\"console\",port=\"10443\"} 0\n")
@@ -336,8 +359,8 @@ mod tests {
             "hmctl_disk_total_bytes{check=\"free-disk\",group=\"console\",path=\"/\"} 40\n"
         ));
         assert!(
-            !text.contains("hmctl_disk_used_bytes"),
-            "no used figure, no family"
+            !text.contains("hmctl_disk_used_bytes{check=\"free-disk\""),
+            "no used figure, no sample"
         );
     }
 
