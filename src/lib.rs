@@ -16,6 +16,7 @@ pub mod exit;
 pub mod fuzzing;
 pub mod ops;
 pub mod output;
+pub mod private_file;
 pub mod progress;
 pub mod redact;
 pub mod render;
