@@ -58,6 +58,19 @@ fn quoted_key(line: &str, column: usize) -> Option<(usize, &str, usize)> {
     ))
 }
 
+/// A token masked as a whole YAML value (`note: ***`) would read as an
+/// alias: quoted, it is the string the parsed tree holds.
+fn quote_bare_mask(line: &str) -> String {
+    let body = line.trim_end_matches(['\r', '\n']);
+    let ending = &line[body.len()..];
+    match body.strip_suffix(MASK) {
+        Some(head) if head.ends_with(": ") || head.ends_with("- ") || head.trim().is_empty() => {
+            format!("{head}\"{MASK}\"{ending}")
+        }
+        _ => line.to_string(),
+    }
+}
+
 fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start_matches([' ', '\t']).len()
 }
@@ -83,7 +96,11 @@ pub fn redact(text: &str, style: Style) -> (String, usize) {
         let Some((column, _, value_start)) = secret else {
             let (redacted, found) = redact_text(line);
             count += found;
-            output.push_str(&redacted);
+            if style == Style::Yaml && found > 0 {
+                output.push_str(&quote_bare_mask(&redacted));
+            } else {
+                output.push_str(&redacted);
+            }
             continue;
         };
         let value = body[value_start..].trim();

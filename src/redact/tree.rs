@@ -126,3 +126,35 @@ pub fn toml(text: &str) -> Option<(String, usize)> {
     }
     toml::to_string(&table).ok().map(|written| (written, count))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_keeps_comments_order_and_anchors_when_it_can() {
+        let text = "# the console\nz: &base\n  path: /opt/x\ndb:\n  <<: *base\n  password: p,w\"d\n  note: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\na: 1\n";
+        let (redacted, count) = yaml(text).unwrap();
+        assert_eq!(count, 2);
+        assert_eq!(
+            redacted,
+            "# the console\nz: &base\n  path: /opt/x\ndb:\n  <<: *base\n  password: \"***\"\n  note: \"***\"\na: 1\n"
+        );
+    }
+
+    #[test]
+    fn what_lines_cannot_mask_is_written_from_the_tree() {
+        let text = "command: [\"--db-password=x,y\", \"--log-dir=/var/log\"]\n";
+        let (redacted, count) = yaml(text).unwrap();
+        assert_eq!(count, 1);
+        let parsed: serde_json::Value = serde_saphyr::from_str(&redacted).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({"command": ["--db-password=***", "--log-dir=/var/log"]})
+        );
+        let (redacted, _) =
+            toml("s = \"\"\"\nmulti\"\"\"\n[a]\nsecret = \"\"\"\nx\ny\"\"\"\n").unwrap();
+        let parsed: toml::Table = redacted.parse().unwrap();
+        assert_eq!(parsed["a"]["secret"].as_str(), Some(MASK));
+    }
+}
