@@ -203,9 +203,41 @@ def replica(rounds):
     names = list(measured)
     report("status, console replica (24 services, 150,000+ files)", measured, names[1],
            [(names[0], 0.5, names[1]), (names[0], 0.05, names[2])])
+def bundle_time(logs, config):
+    """`logs collect` of the 512 MiB logs (all 64 files, each under the 16 MiB
+    cap), against HMCTL_BASELINE (a build of the commit before redaction by
+    format) when given: the bundle time must stay within 1.2x."""
+    bundles = f"{ROOT}/bundles"
+    os.makedirs(bundles, exist_ok=True)
+    commands = {"hmctl logs collect, 512 MiB": [HMCTL, "--config", config, "-q", "logs", "collect",
+                                                "-o", f"{bundles}/new.tar.gz"]}
+    baseline = os.environ.get("HMCTL_BASELINE")
+    if baseline:
+        commands["baseline hmctl logs collect"] = [baseline, "--config", config, "-q", "logs", "collect",
+                                                   "-o", f"{bundles}/baseline.tar.gz"]
+    measured = interleaved(commands, 3 if QUICK else 5, warmup=1)
+    names = list(measured)
+    reference = names[1] if baseline else names[0]
+    report("support bundle, 512 MiB of logs", measured, reference,
+           [(names[0], 1.2, names[1])] if baseline else [])
+
+
+def collect_only():
+    """`benches/run --collect-only`: just the support bundle measurement."""
+    logs = log_tree(512)
+    config = f"{ROOT}/grep.toml"
+    with open(config, "w") as file:
+        file.write(f'[[group]]\nname = "console"\nproject = "hmbench-logs"\nfiles = ["/nonexistent.yml"]\n'
+                   f'log_dir = "{logs}"\npresent_if = ["{logs}"]\n[[group]]\nname = "gateway"\npresent_if = ["/nonexistent"]\n')
+    bundle_time(logs, config)
+    for what, ratio, verdict in results:
+        print(f"  {verdict}  {what}  ({ratio:.2f})")
 
 
 def main():
+    if "--collect-only" in sys.argv:
+        collect_only()
+        return
     os.makedirs(ROOT, exist_ok=True)
     rounds = 5 if QUICK else 21
     print(f"machine: {platform.node()} {os.cpu_count()} cores, "
@@ -280,6 +312,7 @@ def main():
     names = list(measured)
     report("diagnose, 512 MiB in the console layout, one-hour window", measured, names[1],
            [(names[0], 1.0, names[1]), (names[0], 1.0, names[2])])
+    bundle_time(logs, grep_config)
 
     many = many_files(100_000)
     walk_config = f"{ROOT}/walk.toml"

@@ -277,6 +277,7 @@ async fn logs(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::R
                 output: collect.output.clone(),
                 since: since_key(collect.since.as_deref())?,
                 log_cap: collect.max_log_size * 1024 * 1024,
+                obfuscate: collect.obfuscate,
             };
             let bar = crate::progress::counter(printer.quiet || printer.json, "collecting");
             let bundle = ops::logs::collect::collect(catalog, &request, &|done, total| {
@@ -293,6 +294,12 @@ async fn logs(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::R
                 printer.data(&format!("{}\n", bundle.path.display()))?;
             }
             printer.info(&render::logs::bundle_summary(&bundle));
+            if let Some(mapping) = &bundle.mapping {
+                printer.info(&format!(
+                    "obfuscation mapping kept on this host, not in the bundle: {}",
+                    mapping.display()
+                ));
+            }
             Ok(Exit::Success)
         }
     }

@@ -53,9 +53,14 @@ Exit status:
 
 Files:
   /etc/hmctl/hmctl.toml  adds groups and overrides built-in ones (see --config)
+  /run/hmctl/            root's alone (0700): the lock hmctl.lock and caches (0600)
+  /var/lib/hmctl/        root's alone (0700): upgrade journals and hmctl.log (0600)
+  /var/tmp/hmctl-logs-HOST-TIME.tar.gz  a support bundle (0600)
 
 Environment:
   HMCTL_CONFIG             configuration file (like --config)
+  HMCTL_LOCK_FILE          the lock (default /run/hmctl/hmctl.lock); refused in a
+                           directory other users can write, or if a link
   DOCKER_HOST              Docker endpoint (default unix:///var/run/docker.sock)
   DBUS_SYSTEM_BUS_ADDRESS  systemd's bus (default the system bus)
   NO_COLOR                 never colour output";
@@ -266,8 +271,24 @@ pub enum LogsCommand {
     ///
     /// It holds `hmctl status --json`, each log (its newest part, capped), the
     /// compose files, each group's config_dir, `docker inspect` of the groups'
-    /// containers, and a manifest. Passwords, keys, tokens and credentials in
-    /// URLs are replaced by ***.
+    /// containers, and a manifest. The bundle is created exclusively, readable
+    /// by root alone (mode 0600), and renamed into place.
+    ///
+    /// Masked (replaced by ***): configuration is parsed by its format (INI /
+    /// conf, JSON, YAML and compose files, TOML, env files) and every value
+    /// under a key naming a secret (password, pass, pwd, secret, token, key,
+    /// auth, credential, cookie, signature) is masked whole, nested mappings
+    /// and lists included; the file is written back in its format, so it still
+    /// parses. What does not parse has the rest of each secret key's line
+    /// masked. In every file, logs included: credentials in URLs
+    /// (scheme://user:***@host), Authorization, X-Auth-Token and Cookie
+    /// headers, bearer tokens, JWTs, AWS access key ids and secret keys, PEM
+    /// private keys, fernet tokens and long random-looking strings. The
+    /// manifest counts the values masked in each file, never the values.
+    ///
+    /// Not masked: host names, IP addresses, user names, paths, ids and
+    /// endpoints, unless --obfuscate; a secret in free text under no secret
+    /// key and in no token shape.
     Collect(CollectArgs),
     /// List the troubleshooting guide's execution stages and the logs each selects.
     Stages,
@@ -324,6 +345,12 @@ pub struct CollectArgs {
     /// At most this many MiB of each log (its newest part).
     #[arg(long, value_name = "MIB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_log_size: u64,
+
+    /// Also replace host names, IP addresses and user names by tokens (host-1,
+    /// ip-1, user-1), the same in every file; the mapping is kept beside the
+    /// bundle as FILE.mapping.json (mode 0600), never in it.
+    #[arg(long)]
+    pub obfuscate: bool,
 }
 
 #[derive(Debug, Args)]

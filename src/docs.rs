@@ -69,12 +69,16 @@ fn files_and_environment(roff: &mut Roff) {
             "adds groups and overrides built-in ones by name ([[group]] name, backend, project, files, units, log_dir, config_dir, program_dir, ports, upgrade_dir, present_if; [service.NAME] logs, stop_timeout, depends_on). Unknown keys are errors.",
         ),
         (
-            "/run/lock/hmctl.lock",
-            "the host-wide lock of changing commands; holds the holder's pid, command and start time.",
+            "/run/hmctl/hmctl.lock",
+            "the host-wide lock of changing commands (0600); holds the holder's pid, command and start time. Its directory, /run/hmctl, is root's alone (0700, created if missing, refused if it is a link, another user's, or writable by others) and also holds the caches (0600).",
         ),
         (
             "/var/lib/hmctl",
-            "upgrade journals and hmctl.log, the log of upgrades.",
+            "upgrade journals and hmctl.log, the log of upgrades (directory 0700, files 0600).",
+        ),
+        (
+            "/var/tmp/hmctl-logs-HOST-TIME.tar.gz",
+            "a support bundle of logs collect, readable by root alone (0600); with --obfuscate, FILE.mapping.json beside it (0600) maps the tokens back.",
         ),
         (
             "/opt/installer/production",
@@ -107,11 +111,11 @@ fn files_and_environment(roff: &mut Roff) {
         ),
         (
             "HMCTL_LOCK_FILE",
-            "the lock file (default /run/lock/hmctl.lock).",
+            "the lock file (default /run/hmctl/hmctl.lock); refused, nothing changed, when it is a link, not a regular file of the user's, or in a directory other users can write.",
         ),
         (
             "HMCTL_STATE_DIR",
-            "where upgrade journals are kept (default /var/lib/hmctl).",
+            "where upgrade journals are kept (default /var/lib/hmctl; created 0700).",
         ),
         (
             "HMCTL_RUNTIME_DIR",

@@ -18,6 +18,7 @@ pub mod fuzzing;
 pub mod metrics_command;
 pub mod ops;
 pub mod output;
+pub mod private_file;
 pub mod progress;
 pub mod redact;
 pub mod render;

@@ -26,12 +26,19 @@ fn plain(test: &str) -> (Project, Config) {
     (project, config)
 }
 
-/// hmctl as user nobody, with a lock file and state dir it may write.
+/// hmctl as user nobody, with a lock file and state dir it may write (in a
+/// directory of its own: hmctl refuses a lock in a directory others can write).
 fn as_nobody(config: &Config, writable: &Path, args: &[&str]) -> std::process::Output {
+    let own = writable.join("nobody");
+    if !own.exists() {
+        std::fs::create_dir(&own).unwrap();
+        std::os::unix::fs::chown(&own, Some(NOBODY), Some(NOBODY)).unwrap();
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
     let mut command = config.spawn_command();
     command
-        .env("HMCTL_LOCK_FILE", writable.join("hmctl.lock"))
-        .env("HMCTL_STATE_DIR", writable.join("state"))
+        .env("HMCTL_LOCK_FILE", own.join("hmctl.lock"))
+        .env("HMCTL_STATE_DIR", own.join("state"))
         .uid(NOBODY)
         .gid(NOBODY)
         .args(args);
@@ -88,7 +95,7 @@ fn an_unprivileged_operator_sees_what_can_be_seen_and_changes_nothing() {
     );
 
     // The host lock of a root install is not the operator's to take.
-    let root_lock = writable.path().join("root.lock");
+    let root_lock = config.dir.path().join("root.lock");
     std::fs::write(&root_lock, "").unwrap();
     std::fs::set_permissions(&root_lock, std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut command = config.spawn_command();

@@ -266,20 +266,9 @@ impl Cache {
     /// Saves the entries of the containers listed now.
     pub fn save(&self) {
         let Some(path) = &self.path else { return };
-        if let Some(dir) = path.parent() {
-            use std::os::unix::fs::DirBuilderExt;
-            let _ = std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir);
-        }
         if let Ok(bytes) = serde_json::to_vec(&self.entries) {
-            let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
-            if std::fs::write(&temporary, bytes).is_ok()
-                && std::fs::rename(&temporary, path).is_err()
-            {
-                let _ = std::fs::remove_file(&temporary);
-            }
+            // A cache: when it cannot be written safely, it is not written.
+            let _ = crate::private_file::write_private(path, &bytes, 0o600);
         }
     }
 }

@@ -4,16 +4,21 @@
 //! time inside, so the one who waits learns who holds it.
 
 use crate::exit::{Exit, Failure};
-use std::fs::{File, OpenOptions, TryLockError};
+use crate::private_file::{self, Directory};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Where the lock lives: `HMCTL_LOCK_FILE`, else `/run/lock/hmctl.lock`.
+/// Where the lock lives by default: a directory only root can write, so no
+/// local user can plant a link or hold the lock in hmctl's place.
+pub const DEFAULT_LOCK_FILE: &str = "/run/hmctl/hmctl.lock";
+
+/// Where the lock lives: `HMCTL_LOCK_FILE`, else [`DEFAULT_LOCK_FILE`].
 pub fn lock_path() -> PathBuf {
     std::env::var_os("HMCTL_LOCK_FILE")
         .filter(|path| !path.is_empty())
-        .map_or_else(|| PathBuf::from("/run/lock/hmctl.lock"), PathBuf::from)
+        .map_or_else(|| PathBuf::from(DEFAULT_LOCK_FILE), PathBuf::from)
 }
 
 /// How long a second operation waits for the first before giving up.
@@ -41,29 +46,51 @@ fn holder_of(file: &mut File) -> String {
     }
 }
 
+/// Opens the lock file: its directory created 0700 if missing and accepted
+/// only as the caller's (or root's) and writable by no one else, the file
+/// opened without following a link and accepted only as a regular file of the
+/// caller's with one link. Nothing is written before those checks pass.
+fn open_lock(path: &Path) -> Result<File, Failure> {
+    let opened = private_file::split(path).and_then(|(directory, name)| {
+        Directory::private(&directory, 0o700)?.open_own(&name, 0o600, false)
+    });
+    opened.map_err(|error| {
+        if private_file::is_unsafe(&error) {
+            return Failure::new(
+                Exit::OperationFailed,
+                format!(
+                    "refusing the lock file {}: {error}; nothing was changed",
+                    path.display()
+                ),
+            )
+            .with_hint(format!(
+                "hmctl keeps its lock in a directory only root can write ({}); remove what is in the way, or point HMCTL_LOCK_FILE at such a directory",
+                Path::new(DEFAULT_LOCK_FILE)
+                    .parent()
+                    .unwrap_or(Path::new("/run"))
+                    .display()
+            ));
+        }
+        let denied = error.kind() == std::io::ErrorKind::PermissionDenied;
+        let failure = Failure::new(
+            if denied {
+                Exit::BackendUnavailable
+            } else {
+                Exit::OperationFailed
+            },
+            format!("cannot open the lock file {}: {error}", path.display()),
+        );
+        if denied {
+            failure.with_hint("changing services needs root: run it with sudo")
+        } else {
+            failure
+        }
+    })
+}
+
 /// Takes the lock for `command`, waiting up to `wait` for another holder.
 pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, Failure> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|error| {
-            let failure = Failure::new(
-                if error.kind() == std::io::ErrorKind::PermissionDenied {
-                    Exit::BackendUnavailable
-                } else {
-                    Exit::OperationFailed
-                },
-                format!("cannot open the lock file {}: {error}", path.display()),
-            );
-            if error.kind() == std::io::ErrorKind::PermissionDenied {
-                failure.with_hint("changing services needs root: run it with sudo")
-            } else {
-                failure
-            }
-        })?;
+    let mut file = open_lock(path)?;
     let started = Instant::now();
     loop {
         match file.try_lock() {
@@ -159,6 +186,61 @@ mod tests {
         );
         drop(held);
         acquire(&path, "hmctl stop", Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn a_planted_link_changes_nothing_and_is_refused() {
+        let directory = tempfile::tempdir().unwrap();
+        let victim = directory.path().join("root-file");
+        std::fs::write(&victim, "keep me").unwrap();
+        let path = directory.path().join("hmctl.lock");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let failure = acquire(&path, "hmctl restart", Duration::ZERO).unwrap_err();
+        assert_eq!(failure.exit, Exit::OperationFailed);
+        assert!(
+            failure.message.contains("is a symbolic link")
+                && failure.message.contains("nothing was changed"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("HMCTL_LOCK_FILE")
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn a_lock_in_a_shared_directory_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(directory.path(), std::fs::Permissions::from_mode(0o1777))
+            .unwrap();
+        let path = directory.path().join("hmctl.lock");
+        let failure = acquire(&path, "hmctl restart", Duration::ZERO).unwrap_err();
+        assert!(
+            failure
+                .message
+                .contains("can be written by other users (mode 1777)"),
+            "{}",
+            failure.message
+        );
+        assert!(!path.exists(), "nothing was created");
+    }
+
+    #[test]
+    fn the_lock_and_its_directory_are_private() {
+        use std::os::unix::fs::MetadataExt;
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("hmctl").join("hmctl.lock");
+        let held = acquire(&path, "hmctl restart", Duration::ZERO).unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        drop(held);
     }
 
     #[test]

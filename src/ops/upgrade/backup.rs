@@ -86,7 +86,7 @@ pub fn new_path(root: &Path) -> PathBuf {
 /// Writes the note, moves the staged (now old) version into the backups, and
 /// keeps only the newest [`KEEP`].
 pub fn keep(stage: &Path, root: &Path, note: &Note) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(root)?;
+    crate::private_file::Directory::private(root, 0o700)?;
     let bytes = serde_json::to_vec_pretty(note).map_err(std::io::Error::other)?;
     super::journal::write_atomically(&stage.join(NOTE), &bytes)?;
     let target = new_path(root);

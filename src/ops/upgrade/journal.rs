@@ -86,28 +86,11 @@ pub fn journal_path(group: &str) -> PathBuf {
     state_dir().join(format!("upgrade-{group}.json"))
 }
 
-/// Writes `bytes` to `path` so that a crash leaves the old or the new file whole.
+/// Writes `bytes` to `path` so that a crash leaves the old or the new file
+/// whole; the file is private (0600) in a directory of hmctl's own (0700),
+/// created exclusively and never through a link.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("/"));
-    std::fs::create_dir_all(dir)?;
-    let temporary = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    crate::private_file::write_private(path, bytes, 0o600)
 }
 
 impl Journal {
@@ -158,16 +141,13 @@ impl Journal {
 
 /// Appends a line to hmctl's own log of changes (`<state dir>/hmctl.log`).
 pub fn log_line(text: &str) {
-    let path = state_dir().join("hmctl.log");
     let line = format!(
         "{} {text}\n",
         crate::backend::state::format_timestamp(jiff::Timestamp::now())
     );
-    if let Ok(mut file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
+    let opened = crate::private_file::Directory::private(&state_dir(), 0o700)
+        .and_then(|directory| directory.open_own(std::ffi::OsStr::new("hmctl.log"), 0o600, true));
+    if let Ok(mut file) = opened {
         let _ = file.write_all(line.as_bytes());
     }
 }

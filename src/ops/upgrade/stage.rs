@@ -2,6 +2,7 @@
 //! can be renamed in), then making the copy durable with one `syncfs`.
 
 use crate::ops::interrupt::Interrupt;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 /// Why staging stopped.
@@ -18,9 +19,10 @@ impl From<std::io::Error> for StageError {
 }
 
 /// Copies the tree `source` to `target` (which must not exist): files with
-/// their permissions, directories, symlinks as symlinks.
+/// their permissions, directories, symlinks as symlinks. `target` is created
+/// 0700 (it becomes a backup) and everything in it exclusively.
 pub fn copy_tree(source: &Path, target: &Path, interrupt: &Interrupt) -> Result<u64, StageError> {
-    std::fs::create_dir(target)?;
+    std::fs::DirBuilder::new().mode(0o700).create(target)?;
     let mut copied = 0;
     let mut pending = vec![(source.to_path_buf(), target.to_path_buf())];
     while let Some((from_dir, to_dir)) = pending.pop() {
@@ -36,7 +38,7 @@ pub fn copy_tree(source: &Path, target: &Path, interrupt: &Interrupt) -> Result<
             } else if kind.is_symlink() {
                 std::os::unix::fs::symlink(std::fs::read_link(&from)?, &to)?;
             } else if kind.is_file() {
-                std::fs::copy(&from, &to)?;
+                crate::private_file::copy_new(&from, &to)?;
                 copied += 1;
                 if copied % 512 == 0 && interrupt.is_raised() {
                     return Err(StageError::Interrupted);

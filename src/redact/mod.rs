@@ -1,40 +1,104 @@
-//! Secrets out of everything a support bundle copies: passwords, keys, tokens
-//! and credentials in URLs, in ini / conf / toml / yaml / env / JSON forms alike
-//! (`transport_url = rabbit://guest:...@`, `connection = mysql://ant:...@`,
-//! `secretAccessKey = ...`, `auth_key = ...`, `SecretKey = ...`, compose
-//! `environment` passwords, `docker inspect` `Env`). Over-redacting is safe;
-//! under-redacting is not, so the key rules are broad.
+//! Secrets out of everything a support bundle copies. Each file is redacted by
+//! what it is: JSON, YAML (compose files), TOML, INI / conf (the product's
+//! `hamal.conf`, `config.ini`, `s3block_config.ini`, `Sysconfig.ini`, the
+//! console's `config/*.conf`) and env files are parsed, every value under a
+//! secret-naming key masked whole, and written back in the same format so the
+//! bundle's copy still parses ([`tree`], [`ini`], [`env`]); what no parser
+//! accepts falls back to masking the whole rest of a secret key's line
+//! ([`indented`]). Logs stay line-oriented, with detectors for
+//! credential-shaped tokens wherever they stand ([`lines`]). Over-redacting
+//! is safe; under-redacting is not, so the key rules are broad.
 
-use regex::{Captures, Regex};
-use std::sync::LazyLock;
+pub mod env;
+pub mod indented;
+pub mod ini;
+pub mod lines;
+pub mod obfuscate;
+pub mod tree;
 
 /// What replaces a secret.
 pub const MASK: &str = "***";
 
-/// `scheme://user:password@host` → `scheme://user:***@host`.
-static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^/\s:@'\x22]*):([^@\s'\x22/]+)@")
-        .expect("a valid regex")
-});
+/// What a file in the bundle is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// A configuration file: its format is told by its name, else its text.
+    Config,
+    /// A log: line-oriented.
+    Log,
+    /// JSON hmctl produced (`status --json`, `docker inspect`).
+    Json,
+}
 
-/// `key = value`, `key: value`, `KEY=value`, `"key": "value"`, `- KEY=value`,
-/// `export KEY="value"`: a key, a separator, a value (quoted or not).
-static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        // The key must hold a secret word, so a harmless `user=admin` never
-        // swallows the `password=...` after it.
-        r#"(?P<key>[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|credential|key|auth|cookie|signature|_pw\b|\bpw\b)[A-Za-z0-9_.\-]*)"#,
-        r#"(?P<close>["']?)(?P<separator>[ \t]*[:=][ \t]*)"#,
-        r#"(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s,;"'}\]\n][^\n,;"'}\]]*)"#,
-    ))
-    .expect("a valid regex")
-});
+/// A configuration file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+    Toml,
+    Ini,
+    Env,
+    /// None known: the line rules.
+    Text,
+}
 
-/// PEM private keys.
-static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----")
-        .expect("a valid regex")
-});
+/// The format of the configuration file `name` holding `text`.
+pub fn format_of(name: &str, text: &str) -> Format {
+    let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    let extension = file.rsplit_once('.').map_or("", |(_, extension)| extension);
+    match extension {
+        "json" => return Format::Json,
+        "yml" | "yaml" => return Format::Yaml,
+        "toml" => return Format::Toml,
+        "ini" | "conf" | "cfg" | "cnf" | "properties" => return Format::Ini,
+        "env" | "sh" => return Format::Env,
+        _ => {}
+    }
+    if file.starts_with(".env") || file == "environment" {
+        return Format::Env;
+    }
+    let start = text.trim_start();
+    if (start.starts_with('{') || start.starts_with('['))
+        && serde_json::from_str::<serde_json::Value>(text).is_ok()
+    {
+        Format::Json
+    } else if ini::looks_like(text) {
+        Format::Ini
+    } else if env::looks_like(text) {
+        Format::Env
+    } else {
+        Format::Text
+    }
+}
+
+/// Redacts one file of the bundle; returns its text and how many values
+/// were masked.
+pub fn redact_content(name: &str, text: &str, content: Content) -> (String, usize) {
+    match content {
+        Content::Log => lines::redact_text(text),
+        Content::Json => redact_as(Format::Json, text),
+        Content::Config => redact_as(format_of(name, text), text),
+    }
+}
+
+/// Redacts `text` as `format`, falling back to the line rules when it does
+/// not parse as that.
+pub fn redact_as(format: Format, text: &str) -> (String, usize) {
+    let parsed = match format {
+        Format::Json => tree::json(text),
+        Format::Yaml => tree::yaml(text),
+        Format::Toml => tree::toml(text),
+        Format::Ini => Some(ini::redact(text)),
+        Format::Env => Some(env::redact(text)),
+        Format::Text => None,
+    };
+    parsed.unwrap_or_else(|| indented::redact(text, indented::Style::Plain))
+}
+
+/// Redacts a text by the line rules alone (logs, unknown formats).
+pub fn redact(text: &str) -> (String, usize) {
+    lines::redact_text(text)
+}
 
 /// Whether a key names a secret (`password`, `auth_key`, `secretAccessKey`,
 /// `SYNC_NODE_KEY`, `MYSQL_ROOT_PASSWORD`, `token`, `credentials`...), and not
@@ -58,7 +122,16 @@ pub fn is_secret_key(key: &str) -> bool {
         "level",
         "enabled",
         "url",
+        "uri",
         "endpoint",
+        "host",
+        "port",
+        "strategy",
+        "version",
+        "protocol",
+        "region",
+        "user",
+        "username",
     ]
     .iter()
     .any(|suffix| lower.ends_with(suffix));
@@ -84,51 +157,16 @@ pub fn is_secret_key(key: &str) -> bool {
         || lower == "pw"
 }
 
-fn mask_value(value: &str) -> String {
-    match value.chars().next() {
-        Some(quote @ ('"' | '\'')) => format!("{quote}{MASK}{quote}"),
-        _ => MASK.to_string(),
-    }
-}
-
-/// Redacts one text; returns it and how many secrets were masked.
-pub fn redact(text: &str) -> (String, usize) {
-    let mut count = 0;
-    let step = PRIVATE_KEY.replace_all(text, |_: &Captures| {
-        count += 1;
-        format!("-----BEGIN PRIVATE KEY-----\n{MASK}\n-----END PRIVATE KEY-----")
-    });
-    let step = URL_CREDENTIALS.replace_all(&step, |captures: &Captures| {
-        count += 1;
-        format!("{}{}:{MASK}@", &captures[1], &captures[2])
-    });
-    let step = KEY_VALUE.replace_all(&step, |captures: &Captures| {
-        let key = &captures["key"];
-        let value = captures["value"].trim_end();
-        let already =
-            value.trim_matches(['"', '\'']) == MASK || value.trim_matches(['"', '\'']).is_empty();
-        if is_secret_key(key) && !already && !value.contains("://") {
-            count += 1;
-            let trailing = &captures["value"][value.len()..];
-            format!(
-                "{key}{}{}{}{trailing}",
-                &captures["close"],
-                &captures["separator"],
-                mask_value(value)
-            )
-        } else {
-            captures[0].to_string()
-        }
-    });
-    (step.into_owned(), count)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn clean(text: &str, secrets: &[&str]) -> String {
-        let (redacted, count) = redact(text);
+        clean_as(Format::Text, text, secrets)
+    }
+
+    fn clean_as(format: Format, text: &str, secrets: &[&str]) -> String {
+        let (redacted, count) = redact_as(format, text);
         for secret in secrets {
             assert!(
                 !redacted.contains(secret),
@@ -142,14 +180,18 @@ mod tests {
     #[test]
     fn the_guides_own_examples() {
         let ant = "[DEFAULT]\ntransport_url = rabbit://guest:fs82BgKdU2QTr4Oy@rabbitmq:5672//\n[database]\nconnection = mysql://ant:antPass@mysql:3306/ant?charset=utf8\nmax_pool_size = 30\n";
-        let redacted = clean(ant, &["fs82BgKdU2QTr4Oy", "antPass"]);
+        let redacted = clean_as(Format::Ini, ant, &["fs82BgKdU2QTr4Oy", "antPass"]);
         assert!(
             redacted.contains("rabbit://guest:***@rabbitmq:5672//"),
             "{redacted}"
         );
         assert!(redacted.contains("max_pool_size = 30"));
         let hamal = "[mass]\nmass_endpoint = https://192.168.7.141:10443/hypermotion/v1\nauth_key = 315d65ca-ef28-4e63-ad72-1260a91adf23\npublic_key_path = /etc/hamal/public_key\n";
-        let redacted = clean(hamal, &["315d65ca-ef28-4e63-ad72-1260a91adf23"]);
+        let redacted = clean_as(
+            Format::Ini,
+            hamal,
+            &["315d65ca-ef28-4e63-ad72-1260a91adf23"],
+        );
         assert!(
             redacted.contains("public_key_path = /etc/hamal/public_key"),
             "paths stay: {redacted}"
@@ -176,16 +218,16 @@ mod tests {
     fn compose_environment_in_both_forms() {
         let list =
             "    environment:\n      - MYSQL_ROOT_PASSWORD=r00tpw\n      - MYSQL_DATABASE=ant\n";
-        let redacted = clean(list, &["r00tpw"]);
+        let redacted = clean_as(Format::Yaml, list, &["r00tpw"]);
         assert!(redacted.contains("MYSQL_DATABASE=ant"));
         let map = "    environment:\n      RABBITMQ_DEFAULT_PASS: \"guestpw\"\n      POSTGRES_PASSWORD: pgpw\n";
-        clean(map, &["guestpw", "pgpw"]);
+        clean_as(Format::Yaml, map, &["guestpw", "pgpw"]);
     }
 
     #[test]
     fn json_from_docker_inspect() {
         let inspect = r#"{"Env": ["MYSQL_PASSWORD=jsonpw", "PATH=/usr/bin"], "Labels": {"api_token": "tok123"}}"#;
-        let redacted = clean(inspect, &["jsonpw", "tok123"]);
+        let redacted = clean_as(Format::Json, inspect, &["jsonpw", "tok123"]);
         assert!(redacted.contains("PATH=/usr/bin"));
         let parsed: serde_json::Value = serde_json::from_str(&redacted).unwrap();
         assert_eq!(parsed["Labels"]["api_token"], "***");

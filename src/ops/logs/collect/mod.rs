@@ -1,0 +1,255 @@
+//! `hmctl logs collect`: one `.tar.gz` for support — `status --json`, each log
+//! (capped, newest part kept), the compose files, each group's `config_dir`,
+//! `docker inspect` of the group's containers and hmctl's own config — with
+//! every secret masked (and, with `--obfuscate`, host names, addresses and
+//! user names replaced). Written to a temporary file created exclusively,
+//! readable by root alone (0600), beside the target and renamed into place,
+//! so a full disk leaves nothing half-written behind and no local user can
+//! read it or redirect it through a link.
+
+mod archive;
+mod read;
+
+use crate::backend::docker::DockerClient;
+use crate::catalog::{BackendKind, Catalog, Group};
+use crate::exit::{Exit, Failure};
+use crate::private_file::Directory;
+use archive::{Contents, Written};
+use read::{modified_key, relative_name, walk_files};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What `logs collect` needs to know.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub output: Option<PathBuf>,
+    /// Leave out log files last written before this time key.
+    pub since: Option<String>,
+    /// At most this much of each log, its newest part.
+    pub log_cap: u64,
+    /// Replace host names, addresses and user names, keeping the mapping in
+    /// a file on the host beside the bundle (never in it).
+    pub obfuscate: bool,
+}
+
+/// The default cap of each log in the bundle.
+pub const DEFAULT_LOG_CAP: u64 = 16 * 1024 * 1024;
+/// Config files larger than this are not configuration: left out.
+const CONFIG_CAP: u64 = 1024 * 1024;
+
+/// One file of the bundle, as the manifest lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestEntry {
+    pub path: String,
+    pub source: String,
+    pub source_bytes: u64,
+    pub included_bytes: u64,
+    pub truncated: bool,
+    /// How many values were masked in it.
+    pub redactions: usize,
+}
+
+/// What was written.
+#[derive(Debug, Serialize)]
+pub struct Bundle {
+    pub path: PathBuf,
+    pub files: Vec<ManifestEntry>,
+    pub skipped: Vec<String>,
+    /// With `--obfuscate`: the file on the host that maps each token back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<PathBuf>,
+}
+
+impl Bundle {
+    pub fn redactions(&self) -> usize {
+        self.files.iter().map(|entry| entry.redactions).sum()
+    }
+}
+
+async fn group_containers(group: &Group) -> Option<String> {
+    if group.backend != BackendKind::Compose {
+        return None;
+    }
+    let docker = DockerClient::connect(Duration::from_secs(5)).await.ok()?;
+    let containers = docker
+        .project_containers(
+            group.project.as_deref().unwrap_or_default(),
+            Duration::from_secs(10),
+        )
+        .await
+        .ok()?;
+    let inspected: Vec<_> = containers
+        .iter()
+        .map(|container| &container.inspect)
+        .collect();
+    serde_json::to_string_pretty(&inspected).ok()
+}
+
+/// Where the bundle goes by default: `/var/tmp/hmctl-logs-HOST-STAMP.tar.gz`.
+pub fn default_output(host: &str) -> PathBuf {
+    let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+    PathBuf::from(format!("/var/tmp/hmctl-logs-{host}-{stamp}.tar.gz"))
+}
+
+/// Each compose file and each file of each group's `config_dir`, with the
+/// name it gets in the bundle.
+fn config_files(catalog: &Catalog) -> Vec<(String, PathBuf)> {
+    let mut config_files = Vec::new();
+    for group in catalog.present_groups() {
+        for file in group.files.iter().filter(|file| file.exists()) {
+            let name = file
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            config_files.push((format!("{}/compose/{name}", group.name), file.clone()));
+        }
+        if let Some(config_dir) = &group.config_dir {
+            for file in walk_files(config_dir) {
+                let relative = relative_name(&file, Some(config_dir));
+                config_files.push((format!("{}/config/{relative}", group.name), file));
+            }
+        }
+    }
+    config_files
+}
+
+/// Asks the daemons and chooses the files: everything the bundle will hold.
+async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Contents, Failure> {
+    let status = match crate::ops::status::status(catalog, &[], true).await {
+        Ok(report) => crate::render::status::json(&report),
+        Err(failure) => format!("{{\"schema\": 1, \"error\": {:?}}}\n", failure.message),
+    };
+    let mut logs = super::select::select(catalog, None, &[])?.files;
+    if let Some(since) = &request.since {
+        logs.retain(|file| modified_key(&file.path).is_none_or(|modified| &modified >= since));
+    }
+    let logs = logs
+        .into_iter()
+        .map(|file| {
+            let log_dir = catalog
+                .group(&file.group)
+                .and_then(|group| group.log_dir.as_deref());
+            (archive::log_name(&file, log_dir), file)
+        })
+        .collect();
+    let mut containers = Vec::new();
+    for group in catalog.present_groups() {
+        if let Some(json) = group_containers(group).await {
+            containers.push((group.name.clone(), json));
+        }
+    }
+    Ok(Contents {
+        root,
+        status,
+        catalog_source: catalog.source.clone(),
+        config_files: config_files(catalog),
+        logs,
+        containers,
+        log_cap: request.log_cap,
+    })
+}
+
+/// Writes the bundle. `progress(done, total)` is told as files are added.
+pub async fn collect(
+    catalog: &Catalog,
+    request: &Request,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Bundle, Failure> {
+    let mut obfuscator = request
+        .obfuscate
+        .then(crate::redact::obfuscate::Obfuscator::new);
+    let host = crate::ops::status::host_name();
+    let host = match &mut obfuscator {
+        Some(obfuscator) => obfuscator.apply(&host),
+        None => host,
+    };
+    let output = request
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&host));
+    let (directory_path, name) = crate::private_file::split(&output)
+        .map_err(|_| Failure::usage(format!("{} is not a file name", output.display())))?;
+    let root = name
+        .to_string_lossy()
+        .trim_end_matches(".gz")
+        .trim_end_matches(".tgz")
+        .trim_end_matches(".tar")
+        .to_string();
+    // Gather first (daemons asked, files chosen), then write in one go.
+    let contents = gather(catalog, request, root).await?;
+    let written = Directory::open(&directory_path).and_then(|directory| {
+        write_in_place(&directory, &name, &contents, obfuscator, progress)
+            .map(|written| (directory, written))
+    });
+    let (directory, written) =
+        written.map_err(|error| write_failure(&output, &directory_path, &error))?;
+    let mapping = match written.obfuscator {
+        Some(obfuscator) => Some(
+            save_mapping(&directory, &name, &obfuscator)
+                .map_err(|error| write_failure(&output, &directory_path, &error))?,
+        ),
+        None => None,
+    };
+    Ok(Bundle {
+        path: output,
+        files: written.entries,
+        skipped: written.skipped,
+        mapping,
+    })
+}
+
+/// Writes the bundle into a new private temporary file in `directory` and
+/// renames it to `name`; on failure removes the temporary file.
+fn write_in_place(
+    directory: &Directory,
+    name: &std::ffi::OsStr,
+    contents: &Contents,
+    obfuscator: Option<crate::redact::obfuscate::Obfuscator>,
+    progress: &dyn Fn(usize, usize),
+) -> std::io::Result<Written> {
+    let (temporary, file) = directory.create_temporary(name, 0o600)?;
+    let result = archive::write_bundle(file, contents, obfuscator, progress).and_then(|written| {
+        written.file.sync_all()?;
+        directory.rename(&temporary, name)?;
+        let _ = directory.sync();
+        Ok(written)
+    });
+    if result.is_err() {
+        let _ = directory.remove(&temporary);
+    }
+    result
+}
+
+/// Keeps the obfuscation mapping beside the bundle as `NAME.mapping.json`
+/// (0600), for the operator to translate the vendor's answer back.
+fn save_mapping(
+    directory: &Directory,
+    name: &std::ffi::OsStr,
+    obfuscator: &crate::redact::obfuscate::Obfuscator,
+) -> std::io::Result<PathBuf> {
+    let mut mapping_name = name.to_os_string();
+    mapping_name.push(".mapping.json");
+    directory.write_atomically(&mapping_name, obfuscator.mapping_json().as_bytes(), 0o600)?;
+    Ok(directory.path.join(mapping_name))
+}
+
+fn write_failure(output: &Path, directory: &Path, error: &std::io::Error) -> Failure {
+    let failure = Failure::new(
+        Exit::OperationFailed,
+        format!(
+            "cannot write the bundle {}: {error}; nothing was left behind",
+            output.display()
+        ),
+    );
+    if error.raw_os_error() == Some(28) {
+        failure.with_hint(format!(
+            "free space in {} or choose another place with -o",
+            directory.display()
+        ))
+    } else if crate::private_file::is_unsafe(error) {
+        failure.with_hint("choose a real directory with -o")
+    } else {
+        failure
+    }
+}
