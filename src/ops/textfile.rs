@@ -5,16 +5,17 @@
 //! file is removed and the old file is left as it was.
 
 use crate::exit::{Exit, Failure};
-use rustix::fs::{AtFlags, Mode, OFlags};
-use std::io::Write;
-use std::os::fd::OwnedFd;
+use crate::private_file::Directory;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The file node_exporter reads (its collector reads `*.prom` only, so the
 /// temporary name, which does not end in `.prom`, is never read half-written).
 pub const FILE_NAME: &str = "hmctl.prom";
 
-/// Replaces `directory/name` with `contents`, mode 0644.
+/// Replaces `directory/name` with `contents`, mode 0644 (node_exporter runs as
+/// its own user and must read it), through `private_file`'s exclusive
+/// temporary file, fsync and rename.
 pub fn write_atomically(directory: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, Failure> {
     let target = directory.join(name);
     let failure = |what: &str, error: std::io::Error| {
@@ -27,54 +28,12 @@ pub fn write_atomically(directory: &Path, name: &str, contents: &[u8]) -> Result
             directory.display()
         ))
     };
-    let directory_fd = rustix::fs::open(
-        directory,
-        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|error| failure("cannot open the directory", error.into()))?;
-    let (temporary_name, file) = create_temporary(&directory_fd, name)
-        .map_err(|error| failure("cannot create a temporary file", error))?;
-    let written = fill(file, contents).and_then(|()| {
-        rustix::fs::renameat(&directory_fd, &temporary_name, &directory_fd, name)
-            .map_err(std::io::Error::from)
-    });
-    if let Err(error) = written {
-        let _ = rustix::fs::unlinkat(&directory_fd, &temporary_name, AtFlags::empty());
-        return Err(failure("cannot replace it", error));
-    }
-    // The rename itself is made durable; a failure here leaves a whole file.
-    let _ = rustix::fs::fsync(&directory_fd);
+    let directory_handle =
+        Directory::open(directory).map_err(|error| failure("cannot open the directory", error))?;
+    directory_handle
+        .write_atomically(OsStr::new(name), contents, 0o644)
+        .map_err(|error| failure("cannot replace it", error))?;
     Ok(target)
-}
-
-/// Creates `.NAME.tmp-PID-N` exclusively (O_EXCL, O_NOFOLLOW), trying a few
-/// names in case one is taken.
-fn create_temporary(directory: &OwnedFd, name: &str) -> std::io::Result<(String, OwnedFd)> {
-    let pid = std::process::id();
-    let mut last_error = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
-    for attempt in 0..16 {
-        let temporary = format!(".{name}.tmp-{pid}-{attempt}");
-        match rustix::fs::openat(
-            directory,
-            &temporary,
-            OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o644),
-        ) {
-            Ok(file) => return Ok((temporary, file)),
-            Err(rustix::io::Errno::EXIST) => last_error = rustix::io::Errno::EXIST.into(),
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Err(last_error)
-}
-
-/// Writes everything, sets 0644 whatever the umask, and flushes to disk.
-fn fill(file: OwnedFd, contents: &[u8]) -> std::io::Result<()> {
-    rustix::fs::fchmod(&file, Mode::from_raw_mode(0o644))?;
-    let mut file = std::fs::File::from(file);
-    file.write_all(contents)?;
-    file.sync_all()
 }
 
 #[cfg(test)]
