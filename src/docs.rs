@@ -118,8 +118,8 @@ fn files_and_environment(roff: &mut Roff) {
             "where upgrade journals are kept (default /var/lib/hmctl; created 0700).",
         ),
         (
-            "HMCTL_RUNTIME_DIR",
-            "where disk-usage figures are cached between runs (default /run/hmctl, root-only).",
+            "HMCTL_CACHE_DIR",
+            "where Docker inspects, parsed compose files and disk-usage figures are cached between runs (default /run/hmctl: 0700, files 0600, root only).",
         ),
         (
             "COMPOSE_PROFILES",

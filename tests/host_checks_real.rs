@@ -12,7 +12,7 @@ use std::path::Path;
 fn status(config: &Config, runtime: &Path) -> serde_json::Value {
     let output = config
         .hmctl()
-        .env("HMCTL_RUNTIME_DIR", runtime)
+        .env("HMCTL_CACHE_DIR", runtime)
         .args(["--json", "status"])
         .output()
         .unwrap();
@@ -118,7 +118,7 @@ fn program_disk_is_reused_with_its_age_and_measured_afresh_on_change() {
     );
     let table = config
         .hmctl()
-        .env("HMCTL_RUNTIME_DIR", &runtime)
+        .env("HMCTL_CACHE_DIR", &runtime)
         .arg("status")
         .output()
         .unwrap();

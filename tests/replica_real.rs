@@ -28,7 +28,7 @@ fn status(config: &Path, runtime: &Path) -> (i32, serde_json::Value) {
     let output = hmctl()
         .arg("--config")
         .arg(config)
-        .env("HMCTL_RUNTIME_DIR", runtime)
+        .env("HMCTL_CACHE_DIR", runtime)
         .args(["--json", "status"])
         .output()
         .unwrap();

@@ -1,12 +1,12 @@
 //! The one place hmctl keeps disk-usage figures between runs:
-//! `/run/hmctl/disk-usage.json` (`HMCTL_RUNTIME_DIR`), in a root-only
+//! `/run/hmctl/disk-usage.json` (`HMCTL_CACHE_DIR`), in a root-only
 //! directory (0700, refused if it is a link, someone else's or open to
 //! others), written to a temporary file created exclusively 0600 and renamed
 //! in. Any failure means no cache: the figure is measured afresh.
 
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use crate::private_file::Directory;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 const FILE: &str = "disk-usage.json";
@@ -51,26 +51,24 @@ thread_local! {
     static TEST_DIR: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Where the cache lives: `HMCTL_RUNTIME_DIR`, else `/run/hmctl`.
+/// Where the cache lives: `HMCTL_CACHE_DIR`, else `/run/hmctl` (beside the
+/// inspect and compose caches).
 fn runtime_dir() -> PathBuf {
     if let Some(dir) = TEST_DIR.with(|dir| dir.borrow().clone()) {
         return dir;
     }
-    std::env::var_os("HMCTL_RUNTIME_DIR")
+    std::env::var_os("HMCTL_CACHE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/run/hmctl"))
 }
 
 /// The private directory, created 0700 if missing; `None` when it is a link,
-/// not a directory, not ours, or open to others.
-fn private_dir() -> Option<PathBuf> {
-    let dir = runtime_dir();
-    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
-    let metadata = std::fs::symlink_metadata(&dir).ok()?;
-    let private = metadata.is_dir()
-        && metadata.uid() == rustix::process::geteuid().as_raw()
-        && metadata.mode() & 0o077 == 0;
-    private.then_some(dir)
+/// not a directory, not ours, or open to others (`private_file`'s checks).
+fn private_dir() -> Option<Directory> {
+    let dir = Directory::private(&runtime_dir(), 0o700).ok()?;
+    let metadata = std::fs::symlink_metadata(&dir.path).ok()?;
+    (metadata.uid() == rustix::process::geteuid().as_raw() && metadata.mode() & 0o077 == 0)
+        .then_some(dir)
 }
 
 fn read(dir: &Path) -> Cache {
@@ -83,28 +81,15 @@ fn read(dir: &Path) -> Cache {
         .unwrap_or_default()
 }
 
-fn write(dir: &Path, cache: &Cache) -> std::io::Result<()> {
+fn write(dir: &Directory, cache: &Cache) -> std::io::Result<()> {
     let bytes = serde_json::to_vec(cache).map_err(std::io::Error::other)?;
-    let temporary = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&temporary);
-    let result = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(&bytes))
-        .and_then(|()| std::fs::rename(&temporary, dir.join(FILE)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    dir.write_atomically(std::ffi::OsStr::new(FILE), &bytes, 0o600)
 }
 
 /// The last complete walk of `path`, if kept.
 pub fn find(path: &str) -> Option<Entry> {
     let dir = private_dir()?;
-    read(&dir)
+    read(&dir.path)
         .entries
         .into_iter()
         .find(|entry| entry.path == path)
@@ -118,7 +103,7 @@ pub fn store(entry: Entry) {
     // The checks of one status run in threads: one read-modify-write at a time.
     static STORING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _storing = STORING.lock();
-    let mut cache = read(&dir);
+    let mut cache = read(&dir.path);
     cache.entries.retain(|kept| kept.path != entry.path);
     cache.entries.push(entry);
     let surplus = cache.entries.len().saturating_sub(KEEP);
@@ -129,7 +114,7 @@ pub fn store(entry: Entry) {
 /// Drops every kept figure, so the next one is fresh (after an upgrade or rollback).
 pub fn forget() {
     if let Some(dir) = private_dir() {
-        let _ = std::fs::remove_file(dir.join(FILE));
+        let _ = dir.remove(std::ffi::OsStr::new(FILE));
     }
 }
 
