@@ -4,10 +4,10 @@
 use crate::catalog::{self, Catalog};
 use crate::cli::{Cli, Command, LifecycleArgs, LogsArgs, LogsCommand, UpgradeArgs};
 use crate::exit::{Exit, exit_of, hint_of};
+use crate::model::Verb;
 use crate::ops;
 use crate::ops::interrupt::Interrupt;
 use crate::ops::lifecycle::Request;
-use crate::ops::plan::Verb;
 use crate::output::{ClosedPipe, Printer};
 use crate::render;
 

@@ -14,6 +14,7 @@ pub mod compose;
 pub mod docs;
 pub mod exit;
 pub mod fuzzing;
+pub mod model;
 pub mod ops;
 pub mod output;
 pub mod progress;

@@ -1,8 +1,8 @@
 //! Progress of a change, on stderr: a spinner per service on a terminal, a
 //! plain line per service otherwise, nothing with `-q` or `--json`.
 
+use crate::model::Step;
 use crate::ops::execute::{Outcome, Progress, StepResult};
-use crate::ops::plan::Step;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -6,25 +6,7 @@
 use super::config_file::validate_name;
 use super::{Catalog, MODULES, service_name_of_unit};
 use crate::exit::Failure;
-
-/// A service an operator may name, as the status rows list them.
-pub trait Named {
-    fn name(&self) -> &str;
-    fn group(&self) -> &str;
-    fn aliases(&self) -> &[String];
-}
-
-impl Named for crate::backend::ServiceStatus {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn group(&self) -> &str {
-        &self.group
-    }
-    fn aliases(&self) -> &[String] {
-        &self.aliases
-    }
-}
+use crate::model::Named;
 
 fn matches_name<T: Named>(service: &T, target: &str) -> bool {
     let bare = service_name_of_unit(target);

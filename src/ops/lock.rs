@@ -90,7 +90,7 @@ pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, F
             }
         }
     }
-    let since = crate::backend::state::format_timestamp(jiff::Timestamp::now());
+    let since = crate::model::format_timestamp(jiff::Timestamp::now());
     let record = format!(
         "pid={}\ncommand={command}\nsince={since}\n",
         std::process::id()

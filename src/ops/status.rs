@@ -3,9 +3,9 @@
 
 use super::checks::{Check, CheckTarget, run_checks};
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
-use crate::backend::ServiceStatus;
 use crate::catalog::{Catalog, resolve};
 use crate::exit::{Exit, Failure};
+use crate::model::{BackendKind, ServiceStatus};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -39,6 +39,18 @@ pub struct StatusReport {
     pub exit: Exit,
 }
 
+impl StatusReport {
+    /// The `status --json` document, with its final newline (also the
+    /// support bundle's `status.json`).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|error| {
+            format!("{{\"schema\": 1, \"ok\": false, \"errors\": [{{\"backend\": \"hmctl\", \"message\": \"{error}\"}}]}}")
+        });
+        text.push('\n');
+        text
+    }
+}
+
 /// This host's name, as the JSON `host`.
 pub fn host_name() -> String {
     rustix::system::uname()
@@ -48,14 +60,10 @@ pub fn host_name() -> String {
 }
 
 /// The exit code for a set of rows and the daemons that failed them.
-pub fn exit_for(services: &[ServiceStatus], unavailable: &[&'static str]) -> Exit {
-    let backend_down = services.iter().any(|service| {
-        let daemon = match service.backend {
-            crate::catalog::BackendKind::Compose => "docker",
-            crate::catalog::BackendKind::Systemd => "systemd",
-        };
-        unavailable.contains(&daemon)
-    });
+pub fn exit_for(services: &[ServiceStatus], unavailable: &[BackendKind]) -> Exit {
+    let backend_down = services
+        .iter()
+        .any(|service| unavailable.contains(&service.backend()));
     if backend_down {
         Exit::BackendUnavailable
     } else if services.iter().all(|service| service.ok) {
@@ -90,8 +98,8 @@ pub async fn status(
             .await
             .unwrap_or_default()
     };
-    let (taken, checks) = tokio::join!(snapshot::take(catalog, None, BACKEND_DEADLINE), checks);
-    let (snapshot, _clients) = taken?;
+    let (taken, checks) = tokio::join!(snapshot::take(catalog, BACKEND_DEADLINE), checks);
+    let (snapshot, _backends) = taken?;
     report(catalog, targets, snapshot, checks)
 }
 
@@ -129,7 +137,7 @@ pub fn report(
                     .is_some_and(|group| selected_groups.contains(&group))
         })
         .collect();
-    let unavailable: Vec<&'static str> = errors
+    let unavailable: Vec<BackendKind> = errors
         .iter()
         .filter(|error| error.is_unavailable())
         .map(|error| error.backend())
@@ -150,7 +158,7 @@ pub fn report(
         errors: errors
             .iter()
             .map(|error| ErrorEntry {
-                backend: error.backend(),
+                backend: error.backend().daemon_id(),
                 message: error.to_string(),
                 hint: error.hint(),
             })

@@ -6,8 +6,8 @@
 
 use super::files::LogFile;
 use super::select::select;
-use crate::backend::docker::DockerClient;
-use crate::catalog::{BackendKind, Catalog, Group};
+use crate::backend::Backend;
+use crate::catalog::{Catalog, Group};
 use crate::exit::{Exit, Failure};
 use crate::redact::redact;
 use serde::Serialize;
@@ -185,22 +185,10 @@ fn walk_files(root: &Path) -> Vec<PathBuf> {
 }
 
 async fn group_containers(group: &Group) -> Option<String> {
-    if group.backend != BackendKind::Compose {
-        return None;
-    }
-    let docker = DockerClient::connect(Duration::from_secs(5)).await.ok()?;
-    let containers = docker
-        .project_containers(
-            group.project.as_deref().unwrap_or_default(),
-            Duration::from_secs(10),
-        )
+    Backend::for_output(group.backend, Duration::from_secs(5))
         .await
-        .ok()?;
-    let inspected: Vec<_> = containers
-        .iter()
-        .map(|container| &container.inspect)
-        .collect();
-    serde_json::to_string_pretty(&inspected).ok()
+        .describe(group)
+        .await
 }
 
 /// Where the bundle goes by default: `/var/tmp/hmctl-logs-HOST-STAMP.tar.gz`.
@@ -237,7 +225,7 @@ pub async fn collect(
 
     // Gather first (daemons asked, files chosen), then write in one go.
     let status = match crate::ops::status::status(catalog, &[], true).await {
-        Ok(report) => crate::render::status::json(&report),
+        Ok(report) => report.to_json(),
         Err(failure) => format!("{{\"schema\": 1, \"error\": {:?}}}\n", failure.message),
     };
     let selection = select(catalog, None, &[])?;
@@ -418,7 +406,7 @@ fn write_bundle(
     let manifest = serde_json::to_string_pretty(&serde_json::json!({
         "schema": 1,
         "host": crate::ops::status::host_name(),
-        "created": crate::backend::state::format_timestamp(jiff::Timestamp::now()),
+        "created": crate::model::format_timestamp(jiff::Timestamp::now()),
         "log_cap_bytes": request.log_cap,
         "files": writer.entries,
         "skipped": skipped,

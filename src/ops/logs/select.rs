@@ -3,8 +3,9 @@
 //! every file under each present group's `log_dir`.
 
 use super::files::{LogFile, all_files, allowed_roots, inside_roots, service_files, source_files};
-use crate::catalog::{Catalog, Group, LogSource, Named, by_priority, resolve, stage};
+use crate::catalog::{Catalog, Group, LogSource, by_priority, resolve, stage};
 use crate::exit::Failure;
+use crate::model::Named;
 use crate::ops::inventory::{Entry, inventory};
 
 /// The files chosen, and the paths refused because they lead outside their roots.

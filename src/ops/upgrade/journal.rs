@@ -161,7 +161,7 @@ pub fn log_line(text: &str) {
     let path = state_dir().join("hmctl.log");
     let line = format!(
         "{} {text}\n",
-        crate::backend::state::format_timestamp(jiff::Timestamp::now())
+        crate::model::format_timestamp(jiff::Timestamp::now())
     );
     if let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)

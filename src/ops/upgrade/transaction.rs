@@ -7,9 +7,9 @@ use super::journal::{EntryPlan, Journal, Kind, Phase, log_line};
 use super::swap;
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
+use crate::model::Verb;
 use crate::ops::execute::{Outcome, Progress, StepResult};
 use crate::ops::interrupt::Interrupt;
-use crate::ops::plan::Verb;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -71,7 +71,7 @@ pub fn commit(journal: &mut Journal) -> std::io::Result<PathBuf> {
         .map(|entry| entry.name.clone())
         .collect();
     let note = Note {
-        created: crate::backend::state::format_timestamp(jiff::Timestamp::now()),
+        created: crate::model::format_timestamp(jiff::Timestamp::now()),
         group: journal.group.clone(),
         kind: match journal.kind {
             Kind::Upgrade => "upgrade".to_string(),
@@ -238,7 +238,7 @@ pub fn journal(
         kind,
         phase: Phase::Staging,
         pid: std::process::id(),
-        started: crate::backend::state::format_timestamp(jiff::Timestamp::now()),
+        started: crate::model::format_timestamp(jiff::Timestamp::now()),
         source,
         backup_root: backup::backup_root(&live_dir, group),
         live_dir,

@@ -1,15 +1,16 @@
 //! The systemd D-Bus client (zbus): unit properties, and start / stop / restart
 //! jobs awaited through `JobRemoved`, each bounded in time.
 
-use super::error::{BackendError, connection_error};
 use super::systemd_state::UnitProperties;
+use crate::backend::error::{BackendError, connection_error};
+use crate::model::BackendKind;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 
-const DAEMON: &str = "systemd";
+const DAEMON: BackendKind = BackendKind::Systemd;
 const SYSTEMD: &str = "org.freedesktop.systemd1";
 
 #[zbus::proxy(
@@ -93,7 +94,7 @@ impl SystemdClient {
         };
         match tokio::time::timeout(timeout, build).await {
             Err(_) => Err(BackendError::Timeout {
-                daemon: DAEMON,
+                backend: DAEMON,
                 endpoint,
                 after: timeout,
             }),
@@ -114,7 +115,7 @@ impl SystemdClient {
     ) -> Result<T, BackendError> {
         match tokio::time::timeout(timeout, call).await {
             Err(_) => Err(BackendError::Timeout {
-                daemon: DAEMON,
+                backend: DAEMON,
                 endpoint: self.endpoint.clone(),
                 after: timeout,
             }),
@@ -274,12 +275,12 @@ fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError 
             if name.ends_with("AccessDenied") || name.ends_with("InteractiveAuthorizationRequired")
             {
                 BackendError::PermissionDenied {
-                    daemon: DAEMON,
+                    backend: DAEMON,
                     endpoint: format!("{endpoint} ({action}: {message})"),
                 }
             } else {
                 BackendError::Refused {
-                    daemon: DAEMON,
+                    backend: DAEMON,
                     action: action.to_string(),
                     detail: if message.is_empty() {
                         name.to_string()
@@ -290,7 +291,7 @@ fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError 
             }
         }
         zbus::Error::Address(detail) => BackendError::Unreachable {
-            daemon: DAEMON,
+            backend: DAEMON,
             endpoint: endpoint.to_string(),
             detail: format!("bad bus address: {detail}"),
         },

@@ -2,14 +2,15 @@
 //! the YAML (`up -d --no-deps SERVICE`). Called with an argument vector, never
 //! through a shell; `docker compose` (v2) when installed, else `docker-compose`.
 
-use super::error::BackendError;
+use crate::backend::error::BackendError;
 use crate::catalog::validate_name;
+use crate::model::BackendKind;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
 
-const DAEMON: &str = "Docker";
+const DAEMON: BackendKind = BackendKind::Compose;
 
 /// Which Compose CLI this host has.
 async fn compose_program() -> Result<Vec<&'static str>, BackendError> {
@@ -35,7 +36,7 @@ async fn compose_program() -> Result<Vec<&'static str>, BackendError> {
     match tokio::time::timeout(Duration::from_secs(10), v1).await {
         Ok(Ok(status)) if status.success() => Ok(vec!["docker-compose"]),
         _ => Err(BackendError::Refused {
-            daemon: DAEMON,
+            backend: DAEMON,
             action: "create a container".into(),
             detail: "neither `docker compose` nor `docker-compose` is installed (hint: install docker-compose-plugin or docker-compose)".into(),
         }),
@@ -85,7 +86,7 @@ pub async fn config_hashes(
     timeout: Duration,
 ) -> Result<std::collections::HashMap<String, String>, BackendError> {
     let refused = |detail: String| BackendError::Refused {
-        daemon: DAEMON,
+        backend: DAEMON,
         action: "compute the compose configuration hashes".into(),
         detail,
     };
@@ -144,7 +145,7 @@ async fn up(
     timeout: Duration,
 ) -> Result<(), BackendError> {
     let refused = |detail: String| BackendError::Refused {
-        daemon: DAEMON,
+        backend: DAEMON,
         action: format!("create the container of {service}"),
         detail,
     };

@@ -2,7 +2,8 @@
 //! health, whichever daemon runs it. The backends translate into it; rendering
 //! and exit codes read only this.
 
-use crate::catalog::BackendKind;
+use super::kind::BackendKind;
+use super::named::Named;
 use serde::{Serialize, Serializer};
 
 /// A service's state (`shared/docs/contract.md`, "`status` output").
@@ -116,12 +117,23 @@ pub enum Handle {
     Unit { name: String },
 }
 
+impl Handle {
+    /// The kind of backend that reaches the service.
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Handle::Container { .. } => BackendKind::Compose,
+            Handle::Unit { .. } => BackendKind::Systemd,
+        }
+    }
+}
+
 /// One row of `hmctl status`: a service and what its backend says of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceStatus {
     pub name: String,
     pub group: String,
-    pub backend: BackendKind,
+    /// Always the kind of `handle` (set by [`ServiceStatus::new`]).
+    backend: BackendKind,
     pub state: State,
     pub health: Health,
     pub ok: bool,
@@ -144,17 +156,11 @@ pub struct ServiceStatus {
 }
 
 impl ServiceStatus {
-    pub fn new(
-        name: &str,
-        group: &str,
-        backend: BackendKind,
-        handle: Handle,
-        observation: Observation,
-    ) -> Self {
+    pub fn new(name: &str, group: &str, handle: Handle, observation: Observation) -> Self {
         ServiceStatus {
             name: name.to_string(),
             group: group.to_string(),
-            backend,
+            backend: handle.kind(),
             ok: observation.is_ok(),
             state: observation.state,
             health: observation.health,
@@ -170,17 +176,21 @@ impl ServiceStatus {
         }
     }
 
-    /// Replaces what was observed, keeping identity.
-    pub fn observe(&mut self, observation: Observation) {
-        self.ok = observation.is_ok();
-        self.state = observation.state;
-        self.health = observation.health;
-        self.detail = observation.detail;
-        self.since = observation.since;
-        self.restarts = observation.restarts;
-        self.exit_code = observation.exit_code;
-        self.pid = observation.pid;
-        self.reason = observation.reason;
+    /// The kind of backend that runs it.
+    pub fn backend(&self) -> BackendKind {
+        self.backend
+    }
+}
+
+impl Named for ServiceStatus {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn group(&self) -> &str {
+        &self.group
+    }
+    fn aliases(&self) -> &[String] {
+        &self.aliases
     }
 }
 

@@ -362,7 +362,7 @@ mod tests {
     #[test]
     fn what_is_remembered_observes_as_the_inspect_did() {
         let path = format!(
-            "{}/src/backend/fixtures/docker-inspect-healthy.json",
+            "{}/src/backend/compose/fixtures/docker-inspect-healthy.json",
             env!("CARGO_MANIFEST_DIR")
         );
         let inspect: ContainerInspectResponse =
