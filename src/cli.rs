@@ -14,7 +14,7 @@ use std::path::PathBuf;
 /// module (porter = porter and every porter-*).
 #[derive(Debug, Parser)]
 #[command(name = "hmctl", version = crate::version::VERSION, propagate_version = true, max_term_width = 100)]
-#[command(after_long_help = crate::cli::AFTER_HELP)]
+#[command(after_long_help = crate::cli::after_help())]
 pub struct Cli {
     /// Read this configuration file instead of /etc/hmctl/hmctl.toml.
     #[arg(long, global = true, value_name = "FILE", env = "HMCTL_CONFIG")]
@@ -40,16 +40,17 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Exit codes and files, shown at the end of `--help` and in hmctl(1).
-pub const AFTER_HELP: &str = "\
-Exit status:
-  0  done; every selected service is running and healthy
-  1  an operation failed (a service did not reach the wanted state, an upgrade was rolled back)
-  2  usage or configuration error; nothing was changed
-  3  status: at least one selected service is not running or not healthy
-  4  a backend could not be asked (Docker or systemd unreachable, or permission denied)
-  5  another hmctl operation holds the lock
+/// Exit codes (from the one table, [`crate::exit::Exit::meaning`]) and files,
+/// shown at the end of `--help` and in hmctl(1).
+pub fn after_help() -> String {
+    let codes: String = crate::exit::Exit::ALL
+        .iter()
+        .map(|exit| format!("  {}  {}\n", exit.code(), exit.meaning()))
+        .collect();
+    format!("Exit status:\n{codes}\n{FILES_AND_ENVIRONMENT}")
+}
 
+const FILES_AND_ENVIRONMENT: &str = "\
 Files:
   /etc/hmctl/hmctl.toml  adds groups and overrides built-in ones (see --config)
 

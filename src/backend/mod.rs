@@ -69,17 +69,7 @@ pub struct Installed {
     pub aliases: Vec<String>,
 }
 
-impl crate::model::Named for Installed {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn group(&self) -> &str {
-        &self.group
-    }
-    fn aliases(&self) -> &[String] {
-        &self.aliases
-    }
-}
+crate::model::named_by_fields!(Installed);
 
 /// One service of `hmctl list`: declared by a group, and whether it is present.
 pub struct Declared {

@@ -2,11 +2,8 @@
 //! reaches it, and the vocabulary of operations on it. Everything else builds
 //! on these types; this module imports nothing of hmctl but [`crate::exit`].
 //!
-//! The layers, lowest first (a module may import only from its own layer or
-//! below; `tests/layering.rs` checks it): `model` (with `exit`, `version`) ←
-//! `catalog` (with `compose`, `redact`) ← `backend` ← `ops` (with `settings`)
-//! ← `render`, `commands` (with `progress`, `output`, `cli`, `docs`,
-//! `completion`, `fuzzing`) ← `app`.
+//! It is the lowest layer (see `src/lib.rs` for the rule and
+//! `tests/layering.rs` for its check).
 
 mod kind;
 mod named;
@@ -15,5 +12,6 @@ mod state;
 
 pub use kind::BackendKind;
 pub use named::Named;
+pub(crate) use named::named_by_fields;
 pub use operation::{Action, Step, Verb};
 pub use state::{Handle, Health, Observation, ServiceStatus, State, format_timestamp};

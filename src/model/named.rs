@@ -7,3 +7,22 @@ pub trait Named {
     fn group(&self) -> &str;
     fn aliases(&self) -> &[String];
 }
+
+/// Implements [`Named`] for a type with `name`, `group` and `aliases` fields.
+macro_rules! named_by_fields {
+    ($type:ty) => {
+        impl $crate::model::Named for $type {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn group(&self) -> &str {
+                &self.group
+            }
+            fn aliases(&self) -> &[String] {
+                &self.aliases
+            }
+        }
+    };
+}
+
+pub(crate) use named_by_fields;

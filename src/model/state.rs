@@ -3,7 +3,6 @@
 //! and exit codes read only this.
 
 use super::kind::BackendKind;
-use super::named::Named;
 use serde::{Serialize, Serializer};
 
 /// A service's state (`shared/docs/contract.md`, "`status` output").
@@ -182,17 +181,7 @@ impl ServiceStatus {
     }
 }
 
-impl Named for ServiceStatus {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn group(&self) -> &str {
-        &self.group
-    }
-    fn aliases(&self) -> &[String] {
-        &self.aliases
-    }
-}
+super::named::named_by_fields!(ServiceStatus);
 
 /// Timestamps in JSON: RFC 3339, UTC, whole seconds (`2026-11-23T08:00:00Z`).
 fn serialize_since<S: Serializer>(

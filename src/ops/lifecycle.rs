@@ -37,6 +37,18 @@ pub struct Report {
     pub exit: Exit,
 }
 
+impl Report {
+    /// A dry run's report: the plan, nothing done.
+    pub fn planned(plan: Plan) -> Report {
+        Report {
+            plan,
+            results: None,
+            interrupted: false,
+            exit: Exit::Success,
+        }
+    }
+}
+
 /// Takes the host lock for a changing command.
 pub fn take_lock() -> Result<HostLock, Failure> {
     lock::acquire(&lock::lock_path(), &lock::command_line(), lock::LOCK_WAIT)
@@ -74,12 +86,7 @@ pub async fn run(
     let _lock = lock_unless_dry_run(request.dry_run)?;
     let (plan, backends) = plan(catalog, request).await?;
     if request.dry_run {
-        return Ok(Report {
-            plan,
-            results: None,
-            interrupted: false,
-            exit: Exit::Success,
-        });
+        return Ok(Report::planned(plan));
     }
     Ok(carry_out(plan, backends, request, interrupt, progress).await)
 }

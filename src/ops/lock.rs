@@ -9,11 +9,9 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Where the lock lives: `HMCTL_LOCK_FILE`, else `/run/lock/hmctl.lock`.
+/// Where the lock lives: `HMCTL_LOCK_FILE`, else `/run/lock/hmctl.lock` (the settings).
 pub fn lock_path() -> PathBuf {
-    std::env::var_os("HMCTL_LOCK_FILE")
-        .filter(|path| !path.is_empty())
-        .map_or_else(|| PathBuf::from("/run/lock/hmctl.lock"), PathBuf::from)
+    crate::settings::get().lock_file.clone()
 }
 
 /// How long a second operation waits for the first before giving up.

@@ -5,24 +5,14 @@
 
 use super::execute::Progress;
 use super::interrupt::Interrupt;
-use super::lifecycle::{Report, carry_out, lock_unless_dry_run};
+use super::lifecycle::{Report, Request, carry_out, lock_unless_dry_run};
 use super::plan;
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
 use crate::backend::{Backends, Verdict};
 use crate::catalog::{Catalog, resolve};
-use crate::exit::{Exit, Failure};
+use crate::exit::Failure;
 use crate::model::{Action, ServiceStatus, Verb};
 use std::collections::HashMap;
-use std::time::Duration;
-
-/// What `reload` needs to know.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub targets: Vec<String>,
-    pub timeout: Option<Duration>,
-    pub wait: bool,
-    pub dry_run: bool,
-}
 
 /// The verdict of every selected service whose backend can recreate it, by
 /// `group/name`.
@@ -86,19 +76,7 @@ pub async fn run(
         &choose,
     )?;
     if request.dry_run {
-        return Ok(Report {
-            plan,
-            results: None,
-            interrupted: false,
-            exit: Exit::Success,
-        });
+        return Ok(Report::planned(plan));
     }
-    let lifecycle = super::lifecycle::Request {
-        verb: Verb::Reload,
-        targets: request.targets.clone(),
-        timeout: request.timeout,
-        wait: request.wait,
-        dry_run: false,
-    };
-    Ok(carry_out(plan, backends, &lifecycle, interrupt, progress).await)
+    Ok(carry_out(plan, backends, request, interrupt, progress).await)
 }

@@ -74,11 +74,7 @@ pub fn exit_for(services: &[ServiceStatus], unavailable: &[BackendKind]) -> Exit
 }
 
 /// Builds the report for `targets` (none: every service of every present group).
-pub async fn status(
-    catalog: &Catalog,
-    targets: &[String],
-    with_checks: bool,
-) -> Result<StatusReport, Failure> {
+pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusReport, Failure> {
     let check_targets: Vec<CheckTarget> = catalog
         .present_groups()
         .into_iter()
@@ -90,7 +86,7 @@ pub async fn status(
         })
         .collect();
     let checks = async {
-        if !with_checks || check_targets.is_empty() {
+        if check_targets.is_empty() {
             return Vec::new();
         }
         let targets = check_targets.clone();

@@ -138,7 +138,11 @@ mod tests {
         ServiceStatus::new(
             name,
             "console",
-            Handle::Unit { name: name.into() },
+            Handle::Container {
+                project: "hyperbdr".into(),
+                service: name.into(),
+                id: Some(format!("{name}-id")),
+            },
             Observation {
                 state,
                 health,

@@ -45,13 +45,7 @@ pub fn files_in_use(group: &Group, containers: &[Container]) -> Vec<PathBuf> {
 
 /// The profiles `docker compose up` would activate (`COMPOSE_PROFILES`).
 fn active_profiles() -> Vec<String> {
-    std::env::var("COMPOSE_PROFILES")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|profile| !profile.is_empty())
-        .map(String::from)
-        .collect()
+    crate::settings::get().compose_profiles.clone()
 }
 
 fn has_own_healthcheck(container: &Container) -> bool {

@@ -32,10 +32,7 @@ pub mod label {
 
 /// Where hmctl talks to Docker: `DOCKER_HOST`, else the default socket.
 pub fn endpoint() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|host| !host.is_empty())
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
+    crate::settings::get().docker_host.clone()
 }
 
 /// The endpoint as an operator knows it (`/var/run/docker.sock`).

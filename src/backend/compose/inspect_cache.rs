@@ -250,9 +250,9 @@ impl Cache {
         if !rustix::process::geteuid().is_root() {
             return Cache::default();
         }
-        let dir = std::env::var_os("HMCTL_CACHE_DIR")
-            .map_or_else(|| PathBuf::from("/run/hmctl"), PathBuf::from);
-        let path = dir.join(file_name(endpoint, project));
+        let path = crate::settings::get()
+            .cache_dir
+            .join(file_name(endpoint, project));
         let entries = std::fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())

@@ -63,9 +63,9 @@ impl UnitAction {
 
 /// Where hmctl talks to systemd: `DBUS_SYSTEM_BUS_ADDRESS`, else the system bus.
 pub fn endpoint() -> String {
-    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS")
-        .ok()
-        .filter(|address| !address.is_empty())
+    let address = crate::settings::get()
+        .bus_address
+        .clone()
         .unwrap_or_else(|| "unix:path=/run/dbus/system_bus_socket".to_string());
     address
         .strip_prefix("unix:path=")
@@ -87,10 +87,13 @@ impl SystemdClient {
     pub async fn connect(timeout: Duration) -> Result<SystemdClient, BackendError> {
         let endpoint = endpoint();
         let build = async {
-            zbus::connection::Builder::system()?
-                .method_timeout(timeout)
-                .build()
-                .await
+            match &crate::settings::get().bus_address {
+                Some(address) => zbus::connection::Builder::address(address.as_str())?,
+                None => zbus::connection::Builder::system()?,
+            }
+            .method_timeout(timeout)
+            .build()
+            .await
         };
         match tokio::time::timeout(timeout, build).await {
             Err(_) => Err(BackendError::Timeout {

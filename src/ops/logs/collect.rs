@@ -224,7 +224,7 @@ pub async fn collect(
         .to_string();
 
     // Gather first (daemons asked, files chosen), then write in one go.
-    let status = match crate::ops::status::status(catalog, &[], true).await {
+    let status = match crate::ops::status::status(catalog, &[]).await {
         Ok(report) => report.to_json(),
         Err(failure) => format!("{{\"schema\": 1, \"error\": {:?}}}\n", failure.message),
     };

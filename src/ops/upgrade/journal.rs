@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Where hmctl keeps its own state: `HMCTL_STATE_DIR`, else `/var/lib/hmctl`.
 pub fn state_dir() -> PathBuf {
-    std::env::var_os("HMCTL_STATE_DIR")
-        .filter(|path| !path.is_empty())
-        .map_or_else(|| PathBuf::from("/var/lib/hmctl"), PathBuf::from)
+    crate::settings::get().state_dir.clone()
 }
 
 /// How far a transaction got.

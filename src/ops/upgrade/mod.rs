@@ -44,12 +44,54 @@ pub struct Plan {
     pub source: PathBuf,
     pub live_dir: PathBuf,
     /// (entry, what happens to it)
-    pub entries: Vec<(String, &'static str)>,
+    pub entries: Vec<(String, EntryAction)>,
     pub services: Vec<String>,
     pub files: u64,
     pub bytes: u64,
     /// Live entries the package does not ship: left alone.
     pub untouched: Vec<String>,
+}
+
+/// What an upgrade or a rollback does to one top-level entry of the live
+/// directory, as the plan shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryAction {
+    /// The package's entry takes the place of the live one.
+    Replace,
+    /// The entry is new.
+    Add,
+    /// A backup's entry takes the place of the live one (rollback).
+    Restore,
+    /// A live entry the backed-up version did not have leaves (rollback).
+    #[serde(rename = "take out")]
+    TakeOut,
+}
+
+impl EntryAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryAction::Replace => "replace",
+            EntryAction::Add => "add",
+            EntryAction::Restore => "restore",
+            EntryAction::TakeOut => "take out",
+        }
+    }
+
+    /// The rename that carries it out.
+    fn swap(self) -> Swap {
+        match self {
+            EntryAction::Replace | EntryAction::Restore => Swap::Exchange,
+            EntryAction::Add => Swap::Insert,
+            EntryAction::TakeOut => Swap::Remove,
+        }
+    }
+}
+
+impl std::fmt::Display for EntryAction {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.pad(self.as_str())
+    }
 }
 
 /// What happened.
@@ -193,9 +235,9 @@ fn plan_upgrade(
             (
                 name.clone(),
                 if live_dir.join(name).exists() {
-                    "replace"
+                    EntryAction::Replace
                 } else {
-                    "add"
+                    EntryAction::Add
                 },
             )
         })
@@ -231,21 +273,21 @@ fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
         .with_hint("a backup is kept by each successful `hmctl upgrade` (the last 2)"));
     };
     let note = backup::read_note(&newest);
-    let mut entries: Vec<(String, &'static str)> = live_names(&newest)
+    let mut entries: Vec<(String, EntryAction)> = live_names(&newest)
         .into_iter()
         .filter(|name| name != backup::NOTE)
         .map(|name| {
             let action = if live_dir.join(&name).exists() {
-                "restore"
+                EntryAction::Restore
             } else {
-                "add"
+                EntryAction::Add
             };
             (name, action)
         })
         .collect();
     for name in &note.remove_on_restore {
         if live_dir.join(name).exists() {
-            entries.push((name.clone(), "take out"));
+            entries.push((name.clone(), EntryAction::TakeOut));
         }
     }
     let names: Vec<String> = entries.iter().map(|(name, _)| name.clone()).collect();
@@ -355,14 +397,7 @@ pub async fn run(
     journal.entries = plan
         .entries
         .iter()
-        .map(|(name, action)| {
-            let swap = match *action {
-                "replace" | "restore" => Swap::Exchange,
-                "add" => Swap::Insert,
-                _ => Swap::Remove,
-            };
-            swap::plan_entry(name, swap, &plan.live_dir, &stage_dir)
-        })
+        .map(|(name, action)| swap::plan_entry(name, action.swap(), &plan.live_dir, &stage_dir))
         .collect::<Vec<EntryPlan>>();
     journal.save().map_err(|error| {
         Failure::new(

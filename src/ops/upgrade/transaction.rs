@@ -14,9 +14,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// A point where tests may freeze hmctl (`HMCTL_TEST_PAUSE_AT=swap-2`) to
-/// `kill -9` it there. Without that variable it does nothing.
+/// `kill -9` it there. Only builds with the `test-hooks` feature (the tests')
+/// have it; elsewhere, and without that variable, it does nothing.
 pub fn pause_point(name: &str) {
-    if std::env::var("HMCTL_TEST_PAUSE_AT").is_ok_and(|point| point == name) {
+    if cfg!(feature = "test-hooks") && crate::settings::get().pause_at.as_deref() == Some(name) {
         eprintln!("hmctl: test pause at {name}");
         std::thread::sleep(Duration::from_secs(300));
     }
