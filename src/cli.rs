@@ -271,7 +271,7 @@ pub struct CollectArgs {
     pub since: Option<String>,
 
     /// At most this many MiB of each log (its newest part).
-    #[arg(long, value_name = "MIB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    #[arg(long, value_name = "MIB", default_value_t = crate::ops::logs::collect::DEFAULT_LOG_CAP >> 20, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_log_size: u64,
 }
 

@@ -14,20 +14,20 @@
 //! `completion`, `fuzzing`) ← `app`.
 
 pub mod app;
-pub mod backend;
-pub mod catalog;
+pub(crate) mod backend;
+pub(crate) mod catalog;
 pub mod cli;
-pub mod commands;
-pub mod completion;
+pub(crate) mod commands;
+pub(crate) mod completion;
 pub mod compose;
 pub mod docs;
 pub mod exit;
 pub mod fuzzing;
-pub mod model;
-pub mod ops;
-pub mod output;
-pub mod progress;
-pub mod redact;
-pub mod render;
-pub mod settings;
-pub mod version;
+pub(crate) mod model;
+pub(crate) mod ops;
+pub(crate) mod output;
+pub(crate) mod progress;
+pub(crate) mod redact;
+pub(crate) mod render;
+pub(crate) mod settings;
+pub(crate) mod version;

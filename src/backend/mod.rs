@@ -11,7 +11,7 @@ mod compose;
 mod error;
 mod systemd;
 
-pub use error::{BackendError, io_error_in};
+pub use error::BackendError;
 
 use crate::catalog::Group;
 use crate::compose::ComposeProject;

@@ -12,9 +12,9 @@ mod stages;
 mod target;
 
 pub use builtin::MODULES;
-pub use config_file::{default_config_path, load, parse as parse_config, validate_name};
+pub use config_file::{load, parse as parse_config, validate_name};
 pub use logs::{LogSource, log_sources};
-pub use stages::{STAGES, Stage, StageService, by_priority, stage};
+pub use stages::{STAGES, by_priority, stage};
 pub use target::resolve;
 
 use crate::model::BackendKind;

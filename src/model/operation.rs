@@ -90,8 +90,6 @@ pub struct Step {
     pub now: String,
     #[serde(skip)]
     pub handle: Handle,
-    #[serde(skip)]
-    pub has_healthcheck: bool,
     /// How long a stop may take before the service is killed.
     #[serde(skip)]
     pub stop_grace: Duration,

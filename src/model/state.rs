@@ -150,8 +150,6 @@ pub struct ServiceStatus {
     /// Whether it has a health check to wait for.
     #[serde(skip)]
     pub has_healthcheck: bool,
-    #[serde(skip)]
-    pub reason: Option<String>,
 }
 
 impl ServiceStatus {
@@ -171,7 +169,6 @@ impl ServiceStatus {
             handle,
             aliases: Vec::new(),
             has_healthcheck: false,
-            reason: observation.reason,
         }
     }
 

@@ -405,7 +405,6 @@ mod tests {
             handle: Handle::Unit {
                 name: service.into(),
             },
-            has_healthcheck: true,
             stop_grace: Duration::from_secs(1),
             compose_files: vec![],
         }

@@ -21,7 +21,6 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(3);
 #[derive(Debug)]
 pub struct HostLock {
     _file: File,
-    pub path: PathBuf,
 }
 
 fn holder_of(file: &mut File) -> String {
@@ -104,10 +103,7 @@ pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, F
             format!("cannot write the lock file {}: {error}", path.display()),
         ));
     }
-    Ok(HostLock {
-        _file: file,
-        path: path.to_path_buf(),
-    })
+    Ok(HostLock { _file: file })
 }
 
 /// The command line, as the lock records it (`hmctl restart porter-api`).

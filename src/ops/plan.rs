@@ -26,6 +26,7 @@ impl Plan {
     }
 
     /// Whether executing the plan would change anything.
+    #[cfg(test)]
     pub fn changes_anything(&self) -> bool {
         self.steps().any(|step| step.action.changes())
     }
@@ -176,7 +177,6 @@ pub fn build_with(
                     action,
                     now,
                     handle: service.handle.clone(),
-                    has_healthcheck: service.has_healthcheck,
                     stop_grace,
                     compose_files: project
                         .map(|project| project.files.clone())
