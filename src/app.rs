@@ -54,7 +54,7 @@ fn load_catalog() -> anyhow::Result<Catalog> {
 
 async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
     if let Command::Completions { shell } = &cli.command {
-        return commands::completions::run(shell, printer);
+        return commands::completions::run(*shell, printer);
     }
     let catalog = load_catalog()?;
     if let Some(source) = &catalog.source {
@@ -78,6 +78,6 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
         Command::Upgrade(args) => commands::upgrade::run(catalog, args, printer).await,
         Command::Logs(args) => commands::logs::run(catalog, args, printer).await,
         Command::List => commands::list::run(catalog, printer).await,
-        Command::Completions { shell } => commands::completions::run(shell, printer),
+        Command::Completions { shell } => commands::completions::run(*shell, printer),
     }
 }

@@ -57,6 +57,7 @@ impl Printer {
     }
 
     /// Data for stdout.
+    #[allow(clippy::unused_self)] // all output goes through the printer, data too
     pub fn data(&self, text: &str) -> Result<(), ClosedPipe> {
         let mut stdout = std::io::stdout().lock();
         match stdout

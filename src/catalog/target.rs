@@ -198,7 +198,7 @@ mod tests {
 
     fn pick(targets: &[&str]) -> Result<Vec<&'static str>, Failure> {
         let rows = rows();
-        let targets: Vec<String> = targets.iter().map(|target| target.to_string()).collect();
+        let targets: Vec<String> = targets.iter().map(ToString::to_string).collect();
         resolve(&targets, &rows, &Catalog::builtin())
             .map(|indices| indices.into_iter().map(|index| rows[index].0).collect())
     }

@@ -37,7 +37,9 @@ impl Stamp {
     fn is_recent(&self) -> bool {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs() as i64);
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
         now - self.modified.0.max(self.changed.0) < RECENT_SECONDS
     }
 }

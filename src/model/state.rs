@@ -181,6 +181,7 @@ impl ServiceStatus {
 super::named::named_by_fields!(ServiceStatus);
 
 /// Timestamps in JSON: RFC 3339, UTC, whole seconds (`2026-11-23T08:00:00Z`).
+#[allow(clippy::ref_option)] // serde's `serialize_with` hands over `&Option<T>`
 fn serialize_since<S: Serializer>(
     since: &Option<jiff::Timestamp>,
     serializer: S,

@@ -229,7 +229,7 @@ mod tests {
     fn compose_service(name: &str, depends_on: &[&str]) -> ComposeService {
         ComposeService {
             name: name.into(),
-            depends_on: depends_on.iter().map(|name| name.to_string()).collect(),
+            depends_on: depends_on.iter().map(ToString::to_string).collect(),
             has_healthcheck: false,
             profiles: vec![],
             stop_grace_period: Some(Duration::from_secs(3)),

@@ -3,6 +3,7 @@
 
 use super::checks::{Check, CheckTarget, run_checks};
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
+use crate::backend::BackendError;
 use crate::catalog::{Catalog, resolve};
 use crate::exit::{Exit, Failure};
 use crate::model::{BackendKind, ServiceStatus};
@@ -136,7 +137,7 @@ pub fn report(
     let unavailable: Vec<BackendKind> = errors
         .iter()
         .filter(|error| error.is_unavailable())
-        .map(|error| error.backend())
+        .map(BackendError::backend)
         .collect();
     let exit = exit_for(&services, &unavailable);
     let absent_groups = catalog

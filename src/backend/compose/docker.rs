@@ -164,6 +164,7 @@ impl DockerClient {
         }
     }
 
+    #[allow(clippy::needless_pass_by_value)] // the error of a `map_err`, which ends here
     fn translate(&self, action: &str, error: bollard::errors::Error) -> BackendError {
         if let bollard::errors::Error::DockerResponseServerError {
             status_code,

@@ -138,7 +138,12 @@ impl Journal {
             .filter(|path| {
                 path.file_name()
                     .and_then(|name| name.to_str())
-                    .is_some_and(|name| name.starts_with("upgrade-") && name.ends_with(".json"))
+                    .is_some_and(|name| {
+                        name.starts_with("upgrade-")
+                            && Path::new(name)
+                                .extension()
+                                .is_some_and(|extension| extension == "json")
+                    })
             })
             .map(|path| {
                 let parsed = std::fs::read(&path)

@@ -339,9 +339,10 @@ pub async fn run(
     if !confirm(&plan)? {
         return Ok(Report::Declined(plan));
     }
-    let stage_dir = match request.rollback {
-        true => plan.source.clone(),
-        false => backup::stage_dir(&plan.live_dir, &plan.group),
+    let stage_dir = if request.rollback {
+        plan.source.clone()
+    } else {
+        backup::stage_dir(&plan.live_dir, &plan.group)
     };
     let kind = if request.rollback {
         Kind::Rollback
@@ -424,7 +425,7 @@ mod tests {
     use super::*;
 
     fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|name| name.to_string()).collect()
+        list.iter().map(ToString::to_string).collect()
     }
 
     #[test]
