@@ -171,3 +171,27 @@ fn the_rule_reads_paths_as_it_should() {
         [(1, "use crate::a;".to_string())]
     );
 }
+
+#[test]
+fn only_the_settings_read_the_environment() {
+    let src = src();
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let mut violations = Vec::new();
+    for file in &files {
+        // The settings read it; `app` hands them the process's reader.
+        if file.ends_with("settings.rs") || file.ends_with("app.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for (number, line) in code_of(&text) {
+            if line.contains("env::var") {
+                violations.push(format!(
+                    "{}:{number}: reads the environment",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
