@@ -14,7 +14,7 @@ use std::path::PathBuf;
 /// module (porter = porter and every porter-*).
 #[derive(Debug, Parser)]
 #[command(name = "hmctl", version = crate::version::VERSION, propagate_version = true, max_term_width = 100)]
-#[command(after_long_help = crate::cli::AFTER_HELP)]
+#[command(after_long_help = crate::cli::after_help())]
 pub struct Cli {
     /// Read this configuration file instead of /etc/hmctl/hmctl.toml.
     #[arg(long, global = true, value_name = "FILE", env = "HMCTL_CONFIG")]
@@ -40,17 +40,17 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Exit codes and files, shown at the end of `--help` and in hmctl(1).
-pub const AFTER_HELP: &str = "\
-Exit status:
-  0  done; every selected service is running and healthy
-  1  an operation failed (a service did not reach the wanted state, an upgrade was rolled back)
-  2  usage or configuration error; nothing was changed
-  3  status: at least one selected service is not running or not healthy;
-     diagnose: something abnormal was found
-  4  a backend could not be asked (Docker or systemd unreachable, or permission denied)
-  5  another hmctl operation holds the lock
+/// Exit codes (from the one table, [`crate::exit::Exit::meaning`]) and files,
+/// shown at the end of `--help` and in hmctl(1).
+pub fn after_help() -> String {
+    let codes: String = crate::exit::Exit::ALL
+        .iter()
+        .map(|exit| format!("  {}  {}\n", exit.code(), exit.meaning()))
+        .collect();
+    format!("Exit status:\n{codes}\n{FILES_AND_ENVIRONMENT}")
+}
 
+const FILES_AND_ENVIRONMENT: &str = "\
 Files:
   /etc/hmctl/hmctl.toml  adds groups and overrides built-in ones (see --config)
   /run/hmctl/            root's alone (0700): the lock hmctl.lock and caches (0600)
@@ -343,7 +343,7 @@ pub struct CollectArgs {
     pub since: Option<String>,
 
     /// At most this many MiB of each log (its newest part).
-    #[arg(long, value_name = "MIB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    #[arg(long, value_name = "MIB", default_value_t = crate::ops::logs::collect::DEFAULT_LOG_CAP >> 20, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_log_size: u64,
 
     /// Also replace host names, IP addresses and user names by tokens (host-1,

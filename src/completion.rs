@@ -6,11 +6,9 @@
 use crate::catalog::{self, Catalog, MODULES, STAGES, module_of};
 use crate::ops::inventory::inventory;
 use clap_complete::engine::CompletionCandidate;
-use std::path::PathBuf;
 
 fn catalog() -> Option<Catalog> {
-    let explicit = std::env::var_os("HMCTL_CONFIG").map(PathBuf::from);
-    catalog::load(explicit.as_deref()).ok()
+    catalog::load(crate::settings::get().config.as_deref()).ok()
 }
 
 /// Every service, unit, present group and module of this host.

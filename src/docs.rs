@@ -38,25 +38,11 @@ pub fn completion(shell: &str) -> Option<String> {
 
 fn exit_status(roff: &mut Roff) {
     roff.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in [
-        ("0", "done; every selected service is running and healthy"),
-        (
-            "1",
-            "an operation failed: a service did not reach the wanted state in time, an upgrade was rolled back, logs grep found nothing",
-        ),
-        ("2", "usage or configuration error; nothing was changed"),
-        (
-            "3",
-            "status: at least one selected service is not running or not healthy",
-        ),
-        (
-            "4",
-            "a backend could not be asked: Docker or systemd unreachable, hung, or permission denied",
-        ),
-        ("5", "another hmctl operation holds the host-wide lock"),
-    ] {
+    for exit in crate::exit::Exit::ALL {
+        let code = exit.code().to_string();
+        let meaning = exit.meaning();
         roff.control("TP", [])
-            .text([bold(code)])
+            .text([bold(code.as_str())])
             .text([roman(meaning)]);
     }
 }

@@ -25,8 +25,37 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// Every exit code, in order: the table the help text, the man page and
+    /// the README's exit-code table are made or checked from.
+    pub const ALL: [Exit; 6] = [
+        Exit::Success,
+        Exit::OperationFailed,
+        Exit::Usage,
+        Exit::NotRunning,
+        Exit::BackendUnavailable,
+        Exit::Locked,
+    ];
+
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// What the code means, as the help, the man page and the README say it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Success => "done; every selected service is running and healthy",
+            Exit::OperationFailed => {
+                "an operation failed: a service did not reach the wanted state in time, an upgrade was rolled back, logs grep or trace found nothing"
+            }
+            Exit::Usage => "usage or configuration error; nothing was changed",
+            Exit::NotRunning => {
+                "status: at least one selected service is not running or not healthy; diagnose: something abnormal was found"
+            }
+            Exit::BackendUnavailable => {
+                "a backend could not be asked: Docker or systemd unreachable, hung, or permission denied"
+            }
+            Exit::Locked => "another hmctl operation holds the host-wide lock",
+        }
     }
 }
 
@@ -104,17 +133,7 @@ mod tests {
 
     #[test]
     fn codes_match_the_contract() {
-        let codes: Vec<u8> = [
-            Exit::Success,
-            Exit::OperationFailed,
-            Exit::Usage,
-            Exit::NotRunning,
-            Exit::BackendUnavailable,
-            Exit::Locked,
-        ]
-        .iter()
-        .map(|exit| exit.code())
-        .collect();
+        let codes: Vec<u8> = Exit::ALL.iter().map(|exit| exit.code()).collect();
         assert_eq!(codes, vec![0, 1, 2, 3, 4, 5]);
     }
 }

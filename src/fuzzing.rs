@@ -2,9 +2,9 @@
 //! corpus in the test suite (`tests/fuzz_corpus.rs`): each takes any input
 //! and checks the property that must hold for it.
 
-use crate::backend::{Handle, Observation, ServiceStatus};
-use crate::catalog::{BackendKind, Catalog, parse_config, resolve, validate_name};
+use crate::catalog::{Catalog, parse_config, resolve, validate_name};
 use crate::exit::Exit;
+use crate::model::{Handle, Observation, ServiceStatus};
 use std::path::Path;
 
 /// hmctl.toml text: parsed, or refused as a usage error (exit 2).
@@ -35,7 +35,6 @@ pub fn target(text: &str) {
         ServiceStatus::new(
             name,
             group,
-            BackendKind::Compose,
             Handle::Unit {
                 name: (*name).to_string(),
             },

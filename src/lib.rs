@@ -2,24 +2,33 @@
 //! on a host — Docker Compose containers and systemd units — with the
 //! troubleshooting guide's log knowledge built in.
 //!
-//! Layout: [`cli`] parses, [`app`] dispatches, [`ops`] does the work on the
-//! [`catalog`] through the [`backend`]s, [`render`] turns results into text.
+//! Layout: [`cli`] parses, [`app`] resolves the [`settings`] and dispatches to
+//! the verb's file in [`commands`], [`ops`] does the work on the [`catalog`]
+//! through the [`backend`]s, [`render`] turns results into text; all of them
+//! speak the [`model`].
+//!
+//! The layering rule (checked by `tests/layering.rs`): a module imports only
+//! from its own layer or a lower one — `model` (with `exit`, `version`,
+//! `settings`, `private_file`) ← `catalog` (with `compose`, `redact`) ← `backend` ← `ops` ←
+//! `render`, `commands` (with `cli`, `docs`, `output`, `progress`,
+//! `completion`, `fuzzing`) ← `app`.
 
 pub mod app;
-pub mod backend;
-pub mod catalog;
+pub(crate) mod backend;
+pub(crate) mod catalog;
 pub mod cli;
-pub mod commands;
-pub mod completion;
+pub(crate) mod commands;
+pub(crate) mod completion;
 pub mod compose;
 pub mod docs;
 pub mod exit;
 pub mod fuzzing;
-pub mod metrics_command;
-pub mod ops;
-pub mod output;
-pub mod private_file;
-pub mod progress;
+pub(crate) mod model;
+pub(crate) mod ops;
+pub(crate) mod output;
+pub(crate) mod private_file;
+pub(crate) mod progress;
 pub mod redact;
-pub mod render;
-pub mod version;
+pub(crate) mod render;
+pub(crate) mod settings;
+pub(crate) mod version;

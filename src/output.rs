@@ -32,11 +32,7 @@ fn color_allowed(when: ColorWhen, terminal: bool) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => {
-            terminal
-                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                && std::env::var("TERM").map_or(true, |term| term != "dumb")
-        }
+        ColorWhen::Auto => terminal && !crate::settings::get().no_color,
     }
 }
 
@@ -61,6 +57,7 @@ impl Printer {
     }
 
     /// Data for stdout.
+    #[allow(clippy::unused_self)] // all output goes through the printer, data too
     pub fn data(&self, text: &str) -> Result<(), ClosedPipe> {
         let mut stdout = std::io::stdout().lock();
         match stdout

@@ -156,7 +156,7 @@ impl Directory {
                 Err(error) => return Err(error.into()),
             };
         let status = rustix::fs::fstat(&descriptor)?;
-        if status.st_mode & 0o170000 != 0o100000 {
+        if status.st_mode & 0o170_000 != 0o100_000 {
             return Err(refuse(Unsafe::Kind(path, "regular file")));
         }
         check_owner(&path, status.st_uid)?;

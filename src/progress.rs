@@ -1,8 +1,8 @@
 //! Progress of a change, on stderr: a spinner per service on a terminal, a
 //! plain line per service otherwise, nothing with `-q` or `--json`.
 
+use crate::model::{Action, Step};
 use crate::ops::execute::{Outcome, Progress, StepResult};
-use crate::ops::plan::Step;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,14 +28,14 @@ impl Progress for Silent {
     fn end(&self, _: &Step, _: &StepResult) {}
 }
 
-fn verb_ing(step: &Step) -> String {
-    match step.action.as_str() {
-        "stop" => "stopping".into(),
-        "start" => "starting".into(),
-        "restart" => "restarting".into(),
-        "create" => "creating".into(),
-        "wait" => "waiting for health".into(),
-        other => other.into(),
+fn verb_ing(step: &Step) -> &'static str {
+    match step.action {
+        Action::Stop => "stopping",
+        Action::Start => "starting",
+        Action::Restart => "restarting",
+        Action::Create => "creating",
+        Action::Wait => "waiting for health",
+        Action::Recreate | Action::Skip | Action::Impossible => step.action.as_str(),
     }
 }
 

@@ -220,9 +220,8 @@ fn a_full_disk_while_staging_an_upgrade_changes_nothing() {
         before,
         "the service was never stopped"
     );
-    let journals = std::fs::read_dir(config.dir.path().join("state"))
-        .map(|entries| entries.count())
-        .unwrap_or(0);
+    let journals =
+        std::fs::read_dir(config.dir.path().join("state")).map_or(0, std::iter::Iterator::count);
     assert_eq!(journals, 0, "no journal left");
 }
 

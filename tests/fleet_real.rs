@@ -154,7 +154,7 @@ fn write_playbook(work: &Path, name: &str, text: &str) -> String {
 
 const FACTS: &str = "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: facts\n      hypermotion.hmctl.hmctl_info:\n";
 
-const ACT: &str = r#"- hosts: agents
+const ACT: &str = r"- hosts: agents
   gather_facts: false
   tasks:
     - name: start the agent
@@ -164,7 +164,7 @@ const ACT: &str = r#"- hosts: agents
   tasks:
     - name: restart s3block
       hypermotion.hmctl.hmctl_service: {name: s3block, state: restarted, timeout: 20}
-"#;
+";
 
 #[test]
 fn a_fleet_is_watched_by_prometheus_and_driven_by_ansible() {
@@ -428,7 +428,7 @@ fn check_mode_predicts_and_changes_nothing_then_the_rolling_restart_stops_at_the
         let now = main_pid(host, "s3block");
         match *host {
             "gw-07" | "gw-08" => {
-                assert_eq!(&now, pid, "{host} is after the failing batch: untouched")
+                assert_eq!(&now, pid, "{host} is after the failing batch: untouched");
             }
             BROKEN => {}
             _ => assert_ne!(&now, pid, "{host} was restarted"),

@@ -124,3 +124,26 @@ fn completion_offers_verbs_and_this_hosts_services() {
     let groups = complete(&["hmctl", "status", "con"]);
     assert!(groups.contains("console"), "{groups}");
 }
+
+#[test]
+fn the_readme_lists_the_exit_codes_of_the_one_table() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|line| {
+            line.strip_prefix("| ")
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|first| first.is_ascii_digit())
+                && line.matches('|').count() == 3
+        })
+        .collect();
+    let expected: Vec<String> = hmctl::exit::Exit::ALL
+        .iter()
+        .map(|exit| format!("| {} | {} |", exit.code(), exit.meaning()))
+        .collect();
+    assert_eq!(
+        rows, expected,
+        "README.md's exit-code table must be src/exit.rs's `Exit::meaning` table"
+    );
+}

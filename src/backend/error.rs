@@ -3,31 +3,32 @@
 //! Never a bare HTTP or D-Bus dump.
 
 use crate::exit::{Exit, Failure};
+use crate::model::BackendKind;
 use std::time::Duration;
 
 /// Why a daemon could not answer.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum BackendError {
-    #[error("cannot reach {daemon} at {endpoint}: {detail}")]
+    #[error("cannot reach {} at {endpoint}: {detail}", backend.daemon())]
     Unreachable {
-        daemon: &'static str,
+        backend: BackendKind,
         endpoint: String,
         detail: String,
     },
     #[error("permission denied on {endpoint}")]
     PermissionDenied {
-        daemon: &'static str,
+        backend: BackendKind,
         endpoint: String,
     },
-    #[error("{daemon} at {endpoint} did not answer within {}", humanize(*after))]
+    #[error("{} at {endpoint} did not answer within {}", backend.daemon(), humanize(*after))]
     Timeout {
-        daemon: &'static str,
+        backend: BackendKind,
         endpoint: String,
         after: Duration,
     },
-    #[error("{daemon} refused to {action}: {detail}")]
+    #[error("{} refused to {action}: {detail}", backend.daemon())]
     Refused {
-        daemon: &'static str,
+        backend: BackendKind,
         action: String,
         detail: String,
     },
@@ -42,43 +43,19 @@ fn humanize(duration: Duration) -> String {
 }
 
 impl BackendError {
-    /// The short name of the daemon: `docker` or `systemd` (the JSON `backend`).
-    pub fn backend(&self) -> &'static str {
-        let daemon = match self {
-            BackendError::Unreachable { daemon, .. }
-            | BackendError::PermissionDenied { daemon, .. }
-            | BackendError::Timeout { daemon, .. }
-            | BackendError::Refused { daemon, .. } => *daemon,
-        };
-        if daemon.starts_with("Docker") {
-            "docker"
-        } else {
-            "systemd"
+    /// Which kind of backend could not answer.
+    pub fn backend(&self) -> BackendKind {
+        match self {
+            BackendError::Unreachable { backend, .. }
+            | BackendError::PermissionDenied { backend, .. }
+            | BackendError::Timeout { backend, .. }
+            | BackendError::Refused { backend, .. } => *backend,
         }
     }
 
-    /// What the operator can do about it.
+    /// What the operator can do about it (each backend words its own).
     pub fn hint(&self) -> Option<String> {
-        let docker = self.backend() == "docker";
-        match self {
-            BackendError::Unreachable { .. } if docker => Some(
-                "is dockerd running? `systemctl status docker`; DOCKER_HOST selects another daemon".into(),
-            ),
-            BackendError::Unreachable { .. } => Some(
-                "is systemd running with its D-Bus system bus? DBUS_SYSTEM_BUS_ADDRESS selects another bus".into(),
-            ),
-            BackendError::PermissionDenied { .. } if docker => {
-                Some("run as root or join the docker group".into())
-            }
-            BackendError::PermissionDenied { .. } => Some("run as root (sudo hmctl ...)".into()),
-            BackendError::Timeout { .. } if docker => {
-                Some("dockerd is hung or overloaded: check `journalctl -u docker`".into())
-            }
-            BackendError::Timeout { .. } => {
-                Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
-            }
-            BackendError::Refused { .. } => None,
-        }
+        super::Backend::hint(self)
     }
 
     /// Whether this means the daemon could not be asked at all (exit 4).
@@ -104,19 +81,19 @@ impl BackendError {
 
 /// A connection failure, classified by the first I/O error in its chain.
 pub fn connection_error(
-    daemon: &'static str,
+    backend: BackendKind,
     endpoint: &str,
     error: &(dyn std::error::Error + 'static),
 ) -> BackendError {
     let endpoint = endpoint.to_string();
     let unreachable = |detail: String| BackendError::Unreachable {
-        daemon,
+        backend,
         endpoint: endpoint.clone(),
         detail,
     };
     match io_error_in(error).map(std::io::Error::kind) {
         Some(std::io::ErrorKind::PermissionDenied) => BackendError::PermissionDenied {
-            daemon,
+            backend,
             endpoint: endpoint.clone(),
         },
         Some(std::io::ErrorKind::NotFound) => unreachable("no such socket".into()),

@@ -2,7 +2,8 @@
 //! as the O&M guide (`shared/seeds/001_*`), the sync proxy guide (`003_*`) and
 //! the troubleshooting guide (`000_*`) describe them.
 
-use super::{BackendKind, Group, LogLayout, ServiceSettings, UnitChoice};
+use super::{Group, LogLayout, ServiceSettings, UnitChoice};
+use crate::model::BackendKind;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

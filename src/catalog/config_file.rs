@@ -2,8 +2,9 @@
 //! overrides built-in ones by name. A malformed file is never ignored: bad TOML,
 //! an unknown key or a wrong type is exit 2 naming the file, line and key.
 
-use super::{BackendKind, Catalog, Group, LogLayout, UnitChoice, is_clean_absolute};
+use super::{Catalog, Group, LogLayout, UnitChoice, is_clean_absolute};
 use crate::exit::Failure;
+use crate::model::BackendKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

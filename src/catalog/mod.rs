@@ -12,35 +12,14 @@ mod stages;
 mod target;
 
 pub use builtin::MODULES;
-pub use config_file::{default_config_path, load, parse as parse_config, validate_name};
+pub use config_file::{load, parse as parse_config, validate_name};
 pub use logs::{LogSource, log_sources};
-pub use stages::{STAGES, Stage, StageService, by_priority, stage};
-pub use target::{Named, resolve};
+pub use stages::{STAGES, by_priority, stage};
+pub use target::resolve;
 
-use serde::Serialize;
+use crate::model::BackendKind;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// Which daemon runs a group's services.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    /// Docker containers of a compose project.
-    Compose,
-    /// systemd units.
-    Systemd,
-}
-
-impl BackendKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendKind::Compose => "compose",
-            BackendKind::Systemd => "systemd",
-        }
-    }
-}
 
 /// One systemd service that may be installed under alternative unit names
 /// (`hyper_exporter.service` or `hyper-exporter-agent.service`): whichever is
@@ -112,6 +91,15 @@ impl Group {
     /// Whether this group is installed on this host.
     pub fn is_present(&self) -> bool {
         self.present_if.is_empty() || self.present_if.iter().any(|path| path.exists())
+    }
+
+    /// The group's compose files that exist on this host, in catalog order.
+    pub fn existing_files(&self) -> Vec<PathBuf> {
+        self.files
+            .iter()
+            .filter(|file| file.exists())
+            .cloned()
+            .collect()
     }
 
     /// The paths whose absence makes the group not present, for messages.

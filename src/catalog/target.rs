@@ -6,25 +6,7 @@
 use super::config_file::validate_name;
 use super::{Catalog, MODULES, service_name_of_unit};
 use crate::exit::Failure;
-
-/// A service an operator may name, as the status rows list them.
-pub trait Named {
-    fn name(&self) -> &str;
-    fn group(&self) -> &str;
-    fn aliases(&self) -> &[String];
-}
-
-impl Named for crate::backend::ServiceStatus {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn group(&self) -> &str {
-        &self.group
-    }
-    fn aliases(&self) -> &[String] {
-        &self.aliases
-    }
-}
+use crate::model::Named;
 
 fn matches_name<T: Named>(service: &T, target: &str) -> bool {
     let bare = service_name_of_unit(target);
@@ -216,7 +198,7 @@ mod tests {
 
     fn pick(targets: &[&str]) -> Result<Vec<&'static str>, Failure> {
         let rows = rows();
-        let targets: Vec<String> = targets.iter().map(|target| target.to_string()).collect();
+        let targets: Vec<String> = targets.iter().map(ToString::to_string).collect();
         resolve(&targets, &rows, &Catalog::builtin())
             .map(|indices| indices.into_iter().map(|index| rows[index].0).collect())
     }

@@ -1,4 +1,18 @@
-//! One file per verb: each turns its parsed arguments into an `ops` request,
-//! runs it, and hands the result to `render`.
+//! One file per verb, cargo-style: each turns the verb's parsed arguments
+//! into an operation's request, runs it, renders what it returns and says
+//! which exit code it means. The work itself is in `ops`, the text in
+//! `render`; adding a verb is a file here and an arm in `app`.
 
+pub mod completions;
 pub mod diagnose;
+pub mod lifecycle;
+pub mod list;
+pub mod logs;
+pub mod metrics;
+pub mod status;
+pub mod upgrade;
+
+/// How many threads the log searches may use.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}

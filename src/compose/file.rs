@@ -127,6 +127,7 @@ impl Scalar {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::zero_sized_map_values)] // only the keys of the long form matter
 enum DependsOn {
     List(Vec<String>),
     Map(BTreeMap<String, IgnoredAny>),
@@ -392,7 +393,7 @@ impl Reader {
             .collect();
         let mut resolved = Vec::with_capacity(own.len());
         for (name, _) in &own {
-            let service = self.extend(path, &own, name, &mut Vec::new())?;
+            let service = Reader::extend(path, &own, name, &mut Vec::new())?;
             resolved.push((name.clone(), service));
         }
         for (name, service) in &resolved {
@@ -403,7 +404,6 @@ impl Reader {
 
     /// Resolves `extends` for `name` among `own` (the services of `path`).
     fn extend(
-        &mut self,
         path: &Path,
         own: &[(String, RawService)],
         name: &str,
@@ -437,7 +437,7 @@ impl Reader {
                 Extends::Spec { service, file } => (service, file),
             };
             let base = match base_file {
-                None => self.extend(path, own, &base_name, seen)?,
+                None => Reader::extend(path, own, &base_name, seen)?,
                 Some(file) => {
                     let base_path = relative_to(path, &file);
                     let text = std::fs::read_to_string(&base_path).map_err(|error| {
@@ -460,7 +460,7 @@ impl Reader {
                         .into_iter()
                         .map(|(name, service)| (name, service.unwrap_or_default()))
                         .collect();
-                    self.extend(&base_path, &base_own, &base_name, seen)?
+                    Reader::extend(&base_path, &base_own, &base_name, seen)?
                 }
             };
             service.inherit(&base);

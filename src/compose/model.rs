@@ -103,7 +103,7 @@ mod tests {
             name: name.into(),
             depends_on: vec![],
             has_healthcheck: false,
-            profiles: profiles.iter().map(|profile| profile.to_string()).collect(),
+            profiles: profiles.iter().map(ToString::to_string).collect(),
             stop_grace_period: None,
         };
         let project = ComposeProject {

@@ -37,7 +37,9 @@ impl Stamp {
     fn is_recent(&self) -> bool {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs() as i64);
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
         now - self.modified.0.max(self.changed.0) < RECENT_SECONDS
     }
 }
@@ -54,12 +56,10 @@ pub struct Remembered {
     pub project: ComposeProject,
 }
 
-fn path_of(group: &str) -> Option<PathBuf> {
+fn path_of(dir: &Path, group: &str) -> Option<PathBuf> {
     if !rustix::process::geteuid().is_root() {
         return None;
     }
-    let dir = std::env::var_os("HMCTL_CACHE_DIR")
-        .map_or_else(|| PathBuf::from("/run/hmctl"), PathBuf::from);
     let clean: String = group
         .chars()
         .map(|character| {
@@ -76,8 +76,13 @@ fn path_of(group: &str) -> Option<PathBuf> {
 impl Remembered {
     /// The group's remembered project, if every file it came from is unchanged.
     pub fn load(group: &str) -> Option<Remembered> {
+        Remembered::load_in(&crate::settings::get().cache_dir, group)
+    }
+
+    /// [`Remembered::load`] from the cache directory `dir`.
+    pub fn load_in(dir: &Path, group: &str) -> Option<Remembered> {
         let remembered: Remembered =
-            serde_json::from_slice(&std::fs::read(path_of(group)?).ok()?).ok()?;
+            serde_json::from_slice(&std::fs::read(path_of(dir, group)?).ok()?).ok()?;
         remembered
             .stamps
             .iter()
@@ -87,7 +92,26 @@ impl Remembered {
 
     /// Remembers a project parsed from `files` (having read `read`).
     pub fn store(group: &str, files: &[PathBuf], read: &[PathBuf], project: &ComposeProject) {
-        let Some(path) = path_of(group) else { return };
+        Remembered::store_in(
+            &crate::settings::get().cache_dir,
+            group,
+            files,
+            read,
+            project,
+        );
+    }
+
+    /// [`Remembered::store`] in the cache directory `dir`.
+    pub fn store_in(
+        dir: &Path,
+        group: &str,
+        files: &[PathBuf],
+        read: &[PathBuf],
+        project: &ComposeProject,
+    ) {
+        let Some(path) = path_of(dir, group) else {
+            return;
+        };
         let Some(stamps) = read
             .iter()
             .map(|file| Stamp::of(file))
@@ -117,25 +141,23 @@ mod tests {
     #[test]
     fn a_changed_file_is_read_again() {
         let cache = tempfile::tempdir().unwrap();
-        // SAFETY: this test alone sets the variable, before any thread reads it.
-        unsafe { std::env::set_var("HMCTL_CACHE_DIR", cache.path()) };
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.yml");
         let files = std::slice::from_ref(&file);
         std::fs::write(&file, "services: {a: {}}\n").unwrap();
         let project = super::super::read_project(files).unwrap();
-        Remembered::store("remembered-test", files, files, &project);
+        Remembered::store_in(cache.path(), "remembered-test", files, files, &project);
         assert!(
-            Remembered::load("remembered-test").is_none(),
+            Remembered::load_in(cache.path(), "remembered-test").is_none(),
             "a file written a moment ago is not remembered"
         );
         std::thread::sleep(std::time::Duration::from_secs(RECENT_SECONDS as u64 + 1));
-        Remembered::store("remembered-test", files, files, &project);
-        let remembered = Remembered::load("remembered-test").unwrap();
+        Remembered::store_in(cache.path(), "remembered-test", files, files, &project);
+        let remembered = Remembered::load_in(cache.path(), "remembered-test").unwrap();
         assert_eq!(remembered.project, project);
         std::fs::write(&file, "services: {b: {}}\n").unwrap();
         assert!(
-            Remembered::load("remembered-test").is_none(),
+            Remembered::load_in(cache.path(), "remembered-test").is_none(),
             "a write of the same size makes it stale"
         );
     }

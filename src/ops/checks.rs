@@ -114,9 +114,10 @@ fn usage_check(name: &'static str, group: &str, path: &Path, deadline: Instant) 
                 )
             };
             if let Some((measured_at, age)) = cached {
-                check.measured_at = jiff::Timestamp::from_second(measured_at as i64)
+                check.measured_at = i64::try_from(measured_at)
                     .ok()
-                    .map(crate::backend::state::format_timestamp);
+                    .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
+                    .map(crate::model::format_timestamp);
                 check.age_seconds = Some(age);
                 detail.push_str(&format!(", measured {age} s ago"));
             }

@@ -4,8 +4,8 @@
 //! others), written to a temporary file created exclusively 0600 and renamed
 //! in. Any failure means no cache: the figure is measured afresh.
 
-use serde::{Deserialize, Serialize};
 use crate::private_file::Directory;
+use serde::{Deserialize, Serialize};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -57,9 +57,7 @@ fn runtime_dir() -> PathBuf {
     if let Some(dir) = TEST_DIR.with(|dir| dir.borrow().clone()) {
         return dir;
     }
-    std::env::var_os("HMCTL_CACHE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/run/hmctl"))
+    crate::settings::get().cache_dir.clone()
 }
 
 /// The private directory, created 0700 if missing; `None` when it is a link,
@@ -67,14 +65,15 @@ fn runtime_dir() -> PathBuf {
 fn private_dir() -> Option<Directory> {
     let dir = Directory::private(&runtime_dir(), 0o700).ok()?;
     let metadata = std::fs::symlink_metadata(&dir.path).ok()?;
-    (metadata.uid() == rustix::process::geteuid().as_raw() && metadata.mode() & 0o077 == 0)
-        .then_some(dir)
+    // No bit for the group or others: the low six bits of the mode are zero.
+    let closed_to_others = metadata.mode().trailing_zeros() >= 6;
+    (metadata.uid() == rustix::process::geteuid().as_raw() && closed_to_others).then_some(dir)
 }
 
 fn read(dir: &Path) -> Cache {
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
         .open(dir.join(FILE))
         .ok()
         .and_then(|file| serde_json::from_reader(std::io::BufReader::new(file)).ok())

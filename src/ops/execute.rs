@@ -5,15 +5,16 @@
 //! finishes.
 
 use super::interrupt::Interrupt;
-use super::plan::{Action, Plan, Step};
-use crate::backend::{BackendError, Health, Observation, State};
+use super::plan::Plan;
+use crate::backend::{BackendError, Backends};
 use crate::exit::Exit;
+use crate::model::{Action, Health, Observation, State, Step};
 use serde::Serialize;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-/// What executing needs from the daemons; the real one is
-/// [`crate::backend::control::Daemons`], tests use fakes.
+/// What executing needs from the daemons; the real one is [`Connected`],
+/// tests use fakes.
 pub trait Control {
     /// Asks the daemon to carry out the step's action. `wait_for_job` asks
     /// systemd to report when its job is done. Returns systemd's job result
@@ -25,6 +26,24 @@ pub trait Control {
     ) -> impl Future<Output = Result<Option<String>, BackendError>>;
     /// What the daemon says of the step's service now.
     fn observe(&self, step: &Step) -> impl Future<Output = Result<Observation, BackendError>>;
+}
+
+/// The backends a command connected, and how long a daemon's job may take.
+pub struct Connected {
+    pub backends: Backends,
+    pub job_timeout: Duration,
+}
+
+impl Control for Connected {
+    async fn act(&self, step: &Step, wait_for_job: bool) -> Result<Option<String>, BackendError> {
+        self.backends
+            .act(step, wait_for_job, self.job_timeout)
+            .await
+    }
+
+    async fn observe(&self, step: &Step) -> Result<Observation, BackendError> {
+        self.backends.observe(&step.handle).await
+    }
 }
 
 /// Reports progress as steps start and end.
@@ -325,9 +344,8 @@ pub fn exit_of(results: &[StepResult]) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::Handle;
-    use crate::catalog::BackendKind;
-    use crate::ops::plan::Verb;
+    use crate::model::Verb;
+    use crate::model::{BackendKind, Handle};
     use std::cell::RefCell;
     use std::collections::HashMap;
 
@@ -387,7 +405,6 @@ mod tests {
             handle: Handle::Unit {
                 name: service.into(),
             },
-            has_healthcheck: true,
             stop_grace: Duration::from_secs(1),
             compose_files: vec![],
         }

@@ -39,6 +39,7 @@ impl Interrupt {
         interrupt
     }
 
+    #[cfg(test)]
     pub fn raise(&self) {
         self.raised.store(true, Ordering::SeqCst);
         self.notify.notify_waiters();

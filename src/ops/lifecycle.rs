@@ -2,14 +2,15 @@
 //! (or, with `--dry-run`, only print the plan). A daemon that cannot be asked
 //! or an unknown target stops everything before the first change.
 
-use super::execute::{self, Options, Progress, StepResult};
+use super::execute::{self, Connected, Options, Progress, StepResult};
 use super::interrupt::Interrupt;
 use super::lock::{self, HostLock};
-use super::plan::{self, Plan, Verb};
+use super::plan::{self, Plan};
 use super::snapshot::{self, BACKEND_DEADLINE};
-use crate::backend::control::Daemons;
+use crate::backend::Backends;
 use crate::catalog::{Catalog, resolve};
 use crate::exit::{Exit, Failure};
+use crate::model::Verb;
 use std::time::Duration;
 
 /// How long a start / restart waits for each service to be healthy by default.
@@ -36,6 +37,18 @@ pub struct Report {
     pub exit: Exit,
 }
 
+impl Report {
+    /// A dry run's report: the plan, nothing done.
+    pub fn planned(plan: Plan) -> Report {
+        Report {
+            plan,
+            results: None,
+            interrupted: false,
+            exit: Exit::Success,
+        }
+    }
+}
+
 /// Takes the host lock for a changing command.
 pub fn take_lock() -> Result<HostLock, Failure> {
     lock::acquire(&lock::lock_path(), &lock::command_line(), lock::LOCK_WAIT)
@@ -51,11 +64,8 @@ pub fn lock_unless_dry_run(dry_run: bool) -> Result<Option<HostLock>, Failure> {
 }
 
 /// Plans the request against the current state of the host.
-pub async fn plan(
-    catalog: &Catalog,
-    request: &Request,
-) -> Result<(Plan, snapshot::Clients), Failure> {
-    let (snapshot, clients) = snapshot::take(catalog, None, BACKEND_DEADLINE).await?;
+pub async fn plan(catalog: &Catalog, request: &Request) -> Result<(Plan, Backends), Failure> {
+    let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
     let selected = resolve(&request.targets, &snapshot.services, catalog)?;
     if selected.is_empty() {
         return Err(Failure::usage("no service of any present group to act on")
@@ -63,7 +73,7 @@ pub async fn plan(
     }
     snapshot.refuse_if_unavailable(&selected)?;
     let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
-    Ok((plan, clients))
+    Ok((plan, backends))
 }
 
 /// Runs the request.
@@ -74,22 +84,17 @@ pub async fn run(
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
     let _lock = lock_unless_dry_run(request.dry_run)?;
-    let (plan, clients) = plan(catalog, request).await?;
+    let (plan, backends) = plan(catalog, request).await?;
     if request.dry_run {
-        return Ok(Report {
-            plan,
-            results: None,
-            interrupted: false,
-            exit: Exit::Success,
-        });
+        return Ok(Report::planned(plan));
     }
-    Ok(carry_out(plan, clients, request, interrupt, progress).await)
+    Ok(carry_out(plan, backends, request, interrupt, progress).await)
 }
 
 /// Executes a plan on the connected daemons and sums it up.
 pub async fn carry_out(
     plan: Plan,
-    clients: snapshot::Clients,
+    backends: Backends,
     request: &Request,
     interrupt: &Interrupt,
     progress: &dyn Progress,
@@ -99,9 +104,8 @@ pub async fn carry_out(
         Verb::Stop => DEFAULT_HEALTH_TIMEOUT,
         _ => request.timeout.unwrap_or(DEFAULT_HEALTH_TIMEOUT),
     };
-    let daemons = Daemons {
-        docker: clients.docker.and_then(Result::ok),
-        systemd: clients.systemd.and_then(Result::ok),
+    let backends = Connected {
+        backends,
         job_timeout: health_timeout,
     };
     let options = Options {
@@ -109,7 +113,7 @@ pub async fn carry_out(
         health_timeout,
         poll: Duration::from_millis(250),
     };
-    let results = execute::execute(&plan, &daemons, &options, interrupt, progress).await;
+    let results = execute::execute(&plan, &backends, &options, interrupt, progress).await;
     let exit = execute::exit_of(&results);
     Report {
         plan,
@@ -129,7 +133,7 @@ pub async fn act_on(
     interrupt: &Interrupt,
     progress: &dyn Progress,
 ) -> Result<Vec<StepResult>, Failure> {
-    let (snapshot, clients) = snapshot::take(catalog, None, BACKEND_DEADLINE).await?;
+    let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
     let selected: Vec<usize> = snapshot
         .services
         .iter()
@@ -139,6 +143,6 @@ pub async fn act_on(
         .collect();
     snapshot.refuse_if_unavailable(&selected)?;
     let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
-    let report = carry_out(plan, clients, request, interrupt, progress).await;
+    let report = carry_out(plan, backends, request, interrupt, progress).await;
     Ok(report.results.unwrap_or_default())
 }

@@ -10,15 +10,11 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Where the lock lives by default: a directory only root can write, so no
-/// local user can plant a link or hold the lock in hmctl's place.
-pub const DEFAULT_LOCK_FILE: &str = "/run/hmctl/hmctl.lock";
-
-/// Where the lock lives: `HMCTL_LOCK_FILE`, else [`DEFAULT_LOCK_FILE`].
+/// Where the lock lives: `HMCTL_LOCK_FILE`, else `/run/hmctl/hmctl.lock` (the
+/// settings): a directory only root can write, so no local user can plant a
+/// link or hold the lock in hmctl's place.
 pub fn lock_path() -> PathBuf {
-    std::env::var_os("HMCTL_LOCK_FILE")
-        .filter(|path| !path.is_empty())
-        .map_or_else(|| PathBuf::from(DEFAULT_LOCK_FILE), PathBuf::from)
+    crate::settings::get().lock_file.clone()
 }
 
 /// How long a second operation waits for the first before giving up.
@@ -28,7 +24,6 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(3);
 #[derive(Debug)]
 pub struct HostLock {
     _file: File,
-    pub path: PathBuf,
 }
 
 fn holder_of(file: &mut File) -> String {
@@ -63,13 +58,9 @@ fn open_lock(path: &Path) -> Result<File, Failure> {
                     path.display()
                 ),
             )
-            .with_hint(format!(
-                "hmctl keeps its lock in a directory only root can write ({}); remove what is in the way, or point HMCTL_LOCK_FILE at such a directory",
-                Path::new(DEFAULT_LOCK_FILE)
-                    .parent()
-                    .unwrap_or(Path::new("/run"))
-                    .display()
-            ));
+            .with_hint(
+                "hmctl keeps its lock in a directory only root can write (/run/hmctl); remove what is in the way, or point HMCTL_LOCK_FILE at such a directory",
+            );
         }
         let denied = error.kind() == std::io::ErrorKind::PermissionDenied;
         let failure = Failure::new(
@@ -117,7 +108,7 @@ pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, F
             }
         }
     }
-    let since = crate::backend::state::format_timestamp(jiff::Timestamp::now());
+    let since = crate::model::format_timestamp(jiff::Timestamp::now());
     let record = format!(
         "pid={}\ncommand={command}\nsince={since}\n",
         std::process::id()
@@ -133,10 +124,7 @@ pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, F
             format!("cannot write the lock file {}: {error}", path.display()),
         ));
     }
-    Ok(HostLock {
-        _file: file,
-        path: path.to_path_buf(),
-    })
+    Ok(HostLock { _file: file })
 }
 
 /// The command line, as the lock records it (`hmctl restart porter-api`).

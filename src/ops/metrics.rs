@@ -1,34 +1,24 @@
 //! `hmctl metrics`: the status snapshot (same daemons, same deadlines, same
-//! host checks) as Prometheus metrics. A daemon that cannot be asked is a
-//! metric (`hmctl_backend_up 0`), not a failed scrape.
+//! host checks), timed, for rendering as Prometheus metrics. A daemon that
+//! cannot be asked is a metric (`hmctl_backend_up 0`), not a failed scrape.
 
-use super::status::{ErrorEntry, status};
+use super::status::{StatusReport, status};
 use crate::catalog::Catalog;
 use crate::exit::Failure;
-use crate::render::metrics::{Scrape, exposition};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// One scrape: the exposition text and the daemons' errors, for stderr.
-pub struct Metrics {
-    pub text: String,
-    pub errors: Vec<ErrorEntry>,
+/// One scrape: the status report and how long taking it took.
+pub struct Scraped {
+    pub report: StatusReport,
+    pub duration: Duration,
 }
 
-/// Takes the snapshot of every present service and renders it.
-pub async fn scrape(catalog: &Catalog) -> Result<Metrics, Failure> {
+/// Takes the snapshot of every present service.
+pub async fn scrape(catalog: &Catalog) -> Result<Scraped, Failure> {
     let started = Instant::now();
-    let report = status(catalog, &[], true).await?;
-    let failed_daemons: Vec<&str> = report.errors.iter().map(|error| error.backend).collect();
-    let text = exposition(&Scrape {
-        services: &report.services,
-        checks: &report.checks,
-        failed_daemons: &failed_daemons,
+    let report = status(catalog, &[]).await?;
+    Ok(Scraped {
+        report,
         duration: started.elapsed(),
-        version: env!("CARGO_PKG_VERSION"),
-        commit: env!("HMCTL_GIT_COMMIT"),
-    });
-    Ok(Metrics {
-        text,
-        errors: report.errors,
     })
 }

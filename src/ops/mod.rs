@@ -2,9 +2,9 @@
 //! returns plain data; `render` turns it into text.
 
 pub mod checks;
+pub mod diagnose;
 pub mod disk_cache;
 pub mod disk_usage;
-pub mod diagnose;
 pub mod execute;
 pub mod interrupt;
 pub mod inventory;

@@ -136,7 +136,7 @@ mod tests {
     use super::*;
 
     fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|name| name.to_string()).collect()
+        list.iter().map(ToString::to_string).collect()
     }
 
     fn console() -> Graph {

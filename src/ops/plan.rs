@@ -4,105 +4,12 @@
 
 use super::order::Graph;
 use super::snapshot::Snapshot;
-use crate::backend::{Handle, ServiceStatus, State};
-use crate::catalog::{BackendKind, Catalog, Group};
+use crate::catalog::{Catalog, Group};
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
+use crate::model::{Action, ServiceStatus, State, Step, Verb};
 use serde::Serialize;
-use std::path::PathBuf;
 use std::time::Duration;
-
-/// What the operator asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verb {
-    Start,
-    Stop,
-    Restart,
-    Reload,
-}
-
-impl Verb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verb::Start => "start",
-            Verb::Stop => "stop",
-            Verb::Restart => "restart",
-            Verb::Reload => "reload",
-        }
-    }
-
-    /// Whether the verb should leave services running.
-    pub fn wants_running(self) -> bool {
-        !matches!(self, Verb::Stop)
-    }
-}
-
-/// What happens to one service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    Start,
-    Stop,
-    Restart,
-    /// A declared compose service without a container: `up -d --no-deps`.
-    Create,
-    /// A container on an outdated image or configuration: `up -d --no-deps --force-recreate`.
-    Recreate,
-    /// Already running: only wait for it to be healthy.
-    Wait,
-    /// Already in the wanted state.
-    Skip,
-    /// Cannot be done (a unit that is not installed).
-    Impossible,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Start => "start",
-            Action::Stop => "stop",
-            Action::Restart => "restart",
-            Action::Create => "create",
-            Action::Recreate => "recreate",
-            Action::Wait => "wait",
-            Action::Skip => "skip",
-            Action::Impossible => "cannot",
-        }
-    }
-
-    /// Whether the action changes the host.
-    pub fn changes(self) -> bool {
-        // Exhaustive on purpose: a new action must say whether it changes the host.
-        match self {
-            Action::Start | Action::Stop | Action::Restart | Action::Create | Action::Recreate => {
-                true
-            }
-            Action::Wait | Action::Skip | Action::Impossible => false,
-        }
-    }
-}
-
-/// One service's part of the plan.
-#[derive(Debug, Clone, Serialize)]
-pub struct Step {
-    pub service: String,
-    pub group: String,
-    pub backend: BackendKind,
-    pub action: Action,
-    /// The service's state when the plan was made, in the backend's words.
-    pub now: String,
-    #[serde(skip)]
-    pub handle: Handle,
-    #[serde(skip)]
-    pub has_healthcheck: bool,
-    /// How long a stop may take before the service is killed.
-    #[serde(skip)]
-    pub stop_grace: Duration,
-    /// The compose files a `Create` uses.
-    #[serde(skip)]
-    pub compose_files: Vec<PathBuf>,
-}
 
 /// The whole plan.
 #[derive(Debug, Clone, Serialize)]
@@ -119,6 +26,7 @@ impl Plan {
     }
 
     /// Whether executing the plan would change anything.
+    #[cfg(test)]
     pub fn changes_anything(&self) -> bool {
         self.steps().any(|step| step.action.changes())
     }
@@ -130,15 +38,16 @@ pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
 /// The action a start / stop / restart takes on a service in its current state.
 pub fn action_for(verb: Verb, service: &ServiceStatus) -> Action {
     let exists = !matches!(service.state, State::Missing);
-    match (verb, service.backend, service.state) {
-        (_, BackendKind::Systemd, State::Missing) if verb != Verb::Stop => Action::Impossible,
-        (Verb::Stop, _, State::Running | State::Starting | State::Restarting) => Action::Stop,
-        (Verb::Stop, _, _) => Action::Skip,
-        (_, BackendKind::Compose, State::Missing) => Action::Create,
-        (Verb::Restart, _, _) if exists => Action::Restart,
-        (Verb::Start, _, State::Running) if service.ok => Action::Skip,
-        (Verb::Start, _, State::Running | State::Starting) => Action::Wait,
-        (Verb::Start | Verb::Reload, _, State::Restarting) => Action::Restart,
+    let creatable = service.backend().creates_missing();
+    match (verb, service.state) {
+        (_, State::Missing) if verb != Verb::Stop && !creatable => Action::Impossible,
+        (Verb::Stop, State::Running | State::Starting | State::Restarting) => Action::Stop,
+        (Verb::Stop, _) => Action::Skip,
+        (_, State::Missing) => Action::Create,
+        (Verb::Restart, _) if exists => Action::Restart,
+        (Verb::Start, State::Running) if service.ok => Action::Skip,
+        (Verb::Start, State::Running | State::Starting) => Action::Wait,
+        (Verb::Start | Verb::Reload, State::Restarting) => Action::Restart,
         _ => Action::Start,
     }
 }
@@ -264,11 +173,10 @@ pub fn build_with(
                 waves[level].push(Step {
                     service: name.clone(),
                     group: group.name.clone(),
-                    backend: service.backend,
+                    backend: service.backend(),
                     action,
                     now,
                     handle: service.handle.clone(),
-                    has_healthcheck: service.has_healthcheck,
                     stop_grace,
                     compose_files: project
                         .map(|project| project.files.clone())
@@ -287,8 +195,8 @@ pub fn build_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Health, Observation};
     use crate::compose::ComposeService;
+    use crate::model::{BackendKind, Handle, Health, Observation};
     use std::collections::BTreeMap;
 
     fn service(
@@ -298,11 +206,18 @@ mod tests {
         state: State,
         health: Health,
     ) -> ServiceStatus {
+        let handle = match backend {
+            BackendKind::Compose => Handle::Container {
+                project: "test".into(),
+                service: name.into(),
+                id: Some(name.into()),
+            },
+            BackendKind::Systemd => Handle::Unit { name: name.into() },
+        };
         ServiceStatus::new(
             name,
             group,
-            backend,
-            Handle::Unit { name: name.into() },
+            handle,
             Observation {
                 state,
                 health,
@@ -314,7 +229,7 @@ mod tests {
     fn compose_service(name: &str, depends_on: &[&str]) -> ComposeService {
         ComposeService {
             name: name.into(),
-            depends_on: depends_on.iter().map(|name| name.to_string()).collect(),
+            depends_on: depends_on.iter().map(ToString::to_string).collect(),
             has_healthcheck: false,
             profiles: vec![],
             stop_grace_period: Some(Duration::from_secs(3)),

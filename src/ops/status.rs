@@ -3,9 +3,10 @@
 
 use super::checks::{Check, CheckTarget, run_checks};
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
-use crate::backend::ServiceStatus;
+use crate::backend::BackendError;
 use crate::catalog::{Catalog, resolve};
 use crate::exit::{Exit, Failure};
+use crate::model::{BackendKind, ServiceStatus};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -39,6 +40,18 @@ pub struct StatusReport {
     pub exit: Exit,
 }
 
+impl StatusReport {
+    /// The `status --json` document, with its final newline (also the
+    /// support bundle's `status.json`).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|error| {
+            format!("{{\"schema\": 1, \"ok\": false, \"errors\": [{{\"backend\": \"hmctl\", \"message\": \"{error}\"}}]}}")
+        });
+        text.push('\n');
+        text
+    }
+}
+
 /// This host's name, as the JSON `host`.
 pub fn host_name() -> String {
     rustix::system::uname()
@@ -48,14 +61,10 @@ pub fn host_name() -> String {
 }
 
 /// The exit code for a set of rows and the daemons that failed them.
-pub fn exit_for(services: &[ServiceStatus], unavailable: &[&'static str]) -> Exit {
-    let backend_down = services.iter().any(|service| {
-        let daemon = match service.backend {
-            crate::catalog::BackendKind::Compose => "docker",
-            crate::catalog::BackendKind::Systemd => "systemd",
-        };
-        unavailable.contains(&daemon)
-    });
+pub fn exit_for(services: &[ServiceStatus], unavailable: &[BackendKind]) -> Exit {
+    let backend_down = services
+        .iter()
+        .any(|service| unavailable.contains(&service.backend()));
     if backend_down {
         Exit::BackendUnavailable
     } else if services.iter().all(|service| service.ok) {
@@ -66,11 +75,7 @@ pub fn exit_for(services: &[ServiceStatus], unavailable: &[&'static str]) -> Exi
 }
 
 /// Builds the report for `targets` (none: every service of every present group).
-pub async fn status(
-    catalog: &Catalog,
-    targets: &[String],
-    with_checks: bool,
-) -> Result<StatusReport, Failure> {
+pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusReport, Failure> {
     let check_targets: Vec<CheckTarget> = catalog
         .present_groups()
         .into_iter()
@@ -82,7 +87,7 @@ pub async fn status(
         })
         .collect();
     let checks = async {
-        if !with_checks || check_targets.is_empty() {
+        if check_targets.is_empty() {
             return Vec::new();
         }
         let targets = check_targets.clone();
@@ -90,8 +95,8 @@ pub async fn status(
             .await
             .unwrap_or_default()
     };
-    let (taken, checks) = tokio::join!(snapshot::take(catalog, None, BACKEND_DEADLINE), checks);
-    let (snapshot, _clients) = taken?;
+    let (taken, checks) = tokio::join!(snapshot::take(catalog, BACKEND_DEADLINE), checks);
+    let (snapshot, _backends) = taken?;
     report(catalog, targets, snapshot, checks)
 }
 
@@ -129,10 +134,10 @@ pub fn report(
                     .is_some_and(|group| selected_groups.contains(&group))
         })
         .collect();
-    let unavailable: Vec<&'static str> = errors
+    let unavailable: Vec<BackendKind> = errors
         .iter()
         .filter(|error| error.is_unavailable())
-        .map(|error| error.backend())
+        .map(BackendError::backend)
         .collect();
     let exit = exit_for(&services, &unavailable);
     let absent_groups = catalog
@@ -150,7 +155,7 @@ pub fn report(
         errors: errors
             .iter()
             .map(|error| ErrorEntry {
-                backend: error.backend(),
+                backend: error.backend().daemon_id(),
                 message: error.to_string(),
                 hint: error.hint(),
             })

@@ -90,8 +90,7 @@ pub fn redact(text: &str) -> (String, usize) {
                 output.push_str(ending);
                 continue;
             }
-            Line::Continuation => {}
-            Line::Blank | Line::Comment => {}
+            Line::Continuation | Line::Blank | Line::Comment => {}
             Line::Section(_) | Line::Other => {
                 after_entry = false;
                 masking = false;

@@ -40,11 +40,11 @@ pub struct Obfuscator {
 }
 
 impl Obfuscator {
-    /// An obfuscator that knows this host's names and its people.
-    pub fn new() -> Obfuscator {
+    /// An obfuscator that knows this host's names (`host`, and those in
+    /// /etc/hosts) and its people.
+    pub fn new(host: &str) -> Obfuscator {
         let mut names: Vec<(String, &'static str)> = Vec::new();
-        let host = crate::ops::status::host_name();
-        names.push((host.clone(), "host"));
+        names.push((host.to_string(), "host"));
         if let Some((short, _)) = host.split_once('.') {
             names.push((short.to_string(), "host"));
         }

@@ -1,9 +1,10 @@
 //! Plans and results of start / stop / restart as text and JSON.
 
 use super::{Style, finish, table};
+use crate::model::Action;
 use crate::ops::execute::{Outcome, StepResult};
 use crate::ops::lifecycle::Report;
-use crate::ops::plan::{Action, Plan};
+use crate::ops::plan::Plan;
 use comfy_table::{Cell, Color};
 use serde::Serialize;
 

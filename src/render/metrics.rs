@@ -4,8 +4,8 @@
 //! collector: base units, state sets as one series per state, and only
 //! low-cardinality labels (service, group, backend, check, path, port).
 
-use crate::backend::{Health, ServiceStatus, State};
-use crate::catalog::BackendKind;
+use crate::model::BackendKind;
+use crate::model::{Health, ServiceStatus, State};
 use crate::ops::checks::Check;
 use crate::render::exposition::{Family, Kind};
 use std::time::Duration;
@@ -42,13 +42,6 @@ pub struct Scrape<'a> {
     pub duration: Duration,
     pub version: &'a str,
     pub commit: &'a str,
-}
-
-fn daemon_of(backend: BackendKind) -> &'static str {
-    match backend {
-        BackendKind::Compose => "docker",
-        BackendKind::Systemd => "systemd",
-    }
 }
 
 fn flag(value: bool) -> u8 {
@@ -100,7 +93,7 @@ fn service_families(services: &[ServiceStatus]) -> Vec<Family> {
         let base = [
             ("service", service.name.as_str()),
             ("group", service.group.as_str()),
-            ("backend", service.backend.as_str()),
+            ("backend", service.backend().as_str()),
         ];
         up.sample(&base, flag(service.ok));
         for candidate in STATES {
@@ -182,15 +175,12 @@ fn scrape_families(scrape: &Scrape) -> Vec<Family> {
         Kind::Gauge,
         "1 when the daemon behind the backend (Docker for compose, systemd) answered this scrape, else 0.",
     );
-    let mut backends: Vec<BackendKind> = scrape
-        .services
-        .iter()
-        .map(|service| service.backend)
-        .collect();
+    let mut backends: Vec<BackendKind> =
+        scrape.services.iter().map(ServiceStatus::backend).collect();
     backends.sort_by_key(|backend| backend.as_str());
     backends.dedup();
     for backend in backends {
-        let answered = !scrape.failed_daemons.contains(&daemon_of(backend));
+        let answered = !scrape.failed_daemons.contains(&backend.daemon_id());
         backend_up.sample(&[("backend", backend.as_str())], flag(answered));
     }
     let mut duration = Family::new(
@@ -211,7 +201,7 @@ fn scrape_families(scrape: &Scrape) -> Vec<Family> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Handle, Observation};
+    use crate::model::{Handle, Observation};
 
     fn service(name: &str, state: State, health: Health) -> ServiceStatus {
         let mut observation = Observation::missing("");
@@ -222,7 +212,6 @@ mod tests {
         ServiceStatus::new(
             name,
             "gateway",
-            BackendKind::Systemd,
             Handle::Unit {
                 name: name.to_string(),
             },

@@ -2,7 +2,7 @@
 //! what could not be asked.
 
 use super::{Style, finish, table};
-use crate::backend::{Health, ServiceStatus, State};
+use crate::model::{Health, ServiceStatus, State};
 use crate::ops::checks::Check;
 use crate::ops::status::StatusReport;
 use comfy_table::{Cell, Color};
@@ -124,27 +124,25 @@ pub fn human(report: &StatusReport, style: Style, now: jiff::Timestamp) -> Strin
 
 /// The `--json` document.
 pub fn json(report: &StatusReport) -> String {
-    let mut text = serde_json::to_string_pretty(report).unwrap_or_else(|error| {
-        format!("{{\"schema\": 1, \"ok\": false, \"errors\": [{{\"backend\": \"hmctl\", \"message\": \"{error}\"}}]}}")
-    });
-    text.push('\n');
-    text
+    report.to_json()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Handle, Observation};
-    use crate::catalog::BackendKind;
     use crate::exit::Exit;
+    use crate::model::{Handle, Observation};
 
     fn service(name: &str, state: State, health: Health, detail: &str) -> ServiceStatus {
         let since: jiff::Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();
         ServiceStatus::new(
             name,
             "console",
-            BackendKind::Compose,
-            Handle::Unit { name: name.into() },
+            Handle::Container {
+                project: "hyperbdr".into(),
+                service: name.into(),
+                id: Some(format!("{name}-id")),
+            },
             Observation {
                 state,
                 health,

@@ -374,7 +374,7 @@ pub fn interrupted_restart(
         .unwrap();
     std::thread::sleep(after);
     rustix::process::kill_process(
-        rustix::process::Pid::from_raw(restart.id() as i32).unwrap(),
+        rustix::process::Pid::from_raw(i32::try_from(restart.id()).unwrap()).unwrap(),
         signal,
     )
     .unwrap();

@@ -128,11 +128,11 @@ fn scope(
 fn files_to_read(
     catalog: &Catalog,
     request: &Request,
-    names: &Option<Vec<String>>,
+    names: Option<&[String]>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<(LogFile, bool)>, Failure> {
     let targets = match (&request.stage, names) {
-        (None, Some(names)) => names.clone(),
+        (None, Some(names)) => names.to_vec(),
         _ => Vec::new(),
     };
     let selection = select(catalog, request.stage.as_deref(), &targets)?;
@@ -203,7 +203,7 @@ pub async fn run(
         request.at.as_deref(),
         request.since.as_deref(),
         request.until.as_deref(),
-        now,
+        &now,
     )
     .map_err(|message| {
         Failure::usage(message)
@@ -216,7 +216,7 @@ pub async fn run(
     // A service's logs come with those of what it depends on (its middleware).
     let matter = state::services_that_matter(catalog, &entries, named.as_deref());
     let readable = named.as_ref().map(|_| matter.clone());
-    let files = files_to_read(catalog, request, &readable, &mut notes)?;
+    let files = files_to_read(catalog, request, readable.as_deref(), &mut notes)?;
     let needles: Vec<String> = scope.id.iter().chain(&scope.keyword).cloned().collect();
     let scanning = {
         let window = window.clone();
@@ -233,11 +233,11 @@ pub async fn run(
         })
     };
     let looking = async {
-        match snapshot::take(catalog, None, BACKEND_DEADLINE).await {
-            Ok((snapshot, clients)) => {
+        match snapshot::take(catalog, BACKEND_DEADLINE).await {
+            Ok((snapshot, backends)) => {
                 let chosen = state::select(&snapshot.services, &matter);
                 let errors: Vec<String> = snapshot.errors.iter().map(ToString::to_string).collect();
-                (state::states(chosen, &clients).await, errors)
+                (state::states(chosen, &backends).await, errors)
             }
             Err(failure) => (Vec::new(), vec![failure.message]),
         }

@@ -72,9 +72,8 @@ fn bisect(file: &std::fs::File, length: u64, key: &str, strict: bool) -> u64 {
         let middle = low + (high - low) / 2;
         match time_after(file, middle) {
             Some(time) if time.as_str() < key || (strict && time.as_str() == key) => low = middle,
-            Some(_) => high = middle,
             None if strict => low = middle,
-            None => high = middle,
+            Some(_) | None => high = middle,
         }
     }
     if strict { high } else { low }

@@ -7,9 +7,9 @@ use super::rules::Side;
 use super::scan::Cost;
 use super::signature::Level;
 use super::window::Window;
-use crate::backend::details::Details;
-use crate::backend::{Health, State};
 use crate::exit::Exit;
+use crate::model::Details;
+use crate::model::{Health, State};
 use serde::Serialize;
 
 /// What was asked for.

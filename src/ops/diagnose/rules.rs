@@ -41,8 +41,9 @@ pub enum RuleSide {
     Cloud,
 }
 
-/// One example a rule's test checks.
+/// One example a rule's test checks (read by the tests only).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(not(test), allow(dead_code))]
 #[serde(deny_unknown_fields)]
 pub struct Example {
     pub service: String,
@@ -93,6 +94,8 @@ pub struct Rule {
     pub cause: String,
     pub advice: String,
     pub next: String,
+    /// The rule's own examples from the table, read by its tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub examples: Vec<Example>,
 }
 

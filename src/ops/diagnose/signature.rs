@@ -15,6 +15,8 @@ pub enum Level {
 
 /// The level words of the product's formats: OpenStack / Python logging
 /// (`ERROR`), RabbitMQ (`[error]`), logrus (`level=error`), Go (`[ERROR]`).
+/// `None`: not a level word; `Some(None)`: a level word below the ones kept.
+#[allow(clippy::option_option)]
 fn level_word(token: &str) -> Option<Option<Level>> {
     let trimmed =
         token.trim_matches(|character: char| matches!(character, '[' | ']' | ':' | '<' | '>'));

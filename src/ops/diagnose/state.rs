@@ -4,11 +4,10 @@
 //! or systemd says beyond the status line. Bounded like `status`.
 
 use super::report::ServiceState;
-use crate::backend::details::{self, Details};
-use crate::backend::{Handle, ServiceStatus};
+use crate::backend::Backends;
 use crate::catalog::Catalog;
+use crate::model::{Details, Handle, ServiceStatus};
 use crate::ops::inventory::Entry;
-use crate::ops::snapshot::Clients;
 use std::time::Duration;
 
 /// At most this many unhealthy services are asked for details.
@@ -77,34 +76,29 @@ pub fn select(services: &[ServiceStatus], names: &[String]) -> Vec<ServiceStatus
         .collect()
 }
 
-async fn details_of(service: &ServiceStatus, clients: &Clients) -> Option<Details> {
-    let timeout = DETAILS_DEADLINE;
-    match &service.handle {
-        Handle::Container { id: Some(id), .. } => {
-            let client = clients.docker.as_ref()?.as_ref().ok()?;
-            details::container(client, id, timeout).await.ok()
-        }
-        Handle::Unit { name } => {
-            let client = clients.systemd.as_ref()?.as_ref().ok()?;
-            details::unit(client, name, timeout).await.ok()
-        }
-        Handle::Container { id: None, .. } => None,
+async fn details_of(service: &ServiceStatus, backends: &Backends) -> Option<Details> {
+    if let Handle::Container { id: None, .. } = &service.handle {
+        return None;
     }
+    backends
+        .details(&service.handle, DETAILS_DEADLINE)
+        .await
+        .ok()
 }
 
 /// The state of each selected service, with details for those not well.
-pub async fn states(selected: Vec<ServiceStatus>, clients: &Clients) -> Vec<ServiceState> {
+pub async fn states(selected: Vec<ServiceStatus>, backends: &Backends) -> Vec<ServiceState> {
     let unwell: Vec<usize> = selected
         .iter()
         .enumerate()
-        .filter(|(_, service)| !service.ok && service.state != crate::backend::State::Unknown)
+        .filter(|(_, service)| !service.ok && service.state != crate::model::State::Unknown)
         .map(|(index, _)| index)
         .take(MAX_DETAILS)
         .collect();
     let asked = futures_util::future::join_all(
         unwell
             .iter()
-            .map(|index| details_of(&selected[*index], clients)),
+            .map(|index| details_of(&selected[*index], backends)),
     );
     let found = tokio::time::timeout(DETAILS_DEADLINE + Duration::from_millis(500), asked)
         .await

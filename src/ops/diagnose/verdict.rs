@@ -179,7 +179,7 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
     context
         .states
         .iter()
-        .filter(|state| !state.ok && state.state != crate::backend::State::Unknown)
+        .filter(|state| !state.ok && state.state != crate::model::State::Unknown)
         .map(|state| {
             let oom = state.details.as_ref().is_some_and(|details| details.oom_killed);
             let middleware = table.middleware_service(&state.name).is_some();

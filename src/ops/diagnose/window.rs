@@ -54,7 +54,7 @@ pub fn window(
     at: Option<&str>,
     since: Option<&str>,
     until: Option<&str>,
-    now: jiff::Zoned,
+    now: &jiff::Zoned,
 ) -> Result<Window, String> {
     let now_key = now.strftime("%Y-%m-%d %H:%M:%S.000000000").to_string();
     let parse = |flag: &str, text: &str| {
@@ -109,14 +109,14 @@ mod tests {
 
     #[test]
     fn the_default_is_the_last_hour() {
-        let window = window(None, None, None, now()).unwrap();
+        let window = window(None, None, None, &now()).unwrap();
         assert_eq!(window.since, "2025-09-18 16:00:00.000000000");
         assert_eq!(window.until, "2025-09-18 17:00:00.000000000");
     }
 
     #[test]
     fn at_is_ten_minutes_either_side() {
-        let window = window(Some("2025-09-18 16:24:31"), None, None, now()).unwrap();
+        let window = window(Some("2025-09-18 16:24:31"), None, None, &now()).unwrap();
         assert_eq!(window.since, "2025-09-18 16:14:31.000000000");
         assert_eq!(window.until, "2025-09-18 16:34:31.000000000");
         assert!(window.contains("2025-09-18 16:24:31.123000000"));
@@ -126,24 +126,24 @@ mod tests {
 
     #[test]
     fn since_and_until_take_times_and_durations() {
-        let window = window(None, Some("2h"), Some("30m"), now()).unwrap();
+        let window = window(None, Some("2h"), Some("30m"), &now()).unwrap();
         assert_eq!(window.since, "2025-09-18 15:00:00.000000000");
         assert_eq!(window.until, "2025-09-18 16:30:00.000000000");
     }
 
     #[test]
     fn bad_windows_are_refused() {
-        assert!(window(None, Some("yesterday"), None, now()).is_err());
-        assert!(window(Some("1h"), Some("2h"), None, now()).is_err());
-        assert!(window(Some("1h"), None, Some("2h"), now()).is_err());
+        assert!(window(None, Some("yesterday"), None, &now()).is_err());
+        assert!(window(Some("1h"), Some("2h"), None, &now()).is_err());
+        assert!(window(Some("1h"), None, Some("2h"), &now()).is_err());
         let reversed = window(
             None,
             Some("2025-09-18 16:00"),
             Some("2025-09-18 15:00"),
-            now(),
+            &now(),
         );
         assert!(reversed.unwrap_err().contains("empty"));
-        let message = window(Some("soon"), None, None, now()).unwrap_err();
+        let message = window(Some("soon"), None, None, &now()).unwrap_err();
         assert!(message.contains("--at"), "{message}");
     }
 }

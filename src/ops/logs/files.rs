@@ -198,23 +198,40 @@ pub fn service_files(
     let mut files = Vec::new();
     let mut refused = Vec::new();
     for source in log_sources(catalog, group, service) {
-        let (current, rotated) = source_files(&source);
-        let rotated = if with_rotated { rotated } else { Vec::new() };
-        for (path, is_rotated) in rotated
-            .into_iter()
-            .map(|path| (path, true))
-            .chain(current.into_iter().map(|path| (path, false)))
-        {
-            if inside_roots(&path, &roots) {
-                files.push(LogFile {
-                    path,
-                    service: service.to_string(),
-                    group: group.name.clone(),
-                    rotated: is_rotated,
-                });
-            } else {
-                refused.push(path);
-            }
+        let (found, outside) = files_of_source(&source, group, service, &roots, with_rotated);
+        files.extend(found);
+        refused.extend(outside);
+    }
+    (files, refused)
+}
+
+/// The files of one log source of `service` (rotated ones first, when
+/// `with_rotated`), and the paths refused for leading outside `roots`.
+pub fn files_of_source(
+    source: &LogSource,
+    group: &Group,
+    service: &str,
+    roots: &[PathBuf],
+    with_rotated: bool,
+) -> (Vec<LogFile>, Vec<PathBuf>) {
+    let (current, rotated) = source_files(source);
+    let rotated = if with_rotated { rotated } else { Vec::new() };
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    for (path, is_rotated) in rotated
+        .into_iter()
+        .map(|path| (path, true))
+        .chain(current.into_iter().map(|path| (path, false)))
+    {
+        if inside_roots(&path, roots) {
+            files.push(LogFile {
+                path,
+                service: service.to_string(),
+                group: group.name.clone(),
+                rotated: is_rotated,
+            });
+        } else {
+            refused.push(path);
         }
     }
     (files, refused)

@@ -6,88 +6,23 @@
 
 use super::files::{LogFile, service_files};
 use super::tail::{SourcedLine, last_lines_before, merge};
-use crate::backend::docker::DockerClient;
-use crate::catalog::{BackendKind, Catalog, resolve};
+use super::tracker::Tracker;
+use crate::backend::{Backend, Backends, OutputLine, OutputSource};
+use crate::catalog::{Catalog, Group, resolve};
 use crate::exit::Failure;
 use crate::ops::interrupt::Interrupt;
 use crate::ops::inventory::{Entry, inventory};
-use futures_util::StreamExt;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::io::{Seek, SeekFrom};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Where one service's lines come from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Origin {
+    /// Its log files.
     Files,
-    Container { project: String, service: String },
-    Journal(Vec<String>),
-}
-
-/// Reads a file from an offset, handing out complete lines.
-struct Tracker {
-    path: PathBuf,
-    file: std::fs::File,
-    inode: u64,
-    offset: u64,
-    partial: Vec<u8>,
-}
-
-impl Tracker {
-    fn open(path: PathBuf, at_end: bool) -> std::io::Result<Tracker> {
-        let mut file = std::fs::File::open(&path)?;
-        let metadata = file.metadata()?;
-        let offset = if at_end { metadata.len() } else { 0 };
-        file.seek(SeekFrom::Start(offset))?;
-        Ok(Tracker {
-            path,
-            file,
-            inode: metadata.ino(),
-            offset,
-            partial: Vec::new(),
-        })
-    }
-
-    /// New complete lines since the last read.
-    fn read_new(&mut self) -> Vec<Vec<u8>> {
-        let mut bytes = Vec::new();
-        if self.file.read_to_end(&mut bytes).is_err() {
-            return Vec::new();
-        }
-        self.offset += bytes.len() as u64;
-        self.partial.extend_from_slice(&bytes);
-        let mut lines = Vec::new();
-        while let Some(end) = self.partial.iter().position(|byte| *byte == b'\n') {
-            let line: Vec<u8> = self.partial.drain(..=end).collect();
-            lines.push(line[..line.len() - 1].to_vec());
-        }
-        lines
-    }
-
-    /// Whether the path now names another file (renamed away) or the file shrank (truncated).
-    fn poll_rotation(&mut self) -> Vec<Vec<u8>> {
-        let Ok(metadata) = std::fs::metadata(&self.path) else {
-            return Vec::new();
-        };
-        if metadata.ino() != self.inode {
-            // Finish the old file, then read the new one from its start.
-            let mut lines = self.read_new();
-            if let Ok(fresh) = Tracker::open(self.path.clone(), false) {
-                *self = fresh;
-                lines.extend(self.read_new());
-            }
-            lines
-        } else if metadata.len() < self.offset {
-            let _ = self.file.seek(SeekFrom::Start(0));
-            self.offset = 0;
-            self.partial.clear();
-            self.read_new()
-        } else {
-            self.read_new()
-        }
-    }
+    /// Its own output, through its backend (it has no log file).
+    Output,
 }
 
 fn origin_of(catalog: &Catalog, entry: &Entry) -> Origin {
@@ -95,16 +30,21 @@ fn origin_of(catalog: &Catalog, entry: &Entry) -> Origin {
         return Origin::Files;
     };
     let (files, _) = service_files(catalog, group, &entry.name, false);
-    if !files.is_empty() {
-        return Origin::Files;
+    if files.is_empty() {
+        Origin::Output
+    } else {
+        Origin::Files
     }
-    match entry.backend {
-        BackendKind::Compose => Origin::Container {
-            project: group.project.clone().unwrap_or_default(),
-            service: entry.name.clone(),
-        },
-        BackendKind::Systemd => Origin::Journal(entry.units.clone()),
-    }
+}
+
+/// Whose output the backend reads for `entry`.
+fn output_source<'a>(catalog: &'a Catalog, entry: &'a Entry) -> Option<OutputSource<'a>> {
+    let group: &Group = catalog.group(&entry.group)?;
+    Some(OutputSource {
+        name: &entry.name,
+        group,
+        units: &entry.units,
+    })
 }
 
 fn current_files(catalog: &Catalog, entry: &Entry) -> Vec<LogFile> {
@@ -114,67 +54,10 @@ fn current_files(catalog: &Catalog, entry: &Entry) -> Vec<LogFile> {
         .unwrap_or_default()
 }
 
-async fn container_lines(
-    docker: &DockerClient,
-    project: &str,
-    service: &str,
-    count: usize,
-    follow: bool,
-    sender: Option<(String, mpsc::UnboundedSender<SourcedLine>)>,
-) -> Result<Vec<Vec<u8>>, Failure> {
-    let inspect = docker
-        .service_container(project, service, Duration::from_secs(5))
-        .await
-        .map_err(|error| error.into_failure())?
-        .ok_or_else(|| Failure::usage(format!("{service} has no log file and no container")))?;
-    let id = inspect.id.unwrap_or_default();
-    let mut stream = Box::pin(
-        docker
-            .output(&id, count, follow)
-            .await
-            .map_err(|error| error.into_failure())?,
-    );
-    let mut lines = Vec::new();
-    let mut partial = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        partial.extend(chunk.map_err(|error| error.into_failure())?);
-        while let Some(end) = partial.iter().position(|byte| *byte == b'\n') {
-            let line: Vec<u8> = partial.drain(..=end).collect();
-            let line = line[..line.len() - 1].to_vec();
-            match &sender {
-                Some((source, sender)) => {
-                    let _ = sender.send(SourcedLine {
-                        source: source.clone(),
-                        text: line,
-                    });
-                }
-                None => lines.push(line),
-            }
-        }
-    }
-    Ok(lines)
-}
-
-fn journal_command(units: &[String], count: usize, follow: bool) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new("journalctl");
-    command.args([
-        "--no-pager",
-        "--output",
-        "short-iso",
-        "--lines",
-        &count.to_string(),
-    ]);
-    for unit in units {
-        command.arg("--unit").arg(unit);
-    }
-    if follow {
-        command.arg("--follow");
-    }
-    command
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    command
-}
+/// How long connecting to a daemon for a service's own output may take.
+const OUTPUT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often files are looked at for new lines while following.
+const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
 /// What `logs TARGET...` needs to know.
 pub struct Request {
@@ -204,32 +87,21 @@ pub async fn show(
             (entry, origin)
         })
         .collect();
+    let mut backends = Backends::default();
     for (entry, origin) in &origins {
-        match origin {
-            Origin::Files => {}
-            Origin::Container { .. } => note(&format!(
-                "{}: no log file; showing its container's output",
-                entry.name
-            )),
-            Origin::Journal(units) => note(&format!(
-                "{}: no log file; showing the journal of {}",
+        if *origin == Origin::Output
+            && let Some(source) = output_source(catalog, entry)
+        {
+            note(&format!(
+                "{}: no log file; showing {}",
                 entry.name,
-                units.join(", ")
-            )),
+                Backend::output_name(entry.backend, &source)
+            ));
+            backends
+                .for_output(entry.backend, OUTPUT_CONNECT_TIMEOUT)
+                .await;
         }
     }
-    let needs_docker = origins
-        .iter()
-        .any(|(_, origin)| matches!(origin, Origin::Container { .. }));
-    let docker = if needs_docker {
-        Some(
-            DockerClient::connect(Duration::from_secs(5))
-                .await
-                .map_err(|error| error.into_failure())?,
-        )
-    } else {
-        None
-    };
     // The last lines of every service, in one timeline. Each file is opened
     // once: its tail is read up to where following it will begin.
     let mut sources: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
@@ -263,37 +135,15 @@ pub async fn show(
                     .collect();
                 sources.push((entry.name.clone(), merged));
             }
-            Origin::Container { project, service } => {
-                if let Some(docker) = &docker {
+            Origin::Output => {
+                if let (Some(source), Some(backend)) =
+                    (output_source(catalog, entry), backends.get(entry.backend))
+                {
                     sources.push((
                         entry.name.clone(),
-                        container_lines(docker, project, service, request.lines, false, None)
-                            .await?,
+                        backend.output(&source, request.lines, None).await?,
                     ));
                 }
-            }
-            Origin::Journal(units) => {
-                let output = journal_command(units, request.lines, false)
-                    .output()
-                    .await
-                    .map_err(|error| {
-                        Failure::new(
-                            crate::exit::Exit::OperationFailed,
-                            format!(
-                                "{} has no log file, and journalctl cannot be run: {error}",
-                                entry.name
-                            ),
-                        )
-                    })?;
-                sources.push((
-                    entry.name.clone(),
-                    output
-                        .stdout
-                        .split(|byte| *byte == b'\n')
-                        .filter(|line| !line.is_empty())
-                        .map(<[u8]>::to_vec)
-                        .collect(),
-                ));
             }
         }
     }
@@ -307,13 +157,7 @@ pub async fn show(
         return Ok(());
     }
     follow(
-        catalog,
-        &origins,
-        trackers,
-        docker.as_ref(),
-        prefixed,
-        interrupt,
-        emit,
+        catalog, &origins, trackers, &backends, prefixed, interrupt, emit,
     )
     .await
 }
@@ -322,64 +166,33 @@ async fn follow(
     catalog: &Catalog,
     origins: &[(Entry, Origin)],
     mut trackers: Vec<(String, Tracker)>,
-    docker: Option<&DockerClient>,
+    backends: &Backends,
     prefixed: bool,
     interrupt: &Interrupt,
     emit: &mut dyn FnMut(&SourcedLine, bool) -> bool,
 ) -> Result<(), Failure> {
-    let (sender, mut receiver) = mpsc::unbounded_channel::<SourcedLine>();
-    let mut streams = Vec::new();
-    for (entry, origin) in origins {
-        match origin {
-            Origin::Files => {}
-            Origin::Container { project, service } => {
-                if let Some(docker) = docker {
-                    let docker = docker.clone();
-                    let (project, service, name, sender) = (
-                        project.clone(),
-                        service.clone(),
-                        entry.name.clone(),
-                        sender.clone(),
-                    );
-                    streams.push(tokio::spawn(async move {
-                        let _ = container_lines(
-                            &docker,
-                            &project,
-                            &service,
-                            0,
-                            true,
-                            Some((name, sender)),
-                        )
-                        .await;
-                    }));
-                }
-            }
-            Origin::Journal(units) => {
-                let mut command = journal_command(units, 0, true);
-                command.stdout(std::process::Stdio::piped());
-                if let Ok(mut child) = command.spawn()
-                    && let Some(stdout) = child.stdout.take()
-                {
-                    let (name, sender) = (entry.name.clone(), sender.clone());
-                    streams.push(tokio::spawn(async move {
-                        use tokio::io::AsyncBufReadExt;
-                        let mut reader = tokio::io::BufReader::new(stdout).lines();
-                        while let Ok(Some(line)) = reader.next_line().await {
-                            let _ = sender.send(SourcedLine {
-                                source: name.clone(),
-                                text: line.into_bytes(),
-                            });
-                        }
-                        drop(child);
-                    }));
-                }
-            }
-        }
-    }
+    let (sender, mut receiver) = mpsc::unbounded_channel::<OutputLine>();
+    // Each service's own output is read on its own; they all end with this
+    // function (a journal's `journalctl` is killed when its task is dropped).
+    let outputs = origins
+        .iter()
+        .filter(|(_, origin)| *origin == Origin::Output)
+        .filter_map(|(entry, _)| {
+            let source = output_source(catalog, entry)?;
+            let backend = backends.get(entry.backend)?;
+            let sender = sender.clone();
+            Some(async move {
+                let _ = backend.output(&source, 0, Some(sender)).await;
+            })
+        });
+    let outputs = futures_util::future::join_all(outputs);
+    drop(sender);
+    tokio::pin!(outputs);
+    let mut outputs_ended = false;
     loop {
         // Files: new lines, rotation, and newly appearing current files.
         for (entry, origin) in origins {
-            if !matches!(origin, Origin::Files) {
+            if *origin != Origin::Files {
                 continue;
             }
             for file in current_files(catalog, entry) {
@@ -406,17 +219,19 @@ async fn follow(
             }
         }
         while let Ok(line) = receiver.try_recv() {
+            let line = SourcedLine {
+                source: line.source,
+                text: line.text,
+            };
             if !emit(&line, prefixed) {
                 return Ok(());
             }
         }
         tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            () = tokio::time::sleep(FOLLOW_POLL) => {}
+            _ = &mut outputs, if !outputs_ended => outputs_ended = true,
             () = interrupt.raised() => break,
         }
-    }
-    for stream in streams {
-        stream.abort();
     }
     Ok(())
 }

@@ -10,3 +10,4 @@ pub mod select;
 pub mod tail;
 pub mod timeline;
 pub mod trace;
+pub mod tracker;

@@ -212,7 +212,10 @@ mod tests {
 
     fn file(dir: &std::path::Path, name: &str, text: &str) -> LogFile {
         let path = dir.join(name);
-        if name.ends_with(".gz") {
+        if std::path::Path::new(name)
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("gz"))
+        {
             let mut encoder = flate2::write::GzEncoder::new(
                 std::fs::File::create(&path).unwrap(),
                 flate2::Compression::fast(),

@@ -2,9 +2,10 @@
 //! guide's table, high-priority services first), those of the TARGETs, or
 //! every file under each present group's `log_dir`.
 
-use super::files::{LogFile, all_files, allowed_roots, inside_roots, service_files, source_files};
-use crate::catalog::{Catalog, Group, LogSource, Named, by_priority, resolve, stage};
+use super::files::{LogFile, all_files, allowed_roots, files_of_source, service_files};
+use crate::catalog::{Catalog, Group, LogSource, by_priority, resolve, stage};
 use crate::exit::Failure;
+use crate::model::Named;
 use crate::ops::inventory::{Entry, inventory};
 
 /// The files chosen, and the paths refused because they lead outside their roots.
@@ -96,21 +97,7 @@ fn named_files(catalog: &Catalog, group: &Group, patterns: &[&str], service: &st
         } else {
             LogSource::File(log_dir.join(pattern))
         };
-        let (current, rotated) = source_files(&source);
-        for (path, is_rotated) in rotated
-            .into_iter()
-            .map(|path| (path, true))
-            .chain(current.into_iter().map(|path| (path, false)))
-        {
-            if inside_roots(&path, &roots) {
-                files.push(LogFile {
-                    path,
-                    service: service.to_string(),
-                    group: group.name.clone(),
-                    rotated: is_rotated,
-                });
-            }
-        }
+        files.extend(files_of_source(&source, group, service, &roots, true).0);
     }
     files
 }

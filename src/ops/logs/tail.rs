@@ -4,10 +4,10 @@
 
 use super::timeline::line_time;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 
 /// The last `count` lines of a file (without their newlines).
-pub fn last_lines(path: &Path, count: usize) -> std::io::Result<Vec<Vec<u8>>> {
+#[cfg(test)]
+pub fn last_lines(path: &std::path::Path, count: usize) -> std::io::Result<Vec<Vec<u8>>> {
     let mut file = std::fs::File::open(path)?;
     let length = file.seek(SeekFrom::End(0))?;
     last_lines_before(&mut file, length, count)

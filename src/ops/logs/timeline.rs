@@ -52,6 +52,7 @@ pub fn line_time(line: &[u8]) -> Option<String> {
 /// Parses `--since`: a duration back from now (`30m`, `2h`, `1d`, `90s`) or a
 /// time (`2025-09-18 16:00`, `2025-09-18T16:00:00`, `2025-09-18`), into the
 /// same key form as [`line_time`], in local time as log lines are written.
+#[allow(clippy::needless_pass_by_value)] // callers pass `Zoned::now()`
 pub fn parse_since(text: &str, now: jiff::Zoned) -> Result<String, String> {
     let text = text.trim();
     let relative = text

@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Where hmctl keeps its own state: `HMCTL_STATE_DIR`, else `/var/lib/hmctl`.
 pub fn state_dir() -> PathBuf {
-    std::env::var_os("HMCTL_STATE_DIR")
-        .filter(|path| !path.is_empty())
-        .map_or_else(|| PathBuf::from("/var/lib/hmctl"), PathBuf::from)
+    crate::settings::get().state_dir.clone()
 }
 
 /// How far a transaction got.
@@ -123,7 +121,12 @@ impl Journal {
             .filter(|path| {
                 path.file_name()
                     .and_then(|name| name.to_str())
-                    .is_some_and(|name| name.starts_with("upgrade-") && name.ends_with(".json"))
+                    .is_some_and(|name| {
+                        name.starts_with("upgrade-")
+                            && Path::new(name)
+                                .extension()
+                                .is_some_and(|extension| extension == "json")
+                    })
             })
             .map(|path| {
                 let parsed = std::fs::read(&path)
@@ -143,7 +146,7 @@ impl Journal {
 pub fn log_line(text: &str) {
     let line = format!(
         "{} {text}\n",
-        crate::backend::state::format_timestamp(jiff::Timestamp::now())
+        crate::model::format_timestamp(jiff::Timestamp::now())
     );
     let opened = crate::private_file::Directory::private(&state_dir(), 0o700)
         .and_then(|directory| directory.open_own(std::ffi::OsStr::new("hmctl.log"), 0o600, true));

@@ -7,16 +7,17 @@ use super::journal::{EntryPlan, Journal, Kind, Phase, log_line};
 use super::swap;
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
+use crate::model::Verb;
 use crate::ops::execute::{Outcome, Progress, StepResult};
 use crate::ops::interrupt::Interrupt;
-use crate::ops::plan::Verb;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// A point where tests may freeze hmctl (`HMCTL_TEST_PAUSE_AT=swap-2`) to
-/// `kill -9` it there. Without that variable it does nothing.
+/// `kill -9` it there. Only builds with the `test-hooks` feature (the tests')
+/// have it; elsewhere, and without that variable, it does nothing.
 pub fn pause_point(name: &str) {
-    if std::env::var("HMCTL_TEST_PAUSE_AT").is_ok_and(|point| point == name) {
+    if cfg!(feature = "test-hooks") && crate::settings::get().pause_at.as_deref() == Some(name) {
         eprintln!("hmctl: test pause at {name}");
         std::thread::sleep(Duration::from_secs(300));
     }
@@ -71,7 +72,7 @@ pub fn commit(journal: &mut Journal) -> std::io::Result<PathBuf> {
         .map(|entry| entry.name.clone())
         .collect();
     let note = Note {
-        created: crate::backend::state::format_timestamp(jiff::Timestamp::now()),
+        created: crate::model::format_timestamp(jiff::Timestamp::now()),
         group: journal.group.clone(),
         kind: match journal.kind {
             Kind::Upgrade => "upgrade".to_string(),
@@ -238,7 +239,7 @@ pub fn journal(
         kind,
         phase: Phase::Staging,
         pid: std::process::id(),
-        started: crate::backend::state::format_timestamp(jiff::Timestamp::now()),
+        started: crate::model::format_timestamp(jiff::Timestamp::now()),
         source,
         backup_root: backup::backup_root(&live_dir, group),
         live_dir,

@@ -218,7 +218,7 @@ fn manifest(contents: &Contents, writer: &mut Writer, skipped: &[String]) -> Str
     let mut text = serde_json::to_string_pretty(&serde_json::json!({
         "schema": 1,
         "host": host,
-        "created": crate::backend::state::format_timestamp(jiff::Timestamp::now()),
+        "created": crate::model::format_timestamp(jiff::Timestamp::now()),
         "log_cap_bytes": contents.log_cap,
         "redaction": {
             "masked_values": masked,

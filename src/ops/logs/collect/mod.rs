@@ -10,8 +10,8 @@
 mod archive;
 mod read;
 
-use crate::backend::docker::DockerClient;
-use crate::catalog::{BackendKind, Catalog, Group};
+use crate::backend::Backend;
+use crate::catalog::{Catalog, Group};
 use crate::exit::{Exit, Failure};
 use crate::private_file::Directory;
 use archive::{Contents, Written};
@@ -68,22 +68,10 @@ impl Bundle {
 }
 
 async fn group_containers(group: &Group) -> Option<String> {
-    if group.backend != BackendKind::Compose {
-        return None;
-    }
-    let docker = DockerClient::connect(Duration::from_secs(5)).await.ok()?;
-    let containers = docker
-        .project_containers(
-            group.project.as_deref().unwrap_or_default(),
-            Duration::from_secs(10),
-        )
+    Backend::for_output(group.backend, Duration::from_secs(5))
         .await
-        .ok()?;
-    let inspected: Vec<_> = containers
-        .iter()
-        .map(|container| &container.inspect)
-        .collect();
-    serde_json::to_string_pretty(&inspected).ok()
+        .describe(group)
+        .await
 }
 
 /// Where the bundle goes by default: `/var/tmp/hmctl-logs-HOST-STAMP.tar.gz`.
@@ -116,8 +104,8 @@ fn config_files(catalog: &Catalog) -> Vec<(String, PathBuf)> {
 
 /// Asks the daemons and chooses the files: everything the bundle will hold.
 async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Contents, Failure> {
-    let status = match crate::ops::status::status(catalog, &[], true).await {
-        Ok(report) => crate::render::status::json(&report),
+    let status = match crate::ops::status::status(catalog, &[]).await {
+        Ok(report) => report.to_json(),
         Err(failure) => format!("{{\"schema\": 1, \"error\": {:?}}}\n", failure.message),
     };
     let mut logs = super::select::select(catalog, None, &[])?.files;
@@ -156,10 +144,10 @@ pub async fn collect(
     request: &Request,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Bundle, Failure> {
+    let host = crate::ops::status::host_name();
     let mut obfuscator = request
         .obfuscate
-        .then(crate::redact::obfuscate::Obfuscator::new);
-    let host = crate::ops::status::host_name();
+        .then(|| crate::redact::obfuscate::Obfuscator::new(&host));
     let host = match &mut obfuscator {
         Some(obfuscator) => obfuscator.apply(&host),
         None => host,

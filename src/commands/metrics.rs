@@ -1,31 +1,37 @@
 //! The `metrics` verb from parsed arguments to an exit code: print the
-//! exposition, or write it for node_exporter's textfile collector. (Its own
-//! file so the verb's wiring in `app` stays one line.)
+//! exposition, or write it for node_exporter's textfile collector.
 
 use crate::catalog::Catalog;
 use crate::cli::MetricsArgs;
 use crate::exit::Exit;
 use crate::ops::{metrics, textfile};
 use crate::output::Printer;
+use crate::render::metrics::{Scrape, exposition};
 
 /// Exit 0 whenever the metrics were produced, daemons down included (that is
 /// what `hmctl_backend_up` says); 1 when the textfile could not be written.
 pub async fn run(catalog: &Catalog, args: &MetricsArgs, printer: Printer) -> anyhow::Result<Exit> {
-    let scraped = metrics::scrape(catalog).await?;
-    for error in &scraped.errors {
+    let metrics::Scraped { report, duration } = metrics::scrape(catalog).await?;
+    let failed_daemons: Vec<&str> = report.errors.iter().map(|error| error.backend).collect();
+    let text = exposition(&Scrape {
+        services: &report.services,
+        checks: &report.checks,
+        failed_daemons: &failed_daemons,
+        duration,
+        version: env!("CARGO_PKG_VERSION"),
+        commit: env!("HMCTL_GIT_COMMIT"),
+    });
+    for error in &report.errors {
         printer.warning(&error.message);
         if let Some(hint) = &error.hint {
             printer.hint(hint);
         }
     }
     match &args.textfile {
-        None => printer.data(&scraped.text)?,
+        None => printer.data(&text)?,
         Some(directory) => {
-            let written = textfile::write_atomically(
-                directory,
-                textfile::FILE_NAME,
-                scraped.text.as_bytes(),
-            )?;
+            let written =
+                textfile::write_atomically(directory, textfile::FILE_NAME, text.as_bytes())?;
             printer.detail(&format!("wrote {}", written.display()));
         }
     }

@@ -250,9 +250,9 @@ impl Cache {
         if !rustix::process::geteuid().is_root() {
             return Cache::default();
         }
-        let dir = std::env::var_os("HMCTL_CACHE_DIR")
-            .map_or_else(|| PathBuf::from("/run/hmctl"), PathBuf::from);
-        let path = dir.join(file_name(endpoint, project));
+        let path = crate::settings::get()
+            .cache_dir
+            .join(file_name(endpoint, project));
         let entries = std::fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn what_is_remembered_observes_as_the_inspect_did() {
         let path = format!(
-            "{}/src/backend/fixtures/docker-inspect-healthy.json",
+            "{}/src/backend/compose/fixtures/docker-inspect-healthy.json",
             env!("CARGO_MANIFEST_DIR")
         );
         let inspect: ContainerInspectResponse =

@@ -2,7 +2,7 @@
 //! health, whichever daemon runs it. The backends translate into it; rendering
 //! and exit codes read only this.
 
-use crate::catalog::BackendKind;
+use super::kind::BackendKind;
 use serde::{Serialize, Serializer};
 
 /// A service's state (`shared/docs/contract.md`, "`status` output").
@@ -116,12 +116,23 @@ pub enum Handle {
     Unit { name: String },
 }
 
+impl Handle {
+    /// The kind of backend that reaches the service.
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Handle::Container { .. } => BackendKind::Compose,
+            Handle::Unit { .. } => BackendKind::Systemd,
+        }
+    }
+}
+
 /// One row of `hmctl status`: a service and what its backend says of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceStatus {
     pub name: String,
     pub group: String,
-    pub backend: BackendKind,
+    /// Always the kind of `handle` (set by [`ServiceStatus::new`]).
+    backend: BackendKind,
     pub state: State,
     pub health: Health,
     pub ok: bool,
@@ -139,22 +150,14 @@ pub struct ServiceStatus {
     /// Whether it has a health check to wait for.
     #[serde(skip)]
     pub has_healthcheck: bool,
-    #[serde(skip)]
-    pub reason: Option<String>,
 }
 
 impl ServiceStatus {
-    pub fn new(
-        name: &str,
-        group: &str,
-        backend: BackendKind,
-        handle: Handle,
-        observation: Observation,
-    ) -> Self {
+    pub fn new(name: &str, group: &str, handle: Handle, observation: Observation) -> Self {
         ServiceStatus {
             name: name.to_string(),
             group: group.to_string(),
-            backend,
+            backend: handle.kind(),
             ok: observation.is_ok(),
             state: observation.state,
             health: observation.health,
@@ -166,25 +169,19 @@ impl ServiceStatus {
             handle,
             aliases: Vec::new(),
             has_healthcheck: false,
-            reason: observation.reason,
         }
     }
 
-    /// Replaces what was observed, keeping identity.
-    pub fn observe(&mut self, observation: Observation) {
-        self.ok = observation.is_ok();
-        self.state = observation.state;
-        self.health = observation.health;
-        self.detail = observation.detail;
-        self.since = observation.since;
-        self.restarts = observation.restarts;
-        self.exit_code = observation.exit_code;
-        self.pid = observation.pid;
-        self.reason = observation.reason;
+    /// The kind of backend that runs it.
+    pub fn backend(&self) -> BackendKind {
+        self.backend
     }
 }
 
+super::named::named_by_fields!(ServiceStatus);
+
 /// Timestamps in JSON: RFC 3339, UTC, whole seconds (`2026-11-23T08:00:00Z`).
+#[allow(clippy::ref_option)] // serde's `serialize_with` hands over `&Option<T>`
 fn serialize_since<S: Serializer>(
     since: &Option<jiff::Timestamp>,
     serializer: S,

@@ -1,7 +1,7 @@
 //! systemd's answer about a unit, in hmctl's vocabulary. Pure functions, tested
 //! on properties recorded from a real systemd (the test container).
 
-use super::state::{Health, Observation, State};
+use crate::model::{Health, Observation, State};
 
 /// The unit properties hmctl reads (`org.freedesktop.systemd1.Unit` / `.Service`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 
 use super::docker::{Container, DockerClient};
 use super::docker_state::observe_container;
-use super::error::BackendError;
-use super::state::{Handle, Observation, ServiceStatus};
-use crate::catalog::{BackendKind, Group};
+use crate::backend::error::BackendError;
+use crate::catalog::Group;
 use crate::compose::{ComposeError, ComposeProject, FileSet, Remembered};
+use crate::model::{Handle, Observation, ServiceStatus};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,13 +45,7 @@ pub fn files_in_use(group: &Group, containers: &[Container]) -> Vec<PathBuf> {
 
 /// The profiles `docker compose up` would activate (`COMPOSE_PROFILES`).
 fn active_profiles() -> Vec<String> {
-    std::env::var("COMPOSE_PROFILES")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|profile| !profile.is_empty())
-        .map(String::from)
-        .collect()
+    crate::settings::get().compose_profiles.clone()
 }
 
 fn has_own_healthcheck(container: &Container) -> bool {
@@ -153,7 +147,6 @@ pub async fn compose_group(
         let mut row = ServiceStatus::new(
             &service.name,
             &group.name,
-            BackendKind::Compose,
             handle(&service.name, own.first().copied()),
             observation,
         );
@@ -171,7 +164,6 @@ pub async fn compose_group(
         let mut row = ServiceStatus::new(
             service,
             &group.name,
-            BackendKind::Compose,
             handle(service, own.first().copied()),
             worst(own),
         );

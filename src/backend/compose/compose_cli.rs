@@ -4,14 +4,15 @@
 //! containers (see `compose_generation`).
 
 use super::compose_generation;
-use super::error::BackendError;
+use crate::backend::error::BackendError;
 use crate::catalog::validate_name;
+use crate::model::BackendKind;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
 
-const DAEMON: &str = "Docker";
+const DAEMON: BackendKind = BackendKind::Compose;
 
 /// The argument vector for `up -d --no-deps [--force-recreate] SERVICE` of a project.
 pub fn up_arguments(project: &str, files: &[PathBuf], service: &str, force: bool) -> Vec<String> {
@@ -56,7 +57,7 @@ pub async fn config_hashes(
     timeout: Duration,
 ) -> Result<std::collections::HashMap<String, String>, BackendError> {
     let refused = |detail: String| BackendError::Refused {
-        daemon: DAEMON,
+        backend: DAEMON,
         action: "compute the compose configuration hashes".into(),
         detail,
     };
@@ -115,7 +116,7 @@ async fn up(
     timeout: Duration,
 ) -> Result<(), BackendError> {
     let refused = |detail: String| BackendError::Refused {
-        daemon: DAEMON,
+        backend: DAEMON,
         action: format!("create the container of {service}"),
         detail,
     };

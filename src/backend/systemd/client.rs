@@ -1,15 +1,16 @@
 //! The systemd D-Bus client (zbus): unit properties, and start / stop / restart
 //! jobs awaited through `JobRemoved`, each bounded in time.
 
-use super::error::{BackendError, connection_error};
 use super::systemd_state::UnitProperties;
+use crate::backend::error::{BackendError, connection_error};
+use crate::model::BackendKind;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 
-const DAEMON: &str = "systemd";
+const DAEMON: BackendKind = BackendKind::Systemd;
 const SYSTEMD: &str = "org.freedesktop.systemd1";
 
 #[zbus::proxy(
@@ -62,9 +63,9 @@ impl UnitAction {
 
 /// Where hmctl talks to systemd: `DBUS_SYSTEM_BUS_ADDRESS`, else the system bus.
 pub fn endpoint() -> String {
-    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS")
-        .ok()
-        .filter(|address| !address.is_empty())
+    let address = crate::settings::get()
+        .bus_address
+        .clone()
         .unwrap_or_else(|| "unix:path=/run/dbus/system_bus_socket".to_string());
     address
         .strip_prefix("unix:path=")
@@ -86,14 +87,17 @@ impl SystemdClient {
     pub async fn connect(timeout: Duration) -> Result<SystemdClient, BackendError> {
         let endpoint = endpoint();
         let build = async {
-            zbus::connection::Builder::system()?
-                .method_timeout(timeout)
-                .build()
-                .await
+            match &crate::settings::get().bus_address {
+                Some(address) => zbus::connection::Builder::address(address.as_str())?,
+                None => zbus::connection::Builder::system()?,
+            }
+            .method_timeout(timeout)
+            .build()
+            .await
         };
         match tokio::time::timeout(timeout, build).await {
             Err(_) => Err(BackendError::Timeout {
-                daemon: DAEMON,
+                backend: DAEMON,
                 endpoint,
                 after: timeout,
             }),
@@ -114,7 +118,7 @@ impl SystemdClient {
     ) -> Result<T, BackendError> {
         match tokio::time::timeout(timeout, call).await {
             Err(_) => Err(BackendError::Timeout {
-                daemon: DAEMON,
+                backend: DAEMON,
                 endpoint: self.endpoint.clone(),
                 after: timeout,
             }),
@@ -274,12 +278,12 @@ fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError 
             if name.ends_with("AccessDenied") || name.ends_with("InteractiveAuthorizationRequired")
             {
                 BackendError::PermissionDenied {
-                    daemon: DAEMON,
+                    backend: DAEMON,
                     endpoint: format!("{endpoint} ({action}: {message})"),
                 }
             } else {
                 BackendError::Refused {
-                    daemon: DAEMON,
+                    backend: DAEMON,
                     action: action.to_string(),
                     detail: if message.is_empty() {
                         name.to_string()
@@ -290,7 +294,7 @@ fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError 
             }
         }
         zbus::Error::Address(detail) => BackendError::Unreachable {
-            daemon: DAEMON,
+            backend: DAEMON,
             endpoint: endpoint.to_string(),
             detail: format!("bad bus address: {detail}"),
         },

@@ -2,8 +2,9 @@
 //! project and the start / stop / restart calls, each bounded in time.
 
 use super::docker_list::{ListError, Listed};
-use super::error::{BackendError, connection_error, root_message};
 use super::inspect_cache::{Cache, Remembered};
+use crate::backend::error::{BackendError, connection_error, root_message};
+use crate::model::BackendKind;
 use bollard::Docker;
 use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-const DAEMON: &str = "Docker";
+const DAEMON: BackendKind = BackendKind::Compose;
 
 /// Compose's labels on the containers it creates.
 pub mod label {
@@ -27,15 +28,11 @@ pub mod label {
     pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
     pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
     pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
-    pub const NUMBER: &str = "com.docker.compose.container-number";
 }
 
 /// Where hmctl talks to Docker: `DOCKER_HOST`, else the default socket.
 pub fn endpoint() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|host| !host.is_empty())
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
+    crate::settings::get().docker_host.clone()
 }
 
 /// The endpoint as an operator knows it (`/var/run/docker.sock`).
@@ -56,17 +53,6 @@ pub struct Container {
     /// The compose files it was created from (absolute).
     pub config_files: Vec<PathBuf>,
     pub inspect: ContainerInspectResponse,
-}
-
-impl Container {
-    pub fn label(&self, key: &str) -> Option<&str> {
-        self.inspect
-            .config
-            .as_ref()
-            .and_then(|config| config.labels.as_ref())
-            .and_then(|labels| labels.get(key))
-            .map(String::as_str)
-    }
 }
 
 /// A connected Docker client.
@@ -91,12 +77,12 @@ impl DockerClient {
         let human = endpoint_for_humans(&endpoint);
         let unversioned = Docker::connect_with_host(&endpoint).map_err(|error| match error {
             bollard::errors::Error::SocketNotFoundError(_) => BackendError::Unreachable {
-                daemon: DAEMON,
+                backend: DAEMON,
                 endpoint: human.clone(),
                 detail: "no such socket".into(),
             },
             other => BackendError::Unreachable {
-                daemon: DAEMON,
+                backend: DAEMON,
                 endpoint: human.clone(),
                 detail: root_message(&other),
             },
@@ -158,14 +144,10 @@ impl DockerClient {
     /// This daemon did not answer within `after`.
     fn timed_out(&self, after: Duration) -> BackendError {
         BackendError::Timeout {
-            daemon: DAEMON,
+            backend: DAEMON,
             endpoint: self.endpoint.clone(),
             after,
         }
-    }
-
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
     }
 
     /// Runs one call under `timeout`, translating failures.
@@ -182,6 +164,7 @@ impl DockerClient {
         }
     }
 
+    #[allow(clippy::needless_pass_by_value)] // the error of a `map_err`, which ends here
     fn translate(&self, action: &str, error: bollard::errors::Error) -> BackendError {
         if let bollard::errors::Error::DockerResponseServerError {
             status_code,
@@ -189,7 +172,7 @@ impl DockerClient {
         } = &error
         {
             return BackendError::Refused {
-                daemon: DAEMON,
+                backend: DAEMON,
                 action: action.to_string(),
                 detail: format!("{} (HTTP {status_code})", message.trim()),
             };
@@ -315,14 +298,14 @@ impl DockerClient {
                     }
                     Ok(Err(ListError::Refused { status, message })) => {
                         return Err(BackendError::Refused {
-                            daemon: DAEMON,
+                            backend: DAEMON,
                             action: "list containers".into(),
                             detail: format!("{} (HTTP {status})", message.trim()),
                         });
                     }
                     Ok(Err(ListError::Garbled(why))) => {
                         return Err(BackendError::Unreachable {
-                            daemon: DAEMON,
+                            backend: DAEMON,
                             endpoint: self.endpoint.clone(),
                             detail: format!("its list of containers was {why}"),
                         });
@@ -411,7 +394,7 @@ impl DockerClient {
         Ok(docker.logs(id, Some(options)).map(move |item| {
             item.map(|output| output.into_bytes().to_vec())
                 .map_err(|error| BackendError::Unreachable {
-                    daemon: DAEMON,
+                    backend: DAEMON,
                     endpoint: endpoint.clone(),
                     detail: root_message(&error),
                 })
@@ -512,7 +495,9 @@ fn seconds(duration: Duration) -> i32 {
     i32::try_from(duration.as_secs()).unwrap_or(i32::MAX)
 }
 
-/// The short form of a container id, as `docker ps` shows it.
+/// The short form of a container or image id, as `docker ps` and
+/// `docker images` show it (without the `sha256:` of an image id).
 pub fn short(id: &str) -> &str {
+    let id = id.strip_prefix("sha256:").unwrap_or(id);
     &id[..id.len().min(12)]
 }

@@ -6,13 +6,14 @@
 //! creating with the other one would rename or duplicate containers and see
 //! every service as changed.
 
-use super::error::BackendError;
+use crate::backend::error::BackendError;
+use crate::model::BackendKind;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
 
-const DAEMON: &str = "Docker";
+const DAEMON: BackendKind = BackendKind::Compose;
 /// The label Compose writes on every container it creates.
 pub const VERSION_LABEL: &str = "com.docker.compose.version";
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -127,7 +128,7 @@ async fn made_by(project: &str) -> Result<Option<String>, BackendError> {
     )
     .await;
     let refused = |detail: String| BackendError::Refused {
-        daemon: DAEMON,
+        backend: DAEMON,
         action: format!("learn which Compose made project {project}"),
         detail,
     };
@@ -149,7 +150,7 @@ pub async fn cli_for(project: &str) -> Result<Cli, BackendError> {
     let wanted = made_by(project).await?;
     let generation = wanted.as_deref().and_then(Generation::of_version);
     let mut installed = Vec::new();
-    for program in candidates(&std::env::var_os("PATH").unwrap_or_default()) {
+    for program in candidates(&crate::settings::get().search_path) {
         if let Some(cli) = probe(&program).await {
             if generation.is_none_or(|generation| generation == cli.generation) {
                 return Ok(cli);
@@ -171,7 +172,7 @@ pub async fn cli_for(project: &str) -> Result<Cli, BackendError> {
         _ => "neither `docker compose` nor `docker-compose` is installed (hint: install docker-compose-plugin or docker-compose)".to_string(),
     };
     Err(BackendError::Refused {
-        daemon: DAEMON,
+        backend: DAEMON,
         action,
         detail,
     })

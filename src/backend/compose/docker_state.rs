@@ -1,7 +1,7 @@
 //! Docker's answer about a container, in hmctl's vocabulary. Pure functions,
 //! tested on answers recorded from a real dockerd (`fixtures/docker-*.json`).
 
-use super::state::{Health, Observation, State};
+use crate::model::{Health, Observation, State};
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
 
 /// Docker resets a container's restart backoff once it has stayed up this long
@@ -164,7 +164,7 @@ mod tests {
 
     fn fixture(name: &str) -> ContainerInspectResponse {
         let path = format!(
-            "{}/src/backend/fixtures/docker-inspect-{name}.json",
+            "{}/src/backend/compose/fixtures/docker-inspect-{name}.json",
             env!("CARGO_MANIFEST_DIR")
         );
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -2,25 +2,18 @@
 //! alternative names, the installed one is the row, and an absent alternative
 //! is not a row.
 
-use super::error::BackendError;
-use super::state::{Handle, Observation, ServiceStatus};
-use super::systemd::SystemdClient;
+use super::aliases_of;
+use super::client::SystemdClient;
 use super::systemd_state::observe_unit;
-use crate::catalog::{BackendKind, Group, UnitChoice, service_name_of_unit};
+use crate::backend::error::BackendError;
+use crate::catalog::{Group, UnitChoice, service_name_of_unit};
+use crate::model::{Handle, Observation, ServiceStatus};
 use std::time::Duration;
 
 /// What a systemd group looks like now.
 pub struct UnitReport {
     pub rows: Vec<ServiceStatus>,
     pub error: Option<BackendError>,
-}
-
-fn aliases_of(choice: &UnitChoice) -> Vec<String> {
-    choice
-        .alternatives
-        .iter()
-        .flat_map(|unit| [unit.clone(), service_name_of_unit(unit).to_string()])
-        .collect()
 }
 
 async fn observe_choice(
@@ -38,7 +31,7 @@ async fn observe_choice(
     let mut first_missing = None;
     for (unit, answer) in answers {
         let observation = observe_unit(&answer?);
-        if observation.state != super::state::State::Missing {
+        if observation.state != crate::model::State::Missing {
             return Ok((unit.clone(), observation));
         }
         first_missing.get_or_insert((unit.clone(), observation));
@@ -63,7 +56,6 @@ pub async fn unit_group(
         let mut row = ServiceStatus::new(
             service_name_of_unit(unit),
             &group.name,
-            BackendKind::Systemd,
             Handle::Unit {
                 name: unit.to_string(),
             },

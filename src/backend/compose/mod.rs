@@ -1,0 +1,371 @@
+//! The Compose backend: groups of Docker containers described by compose
+//! files. It reads the Docker API (with its fast paths: the raw container
+//! list, the inspect cache, the remembered compose parse) and runs the
+//! Compose CLI only to create or recreate a container from the files.
+
+mod compose_cli;
+mod compose_generation;
+mod compose_group;
+mod details;
+mod docker;
+mod docker_list;
+mod docker_ping;
+mod docker_state;
+mod inspect_cache;
+
+pub use docker::endpoint;
+
+use super::{
+    BackendError, Declared, GroupsReport, Installed, OutputLine, OutputSource, ServiceBackend,
+    Verdict,
+};
+use crate::catalog::Group;
+use crate::compose::{ComposeProject, read_project};
+use crate::exit::Failure;
+use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, Step};
+use compose_group::compose_group;
+use docker::{CALL_MARGIN, DockerClient, label, short};
+use docker_state::observe_container;
+use futures_util::StreamExt;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// How long one look at a service may take.
+const OBSERVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `docker compose up` of one service may take.
+const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long `docker compose config --hash` may take.
+const HASH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A connection to Docker, or why there is none.
+pub struct Compose {
+    client: Result<DockerClient, BackendError>,
+}
+
+impl Compose {
+    pub async fn connect(timeout: Duration) -> Compose {
+        Compose {
+            client: DockerClient::connect(timeout).await,
+        }
+    }
+
+    pub fn connection_error(&self) -> Option<&BackendError> {
+        self.client.as_ref().err()
+    }
+
+    fn docker(&self) -> Result<&DockerClient, BackendError> {
+        self.client.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// What the operator can do when Docker does not answer.
+pub fn hint(error: &BackendError) -> Option<String> {
+    match error {
+        BackendError::Unreachable { .. } => Some(
+            "is dockerd running? `systemctl status docker`; DOCKER_HOST selects another daemon"
+                .into(),
+        ),
+        BackendError::PermissionDenied { .. } => {
+            Some("run as root or join the docker group".into())
+        }
+        BackendError::Timeout { .. } => {
+            Some("dockerd is hung or overloaded: check `journalctl -u docker`".into())
+        }
+        BackendError::Refused { .. } => None,
+    }
+}
+
+/// The services a compose group's files declare (without its files, the
+/// services the guides name for it).
+pub fn installed(group: &Group) -> Result<Vec<Installed>, Failure> {
+    let files = group.existing_files();
+    let names: Vec<String> = if files.is_empty() {
+        group.known_services.clone()
+    } else {
+        read_project(&files)
+            .map_err(|error| Failure::usage(error.to_string()))?
+            .services
+            .into_iter()
+            .map(|service| service.name)
+            .collect()
+    };
+    Ok(names
+        .into_iter()
+        .map(|name| Installed {
+            name,
+            group: group.name.clone(),
+            backend: BackendKind::Compose,
+            units: Vec::new(),
+            aliases: Vec::new(),
+        })
+        .collect())
+}
+
+/// `hmctl list` of a compose group: the declared services are present, the
+/// guides' names the files do not declare are not.
+pub fn declared(group: &Group) -> Result<Vec<Declared>, Failure> {
+    let mut services = Vec::new();
+    if group.is_present() {
+        let project = read_project(&group.existing_files())
+            .map_err(|error| Failure::usage(error.to_string()))?;
+        for service in project.services {
+            services.push(Declared {
+                name: service.name,
+                present: Some(true),
+                unit: None,
+            });
+        }
+    }
+    for name in &group.known_services {
+        if !services.iter().any(|service| &service.name == name) {
+            services.push(Declared {
+                name: name.clone(),
+                present: Some(false),
+                unit: None,
+            });
+        }
+    }
+    Ok(services)
+}
+
+fn remaining(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
+}
+
+/// Compares one service's container with its image tag and compose hash.
+async fn verdict(
+    docker: &DockerClient,
+    service: &ServiceStatus,
+    hashes: &HashMap<String, String>,
+) -> Result<Verdict, Failure> {
+    let Handle::Container { id: Some(id), .. } = &service.handle else {
+        return Ok(Verdict::Current(
+            "no container (use `hmctl start` to create it)".into(),
+        ));
+    };
+    let inspect = docker
+        .inspect(id, OBSERVE_TIMEOUT)
+        .await
+        .map_err(BackendError::into_failure)?;
+    let config = inspect.config.unwrap_or_default();
+    let tag = config.image.unwrap_or_default();
+    let running = inspect.image.unwrap_or_default();
+    if let Some(now) = docker
+        .image_id(&tag, OBSERVE_TIMEOUT)
+        .await
+        .map_err(BackendError::into_failure)?
+        && now != running
+    {
+        return Ok(Verdict::Outdated(format!(
+            "{tag} is now {} (the container runs {})",
+            short(&now),
+            short(&running)
+        )));
+    }
+    let label_hash = config
+        .labels
+        .unwrap_or_default()
+        .get(label::CONFIG_HASH)
+        .cloned();
+    if let (Some(wanted), Some(has)) = (hashes.get(&service.name), label_hash)
+        && *wanted != has
+    {
+        return Ok(Verdict::Outdated(
+            "its compose configuration changed".into(),
+        ));
+    }
+    Ok(Verdict::Current(format!(
+        "current ({tag} {})",
+        short(&running)
+    )))
+}
+
+/// Sends (when following) or collects a byte stream's lines.
+async fn read_lines(
+    mut stream: impl futures_util::Stream<Item = Result<Vec<u8>, BackendError>> + Unpin,
+    name: &str,
+    follow: Option<&mpsc::UnboundedSender<OutputLine>>,
+) -> Result<Vec<Vec<u8>>, Failure> {
+    let mut lines = Vec::new();
+    let mut partial = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        partial.extend(chunk.map_err(BackendError::into_failure)?);
+        while let Some(end) = partial.iter().position(|byte| *byte == b'\n') {
+            let mut line: Vec<u8> = partial.drain(..=end).collect();
+            line.pop();
+            match follow {
+                Some(sender) => {
+                    let _ = sender.send(OutputLine {
+                        source: name.to_string(),
+                        text: line,
+                    });
+                }
+                None => lines.push(line),
+            }
+        }
+    }
+    Ok(lines)
+}
+
+impl ServiceBackend for Compose {
+    async fn observe_groups(
+        &self,
+        groups: &[Group],
+        deadline: Instant,
+    ) -> Result<GroupsReport, Failure> {
+        let mut rows = Vec::new();
+        let mut first_error = None;
+        let mut projects = BTreeMap::new();
+        for group in groups {
+            let report = compose_group(self.client.as_ref(), group, remaining(deadline))
+                .await
+                .map_err(|error| {
+                    Failure::usage(error.to_string()).with_hint(
+                        "fix the compose file, or point the group's `files` at the right one",
+                    )
+                })?;
+            rows.extend(report.rows);
+            if first_error.is_none() {
+                first_error = report.error;
+            }
+            projects.insert(group.name.clone(), report.project);
+        }
+        Ok(GroupsReport {
+            rows,
+            error: first_error,
+            projects,
+        })
+    }
+
+    async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
+        let Handle::Container {
+            project, service, ..
+        } = handle
+        else {
+            return Ok(Observation::missing("not a container"));
+        };
+        match self
+            .docker()?
+            .service_container(project, service, OBSERVE_TIMEOUT)
+            .await?
+        {
+            Some(inspect) => Ok(observe_container(&inspect, None)),
+            None => Ok(Observation::missing("no container")),
+        }
+    }
+
+    async fn act(
+        &self,
+        step: &Step,
+        _wait_for_job: bool,
+        _job_timeout: Duration,
+    ) -> Result<Option<String>, BackendError> {
+        let Handle::Container {
+            project,
+            service,
+            id,
+        } = &step.handle
+        else {
+            return Ok(None);
+        };
+        let docker = self.docker()?;
+        match (step.action, id) {
+            (Action::Create, _) => {
+                compose_cli::create(project, &step.compose_files, service, CREATE_TIMEOUT).await?;
+            }
+            (Action::Recreate, _) => {
+                compose_cli::recreate(project, &step.compose_files, service, CREATE_TIMEOUT)
+                    .await?;
+            }
+            (Action::Start, Some(id)) => docker.start(id, OBSERVE_TIMEOUT + CALL_MARGIN).await?,
+            (Action::Stop, Some(id)) => docker.stop(id, step.stop_grace).await?,
+            (Action::Restart, Some(id)) => docker.restart(id, step.stop_grace).await?,
+            (Action::Start | Action::Stop | Action::Restart, None) => {
+                return Err(BackendError::Refused {
+                    backend: BackendKind::Compose,
+                    action: format!("{} {service}", step.action.as_str()),
+                    detail: "it has no container".into(),
+                });
+            }
+            (Action::Wait | Action::Skip | Action::Impossible, _) => {}
+        }
+        Ok(None)
+    }
+
+    async fn output(
+        &self,
+        source: &OutputSource<'_>,
+        lines: usize,
+        follow: Option<mpsc::UnboundedSender<OutputLine>>,
+    ) -> Result<Vec<Vec<u8>>, Failure> {
+        let docker = self.docker().map_err(BackendError::into_failure)?;
+        let project = source.group.project.clone().unwrap_or_default();
+        let inspect = docker
+            .service_container(&project, source.name, Duration::from_secs(5))
+            .await
+            .map_err(BackendError::into_failure)?
+            .ok_or_else(|| {
+                Failure::usage(format!("{} has no log file and no container", source.name))
+            })?;
+        let id = inspect.id.unwrap_or_default();
+        let stream = docker
+            .output(&id, lines, follow.is_some())
+            .await
+            .map_err(BackendError::into_failure)?;
+        read_lines(Box::pin(stream), source.name, follow.as_ref()).await
+    }
+
+    async fn verdicts(
+        &self,
+        group: &Group,
+        project: Option<&ComposeProject>,
+        services: &[&ServiceStatus],
+    ) -> Result<HashMap<String, Verdict>, Failure> {
+        let docker = self.docker().map_err(BackendError::into_failure)?;
+        // Without the hashes, images alone decide.
+        let hashes = match (&group.project, project) {
+            (Some(name), Some(project)) => {
+                compose_cli::config_hashes(name, &project.files, HASH_TIMEOUT)
+                    .await
+                    .unwrap_or_default()
+            }
+            _ => HashMap::new(),
+        };
+        let mut verdicts = HashMap::new();
+        for service in services {
+            verdicts.insert(
+                format!("{}/{}", service.group, service.name),
+                verdict(docker, service, &hashes).await?,
+            );
+        }
+        Ok(verdicts)
+    }
+
+    async fn describe(&self, group: &Group) -> Option<String> {
+        let containers = self
+            .docker()
+            .ok()?
+            .project_containers(
+                group.project.as_deref().unwrap_or_default(),
+                Duration::from_secs(10),
+            )
+            .await
+            .ok()?;
+        let inspected: Vec<_> = containers
+            .iter()
+            .map(|container| &container.inspect)
+            .collect();
+        serde_json::to_string_pretty(&inspected).ok()
+    }
+
+    async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
+        let Handle::Container { id: Some(id), .. } = handle else {
+            return Ok(Details::default());
+        };
+        Ok(details::of_container(
+            &self.docker()?.inspect(id, timeout).await?,
+        ))
+    }
+}

@@ -1,0 +1,355 @@
+//! The systemd backend: groups of units, asked over systemd's D-Bus API; a
+//! unit's own output is its journal. A service may be installed under
+//! alternative unit names; whichever is present is the service.
+
+mod client;
+mod details;
+mod systemd_state;
+mod unit_group;
+
+pub use client::endpoint;
+
+use super::{
+    BackendError, Declared, GroupsReport, Installed, OutputLine, OutputSource, ServiceBackend,
+    Verdict,
+};
+use crate::catalog::{Group, UnitChoice, service_name_of_unit};
+use crate::compose::ComposeProject;
+use crate::exit::{Exit, Failure};
+use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, State, Step};
+use client::{SystemdClient, UnitAction};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+use systemd_state::observe_unit;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use unit_group::unit_group;
+
+/// How long one look at a unit may take.
+const OBSERVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much longer than the stop grace a job may take.
+const JOB_MARGIN: Duration = Duration::from_secs(30);
+
+/// A connection to systemd's bus, or why there is none.
+pub struct Systemd {
+    client: Result<SystemdClient, BackendError>,
+}
+
+/// What the operator can do when systemd does not answer.
+pub fn hint(error: &BackendError) -> Option<String> {
+    match error {
+        BackendError::Unreachable { .. } => Some(
+            "is systemd running with its D-Bus system bus? DBUS_SYSTEM_BUS_ADDRESS selects another bus".into(),
+        ),
+        BackendError::PermissionDenied { .. } => Some("run as root (sudo hmctl ...)".into()),
+        BackendError::Timeout { .. } => {
+            Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
+        }
+        BackendError::Refused { .. } => None,
+    }
+}
+
+/// Every name an operator may use for a unit choice: the unit names, with
+/// and without `.service`.
+pub fn aliases_of(choice: &UnitChoice) -> Vec<String> {
+    choice
+        .alternatives
+        .iter()
+        .flat_map(|unit| [unit.clone(), service_name_of_unit(unit).to_string()])
+        .collect()
+}
+
+/// Whether a unit choice shares a unit with those already `seen`; if not,
+/// its units are seen from now on. A unit shared by two groups
+/// (`hyper_exporter` of the agent and the gateway) belongs to the first.
+fn first_sighting(choice: &UnitChoice, seen: &mut Vec<String>) -> bool {
+    if choice.alternatives.iter().any(|unit| seen.contains(unit)) {
+        return false;
+    }
+    seen.extend(choice.alternatives.iter().cloned());
+    true
+}
+
+/// The units of a group, as its configuration names them.
+pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
+    group
+        .units
+        .iter()
+        .filter(|choice| first_sighting(choice, seen))
+        .map(|choice| Installed {
+            name: service_name_of_unit(choice.primary()).to_string(),
+            group: group.name.clone(),
+            backend: BackendKind::Systemd,
+            units: choice.alternatives.clone(),
+            aliases: aliases_of(choice),
+        })
+        .collect()
+}
+
+impl Systemd {
+    pub async fn connect(timeout: Duration) -> Systemd {
+        Systemd {
+            client: SystemdClient::connect(timeout).await,
+        }
+    }
+
+    /// A backend that does not talk to systemd (it reads journals only).
+    pub fn offline() -> Systemd {
+        Systemd {
+            client: Err(BackendError::Unreachable {
+                backend: BackendKind::Systemd,
+                endpoint: endpoint(),
+                detail: "not connected".into(),
+            }),
+        }
+    }
+
+    pub fn connection_error(&self) -> Option<&BackendError> {
+        self.client.as_ref().err()
+    }
+
+    fn systemd(&self) -> Result<&SystemdClient, BackendError> {
+        self.client.as_ref().map_err(Clone::clone)
+    }
+
+    /// `hmctl list` of a unit group whose daemon could not be asked, or of
+    /// a group that is not present: the primary names, presence unknown.
+    pub fn offline_declared(group: &Group) -> Vec<Declared> {
+        group
+            .units
+            .iter()
+            .map(|choice| Declared {
+                name: service_name_of_unit(choice.primary()).to_string(),
+                present: if group.is_present() {
+                    None
+                } else {
+                    Some(false)
+                },
+                unit: Some(choice.alternatives.join(" | ")),
+            })
+            .collect()
+    }
+
+    /// `hmctl list` of a unit group: of each service's alternative names, the
+    /// installed one (or the primary name when none is).
+    pub async fn declared(&self, group: &Group) -> Vec<Declared> {
+        let Ok(client) = self.systemd() else {
+            return Systemd::offline_declared(group);
+        };
+        let mut services = Vec::new();
+        for choice in &group.units {
+            let mut found = None;
+            let mut asked = true;
+            for unit in &choice.alternatives {
+                match client.unit(unit, super::LIST_TIMEOUT).await {
+                    Ok(properties) if observe_unit(&properties).state != State::Missing => {
+                        found = Some(unit.clone());
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(_) => asked = false,
+                }
+            }
+            let unit = found
+                .clone()
+                .unwrap_or_else(|| choice.primary().to_string());
+            services.push(Declared {
+                name: service_name_of_unit(&unit).to_string(),
+                present: asked.then_some(found.is_some()),
+                unit: Some(choice.alternatives.join(" | ")),
+            });
+        }
+        services
+    }
+}
+
+/// The `journalctl` of `units`: the last `count` lines, and on with `follow`.
+fn journal_command(units: &[String], count: usize, follow: bool) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new("journalctl");
+    command.args([
+        "--no-pager",
+        "--output",
+        "short-iso",
+        "--lines",
+        &count.to_string(),
+    ]);
+    for unit in units {
+        command.arg("--unit").arg(unit);
+    }
+    if follow {
+        command.arg("--follow");
+    }
+    command
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+/// Sends the journal's new lines until it ends.
+async fn follow_journal(
+    source: &OutputSource<'_>,
+    sender: mpsc::UnboundedSender<OutputLine>,
+) -> Result<Vec<Vec<u8>>, Failure> {
+    use tokio::io::AsyncBufReadExt;
+    let mut command = journal_command(source.units, 0, true);
+    command.stdout(std::process::Stdio::piped());
+    let Ok(mut child) = command.spawn() else {
+        return Ok(Vec::new());
+    };
+    let Some(stdout) = child.stdout.take() else {
+        return Ok(Vec::new());
+    };
+    let mut reader = tokio::io::BufReader::new(stdout).lines();
+    while let Ok(Some(line)) = reader.next_line().await {
+        let _ = sender.send(OutputLine {
+            source: source.name.to_string(),
+            text: line.into_bytes(),
+        });
+    }
+    drop(child);
+    Ok(Vec::new())
+}
+
+impl ServiceBackend for Systemd {
+    async fn observe_groups(
+        &self,
+        groups: &[Group],
+        deadline: Instant,
+    ) -> Result<GroupsReport, Failure> {
+        let mut seen = Vec::new();
+        let by_group: Vec<(&Group, Vec<UnitChoice>)> = groups
+            .iter()
+            .map(|group| {
+                let units = group
+                    .units
+                    .iter()
+                    .filter(|choice| first_sighting(choice, &mut seen))
+                    .cloned()
+                    .collect();
+                (group, units)
+            })
+            .collect();
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        let reports = futures_util::future::join_all(
+            by_group
+                .iter()
+                .map(|(group, units)| unit_group(self.client.as_ref(), group, units, timeout)),
+        )
+        .await;
+        let mut rows = Vec::new();
+        let mut first_error = None;
+        for report in reports {
+            rows.extend(report.rows);
+            if first_error.is_none() {
+                first_error = report.error;
+            }
+        }
+        Ok(GroupsReport {
+            rows,
+            error: first_error,
+            projects: BTreeMap::new(),
+        })
+    }
+
+    async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
+        let Handle::Unit { name } = handle else {
+            return Ok(Observation::missing("not a unit"));
+        };
+        Ok(observe_unit(
+            &self.systemd()?.unit(name, OBSERVE_TIMEOUT).await?,
+        ))
+    }
+
+    async fn act(
+        &self,
+        step: &Step,
+        wait_for_job: bool,
+        job_timeout: Duration,
+    ) -> Result<Option<String>, BackendError> {
+        let Handle::Unit { name } = &step.handle else {
+            return Ok(None);
+        };
+        let action = match step.action {
+            Action::Start | Action::Create | Action::Recreate => UnitAction::Start,
+            Action::Stop => UnitAction::Stop,
+            Action::Restart => UnitAction::Restart,
+            Action::Wait | Action::Skip | Action::Impossible => return Ok(None),
+        };
+        let timeout = job_timeout.max(step.stop_grace + JOB_MARGIN);
+        let result = self
+            .systemd()?
+            .act(name, action, wait_for_job, timeout)
+            .await?;
+        Ok(match result.as_str() {
+            "done" | "queued" => None,
+            _ => Some(result),
+        })
+    }
+
+    async fn output(
+        &self,
+        source: &OutputSource<'_>,
+        lines: usize,
+        follow: Option<mpsc::UnboundedSender<OutputLine>>,
+    ) -> Result<Vec<Vec<u8>>, Failure> {
+        if let Some(sender) = follow {
+            return follow_journal(source, sender).await;
+        }
+        let output = journal_command(source.units, lines, false)
+            .output()
+            .await
+            .map_err(|error| {
+                Failure::new(
+                    Exit::OperationFailed,
+                    format!(
+                        "{} has no log file, and journalctl cannot be run: {error}",
+                        source.name
+                    ),
+                )
+            })?;
+        Ok(output
+            .stdout
+            .split(|byte| *byte == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect())
+    }
+
+    async fn verdicts(
+        &self,
+        _group: &Group,
+        _project: Option<&ComposeProject>,
+        _services: &[&ServiceStatus],
+    ) -> Result<HashMap<String, Verdict>, Failure> {
+        // A unit comes from its package: there is nothing to recreate.
+        Ok(HashMap::new())
+    }
+
+    async fn describe(&self, _group: &Group) -> Option<String> {
+        None
+    }
+
+    async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
+        let Handle::Unit { name } = handle else {
+            return Ok(Details::default());
+        };
+        let journal = async {
+            let command =
+                journal_command(std::slice::from_ref(name), details::JOURNAL_LINES, false).output();
+            match tokio::time::timeout(timeout, command).await {
+                Ok(Ok(output)) => details::journal_text(&output.stdout),
+                _ => Vec::new(),
+            }
+        };
+        let (properties, journal) = tokio::join!(self.systemd()?.unit(name, timeout), journal);
+        let properties = properties?;
+        let observed = observe_unit(&properties);
+        Ok(Details {
+            exit_code: observed.exit_code,
+            restarts: observed.restarts,
+            result: Some(properties.result).filter(|result| !result.is_empty()),
+            journal,
+            ..Details::default()
+        })
+    }
+}

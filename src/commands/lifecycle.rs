@@ -1,0 +1,65 @@
+//! `hmctl start|stop|restart|reload [TARGET...]`.
+
+use crate::catalog::Catalog;
+use crate::cli::LifecycleArgs;
+use crate::exit::Exit;
+use crate::model::Verb;
+use crate::ops;
+use crate::ops::execute::Progress;
+use crate::ops::interrupt::Interrupt;
+use crate::output::Printer;
+use crate::render;
+
+pub async fn run(
+    catalog: &Catalog,
+    verb: Verb,
+    args: &LifecycleArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
+    let LifecycleArgs {
+        targets,
+        timeout,
+        no_wait,
+        dry_run,
+    } = args;
+    let request = ops::lifecycle::Request {
+        verb,
+        targets: targets.clone(),
+        timeout: timeout.map(std::time::Duration::from_secs),
+        wait: !no_wait,
+        dry_run: *dry_run,
+    };
+    let interrupt = Interrupt::install(move |first| {
+        printer.warning(if first {
+            "interrupted: finishing the operations in progress; nothing new will start"
+        } else {
+            "still finishing the operations in progress (they are not abandoned half-done)"
+        });
+    });
+    let progress: Box<dyn Progress> = if printer.json || *dry_run {
+        Box::new(crate::progress::Silent)
+    } else {
+        crate::progress::for_stderr(printer.quiet)
+    };
+    let report = if verb == Verb::Reload {
+        ops::reload::run(catalog, &request, progress.as_ref(), &interrupt).await?
+    } else {
+        ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?
+    };
+    if printer.verbose > 0 && report.results.is_some() {
+        printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
+    }
+    let text = match (&report.results, printer.json) {
+        (_, true) => render::lifecycle::json(&report),
+        (None, false) => render::lifecycle::plan(&report.plan, printer.style),
+        (Some(results), false) => render::lifecycle::results(results, printer.style),
+    };
+    printer.data(&text)?;
+    if report.interrupted {
+        printer.warning("interrupted: the services above marked NOT DONE were left as they were");
+    }
+    if let Some(failures) = render::lifecycle::failures(&report) {
+        printer.error(&failures);
+    }
+    Ok(report.exit)
+}

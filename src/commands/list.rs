@@ -1,0 +1,18 @@
+//! `hmctl list`.
+
+use crate::catalog::Catalog;
+use crate::exit::Exit;
+use crate::ops;
+use crate::output::Printer;
+use crate::render;
+
+pub async fn run(catalog: &Catalog, printer: Printer) -> anyhow::Result<Exit> {
+    let listing = ops::list::list(catalog).await?;
+    let text = if printer.json {
+        render::list::json(&listing)
+    } else {
+        render::list::human(&listing, printer.style)
+    };
+    printer.data(&text)?;
+    Ok(Exit::Success)
+}

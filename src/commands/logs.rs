@@ -1,0 +1,175 @@
+//! `hmctl logs TARGET...` and its subcommands `grep`, `trace`, `collect`,
+//! `stages`.
+
+use crate::catalog::Catalog;
+use crate::cli::{CollectArgs, GrepArgs, LogsArgs, LogsCommand, TraceArgs};
+use crate::exit::{Exit, Failure};
+use crate::ops;
+use crate::ops::interrupt::Interrupt;
+use crate::output::{ClosedPipe, Printer};
+use crate::render;
+use std::io::Write;
+
+pub async fn run(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::Result<Exit> {
+    match &args.command {
+        None => show(catalog, args, printer).await,
+        Some(LogsCommand::Stages) => {
+            printer.data(&render::logs::stages(catalog, printer.style))?;
+            Ok(Exit::Success)
+        }
+        Some(LogsCommand::Grep(grep_args)) => grep(catalog, grep_args, printer),
+        Some(LogsCommand::Trace(trace_args)) => trace(catalog, trace_args, printer),
+        Some(LogsCommand::Collect(collect_args)) => collect(catalog, collect_args, printer).await,
+    }
+}
+
+/// `--since TIME` as the key log lines are compared with.
+fn since_key(since: Option<&str>) -> Result<Option<String>, Failure> {
+    since
+        .map(|text| {
+            ops::logs::timeline::parse_since(text, jiff::Zoned::now()).map_err(Failure::usage)
+        })
+        .transpose()
+}
+
+/// The last lines of each TARGET's logs, and on with `--follow`.
+async fn show(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let LogsArgs {
+        targets,
+        follow,
+        lines,
+        ..
+    } = args;
+    let interrupt = Interrupt::install(|_| {});
+    let request = ops::logs::follow::Request {
+        targets: targets.clone(),
+        lines: *lines,
+        follow: *follow,
+    };
+    let width = targets.iter().map(String::len).max().unwrap_or(0).max(12);
+    let stdout = std::io::stdout();
+    let mut emit = |line: &ops::logs::tail::SourcedLine, prefixed: bool| {
+        let mut out = stdout.lock();
+        render::logs::line(&mut out, line, prefixed, width)
+            .and_then(|()| out.flush())
+            .is_ok()
+    };
+    let note = |text: &str| printer.info(text);
+    ops::logs::follow::show(catalog, &request, &interrupt, &note, &mut emit).await?;
+    Ok(Exit::Success)
+}
+
+/// `logs grep`: exit 0 when something matched, 1 when nothing did.
+fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let GrepArgs {
+        pattern,
+        stage,
+        targets,
+        context,
+        since,
+        fixed_strings,
+        ignore_case,
+    } = args;
+    let query = ops::logs::search::Query {
+        pattern: pattern.clone(),
+        fixed: *fixed_strings,
+        ignore_case: *ignore_case,
+        context: *context,
+        since: since_key(since.as_deref())?,
+    };
+    // Check the pattern before choosing files, so a bad one is exit 2 at once.
+    ops::logs::search::matcher(&query).map_err(Failure::usage)?;
+    let selection = ops::logs::select::select(catalog, stage.as_deref(), targets)?;
+    for refused in &selection.refused {
+        printer.warning(&format!(
+            "skipped {}: it leads outside the group's log directories",
+            refused.display()
+        ));
+    }
+    let found = ops::logs::search::search(&selection.files, &query, super::threads())
+        .map_err(Failure::usage)?;
+    for file in found.iter().filter(|file| file.error.is_some()) {
+        printer.warning(&format!(
+            "cannot search {}: {}",
+            file.file.path.display(),
+            file.error.as_deref().unwrap_or("")
+        ));
+    }
+    if printer.json {
+        printer.data(&render::logs::grep_json(&found, selection.files.len()))?;
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+        for file in &found {
+            ops::logs::search::write_grep_form(&mut out, file).map_err(|_| ClosedPipe)?;
+        }
+        out.flush().map_err(|_| ClosedPipe)?;
+    }
+    printer.info(&render::logs::grep_summary(&found, selection.files.len()));
+    let matched = found.iter().any(|file| file.matches > 0);
+    Ok(if matched {
+        Exit::Success
+    } else {
+        Exit::OperationFailed
+    })
+}
+
+/// `logs trace ID`: exit 1 when no line mentions it.
+fn trace(catalog: &Catalog, args: &TraceArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let lines = ops::logs::trace::trace(catalog, &args.id, super::threads())?;
+    if printer.json {
+        printer.data(&render::logs::trace_json(&lines))?;
+    } else {
+        let mut text = Vec::new();
+        render::logs::trace(&mut text, &lines)?;
+        printer.data(&String::from_utf8_lossy(&text))?;
+    }
+    let services: std::collections::BTreeSet<&str> =
+        lines.iter().map(|line| line.service.as_str()).collect();
+    printer.info(&format!(
+        "{} lines from {} services",
+        lines.len(),
+        services.len()
+    ));
+    Ok(if lines.is_empty() {
+        Exit::OperationFailed
+    } else {
+        Exit::Success
+    })
+}
+
+/// `logs collect`: one redacted support bundle.
+async fn collect(catalog: &Catalog, args: &CollectArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let CollectArgs {
+        output,
+        since,
+        max_log_size,
+        obfuscate,
+    } = args;
+    let request = ops::logs::collect::Request {
+        output: output.clone(),
+        since: since_key(since.as_deref())?,
+        log_cap: max_log_size * 1024 * 1024,
+        obfuscate: *obfuscate,
+    };
+    let bar = crate::progress::counter(printer.quiet || printer.json, "collecting");
+    let bundle =
+        ops::logs::collect::collect(catalog, &request, &|done, total| bar.step(done, total)).await;
+    bar.finish();
+    let bundle = bundle?;
+    if printer.json {
+        let mut text = serde_json::to_string_pretty(&bundle).unwrap_or_default();
+        text.push('\n');
+        printer.data(&text)?;
+    } else {
+        printer.data(&format!("{}\n", bundle.path.display()))?;
+    }
+    printer.info(&render::logs::bundle_summary(&bundle));
+    if let Some(mapping) = &bundle.mapping {
+        printer.info(&format!(
+            "obfuscation mapping kept on this host, not in the bundle: {}",
+            mapping.display()
+        ));
+    }
+    Ok(Exit::Success)
+}

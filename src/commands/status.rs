@@ -1,0 +1,26 @@
+//! `hmctl status [TARGET...]`.
+
+use crate::catalog::Catalog;
+use crate::cli::StatusArgs;
+use crate::exit::Exit;
+use crate::ops;
+use crate::output::Printer;
+use crate::render;
+
+pub async fn run(catalog: &Catalog, args: &StatusArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let StatusArgs { targets } = args;
+    let report = ops::status::status(catalog, targets).await?;
+    let text = if printer.json {
+        render::status::json(&report)
+    } else {
+        render::status::human(&report, printer.style, jiff::Timestamp::now())
+    };
+    printer.data(&text)?;
+    for error in &report.errors {
+        printer.error(&error.message);
+        if let Some(hint) = &error.hint {
+            printer.hint(hint);
+        }
+    }
+    Ok(report.exit)
+}

@@ -1,0 +1,84 @@
+//! `hmctl upgrade PATH | --rollback`: shows the plan, asks (or takes
+//! `--yes`), and reports how the upgrade ended.
+
+use crate::catalog::Catalog;
+use crate::cli::UpgradeArgs;
+use crate::exit::{Exit, Failure};
+use crate::ops;
+use crate::ops::execute::Progress;
+use crate::ops::interrupt::Interrupt;
+use crate::output::Printer;
+use crate::render;
+
+/// Asks on a terminal; elsewhere only `--yes` confirms.
+fn confirm(plan: &ops::upgrade::Plan, yes: bool, printer: Printer) -> Result<bool, Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    printer.info(&render::upgrade::plan(plan));
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(format!(
+            "the {} changes files: confirm with --yes (the plan is above)",
+            plan.kind
+        ))
+        .with_hint("nothing was changed"));
+    }
+    eprint!("Proceed with the {}? [y/N] ", plan.kind);
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+pub async fn run(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let UpgradeArgs {
+        path,
+        group,
+        rollback,
+        yes,
+        dry_run,
+        timeout,
+    } = args;
+    let request = ops::upgrade::Request {
+        path: path.clone(),
+        group: group.clone(),
+        rollback: *rollback,
+        dry_run: *dry_run,
+        timeout: std::time::Duration::from_secs(*timeout),
+    };
+    let interrupt = Interrupt::install(move |first| {
+        if first {
+            printer.warning(
+                "interrupted: the upgrade stops at the next safe point and undoes what it did",
+            );
+        }
+    });
+    let progress: Box<dyn Progress> = if printer.json {
+        Box::new(crate::progress::Silent)
+    } else {
+        crate::progress::for_stderr(printer.quiet)
+    };
+    let yes = *yes;
+    let ask = |plan: &ops::upgrade::Plan| confirm(plan, yes, printer);
+    let report = ops::upgrade::run(catalog, &request, &ask, &interrupt, progress.as_ref()).await?;
+    if printer.json {
+        printer.data(&render::upgrade::json(&report))?;
+    } else {
+        printer.data(&render::upgrade::outcome(&report, printer.style))?;
+    }
+    if let ops::upgrade::Report::RolledBack { plan, reason, .. } = &report {
+        printer.error(&format!(
+            "the {} of {} was rolled back: {reason}",
+            plan.kind, plan.group
+        ));
+        printer.hint(&format!(
+            "the previous files of {} are back and its services were started again",
+            plan.live_dir.display()
+        ));
+    }
+    if let ops::upgrade::Report::Declined(_) = &report {
+        printer.info("nothing was changed");
+    }
+    Ok(report.exit())
+}

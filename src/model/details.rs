@@ -1,0 +1,37 @@
+//! What Docker or systemd can say about a service that is not well, beyond
+//! its status line: the health-check runs Docker keeps (up to five), the exit
+//! code, an OOM kill, the restart count; a unit's `Result`, exit status and
+//! its last journal lines. `diagnose` shows it under the state of each
+//! unhealthy service; each backend fills it in its own way.
+
+use serde::Serialize;
+
+/// One health-check run, as Docker recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthRun {
+    pub end: Option<String>,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// The details of one service that is not well.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Details {
+    /// Docker's last health-check runs, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub health_checks: Vec<HealthRun>,
+    pub oom_killed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<u64>,
+    /// Docker's `State.Error`, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// systemd's `Service.Result` (`exit-code`, `signal`, `timeout`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// The unit's last journal lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub journal: Vec<String>,
+}

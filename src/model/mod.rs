@@ -1,0 +1,19 @@
+//! The ground floor: what a service is, its state and health, how hmctl
+//! reaches it, and the vocabulary of operations on it. Everything else builds
+//! on these types; this module imports nothing of hmctl but [`crate::exit`].
+//!
+//! It is the lowest layer (see `src/lib.rs` for the rule and
+//! `tests/layering.rs` for its check).
+
+mod details;
+mod kind;
+mod named;
+mod operation;
+mod state;
+
+pub use details::{Details, HealthRun};
+pub use kind::BackendKind;
+pub use named::Named;
+pub(crate) use named::named_by_fields;
+pub use operation::{Action, Step, Verb};
+pub use state::{Handle, Health, Observation, ServiceStatus, State, format_timestamp};

@@ -1,0 +1,171 @@
+//! Everything hmctl takes from outside its arguments' verbs, resolved once:
+//! the configuration file to read and where hmctl keeps its files and finds
+//! its daemons. The environment is read here and nowhere else.
+//!
+//! `app` resolves the settings from the command line and the environment at
+//! the start of a run and installs them; every other module reads
+//! [`get`]. A process that installs none (a unit test, a shell asking for
+//! completions) gets them resolved from its environment on first use.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// What the command line says that the settings need.
+#[derive(Debug, Clone, Default)]
+pub struct Arguments {
+    /// `--config FILE` (clap already falls back to `HMCTL_CONFIG`).
+    pub config: Option<PathBuf>,
+}
+
+/// The resolved settings of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The configuration file named by `--config` or `HMCTL_CONFIG`; `None`:
+    /// the default `/etc/hmctl/hmctl.toml` when it exists.
+    pub config: Option<PathBuf>,
+    /// The host-wide lock: `HMCTL_LOCK_FILE`, else `/run/hmctl/hmctl.lock` (a
+    /// directory only root can write, so no local user can plant a link or
+    /// hold the lock in hmctl's place).
+    pub lock_file: PathBuf,
+    /// hmctl's own state (the upgrade journal): `HMCTL_STATE_DIR`, else `/var/lib/hmctl`.
+    pub state_dir: PathBuf,
+    /// Caches that may vanish (inspect answers, parsed compose projects):
+    /// `HMCTL_CACHE_DIR`, else `/run/hmctl`.
+    pub cache_dir: PathBuf,
+    /// The Docker endpoint: `DOCKER_HOST`, else the default socket.
+    pub docker_host: String,
+    /// systemd's bus: `DBUS_SYSTEM_BUS_ADDRESS`; `None`, the system bus.
+    pub bus_address: Option<String>,
+    /// The compose profiles in force: `COMPOSE_PROFILES`, comma-separated.
+    pub compose_profiles: Vec<String>,
+    /// Where programs are looked for (`PATH`): the Compose CLIs.
+    pub search_path: OsString,
+    /// Colour is off: `NO_COLOR` set and not empty, or `TERM=dumb`.
+    pub no_color: bool,
+    /// A test's pause point (`HMCTL_TEST_PAUSE_AT`), only in builds with the
+    /// `test-hooks` feature.
+    pub pause_at: Option<String>,
+}
+
+/// A non-empty environment variable, as a path.
+fn path_from(value: Option<OsString>, default: &str) -> PathBuf {
+    value
+        .filter(|value| !value.is_empty())
+        .map_or_else(|| PathBuf::from(default), PathBuf::from)
+}
+
+/// A non-empty environment variable, as text.
+fn text_from(value: Option<OsString>) -> Option<String> {
+    value
+        .map(|value| value.to_string_lossy().into_owned())
+        .filter(|value| !value.is_empty())
+}
+
+impl Settings {
+    /// Resolves the settings from the command line's `arguments` and the
+    /// `environment` (`std::env::var_os`, or a test's table).
+    pub fn resolve(arguments: Arguments, environment: impl Fn(&str) -> Option<OsString>) -> Self {
+        let Arguments { config } = arguments;
+        let config = config.or_else(|| {
+            environment("HMCTL_CONFIG")
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        });
+        Settings {
+            config,
+            lock_file: path_from(environment("HMCTL_LOCK_FILE"), "/run/hmctl/hmctl.lock"),
+            state_dir: path_from(environment("HMCTL_STATE_DIR"), "/var/lib/hmctl"),
+            cache_dir: path_from(environment("HMCTL_CACHE_DIR"), "/run/hmctl"),
+            docker_host: text_from(environment("DOCKER_HOST"))
+                .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string()),
+            bus_address: text_from(environment("DBUS_SYSTEM_BUS_ADDRESS")),
+            compose_profiles: text_from(environment("COMPOSE_PROFILES"))
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|profile| !profile.is_empty())
+                .map(String::from)
+                .collect(),
+            search_path: environment("PATH").unwrap_or_default(),
+            no_color: environment("NO_COLOR").is_some_and(|value| !value.is_empty())
+                || environment("TERM").is_some_and(|term| term == "dumb"),
+            pause_at: if cfg!(feature = "test-hooks") {
+                text_from(environment("HMCTL_TEST_PAUSE_AT"))
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Resolved from this process's environment, with no arguments.
+    pub fn from_environment() -> Self {
+        Settings::resolve(Arguments::default(), |name| std::env::var_os(name))
+    }
+}
+
+static INSTALLED: OnceLock<Settings> = OnceLock::new();
+
+/// Makes `settings` the settings of this run (the first call wins).
+pub fn install(settings: Settings) -> &'static Settings {
+    INSTALLED.get_or_init(|| settings)
+}
+
+/// The settings of this run.
+pub fn get() -> &'static Settings {
+    INSTALLED.get_or_init(Settings::from_environment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(pairs: &[(&str, &str)]) -> Settings {
+        Settings::resolve(Arguments::default(), |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| OsString::from(value))
+        })
+    }
+
+    #[test]
+    fn defaults_hold_without_the_environment() {
+        let settings = resolved(&[]);
+        assert_eq!(settings.lock_file, PathBuf::from("/run/hmctl/hmctl.lock"));
+        assert_eq!(settings.state_dir, PathBuf::from("/var/lib/hmctl"));
+        assert_eq!(settings.cache_dir, PathBuf::from("/run/hmctl"));
+        assert_eq!(settings.docker_host, "unix:///var/run/docker.sock");
+        assert!(settings.compose_profiles.is_empty());
+        assert!(!settings.no_color);
+        assert_eq!(settings.config, None);
+        assert_eq!(settings.pause_at, None);
+    }
+
+    #[test]
+    fn the_environment_overrides_and_empty_means_unset() {
+        let settings = resolved(&[
+            ("HMCTL_LOCK_FILE", "/tmp/l"),
+            ("HMCTL_STATE_DIR", ""),
+            ("COMPOSE_PROFILES", "a, b,,"),
+            ("NO_COLOR", "1"),
+            ("HMCTL_CONFIG", "/etc/other.toml"),
+        ]);
+        assert_eq!(settings.lock_file, PathBuf::from("/tmp/l"));
+        assert_eq!(settings.state_dir, PathBuf::from("/var/lib/hmctl"));
+        assert_eq!(settings.compose_profiles, ["a", "b"]);
+        assert!(settings.no_color);
+        assert_eq!(settings.config, Some(PathBuf::from("/etc/other.toml")));
+    }
+
+    #[test]
+    fn the_command_line_wins_over_the_environment() {
+        let settings = Settings::resolve(
+            Arguments {
+                config: Some(PathBuf::from("/a.toml")),
+            },
+            |name| (name == "HMCTL_CONFIG").then(|| OsString::from("/b.toml")),
+        );
+        assert_eq!(settings.config, Some(PathBuf::from("/a.toml")));
+    }
+}

@@ -1,0 +1,197 @@
+//! The layering rule of `src/` (README, "Layout"): a module imports only from
+//! its own layer or the layers below it, and only the model (which defines
+//! the kinds), the catalog (which gives each group one) and the backends name
+//! a kind of backend.
+//!
+//! Read from the source text: every `crate::NAME` outside comments and unit
+//! tests, in every file, against the layer of the top-level module the file
+//! belongs to.
+
+use std::path::{Path, PathBuf};
+
+/// The layers, lowest first. A top-level module of `src/` that is not listed
+/// here fails the test: a new module must say where it stands.
+const LAYERS: &[&[&str]] = &[
+    &["model", "exit", "version", "settings", "private_file"],
+    &["catalog", "compose", "redact"],
+    &["backend"],
+    &["ops"],
+    &[
+        "render",
+        "commands",
+        "progress",
+        "output",
+        "cli",
+        "docs",
+        "completion",
+        "fuzzing",
+    ],
+    &["app", "main", "lib"],
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|layer| layer.contains(&module))
+}
+
+fn source_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("src/ is readable")
+        .map(|entry| entry.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            source_files(&path, files);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            files.push(path);
+        }
+    }
+}
+
+/// The top-level module a file of `src/` belongs to (`src/ops/plan.rs` → `ops`).
+fn module_of(file: &Path, src: &Path) -> String {
+    let relative = file.strip_prefix(src).expect("a file under src/");
+    let first = relative
+        .components()
+        .next()
+        .expect("a path under src/")
+        .as_os_str()
+        .to_string_lossy()
+        .into_owned();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// The file's code: without comments and without its unit tests (which sit at
+/// the end of a file, after `#[cfg(test)]`).
+fn code_of(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .take_while(|(_, line)| line.trim() != "#[cfg(test)]")
+        .filter(|(_, line)| !line.trim_start().starts_with("//"))
+        .map(|(number, line)| (number + 1, line.to_string()))
+        .collect()
+}
+
+/// The top-level modules a line names as `crate::NAME`.
+fn crate_paths(line: &str) -> Vec<String> {
+    line.match_indices("crate::")
+        .filter(|(start, _)| {
+            // `crate::` itself, not the end of another word (`hmctl_crate::`).
+            *start == 0
+                || !line.as_bytes()[start - 1].is_ascii_alphanumeric()
+                    && line.as_bytes()[start - 1] != b'_'
+        })
+        .map(|(start, _)| {
+            line[start + "crate::".len()..]
+                .chars()
+                .take_while(|character| character.is_ascii_alphanumeric() || *character == '_')
+                .collect()
+        })
+        .collect()
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+#[test]
+fn no_module_imports_from_a_higher_layer() {
+    let src = src();
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    assert!(files.len() > 20, "the source files were not found");
+    let mut violations = Vec::new();
+    for file in &files {
+        let module = module_of(file, &src);
+        let Some(own) = layer_of(&module) else {
+            violations.push(format!(
+                "{}: module `{module}` has no layer in tests/layering.rs",
+                file.display()
+            ));
+            continue;
+        };
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for (number, line) in code_of(&text) {
+            for used in crate_paths(&line) {
+                match layer_of(&used) {
+                    Some(layer) if layer <= own => {}
+                    Some(_) => violations.push(format!(
+                        "{}:{number}: `{module}` (layer {own}) imports `{used}` from a higher layer",
+                        file.display()
+                    )),
+                    None => violations.push(format!(
+                        "{}:{number}: `crate::{used}` is no module of a layer",
+                        file.display()
+                    )),
+                }
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn only_the_model_the_catalog_and_the_backends_name_a_kind_of_backend() {
+    let src = src();
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let allowed = |module: &str| ["model", "catalog", "backend"].contains(&module);
+    let mut violations = Vec::new();
+    for file in &files {
+        let module = module_of(file, &src);
+        if allowed(&module) {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for (number, line) in code_of(&text) {
+            for kind in ["BackendKind::Compose", "BackendKind::Systemd"] {
+                if line.contains(kind) {
+                    violations.push(format!("{}:{number}: names {kind}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn the_rule_reads_paths_as_it_should() {
+    assert_eq!(crate_paths("use crate::model::{State, Step};"), ["model"]);
+    assert_eq!(
+        crate_paths("let a = crate::ops::x(crate::exit::Exit::Usage);"),
+        ["ops", "exit"]
+    );
+    assert!(crate_paths("use hmctl_crate::thing;").is_empty());
+    assert!(layer_of("model") < layer_of("catalog"));
+    assert!(layer_of("backend") < layer_of("ops"));
+    assert!(layer_of("ops") < layer_of("render"));
+    assert!(layer_of("render") < layer_of("app"));
+    assert_eq!(
+        code_of("use crate::a;\n// crate::b\n#[cfg(test)]\nuse crate::c;\n"),
+        [(1, "use crate::a;".to_string())]
+    );
+}
+
+#[test]
+fn only_the_settings_read_the_environment() {
+    let src = src();
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let mut violations = Vec::new();
+    for file in &files {
+        // The settings read it; `app` hands them the process's reader.
+        if file.ends_with("settings.rs") || file.ends_with("app.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for (number, line) in code_of(&text) {
+            if line.contains("env::var") {
+                violations.push(format!(
+                    "{}:{number}: reads the environment",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
