@@ -25,6 +25,13 @@ pub enum BackendError {
         endpoint: String,
         after: Duration,
     },
+    #[error(
+        "{daemon} is not this host's init: it runs {init}; hmctl controls units through systemd"
+    )]
+    NotSystemd {
+        daemon: &'static str,
+        init: super::init_system::InitSystem,
+    },
     #[error("{daemon} refused to {action}: {detail}")]
     Refused {
         daemon: &'static str,
@@ -48,6 +55,7 @@ impl BackendError {
             BackendError::Unreachable { daemon, .. }
             | BackendError::PermissionDenied { daemon, .. }
             | BackendError::Timeout { daemon, .. }
+            | BackendError::NotSystemd { daemon, .. }
             | BackendError::Refused { daemon, .. } => *daemon,
         };
         if daemon.starts_with("Docker") {
@@ -77,6 +85,7 @@ impl BackendError {
             BackendError::Timeout { .. } => {
                 Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
             }
+            BackendError::NotSystemd { init, .. } => Some(init.hint()),
             BackendError::Refused { .. } => None,
         }
     }

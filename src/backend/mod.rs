@@ -10,6 +10,7 @@ pub mod docker_list;
 pub mod docker_ping;
 pub mod docker_state;
 pub mod error;
+pub mod init_system;
 pub mod inspect_cache;
 pub mod state;
 pub mod systemd;
