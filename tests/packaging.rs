@@ -1,9 +1,14 @@
-//! The packages: built by the one documented command, holding what an
-//! operator needs, lintian-clean, and working once installed — the .deb for
-//! real in a Debian container (`hmctl --version`, `man hmctl`, bash
-//! completion), the .rpm into a scratch root.
+//! The packages: built by the one documented command for x86_64 and aarch64,
+//! static binaries that need no C library of the host, holding what an
+//! operator needs, lintian-clean; the .rpm in a form RPM 4.11 (CentOS / RHEL 7)
+//! reads, checked by reading its header here rather than with this host's
+//! newer rpm; the .deb installed for real in a Debian container, the .rpm
+//! into a scratch root; the aarch64 binary run under qemu against the
+//! sandbox's real dockerd and systemd.
 
 mod common;
+#[path = "packaging/rpm_header.rs"]
+mod rpm_header;
 
 use common::*;
 use std::path::{Path, PathBuf};
@@ -23,49 +28,54 @@ fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn built() -> (PathBuf, PathBuf) {
+/// One architecture's packages, and the names its tools give it.
+struct Built {
+    deb: PathBuf,
+    rpm: PathBuf,
+    tarball: PathBuf,
+    /// What `file` says of such a binary.
+    machine: &'static str,
+}
+
+/// Runs packaging/build and finds what it built, x86_64 first.
+fn built() -> [Built; 2] {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let started = std::time::Instant::now();
     let status = Command::new(root.join("packaging/build")).status().unwrap();
     assert!(status.success(), "packaging/build");
-    let find = |extension: &str| {
+    println!("packaging/build: {:.0} s", started.elapsed().as_secs_f64());
+    let find = |suffix: &str| {
         std::fs::read_dir(root.join("target/packages"))
             .unwrap()
             .flatten()
             .map(|entry| entry.path())
-            .find(|path| path.extension().is_some_and(|found| found == extension))
-            .unwrap_or_else(|| panic!("no .{extension} built"))
+            .find(|path| path.to_string_lossy().ends_with(suffix))
+            .unwrap_or_else(|| panic!("no *{suffix} built"))
     };
-    (find("deb"), find("rpm"))
+    [
+        Built {
+            deb: find("_amd64.deb"),
+            rpm: find(".x86_64.rpm"),
+            tarball: find("-x86_64-linux-musl.tar.gz"),
+            machine: "x86-64",
+        },
+        Built {
+            deb: find("_arm64.deb"),
+            rpm: find(".aarch64.rpm"),
+            tarball: find("-aarch64-linux-musl.tar.gz"),
+            machine: "ARM aarch64",
+        },
+    ]
 }
 
-/// The newest glibc symbol version a binary needs.
-fn newest_glibc(binary: &Path) -> (u32, u32) {
-    let symbols = run("objdump", &["-T", binary.to_str().unwrap()]);
-    symbols
-        .split("GLIBC_")
-        .skip(1)
-        .filter_map(|rest| {
-            let version: String = rest
-                .chars()
-                .take_while(|character| character.is_ascii_digit() || *character == '.')
-                .collect();
-            let mut parts = version
-                .split('.')
-                .map(|part| part.parse::<u32>().unwrap_or(0));
-            Some((parts.next()?, parts.next().unwrap_or(0)))
-        })
-        .max()
-        .unwrap()
+fn name(path: &Path) -> &str {
+    path.to_str().unwrap()
 }
 
-#[test]
-fn the_packages_install_and_work() {
-    let sandbox = sandbox();
-    let (deb, rpm) = built();
-    let deb_name = deb.to_str().unwrap();
-    let rpm_name = rpm.to_str().unwrap();
-
-    let listing = run("dpkg-deb", &["-c", deb_name]);
+/// The .deb's contents, control fields and lintian; returns its binary, extracted.
+fn check_deb(built: &Built, into: &Path) -> PathBuf {
+    let deb = name(&built.deb);
+    let listing = run("dpkg-deb", &["-c", deb]);
     for path in [
         "./usr/bin/hmctl",
         "./usr/share/man/man1/hmctl.1.gz",
@@ -80,46 +90,29 @@ fn the_packages_install_and_work() {
     ] {
         assert!(
             listing.lines().any(|line| line.ends_with(path)),
-            "{path} missing:\n{listing}"
+            "{path} missing from {deb}:\n{listing}"
         );
     }
-    let control = run("dpkg-deb", &["-I", deb_name]);
+    // gzip, not xz: dpkg before 1.17.6 (Ubuntu 12.04, 14.04) reads no control.tar.xz.
+    let members = run("ar", &["t", deb]);
+    assert_eq!(
+        members.split_whitespace().collect::<Vec<_>>(),
+        ["debian-binary", "control.tar.gz", "data.tar.gz"],
+        "{deb}"
+    );
+    let control = run("dpkg-deb", &["-I", deb]);
     assert!(
         control.contains("conffiles") && control.contains("Section: admin"),
         "{control}"
     );
+    // Static: no libc6 (or any) dependency to satisfy on Ubuntu 12.04 or a minimal image.
     assert_eq!(
-        run("dpkg-deb", &["-f", deb_name, "Depends"]).trim(),
-        "libc6 (>= 2.17)"
+        run("dpkg-deb", &["-f", deb, "Depends"]).trim(),
+        "",
+        "{control}"
     );
 
-    // The Depends line tells the truth: the binary needs nothing newer than glibc 2.17
-    // (Ubuntu 20.04 has 2.31, CentOS 7 has 2.17).
-    let extracted = tempfile::tempdir().unwrap();
-    run(
-        "dpkg-deb",
-        &["-x", deb_name, extracted.path().to_str().unwrap()],
-    );
-    let binary = extracted.path().join("usr/bin/hmctl");
-    assert!(
-        newest_glibc(&binary) <= (2, 17),
-        "needs glibc {:?}",
-        newest_glibc(&binary)
-    );
-    let manual = run(
-        "man",
-        &[
-            "-l",
-            extracted
-                .path()
-                .join("usr/share/man/man1/hmctl.1.gz")
-                .to_str()
-                .unwrap(),
-        ],
-    );
-    assert!(manual.contains("EXIT STATUS") && manual.contains("hmctl-upgrade(1)"));
-
-    let lintian = Command::new("lintian").arg(deb_name).output().unwrap();
+    let lintian = Command::new("lintian").arg(deb).output().unwrap();
     let report = String::from_utf8_lossy(&lintian.stdout);
     let errors: Vec<&str> = report
         .lines()
@@ -127,7 +120,49 @@ fn the_packages_install_and_work() {
         .collect();
     assert!(errors.is_empty(), "lintian errors:\n{report}");
 
-    let files = run("rpm", &["-qpl", rpm_name]);
+    run("dpkg-deb", &["-x", deb, name(into)]);
+    let binary = into.join("usr/bin/hmctl");
+    let file = run("file", &["-b", name(&binary)]);
+    println!("file {}: {}", built.deb.display(), file.trim());
+    assert!(
+        file.contains(built.machine) && file.contains("statically linked"),
+        "{file}"
+    );
+    assert!(!file.contains("interpreter"), "{file}");
+    binary
+}
+
+/// The .rpm: what RPM 4.11 needs of its header, its files and config marks,
+/// no scriptlets, and an install, reinstall and erase in a scratch root.
+fn check_rpm(built: &Built, binary: &Path) {
+    let rpm = name(&built.rpm);
+    let package = rpm_header::read(&std::fs::read(&built.rpm).unwrap());
+    let problems = rpm_header::problems_for_rpm_4_11(&package);
+    assert!(
+        problems.is_empty(),
+        "RPM 4.11 could not install {rpm}: {problems:#?}"
+    );
+    // RPM 4.11 checks the SHA-1 of the header (it knows no SHA-256 header digest).
+    assert!(
+        package
+            .signature
+            .tags
+            .contains_key(&rpm_header::SIGNATURE_SHA1)
+            || package
+                .signature
+                .tags
+                .contains_key(&rpm_header::SIGNATURE_MD5),
+        "no digest RPM 4.11 can check in {rpm}"
+    );
+    let requires = run("rpm", &["-qpR", rpm]);
+    println!("rpm -qpR {rpm}:\n{requires}");
+    assert!(
+        !requires.contains("Zstd") && !requires.contains("LargeFiles"),
+        "{requires}"
+    );
+    assert!(run("rpm", &["-qp", "--scripts", rpm]).trim().is_empty());
+
+    let files = run("rpm", &["-qpl", rpm]);
     for path in [
         "/usr/bin/hmctl",
         "/usr/share/man/man1/hmctl.1",
@@ -139,35 +174,113 @@ fn the_packages_install_and_work() {
             "{path} missing from the rpm:\n{files}"
         );
     }
-    assert_eq!(
-        run("rpm", &["-qp", "--configfiles", rpm_name]).trim(),
-        "/etc/hmctl/hmctl.toml"
+    let flags = run(
+        "rpm",
+        &["-qp", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]", rpm],
     );
-    let requires = run("rpm", &["-qp", "--requires", rpm_name]);
     assert!(
-        !requires.contains("GLIBC_2.18") && !requires.contains("GLIBC_2.34"),
-        "{requires}"
+        flags.lines().any(|line| line == "/etc/hmctl/hmctl.toml cn"),
+        "{flags}"
     );
-    assert!(run("rpm", &["-K", "--nosignature", rpm_name]).contains("digests OK"));
-    let root = tempfile::tempdir().unwrap();
-    let root_name = root.path().to_str().unwrap();
-    run("rpm", &["--root", root_name, "--initdb"]);
-    run("rpm", &["-i", "--nodeps", "--root", root_name, rpm_name]);
-    assert!(
-        run(
-            root.path().join("usr/bin/hmctl").to_str().unwrap(),
-            &["--version"]
-        )
-        .starts_with("hmctl 0.")
-    );
+    assert!(run("rpm", &["-K", "--nosignature", rpm]).contains("digests OK"));
 
-    // Installed for real in a Debian container: the binary, the manual, completion.
-    let image = docker(&[
-        "inspect",
-        "-f",
-        "{{.Config.Image}}",
-        &sandbox.systemd_container,
-    ]);
+    // Into an empty root: no /bin/sh there, and none needed.
+    let root = tempfile::tempdir().unwrap();
+    let into = |args: &[&str]| {
+        let mut all = vec!["--root", name(root.path()), "--nodeps"];
+        all.extend_from_slice(args);
+        run("rpm", &all)
+    };
+    run("rpm", &["--root", name(root.path()), "--initdb"]);
+    into(&["-i", "--ignorearch", rpm]);
+    let installed = std::fs::read(root.path().join("usr/bin/hmctl")).unwrap();
+    assert!(
+        installed == std::fs::read(binary).unwrap(),
+        "the rpm's binary is the deb's"
+    );
+    let config = root.path().join("etc/hmctl/hmctl.toml");
+    let edited = std::fs::read_to_string(&config).unwrap() + "# the operator's edit\n";
+    std::fs::write(&config, &edited).unwrap();
+    into(&["-U", "--replacepkgs", "--ignorearch", rpm]);
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        edited,
+        "noreplace"
+    );
+    into(&["-e", "hmctl"]);
+    assert!(!root.path().join("usr/bin/hmctl").exists());
+    let saved = root.path().join("etc/hmctl/hmctl.toml.rpmsave");
+    assert_eq!(std::fs::read_to_string(saved).unwrap(), edited);
+}
+
+/// The tarball: the same binary, the manual, completions and the default config.
+fn check_tarball(built: &Built, binary: &Path) {
+    let listing = run("tar", &["-tzf", name(&built.tarball)]);
+    for file in [
+        "/hmctl",
+        "/man/hmctl.1",
+        "/completions/_hmctl",
+        "/hmctl.toml",
+        "/LICENSE",
+    ] {
+        assert!(
+            listing.lines().any(|line| line.ends_with(file)),
+            "{file}:\n{listing}"
+        );
+    }
+    let unpacked = tempfile::tempdir().unwrap();
+    run(
+        "tar",
+        &["-xzf", name(&built.tarball), "-C", name(unpacked.path())],
+    );
+    let top = listing.lines().next().unwrap().split('/').next().unwrap();
+    let packed = std::fs::read(unpacked.path().join(top).join("hmctl")).unwrap();
+    assert!(
+        packed == std::fs::read(binary).unwrap(),
+        "the tarball's binary is the deb's"
+    );
+}
+
+/// The aarch64 binary under qemu-user: start-up, help, the catalog, and status
+/// read from the sandbox's dockerd and systemd.
+fn check_under_qemu(binary: &Path) {
+    let project = plain_project("packaging-qemu");
+    let config = config_with(&(console_group(&project) + &gateway_group(&["watchman.service"])));
+    let qemu = |args: &[&str]| {
+        let output = Command::new("qemu-aarch64-static")
+            .arg(binary)
+            .arg("--config")
+            .arg(&config.path)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, version) = qemu(&["--version"]);
+    assert!(
+        code == Some(0) && version.starts_with("hmctl 0."),
+        "{version}"
+    );
+    let (code, help) = qemu(&["--help"]);
+    assert!(code == Some(0) && help.contains("status"), "{help}");
+    let (code, list) = qemu(&["list"]);
+    assert!(
+        code == Some(0) && list.contains("plain") && list.contains("watchman"),
+        "{list}"
+    );
+    let (code, status) = qemu(&["--json", "status"]);
+    let document: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert!(code == Some(0) || code == Some(3), "{status}");
+    assert_eq!(row(&document, "plain")["state"], "running", "{status}");
+    assert!(row(&document, "watchman")["state"].is_string(), "{status}");
+}
+
+/// The .deb installed for real in a Debian container: binary, manual, completion.
+fn check_deb_installed(built: &Built, image: &str) {
     let script = r#"
 set -e
 dpkg -i /packages/hmctl.deb >/dev/null
@@ -181,7 +294,7 @@ echo "completion: ${COMPREPLY[*]}"
 dpkg -r hmctl >/dev/null && test ! -e /usr/bin/hmctl && test -f /etc/hmctl/hmctl.toml && echo "removed (the conffile stays until purge)"
 "#;
     let packages = tempfile::tempdir().unwrap();
-    std::fs::copy(&deb, packages.path().join("hmctl.deb")).unwrap();
+    std::fs::copy(&built.deb, packages.path().join("hmctl.deb")).unwrap();
     let output = run(
         "docker",
         &[
@@ -193,7 +306,7 @@ dpkg -r hmctl >/dev/null && test ! -e /usr/bin/hmctl && test -f /etc/hmctl/hmctl
             "/bin/bash",
             "-v",
             &format!("{}:/packages:ro", packages.path().display()),
-            &image,
+            image,
             "-c",
             script,
         ],
@@ -214,4 +327,96 @@ dpkg -r hmctl >/dev/null && test ! -e /usr/bin/hmctl && test -f /etc/hmctl/hmctl
             .ends_with("removed (the conffile stays until purge)"),
         "{output}"
     );
+}
+
+#[test]
+fn the_packages_install_and_work() {
+    let sandbox = sandbox();
+    let [x86_64, aarch64] = built();
+    let extracted = tempfile::tempdir().unwrap();
+    let mut binaries = Vec::new();
+    for (built, directory) in [(&x86_64, "x86_64"), (&aarch64, "aarch64")] {
+        let binary = check_deb(built, &extracted.path().join(directory));
+        check_rpm(built, &binary);
+        check_tarball(built, &binary);
+        binaries.push(binary);
+    }
+    let manual = run(
+        "man",
+        &[
+            "-l",
+            name(
+                &extracted
+                    .path()
+                    .join("x86_64/usr/share/man/man1/hmctl.1.gz"),
+            ),
+        ],
+    );
+    assert!(manual.contains("EXIT STATUS") && manual.contains("hmctl-upgrade(1)"));
+    check_under_qemu(&binaries[1]);
+    let image = docker(&[
+        "inspect",
+        "-f",
+        "{{.Config.Image}}",
+        &sandbox.systemd_container,
+    ]);
+    check_deb_installed(&x86_64, image.trim());
+}
+
+/// The header check itself fails on what RPM 4.11 cannot read.
+#[test]
+fn the_header_check_rejects_what_rpm_4_11_lacks() {
+    let mut package = rpm_header::Package {
+        lead_major: 3,
+        signature: rpm_header::Header {
+            tags: std::collections::HashMap::default(),
+            end: 0,
+        },
+        header: rpm_header::Header {
+            tags: std::collections::HashMap::default(),
+            end: 0,
+        },
+        payload_start: vec![0x28, 0xb5, 0x2f, 0xfd],
+    };
+    let strings = |values: &[&str]| {
+        rpm_header::Value::Strings(values.iter().map(ToString::to_string).collect())
+    };
+    let tags = &mut package.header.tags;
+    tags.insert(rpm_header::PAYLOAD_COMPRESSOR, strings(&["zstd"]));
+    tags.insert(
+        rpm_header::REQUIRE_NAME,
+        strings(&[
+            "rpmlib(PayloadIsZstd)",
+            "rpmlib(FileDigests)",
+            "(a or b)",
+            "rpmlib(TildeInVersions)",
+        ]),
+    );
+    tags.insert(
+        rpm_header::REQUIRE_VERSION,
+        strings(&["5.4.18-1", "4.6.0-1", "", "4.20.0-1"]),
+    );
+    let problems = rpm_header::problems_for_rpm_4_11(&package);
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(problems[0].contains("payload compressor zstd"));
+    assert!(problems[1].contains("PayloadIsZstd"));
+    assert!(problems[2].contains("rich dependency"));
+    assert!(problems[3].contains("RPM 4.11 has 4.10.0-1"));
+
+    package
+        .header
+        .tags
+        .insert(rpm_header::PAYLOAD_COMPRESSOR, strings(&["gzip"]));
+    package
+        .header
+        .tags
+        .insert(rpm_header::REQUIRE_NAME, strings(&["rpmlib(FileDigests)"]));
+    package
+        .header
+        .tags
+        .insert(rpm_header::REQUIRE_VERSION, strings(&["4.6.0-1"]));
+    let problems = rpm_header::problems_for_rpm_4_11(&package);
+    assert_eq!(problems.len(), 1, "the payload is not gzip: {problems:#?}");
+    package.payload_start = vec![0x1f, 0x8b, 8, 0];
+    assert!(rpm_header::problems_for_rpm_4_11(&package).is_empty());
 }

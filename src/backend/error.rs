@@ -26,6 +26,14 @@ pub enum BackendError {
         endpoint: String,
         after: Duration,
     },
+    /// The daemon is not what this host runs (systemd on a SysV or upstart
+    /// host): `why` says what it runs, the hint the host's own command.
+    #[error("{why}")]
+    NotOnThisHost {
+        backend: BackendKind,
+        why: String,
+        hint: String,
+    },
     #[error("{} refused to {action}: {detail}", backend.daemon())]
     Refused {
         backend: BackendKind,
@@ -49,12 +57,16 @@ impl BackendError {
             BackendError::Unreachable { backend, .. }
             | BackendError::PermissionDenied { backend, .. }
             | BackendError::Timeout { backend, .. }
+            | BackendError::NotOnThisHost { backend, .. }
             | BackendError::Refused { backend, .. } => *backend,
         }
     }
 
     /// What the operator can do about it (each backend words its own).
     pub fn hint(&self) -> Option<String> {
+        if let BackendError::NotOnThisHost { hint, .. } = self {
+            return Some(hint.clone());
+        }
         super::Backend::hint(self)
     }
 

@@ -73,7 +73,7 @@ pub fn hint(error: &BackendError) -> Option<String> {
         BackendError::Timeout { .. } => {
             Some("dockerd is hung or overloaded: check `journalctl -u docker`".into())
         }
-        BackendError::Refused { .. } => None,
+        BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
     }
 }
 

@@ -271,6 +271,10 @@ fn signed(properties: &HashMap<String, OwnedValue>, key: &str) -> i64 {
 
 /// A zbus error, as an operator should read it.
 fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError {
+    super::init_system::explain(error, translate_error(endpoint, action, error))
+}
+
+fn translate_error(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError {
     match error {
         zbus::Error::MethodError(name, message, _) => {
             let name = name.as_str();

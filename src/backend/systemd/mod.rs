@@ -4,6 +4,7 @@
 
 mod client;
 mod details;
+mod init_system;
 mod systemd_state;
 mod unit_group;
 
@@ -45,7 +46,7 @@ pub fn hint(error: &BackendError) -> Option<String> {
         BackendError::Timeout { .. } => {
             Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
         }
-        BackendError::Refused { .. } => None,
+        BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
     }
 }
 

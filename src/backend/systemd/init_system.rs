@@ -1,0 +1,278 @@
+//! Which init system runs this host, so that where systemd cannot be asked
+//! because it is not there (CentOS / RHEL 6 and SLES 11 run SysV init, Ubuntu
+//! 12.04 / 14.04 upstart) hmctl says so and names the host's own command,
+//! instead of blaming an unreachable bus.
+//!
+//! Only a failure is ever explained, and only on the default system bus: when
+//! `DBUS_SYSTEM_BUS_ADDRESS` names a bus (the test sandbox's systemd runs in a
+//! container on a host whose PID 1 is not systemd), this host's init is beside
+//! the point and the error stays what it was.
+
+use crate::backend::error::BackendError;
+use crate::model::BackendKind;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The agent's service: on the hosts the guides list without systemd, the
+/// Linux agent is the one HyperBDR service (consoles and gateways run Ubuntu
+/// 20.04), so the hint names it.
+const AGENT_SERVICE: &str = "egisplus-agent";
+
+/// The init system of a host, as far as hmctl needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InitSystem {
+    Systemd,
+    Upstart,
+    SysV,
+    /// Something else is PID 1 (a container's entry point): its name.
+    Other(String),
+}
+
+impl fmt::Display for InitSystem {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitSystem::Systemd => formatter.write_str("systemd"),
+            InitSystem::Upstart => formatter.write_str("upstart"),
+            InitSystem::SysV => formatter.write_str("SysV init"),
+            InitSystem::Other(name) => write!(formatter, "`{name}` (PID 1), not an init system"),
+        }
+    }
+}
+
+impl InitSystem {
+    /// What the operator can run on such a host instead.
+    pub fn hint(&self) -> String {
+        match self {
+            InitSystem::Systemd => {
+                "is systemd running with its D-Bus system bus? `systemctl status dbus`".into()
+            }
+            InitSystem::Upstart => format!(
+                "use upstart's own commands: `initctl status {AGENT_SERVICE}` for a job in /etc/init \
+                 (`initctl list` shows them), `service {AGENT_SERVICE} status` for a script in /etc/init.d"
+            ),
+            InitSystem::SysV => format!(
+                "use the host's init scripts: `service {AGENT_SERVICE} status` (start, stop and restart alike)"
+            ),
+            InitSystem::Other(_) => "in a container, run hmctl on the host, or point \
+                 DBUS_SYSTEM_BUS_ADDRESS at a systemd's system bus"
+                .into(),
+        }
+    }
+}
+
+/// Where the signs of an init system are looked for (tests point them elsewhere).
+#[derive(Debug, Clone)]
+pub struct Probes {
+    /// Exists as a directory exactly when systemd booted the host (sd_booted(3)).
+    pub systemd_runtime: PathBuf,
+    /// The name of PID 1.
+    pub first_process_name: PathBuf,
+    /// Upstart's control command; SysV init has none.
+    pub upstart_control: PathBuf,
+}
+
+impl Probes {
+    /// This host's.
+    pub fn host() -> Probes {
+        Probes {
+            systemd_runtime: "/run/systemd/system".into(),
+            first_process_name: "/proc/1/comm".into(),
+            upstart_control: "/sbin/initctl".into(),
+        }
+    }
+
+    /// The init system these probes show.
+    pub fn detect(&self) -> InitSystem {
+        if self.systemd_runtime.is_dir() {
+            return InitSystem::Systemd;
+        }
+        let name = std::fs::read_to_string(&self.first_process_name).unwrap_or_default();
+        match name.trim() {
+            "systemd" => InitSystem::Systemd,
+            "init" if self.upstart_control.exists() => InitSystem::Upstart,
+            "init" => InitSystem::SysV,
+            "" => InitSystem::Other("unknown".into()),
+            other => InitSystem::Other(other.into()),
+        }
+    }
+}
+
+/// Whether a bus answered that nobody there is systemd (SysV and upstart hosts
+/// run a D-Bus system bus too).
+pub fn no_systemd_on_the_bus(error: &zbus::Error) -> bool {
+    match error {
+        zbus::Error::MethodError(name, _, _) => {
+            let name = name.as_str();
+            name.ends_with(".ServiceUnknown") || name.ends_with(".NameHasNoOwner")
+        }
+        _ => false,
+    }
+}
+
+/// `translated` (the error as hmctl reports it anyway), explained by this
+/// host's init system when systemd is not it.
+pub fn explain(error: &zbus::Error, translated: BackendError) -> BackendError {
+    let bus_named = crate::settings::get().bus_address.is_some();
+    // No bus at all, or a bus without systemd.
+    let nobody_answers =
+        matches!(translated, BackendError::Unreachable { .. }) || no_systemd_on_the_bus(error);
+    explain_with(nobody_answers, bus_named, &Probes::host(), translated)
+}
+
+/// [`explain`] with its inputs spelled out.
+pub fn explain_with(
+    nobody_answers: bool,
+    bus_named: bool,
+    probes: &Probes,
+    translated: BackendError,
+) -> BackendError {
+    if !nobody_answers || bus_named {
+        return translated;
+    }
+    match probes.detect() {
+        InitSystem::Systemd => translated,
+        init => BackendError::NotOnThisHost {
+            backend: BackendKind::Systemd,
+            why: format!(
+                "systemd is not this host's init: it runs {init}; hmctl controls units through systemd"
+            ),
+            hint: init.hint(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// A host whose PID 1 is `first_process`, with or without /run/systemd/system
+    /// and /sbin/initctl.
+    fn host(root: &Path, first_process: &str, systemd_runtime: bool, initctl: bool) -> Probes {
+        let probes = Probes {
+            systemd_runtime: root.join("run/systemd/system"),
+            first_process_name: root.join("proc/1/comm"),
+            upstart_control: root.join("sbin/initctl"),
+        };
+        std::fs::create_dir_all(root.join("proc/1")).unwrap();
+        std::fs::create_dir_all(root.join("sbin")).unwrap();
+        std::fs::write(&probes.first_process_name, format!("{first_process}\n")).unwrap();
+        if systemd_runtime {
+            std::fs::create_dir_all(&probes.systemd_runtime).unwrap();
+        }
+        if initctl {
+            std::fs::write(&probes.upstart_control, "").unwrap();
+        }
+        probes
+    }
+
+    fn unreachable() -> BackendError {
+        BackendError::Unreachable {
+            backend: BackendKind::Systemd,
+            endpoint: "/run/dbus/system_bus_socket".into(),
+            detail: "no such socket".into(),
+        }
+    }
+
+    #[test]
+    fn each_init_system_is_told_apart() {
+        let root = tempfile::tempdir().unwrap();
+        let cases = [
+            ("booted", "systemd", true, false, InitSystem::Systemd),
+            ("renamed", "init", true, false, InitSystem::Systemd),
+            (
+                "no-runtime-dir",
+                "systemd",
+                false,
+                false,
+                InitSystem::Systemd,
+            ),
+            ("centos6", "init", false, true, InitSystem::Upstart),
+            ("sles11", "init", false, false, InitSystem::SysV),
+            (
+                "container",
+                "bash",
+                false,
+                false,
+                InitSystem::Other("bash".into()),
+            ),
+        ];
+        for (name, first, runtime, initctl, expected) in cases {
+            let probes = host(&root.path().join(name), first, runtime, initctl);
+            assert_eq!(probes.detect(), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_host_without_systemd_is_named_with_its_own_command() {
+        let root = tempfile::tempdir().unwrap();
+        let sysv = host(&root.path().join("sysv"), "init", false, false);
+        let error = explain_with(true, false, &sysv, unreachable());
+        assert_eq!(
+            error.to_string(),
+            "systemd is not this host's init: it runs SysV init; hmctl controls units through systemd"
+        );
+        assert!(
+            error
+                .hint()
+                .unwrap()
+                .contains("`service egisplus-agent status`")
+        );
+        assert!(error.is_unavailable());
+
+        let upstart = host(&root.path().join("upstart"), "init", false, true);
+        let error = explain_with(true, false, &upstart, unreachable());
+        assert!(error.to_string().contains("it runs upstart"), "{error}");
+        assert!(
+            error
+                .hint()
+                .unwrap()
+                .contains("`initctl status egisplus-agent`")
+        );
+    }
+
+    #[test]
+    fn a_named_bus_or_a_systemd_host_keeps_the_error_it_had() {
+        let root = tempfile::tempdir().unwrap();
+        let sysv = host(&root.path().join("sysv"), "init", false, false);
+        let systemd = host(&root.path().join("systemd"), "systemd", true, false);
+        let expected = unreachable().to_string();
+        // The sandbox: DBUS_SYSTEM_BUS_ADDRESS names a bus, this host's PID 1 is not systemd.
+        assert_eq!(
+            explain_with(true, true, &sysv, unreachable()).to_string(),
+            expected
+        );
+        assert_eq!(
+            explain_with(true, false, &systemd, unreachable()).to_string(),
+            expected
+        );
+        // systemd answered and refused: not a question of the init system.
+        assert_eq!(
+            explain_with(false, false, &sysv, unreachable()).to_string(),
+            expected
+        );
+    }
+
+    #[test]
+    fn a_bus_without_systemd_counts_and_a_refusal_does_not() {
+        let reply = || {
+            zbus::message::Message::method_call("/", "Ping")
+                .unwrap()
+                .build(&())
+                .unwrap()
+        };
+        let unknown = zbus::Error::MethodError(
+            zbus::names::OwnedErrorName::try_from("org.freedesktop.DBus.Error.ServiceUnknown")
+                .unwrap(),
+            Some("The name org.freedesktop.systemd1 was not provided by any .service files".into()),
+            reply(),
+        );
+        assert!(no_systemd_on_the_bus(&unknown));
+        let refused = zbus::Error::MethodError(
+            zbus::names::OwnedErrorName::try_from("org.freedesktop.systemd1.NoSuchUnit").unwrap(),
+            None,
+            reply(),
+        );
+        assert!(!no_systemd_on_the_bus(&refused));
+    }
+}
