@@ -161,7 +161,10 @@ impl Directory {
         }
         check_owner(&path, status.st_uid)?;
         if status.st_nlink != 1 {
-            return Err(refuse(Unsafe::Links(path, status.st_nlink)));
+            // `st_nlink` is a u64 on x86_64 and a u32 on aarch64.
+            #[allow(clippy::useless_conversion)]
+            let links = u64::from(status.st_nlink);
+            return Err(refuse(Unsafe::Links(path, links)));
         }
         Ok(File::from(descriptor))
     }

@@ -38,13 +38,7 @@ pub fn of_container(inspect: &ContainerInspectResponse) -> Details {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> ContainerInspectResponse {
-        let path = format!(
-            "{}/src/backend/compose/fixtures/docker-inspect-{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
+    use crate::backend::compose::fixture;
 
     #[test]
     fn an_unhealthy_container_keeps_its_health_check_runs() {

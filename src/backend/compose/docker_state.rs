@@ -162,13 +162,7 @@ fn docker_words(
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> ContainerInspectResponse {
-        let path = format!(
-            "{}/src/backend/compose/fixtures/docker-inspect-{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
+    use crate::backend::compose::fixture;
 
     #[test]
     fn healthy_running_container() {

@@ -369,3 +369,14 @@ impl ServiceBackend for Compose {
         ))
     }
 }
+
+/// A recorded `docker inspect` answer from `fixtures/`, for the tests of the
+/// pure functions that read it.
+#[cfg(test)]
+fn fixture(name: &str) -> bollard::models::ContainerInspectResponse {
+    let path = format!(
+        "{}/src/backend/compose/fixtures/docker-inspect-{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
