@@ -160,7 +160,18 @@ fn check_rpm(built: &Built, binary: &Path) {
         !requires.contains("Zstd") && !requires.contains("LargeFiles"),
         "{requires}"
     );
-    assert!(run("rpm", &["-qp", "--scripts", rpm]).trim().is_empty());
+    // The only scriptlets: the metrics timer's preset on first install and
+    // disable on erase, as %systemd_post / %systemd_preun do, only under systemd.
+    let scripts = run("rpm", &["-qp", "--scripts", rpm]);
+    assert!(
+        scripts.contains("postinstall scriptlet")
+            && scripts.contains("systemctl --no-reload preset hmctl-metrics.timer")
+            && scripts.contains("preuninstall scriptlet")
+            && scripts.contains("systemctl --no-reload disable --now hmctl-metrics.timer")
+            && scripts.matches("scriptlet").count() == 2,
+        "{scripts}"
+    );
+    assert!(files_of(rpm).contains("/usr/lib/systemd/system/hmctl-metrics.timer"));
 
     let files = run("rpm", &["-qpl", rpm]);
     for path in [
@@ -184,10 +195,11 @@ fn check_rpm(built: &Built, binary: &Path) {
     );
     assert!(run("rpm", &["-K", "--nosignature", rpm]).contains("digests OK"));
 
-    // Into an empty root: no /bin/sh there, and none needed.
+    // Into an empty root: no /bin/sh there, so the timer's scriptlets (checked
+    // by their text above) are not run.
     let root = tempfile::tempdir().unwrap();
     let into = |args: &[&str]| {
-        let mut all = vec!["--root", name(root.path()), "--nodeps"];
+        let mut all = vec!["--root", name(root.path()), "--nodeps", "--noscripts"];
         all.extend_from_slice(args);
         run("rpm", &all)
     };
@@ -419,4 +431,9 @@ fn the_header_check_rejects_what_rpm_4_11_lacks() {
     assert_eq!(problems.len(), 1, "the payload is not gzip: {problems:#?}");
     package.payload_start = vec![0x1f, 0x8b, 8, 0];
     assert!(rpm_header::problems_for_rpm_4_11(&package).is_empty());
+}
+
+/// The files an .rpm installs, one path a line.
+fn files_of(rpm: &str) -> String {
+    run("rpm", &["-qpl", rpm])
 }
