@@ -288,19 +288,7 @@ fn prometheus_sees_the_fleet(work: &Path, hosts: &[&str]) {
         }
         query(&server, promql)
     });
-    let mut down: Vec<(String, String)> = down
-        .iter()
-        .map(|sample| {
-            (
-                sample["metric"]["service"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
-                sample["value"][1].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    down.sort();
+    let down = by_service(&down);
     assert_eq!(
         down,
         vec![

@@ -6,31 +6,6 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
-const STATES: &str = r#"
-services:
-  plain:
-    @BASE@
-    command: @SLEEPER@
-  healthy:
-    @BASE@
-    command: @SLEEPER@
-    healthcheck: {test: ["CMD", "true"], interval: 1s, timeout: 2s, retries: 1}
-  sick:
-    @BASE@
-    command: @SLEEPER@
-    healthcheck: {test: ["CMD", "sh", "-c", "echo database unreachable; exit 1"], interval: 1s, timeout: 2s, retries: 1}
-  looping:
-    @BASE@
-    command: ["sh", "-c", "exit 3"]
-    restart: always
-  dead:
-    @BASE@
-    command: ["sh", "-c", "exit 7"]
-  never:
-    @BASE@
-    command: @SLEEPER@
-"#;
-
 #[test]
 fn every_container_state_is_reported_as_the_daemon_sees_it() {
     let project = Project::new("states", &[("docker-compose-hyperbdr.yml", STATES)]);

@@ -57,22 +57,9 @@ struct World {
 
 impl World {
     fn new(test: &str, files_per_module: usize) -> World {
-        let project = Project::new(test, &[("docker-compose-hyperbdr.yml", CONSOLE)]);
-        let venvs = project.path().join("venvs");
-        module(&venvs.join("porter"), "old", files_per_module, true);
-        module(&venvs.join("unicloud"), "old", files_per_module, true);
-        project.compose(&["up", "-d"]);
-        let config = config_with(&console_group(&project).replace(
-            "ports = []",
-            &format!("ports = []\nupgrade_dir = \"{}\"", venvs.display()),
-        ));
-        wait_for(Duration::from_secs(20), "porter-api healthy", || {
-            let (code, document) = status_json(&config, &[]);
-            if code == 0 {
-                Ok(())
-            } else {
-                Err(format!("{document:#}"))
-            }
+        let (project, config) = upgrade_console(test, CONSOLE, |venvs| {
+            module(&venvs.join("porter"), "old", files_per_module, true);
+            module(&venvs.join("unicloud"), "old", files_per_module, true);
         });
         World { project, config }
     }

@@ -10,7 +10,6 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// porter-api runs from venvs/porter (healthy while /app/healthy exists),
 /// unicloud-engine from venvs/unicloud.
@@ -83,22 +82,9 @@ struct World {
 
 impl World {
     fn new(test: &str) -> World {
-        let project = Project::new(test, &[("docker-compose-hyperbdr.yml", CONSOLE)]);
-        let venvs = project.path().join("venvs");
-        venv(&venvs.join("porter"), "old");
-        venv(&venvs.join("unicloud"), "old");
-        project.compose(&["up", "-d"]);
-        let config = config_with(&console_group(&project).replace(
-            "ports = []",
-            &format!("ports = []\nupgrade_dir = \"{}\"", venvs.display()),
-        ));
-        wait_for(Duration::from_secs(20), "porter-api healthy", || {
-            let (code, document) = status_json(&config, &[]);
-            if code == 0 {
-                Ok(())
-            } else {
-                Err(format!("{document:#}"))
-            }
+        let (project, config) = upgrade_console(test, CONSOLE, |venvs| {
+            venv(&venvs.join("porter"), "old");
+            venv(&venvs.join("unicloud"), "old");
         });
         World { project, config }
     }

@@ -26,8 +26,9 @@ pub enum BackendError {
         endpoint: String,
         after: Duration,
     },
-    /// The daemon is not what this host runs (systemd on a SysV or upstart
-    /// host): `why` says what it runs, the hint the host's own command.
+    /// What the backend needs is not on this host (systemd on a SysV or
+    /// upstart host; the Compose generation a project was made with): `why`
+    /// says so, `hint` what the operator can do.
     #[error("{why}")]
     NotOnThisHost {
         backend: BackendKind,

@@ -37,6 +37,34 @@ pub fn hmctl() -> assert_cmd::Command {
 /// A command that keeps running a long time and stops at once on SIGTERM.
 pub const SLEEPER: &str = r#"["sh", "-c", "trap 'exit 0' TERM; sleep 2147483647 & wait"]"#;
 
+/// A compose project with one service in each container state the status
+/// tests cover (no health check, healthy, unhealthy, crash-looping, exited
+/// with a code, declared but never created).
+pub const STATES: &str = r#"
+services:
+  plain:
+    @BASE@
+    command: @SLEEPER@
+  healthy:
+    @BASE@
+    command: @SLEEPER@
+    healthcheck: {test: ["CMD", "true"], interval: 1s, timeout: 2s, retries: 1}
+  sick:
+    @BASE@
+    command: @SLEEPER@
+    healthcheck: {test: ["CMD", "sh", "-c", "echo database unreachable; exit 1"], interval: 1s, timeout: 2s, retries: 1}
+  looping:
+    @BASE@
+    command: ["sh", "-c", "exit 3"]
+    restart: always
+  dead:
+    @BASE@
+    command: ["sh", "-c", "exit 7"]
+  never:
+    @BASE@
+    command: @SLEEPER@
+"#;
+
 /// A compose project of the test's own, torn down when dropped.
 pub struct Project {
     pub name: String,
@@ -379,4 +407,27 @@ pub fn interrupted_restart(
     )
     .unwrap();
     restart.wait_with_output().unwrap()
+}
+
+/// A console project (`compose_yaml`) whose `venvs/` (filled by `fill` before
+/// the containers start) is the group's `upgrade_dir`, up and healthy: the
+/// world of the upgrade tests.
+pub fn upgrade_console(test: &str, compose_yaml: &str, fill: impl Fn(&Path)) -> (Project, Config) {
+    let project = Project::new(test, &[("docker-compose-hyperbdr.yml", compose_yaml)]);
+    let venvs = project.path().join("venvs");
+    fill(&venvs);
+    project.compose(&["up", "-d"]);
+    let config = config_with(&console_group(&project).replace(
+        "ports = []",
+        &format!("ports = []\nupgrade_dir = \"{}\"", venvs.display()),
+    ));
+    wait_for(Duration::from_secs(20), "porter-api healthy", || {
+        let (code, document) = status_json(&config, &[]);
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(format!("{document:#}"))
+        }
+    });
+    (project, config)
 }

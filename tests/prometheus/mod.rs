@@ -195,3 +195,21 @@ pub fn query(server: &Daemon, promql: &str) -> Result<Vec<serde_json::Value>, St
         .cloned()
         .unwrap_or_default())
 }
+
+/// A vector query's answer as (service label, value) pairs, sorted.
+pub fn by_service(samples: &[serde_json::Value]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = samples
+        .iter()
+        .map(|sample| {
+            (
+                sample["metric"]["service"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                sample["value"][1].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}

@@ -158,23 +158,32 @@ pub async fn cli_for(project: &str) -> Result<Cli, BackendError> {
             installed.push(format!("{} {}", cli.program.join(" "), cli.version));
         }
     }
-    let action = format!("create or recreate a container of project {project}");
-    let detail = match (wanted, generation) {
-        (Some(version), Some(generation)) => format!(
-            "its containers were made by Compose {version}, which is not installed (found: {}); nothing was changed; hmctl uses the Compose that made a project's containers so that it never renames or duplicates one (hint: {})",
-            if installed.is_empty() {
-                "none".to_string()
-            } else {
-                installed.join(", ")
-            },
-            generation.install_hint()
+    let (why, hint) = match (wanted, generation) {
+        (Some(version), Some(generation)) => (
+            format!(
+                "cannot create or recreate a container of project {project}: its containers were made by Compose {version}, which is not installed (found: {}); nothing was changed",
+                if installed.is_empty() {
+                    "none".to_string()
+                } else {
+                    installed.join(", ")
+                },
+            ),
+            format!(
+                "{}; hmctl uses the Compose that made a project's containers, so it never renames or duplicates one",
+                generation.install_hint()
+            ),
         ),
-        _ => "neither `docker compose` nor `docker-compose` is installed (hint: install docker-compose-plugin or docker-compose)".to_string(),
+        _ => (
+            format!(
+                "cannot create or recreate a container of project {project}: neither `docker compose` nor `docker-compose` is installed; nothing was changed"
+            ),
+            "install docker-compose-plugin or docker-compose".to_string(),
+        ),
     };
-    Err(BackendError::Refused {
+    Err(BackendError::NotOnThisHost {
         backend: DAEMON,
-        action,
-        detail,
+        why,
+        hint,
     })
 }
 
