@@ -365,7 +365,15 @@ pub struct LifecycleArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: Option<u64>,
 
-    /// Return once each request is accepted, without waiting for health.
+    /// Start, restart: how long each service must stay up — the same process,
+    /// no restart, not unhealthy — before its start is done (default 2, or its
+    /// `settle` in hmctl.toml; 0 = off). Units that signal readiness and
+    /// containers whose health check passed are watched a quarter of it;
+    /// `oneshot` units that remain active, not at all.
+    #[arg(long, value_name = "SECS", value_parser = settle_seconds)]
+    pub settle: Option<f64>,
+
+    /// Return once each request is accepted, without waiting for health or settling.
     #[arg(long)]
     pub no_wait: bool,
 
@@ -422,4 +430,17 @@ pub struct StatusArgs {
     /// Services, units, groups or modules (default: every present service).
     #[arg(value_name = "TARGET", add = ArgValueCandidates::new(crate::completion::targets))]
     pub targets: Vec<String>,
+}
+
+/// `--settle`: seconds, a fraction allowed, 0 to 600.
+fn settle_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    let most = crate::catalog::MAX_SETTLE_SECONDS;
+    if (0.0..=most).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!("{seconds} is not within 0 to {most} seconds"))
+    }
 }

@@ -338,7 +338,7 @@ fn check_mode_predicts_and_changes_nothing_then_the_rolling_restart_stops_at_the
     for (host, result) in results(&checked, "restart s3block") {
         assert_eq!(result["changed"], true, "{host}");
         assert_eq!(
-            result["plan"]["waves"][0][0]["action"], "restart",
+            result["plan"]["steps"][0]["action"], "restart",
             "{result:#}"
         );
         assert!(result["results"].is_null());

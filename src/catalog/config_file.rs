@@ -53,7 +53,12 @@ struct ServiceEntry {
     logs: Option<Vec<String>>,
     stop_timeout: Option<u64>,
     depends_on: Option<Vec<String>>,
+    /// Seconds (a fraction allowed); 0 turns the settle window off.
+    settle: Option<f64>,
 }
+
+/// The longest settle window a file or `--settle` may ask for, in seconds.
+pub const MAX_SETTLE_SECONDS: f64 = 600.0;
 
 /// Loads the catalog: the built-in one, plus the configuration file.
 ///
@@ -121,7 +126,22 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
                 invalid(format!("[service.{name}] depends_on {dependency:?}: {why}"))
             })?;
         }
+        let settle = entry
+            .settle
+            .map(|seconds| {
+                if (0.0..=MAX_SETTLE_SECONDS).contains(&seconds) {
+                    Ok(std::time::Duration::from_secs_f64(seconds))
+                } else {
+                    Err(invalid(format!(
+                        "[service.{name}] settle = {seconds}: must be 0 to {MAX_SETTLE_SECONDS} seconds"
+                    )))
+                }
+            })
+            .transpose()?;
         let settings = catalog.services.entry(name).or_default();
+        if settle.is_some() {
+            settings.settle = settle;
+        }
         if entry.logs.is_some() {
             settings.logs = entry.logs;
         }
@@ -339,6 +359,22 @@ stop_timeout = 30
             catalog.settings("porter-api").unwrap().stop_timeout,
             Some(30)
         );
+    }
+
+    #[test]
+    fn a_settle_window_is_seconds_whole_or_not_and_bounded() {
+        let catalog = parse_text(
+            "[service.porter-api]\nsettle = 3\n[service.s3block]\nsettle = 0.5\n[service.mysql]\nsettle = 0\n",
+        )
+        .unwrap();
+        let settle = |name: &str| catalog.settings(name).unwrap().settle;
+        assert_eq!(settle("porter-api"), Some(std::time::Duration::from_secs(3)));
+        assert_eq!(settle("s3block"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(settle("mysql"), Some(std::time::Duration::ZERO));
+        for bad in ["-1", "601", "\"2s\""] {
+            let message = error_text(&format!("[service.porter-api]\nsettle = {bad}\n"));
+            assert!(message.contains("settle"), "{bad}: {message}");
+        }
     }
 
     #[test]

@@ -27,11 +27,6 @@ impl Verb {
             Verb::Reload => "reload",
         }
     }
-
-    /// Whether the verb should leave services running.
-    pub fn wants_running(self) -> bool {
-        !matches!(self, Verb::Stop)
-    }
 }
 
 /// What happens to one service.
@@ -77,6 +72,31 @@ impl Action {
             Action::Wait | Action::Skip | Action::Impossible => false,
         }
     }
+
+    /// Whether the step ends with the service coming up, to be watched until
+    /// it is up and has stayed up.
+    pub fn brings_up(self) -> bool {
+        match self {
+            Action::Start
+            | Action::Restart
+            | Action::Create
+            | Action::Recreate
+            | Action::Wait => true,
+            Action::Stop | Action::Skip | Action::Impossible => false,
+        }
+    }
+}
+
+/// A duration in JSON: seconds, as a number (`2.0`), or `null`.
+#[allow(clippy::ref_option)] // serde's `serialize_with` hands over `&Option<T>`
+fn seconds<S: serde::Serializer>(
+    duration: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(duration) => serializer.serialize_f64(duration.as_secs_f64()),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// One service's part of the plan.
@@ -88,6 +108,13 @@ pub struct Step {
     pub action: Action,
     /// The service's state when the plan was made, in the backend's words.
     pub now: String,
+    /// The services of the plan this step waits for: what it needs up first
+    /// (start, restart), or what needs it and must be stopped first (stop).
+    pub after: Vec<String>,
+    /// How long a service that came up must stay up before its step is done;
+    /// `None` when the step does not wait for the service to be up.
+    #[serde(rename = "settle_seconds", serialize_with = "seconds")]
+    pub settle: Option<Duration>,
     #[serde(skip)]
     pub handle: Handle,
     /// How long a stop may take before the service is killed.

@@ -1,6 +1,7 @@
-//! The plan of a start / stop / restart: which service gets which action, in
-//! which wave. Built from a snapshot before anything changes, printed by
-//! `--dry-run`, executed wave by wave otherwise.
+//! The plan of a start / stop / restart: which service gets which action,
+//! after which others, and how long it must stay up to be done. Built from a
+//! snapshot before anything changes, printed by `--dry-run`, executed by
+//! `ops::execute` otherwise.
 
 use super::order::Graph;
 use super::snapshot::Snapshot;
@@ -15,22 +16,44 @@ use std::time::Duration;
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub verb: Verb,
-    /// Services in one wave are handled concurrently; a wave starts when the
-    /// one before it is done.
-    pub waves: Vec<Vec<Step>>,
+    /// Every step, what is needed before what needs it (for a stop, the
+    /// reverse); each step waits only for the steps its `after` names.
+    pub steps: Vec<Step>,
 }
 
 impl Plan {
-    pub fn steps(&self) -> impl Iterator<Item = &Step> {
-        self.waves.iter().flatten()
-    }
-
     /// Whether executing the plan would change anything.
     #[cfg(test)]
     pub fn changes_anything(&self) -> bool {
-        self.steps().any(|step| step.action.changes())
+        self.steps.iter().any(|step| step.action.changes())
     }
 }
+
+/// How the operator wants a plan paced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    /// `--timeout`; for a stop, the grace before the kill.
+    pub timeout: Option<Duration>,
+    /// `--settle`: every service's settle window, over `hmctl.toml`'s.
+    pub settle: Option<Duration>,
+    /// Whether steps wait for their service to be up (not `--no-wait`).
+    pub wait: bool,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            timeout: None,
+            settle: None,
+            wait: true,
+        }
+    }
+}
+
+/// How long a service that came up must stay up before hmctl calls it done,
+/// unless `hmctl.toml` or `--settle` says otherwise: long enough to see a
+/// program that dies on its configuration a moment after it starts.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
 
 /// The default stop grace, as Docker's and Compose's.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
@@ -101,15 +124,14 @@ fn group_graph(
 }
 
 /// Builds the plan for `selected` (indices into the snapshot's services).
-/// `timeout` is the operator's `--timeout`, which for a stop is the grace.
 pub fn build(
     verb: Verb,
     catalog: &Catalog,
     snapshot: &Snapshot,
     selected: &[usize],
-    timeout: Option<Duration>,
+    pace: Pace,
 ) -> Result<Plan, Failure> {
-    build_with(verb, catalog, snapshot, selected, timeout, &|service| {
+    build_with(verb, catalog, snapshot, selected, pace, &|service| {
         (action_for(verb, service), service.detail.clone())
     })
 }
@@ -120,10 +142,10 @@ pub fn build_with(
     catalog: &Catalog,
     snapshot: &Snapshot,
     selected: &[usize],
-    timeout: Option<Duration>,
+    pace: Pace,
     choose: &dyn Fn(&ServiceStatus) -> (Action, String),
 ) -> Result<Plan, Failure> {
-    let mut waves: Vec<Vec<Step>> = Vec::new();
+    let mut steps = Vec::new();
     for group in &snapshot.groups {
         let members: Vec<&ServiceStatus> = snapshot
             .services
@@ -141,7 +163,7 @@ pub fn build_with(
         }
         let project = snapshot.projects.get(&group.name);
         let graph = group_graph(catalog, group, project, &members);
-        let group_waves = graph.waves(&chosen).map_err(|cycle| {
+        let mut levels = graph.levels(&chosen).map_err(|cycle| {
             Failure::usage(format!(
                 "the services of group {} depend on each other in a cycle: {}",
                 group.name,
@@ -151,45 +173,71 @@ pub fn build_with(
                 "fix depends_on in the compose file or [service.NAME] depends_on in hmctl.toml",
             )
         })?;
-        for (level, names) in group_waves.into_iter().enumerate() {
-            if waves.len() <= level {
-                waves.push(Vec::new());
-            }
-            for name in names {
-                let Some(service) = members.iter().find(|service| service.name == name) else {
-                    continue;
-                };
-                let compose_service = project.and_then(|project| project.service(&name));
-                let stop_grace = match verb {
-                    Verb::Stop if timeout.is_some() => timeout.unwrap_or(DEFAULT_STOP_GRACE),
-                    _ => catalog
-                        .settings(&name)
-                        .and_then(|settings| settings.stop_timeout)
-                        .map(Duration::from_secs)
-                        .or(compose_service.and_then(|service| service.stop_grace_period))
-                        .unwrap_or(DEFAULT_STOP_GRACE),
-                };
-                let (action, now) = choose(service);
-                waves[level].push(Step {
-                    service: name.clone(),
-                    group: group.name.clone(),
-                    backend: service.backend(),
-                    action,
-                    now,
-                    handle: service.handle.clone(),
-                    stop_grace,
-                    compose_files: project
-                        .map(|project| project.files.clone())
-                        .unwrap_or_default(),
-                });
-            }
+        let prerequisites = graph.prerequisites(&chosen);
+        if verb == Verb::Stop {
+            levels.reverse();
+        }
+        for name in levels.into_iter().flatten() {
+            let Some(service) = members.iter().find(|service| service.name == name) else {
+                continue;
+            };
+            let (action, now) = choose(service);
+            let after = match verb {
+                Verb::Stop => chosen
+                    .iter()
+                    .filter(|other| prerequisites[*other].contains(&name))
+                    .cloned()
+                    .collect(),
+                _ => prerequisites[&name].clone(),
+            };
+            steps.push(Step {
+                group: group.name.clone(),
+                backend: service.backend(),
+                action,
+                now,
+                after,
+                settle: (pace.wait && action.brings_up()).then(|| settle_window(catalog, &name, pace)),
+                handle: service.handle.clone(),
+                stop_grace: stop_grace(verb, catalog, &name, project, pace),
+                compose_files: project
+                    .map(|project| project.files.clone())
+                    .unwrap_or_default(),
+                service: name,
+            });
         }
     }
-    if verb == Verb::Stop {
-        waves.reverse();
+    Ok(Plan { verb, steps })
+}
+
+/// A service's settle window: `--settle`, else its `settle` in `hmctl.toml`,
+/// else the default.
+fn settle_window(catalog: &Catalog, name: &str, pace: Pace) -> Duration {
+    pace.settle
+        .or_else(|| catalog.settings(name).and_then(|settings| settings.settle))
+        .unwrap_or(DEFAULT_SETTLE)
+}
+
+/// How long a stop of a service may take before it is killed: a stop's
+/// `--timeout`, else `stop_timeout` in `hmctl.toml`, else compose's
+/// `stop_grace_period`, else the default.
+fn stop_grace(
+    verb: Verb,
+    catalog: &Catalog,
+    name: &str,
+    project: Option<&ComposeProject>,
+    pace: Pace,
+) -> Duration {
+    match (verb, pace.timeout) {
+        (Verb::Stop, Some(timeout)) => timeout,
+        _ => catalog
+            .settings(name)
+            .and_then(|settings| settings.stop_timeout)
+            .map(Duration::from_secs)
+            .or(project
+                .and_then(|project| project.service(name))
+                .and_then(|service| service.stop_grace_period))
+            .unwrap_or(DEFAULT_STOP_GRACE),
     }
-    waves.retain(|wave| !wave.is_empty());
-    Ok(Plan { verb, waves })
 }
 
 #[cfg(test)]
@@ -307,66 +355,98 @@ mod tests {
         (catalog, snapshot)
     }
 
-    fn summary(plan: &Plan) -> Vec<Vec<String>> {
-        plan.waves
+    /// `service:action<after,...>` per step, in plan order.
+    fn summary(plan: &Plan) -> Vec<String> {
+        plan.steps
             .iter()
-            .map(|wave| {
-                wave.iter()
-                    .map(|step| format!("{}:{}", step.service, step.action.as_str()))
-                    .collect()
+            .map(|step| {
+                format!(
+                    "{}:{}<{}>",
+                    step.service,
+                    step.action.as_str(),
+                    step.after.join(",")
+                )
             })
             .collect()
     }
 
-    #[test]
-    fn start_everything_brings_dependencies_up_first() {
-        let (catalog, snapshot) = snapshot();
-        let all: Vec<usize> = (0..snapshot.services.len()).collect();
-        let plan = build(Verb::Start, &catalog, &snapshot, &all, None).unwrap();
-        assert_eq!(
-            summary(&plan),
-            vec![
-                vec!["mysql:skip", "s3block:skip", "hyper_exporter:cannot"],
-                vec!["porter-api:start", "owl-api:wait", "watchman:start"],
-                vec!["porter-migration:create"],
-            ]
-        );
-        assert!(plan.changes_anything());
+    fn everything(snapshot: &Snapshot) -> Vec<usize> {
+        (0..snapshot.services.len()).collect()
     }
 
     #[test]
-    fn stop_goes_in_reverse() {
+    fn start_everything_waits_for_each_services_own_dependencies() {
         let (catalog, snapshot) = snapshot();
-        let all: Vec<usize> = (0..snapshot.services.len()).collect();
         let plan = build(
-            Verb::Stop,
+            Verb::Start,
             &catalog,
             &snapshot,
-            &all,
-            Some(Duration::from_secs(1)),
+            &everything(&snapshot),
+            Pace::default(),
         )
         .unwrap();
         assert_eq!(
             summary(&plan),
             vec![
-                vec!["porter-migration:skip"],
-                vec!["porter-api:skip", "owl-api:stop", "watchman:skip"],
-                vec!["mysql:stop", "s3block:stop", "hyper_exporter:skip"],
+                "mysql:skip<>",
+                "porter-api:start<mysql>",
+                "owl-api:wait<mysql>",
+                "porter-migration:create<porter-api>",
+                "s3block:skip<>",
+                "hyper_exporter:cannot<>",
+                "watchman:start<s3block>",
+            ]
+        );
+        assert!(plan.changes_anything());
+        let settles: Vec<Option<Duration>> = plan.steps.iter().map(|step| step.settle).collect();
+        let two = Some(DEFAULT_SETTLE);
+        assert_eq!(
+            settles,
+            vec![None, two, two, two, None, None, two],
+            "only steps that bring a service up settle"
+        );
+    }
+
+    #[test]
+    fn stop_waits_for_each_services_own_dependents() {
+        let (catalog, snapshot) = snapshot();
+        let plan = build(
+            Verb::Stop,
+            &catalog,
+            &snapshot,
+            &everything(&snapshot),
+            Pace {
+                timeout: Some(Duration::from_secs(1)),
+                ..Pace::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&plan),
+            vec![
+                "porter-migration:skip<>",
+                "porter-api:skip<porter-migration>",
+                "owl-api:stop<>",
+                "mysql:stop<porter-api,owl-api>",
+                "watchman:skip<>",
+                "s3block:stop<watchman>",
+                "hyper_exporter:skip<>",
             ]
         );
         assert!(
-            plan.steps()
-                .all(|step| step.stop_grace == Duration::from_secs(1))
+            plan.steps
+                .iter()
+                .all(|step| step.stop_grace == Duration::from_secs(1) && step.settle.is_none())
         );
     }
 
     #[test]
     fn restart_of_one_service_touches_only_it() {
         let (catalog, snapshot) = snapshot();
-        let plan = build(Verb::Restart, &catalog, &snapshot, &[1], None).unwrap();
-        assert_eq!(summary(&plan), vec![vec!["porter-api:restart"]]);
+        let plan = build(Verb::Restart, &catalog, &snapshot, &[1], Pace::default()).unwrap();
+        assert_eq!(summary(&plan), vec!["porter-api:restart<>"]);
         assert_eq!(
-            plan.waves[0][0].stop_grace,
+            plan.steps[0].stop_grace,
             Duration::from_secs(3),
             "compose stop_grace_period"
         );
@@ -375,11 +455,40 @@ mod tests {
     #[test]
     fn config_dependencies_order_units() {
         let (catalog, snapshot) = snapshot();
-        let plan = build(Verb::Restart, &catalog, &snapshot, &[4, 5], None).unwrap();
+        let plan = build(Verb::Restart, &catalog, &snapshot, &[4, 5], Pace::default()).unwrap();
         assert_eq!(
             summary(&plan),
-            vec![vec!["s3block:restart"], vec!["watchman:restart"]]
+            vec!["s3block:restart<>", "watchman:restart<s3block>"]
         );
+    }
+
+    #[test]
+    fn the_settle_window_comes_from_the_command_line_then_the_config_file() {
+        let (mut catalog, snapshot) = snapshot();
+        catalog.services.entry("porter-api".into()).or_default().settle =
+            Some(Duration::from_millis(500));
+        let settle_of = |pace: Pace| {
+            build(Verb::Restart, &catalog, &snapshot, &[1, 3], pace)
+                .unwrap()
+                .steps
+                .iter()
+                .map(|step| step.settle)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            settle_of(Pace::default()),
+            vec![Some(Duration::from_millis(500)), Some(DEFAULT_SETTLE)]
+        );
+        let zero = Pace {
+            settle: Some(Duration::ZERO),
+            ..Pace::default()
+        };
+        assert_eq!(settle_of(zero), vec![Some(Duration::ZERO); 2]);
+        let no_wait = Pace {
+            wait: false,
+            ..Pace::default()
+        };
+        assert_eq!(settle_of(no_wait), vec![None, None], "--no-wait: no window");
     }
 
     #[test]
@@ -387,7 +496,8 @@ mod tests {
         let (catalog, mut snapshot) = snapshot();
         let project = snapshot.projects.get_mut("console").unwrap();
         project.services[1].depends_on = vec!["porter-migration".into()];
-        let failure = build(Verb::Start, &catalog, &snapshot, &[1, 2], None).unwrap_err();
+        let failure =
+            build(Verb::Start, &catalog, &snapshot, &[1, 2], Pace::default()).unwrap_err();
         assert_eq!(failure.exit, crate::exit::Exit::Usage);
         assert!(
             failure.message.contains("porter-api") && failure.message.contains("porter-migration"),

@@ -364,9 +364,15 @@ impl ServiceBackend for Compose {
         let Handle::Container { id: Some(id), .. } = handle else {
             return Ok(Details::default());
         };
-        Ok(details::of_container(
-            &self.docker()?.inspect(id, timeout).await?,
-        ))
+        let docker = self.docker()?;
+        let (inspect, output) = tokio::join!(
+            docker.inspect(id, timeout),
+            details::last_output(docker, id, timeout)
+        );
+        Ok(Details {
+            output,
+            ..details::of_container(&inspect?)
+        })
     }
 }
 

@@ -124,8 +124,10 @@ async fn services(
     let request = crate::ops::lifecycle::Request {
         verb,
         targets: Vec::new(),
-        timeout: Some(timeout),
-        wait: true,
+        pace: crate::ops::plan::Pace {
+            timeout: Some(timeout),
+            ..crate::ops::plan::Pace::default()
+        },
         dry_run: false,
     };
     crate::ops::lifecycle::act_on(catalog, &request, group, names, interrupt, progress).await
