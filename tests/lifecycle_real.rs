@@ -399,14 +399,17 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(step["settle_seconds"], 2.0);
     let output = config
         .hmctl()
-        .args(["--json", "start", "--dry-run", "--settle", "0.5"])
+        .args(["--json", "restart", "--dry-run", "--settle", "0.5"])
         .output()
         .unwrap();
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let steps = document["plan"]["steps"].as_array().unwrap();
-    let worker = steps.iter().find(|step| step["service"] == "worker").unwrap();
+    let worker = steps
+        .iter()
+        .find(|step| step["service"] == "worker")
+        .unwrap();
     assert_eq!(worker["after"], serde_json::json!(["api"]), "{document:#}");
-    assert_eq!(worker["action"], "wait");
+    assert_eq!(worker["action"], "restart");
     assert_eq!(worker["settle_seconds"], 0.5);
     let after: Vec<String> = ["db", "api", "worker"]
         .iter()

@@ -82,10 +82,23 @@ fn a_unit_that_dies_a_second_after_its_start_fails_the_start_every_time() {
         assert_eq!(code, 1, "attempt {attempt}: {document:#}");
         let result = only_result(&document);
         assert_eq!(result["outcome"], "failed", "attempt {attempt}: {result:#}");
-        assert_eq!(result["settle_seconds"], 2.0);
         let detail = result["detail"].as_str().unwrap();
+        // Mostly seen up, then dead inside the window; on a slow machine
+        // systemd may report the start job only after the program died.
+        if result["settle_seconds"].is_null() {
+            assert!(
+                detail.starts_with("it exited"),
+                "attempt {attempt}: {detail}"
+            );
+        } else {
+            assert_eq!(result["settle_seconds"], 2.0, "attempt {attempt}");
+            assert!(
+                detail.contains("settle window it exited with code 1"),
+                "attempt {attempt}: {detail}"
+            );
+        }
         assert!(
-            detail.contains("settle window it exited with code 1"),
+            detail.contains("exit status 1"),
             "attempt {attempt}: {detail}"
         );
         assert!(detail.contains("Result: exit-code"), "{detail}");
@@ -103,8 +116,14 @@ fn a_unit_that_dies_at_once_fails_the_start() {
     for attempt in 1..=5 {
         let (code, document) = act(&config, Some(&shim), &["start", "hmt-dies-at-once"]);
         assert_eq!(code, 1, "attempt {attempt}: {document:#}");
-        let detail = only_result(&document)["detail"].as_str().unwrap().to_string();
-        assert!(detail.contains("code 2"), "attempt {attempt}: {detail}");
+        let detail = only_result(&document)["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            detail.contains("exit status 2"),
+            "attempt {attempt}: {detail}"
+        );
         assert!(detail.contains("address in use"), "{detail}");
     }
 }
@@ -115,7 +134,10 @@ fn a_crash_looping_unit_is_reported_crash_looping_not_running() {
     let (code, document) = act(&config, None, &["restart", "hmt-crash-loop"]);
     systemctl(&["stop", "hmt-crash-loop"]);
     assert_eq!(code, 1, "{document:#}");
-    let detail = only_result(&document)["detail"].as_str().unwrap().to_string();
+    let detail = only_result(&document)["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(detail.contains("crash-looping"), "{detail}");
 }
 
@@ -158,7 +180,10 @@ fn a_simple_unit_that_stays_up_is_done_after_its_window() {
     let result = only_result(&document);
     assert_eq!(result["settle_seconds"], 1.0);
     assert!(
-        result["detail"].as_str().unwrap().contains("stayed up 1.0 s"),
+        result["detail"]
+            .as_str()
+            .unwrap()
+            .contains("stayed up 1.0 s"),
         "{result:#}"
     );
     assert!(result["seconds"].as_f64().unwrap() >= 1.0, "{result:#}");
@@ -190,7 +215,10 @@ fn containers_are_done_only_once_they_stayed_up() {
 
     let (code, document) = act(&config, None, &["start", "late"]);
     assert_eq!(code, 1, "{document:#}");
-    let detail = only_result(&document)["detail"].as_str().unwrap().to_string();
+    let detail = only_result(&document)["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(detail.contains("exited with code 3"), "{detail}");
     assert!(
         detail.contains("fatal: cannot read /etc/app/app.conf"),
@@ -200,7 +228,10 @@ fn containers_are_done_only_once_they_stayed_up() {
     let (code, document) = act(&config, None, &["start", "crab"]);
     project.compose(&["stop", "-t", "0", "crab"]);
     assert_eq!(code, 1, "{document:#}");
-    let detail = only_result(&document)["detail"].as_str().unwrap().to_string();
+    let detail = only_result(&document)["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         detail.contains("crash-looping") || detail.contains("exited with code 3"),
         "{detail}"
@@ -216,7 +247,11 @@ fn containers_are_done_only_once_they_stayed_up() {
             .map(|result| result["settle_seconds"].clone())
             .unwrap()
     };
-    assert_eq!(settle("healthy"), 0.5, "a passed health check: a quarter of the window");
+    assert_eq!(
+        settle("healthy"),
+        0.5,
+        "a passed health check: a quarter of the window"
+    );
     assert_eq!(settle("plain"), 2.0);
     let (code, document) = act(&config, None, &["restart", "--no-wait", "plain"]);
     assert_eq!(code, 0, "{document:#}");

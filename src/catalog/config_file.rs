@@ -368,8 +368,14 @@ stop_timeout = 30
         )
         .unwrap();
         let settle = |name: &str| catalog.settings(name).unwrap().settle;
-        assert_eq!(settle("porter-api"), Some(std::time::Duration::from_secs(3)));
-        assert_eq!(settle("s3block"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(
+            settle("porter-api"),
+            Some(std::time::Duration::from_secs(3))
+        );
+        assert_eq!(
+            settle("s3block"),
+            Some(std::time::Duration::from_millis(500))
+        );
         assert_eq!(settle("mysql"), Some(std::time::Duration::ZERO));
         for bad in ["-1", "601", "\"2s\""] {
             let message = error_text(&format!("[service.porter-api]\nsettle = {bad}\n"));

@@ -77,11 +77,9 @@ impl Action {
     /// it is up and has stayed up.
     pub fn brings_up(self) -> bool {
         match self {
-            Action::Start
-            | Action::Restart
-            | Action::Create
-            | Action::Recreate
-            | Action::Wait => true,
+            Action::Start | Action::Restart | Action::Create | Action::Recreate | Action::Wait => {
+                true
+            }
             Action::Stop | Action::Skip | Action::Impossible => false,
         }
     }

@@ -110,9 +110,9 @@ impl Graph {
                 let direct = needed
                     .iter()
                     .filter(|candidate| {
-                        !needed
-                            .iter()
-                            .any(|through| through != *candidate && self.reaches(through, candidate))
+                        !needed.iter().any(|through| {
+                            through != *candidate && self.reaches(through, candidate)
+                        })
                     })
                     .map(|candidate| (*candidate).clone())
                     .collect();
@@ -205,7 +205,10 @@ mod tests {
         let levels = console()
             .levels(&names(&["porter-migration", "mysql"]))
             .unwrap();
-        assert_eq!(levels, vec![names(&["mysql"]), names(&["porter-migration"])]);
+        assert_eq!(
+            levels,
+            vec![names(&["mysql"]), names(&["porter-migration"])]
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             "are up, and is done once it has stayed up for its SETTLE window"
         },
     );
-    let mut rows = table(style, &["ACTION", "SERVICE", "GROUP", "AFTER", "SETTLE", "NOW"]);
+    let mut rows = table(
+        style,
+        &["ACTION", "SERVICE", "GROUP", "AFTER", "SETTLE", "NOW"],
+    );
     for step in &plan.steps {
         let action = Cell::new(step.action.as_str());
         let action = match (style.color, step.action) {

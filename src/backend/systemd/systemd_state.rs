@@ -168,7 +168,11 @@ mod tests {
         assert_eq!(of("dbus", false), Readiness::Declared);
         assert_eq!(of("oneshot", true), Readiness::Finished);
         assert_eq!(of("oneshot", false), Readiness::Started);
-        assert_eq!(of("", false), Readiness::Started, "an old systemd's silence");
+        assert_eq!(
+            of("", false),
+            Readiness::Started,
+            "an old systemd's silence"
+        );
     }
 
     #[test]

@@ -66,7 +66,13 @@ impl StepResult {
 
     /// A step that was not attempted.
     pub fn not_done(step: &Step, detail: impl Into<String>, started: Instant) -> Self {
-        StepResult::of(step, Outcome::NotDone, detail, started, Exit::OperationFailed)
+        StepResult::of(
+            step,
+            Outcome::NotDone,
+            detail,
+            started,
+            Exit::OperationFailed,
+        )
     }
 
     /// The same result, recording the settle window it was watched for.

@@ -37,7 +37,10 @@ pub enum Settled {
     /// The operator interrupted: watching stopped, the service was up.
     Interrupted(Observation),
     /// It died, restarted or turned unhealthy: what was seen, in words.
-    Fell { observation: Observation, why: String },
+    Fell {
+        observation: Observation,
+        why: String,
+    },
     /// The daemon could not be asked any more.
     Unobservable(BackendError),
 }
@@ -106,10 +109,7 @@ pub async fn watch<C: Control>(
         match control.observe(step).await {
             Ok(observation) => {
                 if let Some(why) = fall(&up, &observation) {
-                    return Settled::Fell {
-                        observation,
-                        why,
-                    };
+                    return Settled::Fell { observation, why };
                 }
                 last = observation;
             }
@@ -171,6 +171,9 @@ mod tests {
             Duration::from_millis(500)
         );
         assert_eq!(window_for(two, Readiness::Finished), Duration::ZERO);
-        assert_eq!(window_for(Duration::ZERO, Readiness::Started), Duration::ZERO);
+        assert_eq!(
+            window_for(Duration::ZERO, Readiness::Started),
+            Duration::ZERO
+        );
     }
 }

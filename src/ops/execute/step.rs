@@ -43,11 +43,15 @@ fn failure_exit(error: &BackendError) -> Exit {
     }
 }
 
-/// What the daemon says of a service that fell, beyond its status line: the
-/// unit's result and last journal lines, the container's last output lines.
-fn last_words(details: &Details) -> String {
+/// What the daemon says of a service that fell, beyond its status line
+/// (`said`): the unit's result and last journal lines — the program's own,
+/// systemd's lines about it only when it wrote none — or the container's
+/// last output lines.
+fn last_words(details: &Details, said: &str) -> String {
     let mut words = Vec::new();
-    if let Some(result) = &details.result {
+    if let Some(result) = &details.result
+        && !said.contains(&format!("Result: {result}"))
+    {
         words.push(format!("Result: {result}"));
     }
     if details.oom_killed {
@@ -58,7 +62,16 @@ fn last_words(details: &Details) -> String {
     } else {
         &details.journal
     };
-    let quoted: Vec<&str> = lines
+    let own: Vec<&String> = lines
+        .iter()
+        .filter(|line| !line.contains(" systemd[1]: "))
+        .collect();
+    let chosen: Vec<&String> = if own.is_empty() {
+        lines.iter().collect()
+    } else {
+        own
+    };
+    let quoted: Vec<&str> = chosen
         .iter()
         .rev()
         .take(QUOTED_LINES)
@@ -74,7 +87,7 @@ fn last_words(details: &Details) -> String {
 /// A failed step's result, with what the daemon says of the service.
 async fn fell<C: Control>(step: &Step, control: &C, words: String, started: Instant) -> StepResult {
     let details = control.details(step).await.unwrap_or_default();
-    let more = last_words(&details);
+    let more = last_words(&details, &words);
     let detail = if more.is_empty() {
         words
     } else {
@@ -114,7 +127,12 @@ async fn wait_up<C: Control>(
                 context.options.health_timeout.as_secs(),
                 why(&observation)
             );
-            return Err(StepResult::failed(step, words, started, Exit::OperationFailed));
+            return Err(StepResult::failed(
+                step,
+                words,
+                started,
+                Exit::OperationFailed,
+            ));
         }
         context.progress.update(step, &observation.detail);
         tokio::select! {
@@ -139,10 +157,7 @@ async fn act<C: Control>(
     match context.control.act(step, wait_for_job).await {
         Ok(None) => Ok(()),
         Ok(Some(job_result)) => {
-            let words = format!(
-                "systemd's {} job ended {job_result}",
-                step.action.as_str()
-            );
+            let words = format!("systemd's {} job ended {job_result}", step.action.as_str());
             let observed = context.control.observe(step).await.ok();
             let words = match observed {
                 Some(observation) => format!("{words}: {}", why(&observation)),
@@ -155,13 +170,22 @@ async fn act<C: Control>(
             if let Some(hint) = error.hint() {
                 detail = format!("{detail} (hint: {hint})");
             }
-            Err(StepResult::failed(step, detail, started, failure_exit(&error)))
+            Err(StepResult::failed(
+                step,
+                detail,
+                started,
+                failure_exit(&error),
+            ))
         }
     }
 }
 
 /// After a stop: the service must not be running any more.
-async fn confirm_stopped<C: Control>(step: &Step, context: &Context<'_, C>, started: Instant) -> StepResult {
+async fn confirm_stopped<C: Control>(
+    step: &Step,
+    context: &Context<'_, C>,
+    started: Instant,
+) -> StepResult {
     match context.control.observe(step).await {
         Ok(observation)
             if matches!(observation.state, State::Running | State::Starting)
@@ -185,26 +209,45 @@ async fn settle<C: Control>(
     let configured = step.settle.unwrap_or_default();
     let window = settle::window_for(configured, up.readiness);
     if !window.is_zero() {
-        context
-            .progress
-            .update(step, &format!("{} — settling for {:.1} s", up.detail, window.as_secs_f64()));
+        context.progress.update(
+            step,
+            &format!("{} — settling for {:.1} s", up.detail, window.as_secs_f64()),
+        );
     }
-    let settled = settle::watch(step, context.control, up, window, context.options, context.interrupt).await;
+    let settled = settle::watch(
+        step,
+        context.control,
+        up,
+        window,
+        context.options,
+        context.interrupt,
+    )
+    .await;
     let result = match settled {
         Settled::Stayed(observation) if window.is_zero() => {
             StepResult::done(step, observation.detail, started)
         }
         Settled::Stayed(observation) => StepResult::done(
             step,
-            format!("{} (stayed up {:.1} s)", observation.detail, window.as_secs_f64()),
+            format!(
+                "{} (stayed up {:.1} s)",
+                observation.detail,
+                window.as_secs_f64()
+            ),
             started,
         ),
         Settled::Interrupted(observation) => StepResult::done(
             step,
-            format!("{} (interrupted: stopped watching it settle)", observation.detail),
+            format!(
+                "{} (interrupted: stopped watching it settle)",
+                observation.detail
+            ),
             started,
         ),
-        Settled::Fell { observation, why: fall } => {
+        Settled::Fell {
+            observation,
+            why: fall,
+        } => {
             let words = format!(
                 "came up, then within its {:.1} s settle window {fall}: {}",
                 window.as_secs_f64(),
@@ -232,13 +275,28 @@ pub async fn run<C: Control>(step: &Step, context: &Context<'_, C>) -> StepResul
     result
 }
 
-async fn run_unrecorded<C: Control>(step: &Step, context: &Context<'_, C>, started: Instant) -> StepResult {
+async fn run_unrecorded<C: Control>(
+    step: &Step,
+    context: &Context<'_, C>,
+    started: Instant,
+) -> StepResult {
     match step.action {
         Action::Skip => {
-            return StepResult::of(step, Outcome::Skipped, format!("already so: {}", step.now), started, Exit::Success);
+            return StepResult::of(
+                step,
+                Outcome::Skipped,
+                format!("already so: {}", step.now),
+                started,
+                Exit::Success,
+            );
         }
         Action::Impossible => {
-            return StepResult::failed(step, format!("cannot: {}", step.now), started, Exit::OperationFailed);
+            return StepResult::failed(
+                step,
+                format!("cannot: {}", step.now),
+                started,
+                Exit::OperationFailed,
+            );
         }
         _ => {}
     }
@@ -249,16 +307,23 @@ async fn run_unrecorded<C: Control>(step: &Step, context: &Context<'_, C>, start
         }
     };
     if let Err(blocked) = waited {
-        return StepResult::not_done(step, format!("not started: {}, which it needs, did not come up", blocked.by), started);
+        return StepResult::not_done(
+            step,
+            format!(
+                "not started: {}, which it needs, did not come up",
+                blocked.by
+            ),
+            started,
+        );
     }
     if context.interrupt.is_raised() && step.action.changes() {
         return StepResult::not_done(step, "interrupted before it started", started);
     }
     context.progress.begin(step);
-    if step.action.changes() {
-        if let Err(failed) = act(step, context, started).await {
-            return failed;
-        }
+    if step.action.changes()
+        && let Err(failed) = act(step, context, started).await
+    {
+        return failed;
     }
     if !step.action.brings_up() {
         return confirm_stopped(step, context, started).await;

@@ -87,8 +87,13 @@ impl Control for Fake {
     async fn observe(&self, step: &Step) -> Result<Observation, BackendError> {
         let mut script = self.script.borrow_mut();
         Ok(match script.get_mut(step.service.as_str()) {
-            Some(queue) if queue.len() > 1 => queue.pop_front().unwrap_or_else(|| running(Health::None)),
-            Some(queue) => queue.front().cloned().unwrap_or_else(|| running(Health::None)),
+            Some(queue) if queue.len() > 1 => {
+                queue.pop_front().unwrap_or_else(|| running(Health::None))
+            }
+            Some(queue) => queue
+                .front()
+                .cloned()
+                .unwrap_or_else(|| running(Health::None)),
             None => running(Health::None),
         })
     }
@@ -152,7 +157,14 @@ fn plan(verb: Verb, steps: Vec<Step>) -> Plan {
 }
 
 async fn run(plan: &Plan, fake: &Fake) -> Vec<StepResult> {
-    execute(plan, fake, &options(), &Interrupt::default(), &Recorder::default()).await
+    execute(
+        plan,
+        fake,
+        &options(),
+        &Interrupt::default(),
+        &Recorder::default(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -185,7 +197,10 @@ async fn a_dependent_starts_while_its_dependency_settles() {
     let plan = plan(
         Verb::Start,
         vec![
-            settling(step("mysql", Action::Start, &[]), Duration::from_millis(200)),
+            settling(
+                step("mysql", Action::Start, &[]),
+                Duration::from_millis(200),
+            ),
             step("porter-api", Action::Start, &["mysql"]),
         ],
     );
@@ -196,15 +211,23 @@ async fn a_dependent_starts_while_its_dependency_settles() {
         "porter-api was done before mysql's window closed"
     );
     assert_eq!(results[0].settle_seconds, Some(0.2));
-    assert!(results[0].detail.contains("stayed up 0.2 s"), "{}", results[0].detail);
+    assert!(
+        results[0].detail.contains("stayed up 0.2 s"),
+        "{}",
+        results[0].detail
+    );
 }
 
 #[tokio::test]
-async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_back_what_needs_it() {
+async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_back_what_needs_it()
+{
     // db comes up, then exits; cache takes long to come up, so app (which
     // needs both) has not started when db falls.
     let fake = Fake::default()
-        .scripted("db", vec![running(Health::None), running(Health::None), exited(1)])
+        .scripted(
+            "db",
+            vec![running(Health::None), running(Health::None), exited(1)],
+        )
         .delayed("cache", Duration::from_millis(150));
     let plan = plan(
         Verb::Start,
@@ -219,11 +242,21 @@ async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_b
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(results[0].outcome, Outcome::Failed);
     let detail = &results[0].detail;
-    assert!(detail.contains("settle window it exited with code 1"), "{detail}");
-    assert!(detail.contains("last lines: db: config.yml: bad value"), "{detail}");
+    assert!(
+        detail.contains("settle window it exited with code 1"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("last lines: db: config.yml: bad value"),
+        "{detail}"
+    );
     assert_eq!(results[1].outcome, Outcome::Done);
     assert_eq!(results[2].outcome, Outcome::NotDone);
-    assert!(results[2].detail.contains("db, which it needs"), "{}", results[2].detail);
+    assert!(
+        results[2].detail.contains("db, which it needs"),
+        "{}",
+        results[2].detail
+    );
     assert!(!fake.calls().contains(&"begin start app".to_string()));
     assert_eq!(exit_of(&results), Exit::OperationFailed);
 }
@@ -236,11 +269,20 @@ async fn a_restart_inside_the_window_is_crash_looping() {
     let fake = Fake::default().scripted("crab", vec![running(Health::None), again]);
     let plan = plan(
         Verb::Restart,
-        vec![settling(step("crab", Action::Restart, &[]), Duration::from_millis(100))],
+        vec![settling(
+            step("crab", Action::Restart, &[]),
+            Duration::from_millis(100),
+        )],
     );
     let results = run(&plan, &fake).await;
     assert_eq!(results[0].outcome, Outcome::Failed);
-    assert!(results[0].detail.contains("crash-looping: restarted 1 time"), "{}", results[0].detail);
+    assert!(
+        results[0]
+            .detail
+            .contains("crash-looping: restarted 1 time"),
+        "{}",
+        results[0].detail
+    );
 }
 
 #[tokio::test]
@@ -281,9 +323,16 @@ async fn an_unhealthy_service_fails_fast_and_independent_ones_still_start() {
     );
     let started = Instant::now();
     let results = run(&plan, &fake).await;
-    assert!(started.elapsed() < Duration::from_millis(250), "failed fast");
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "failed fast"
+    );
     assert_eq!(results[0].outcome, Outcome::Failed);
-    assert!(results[0].detail.contains("database unreachable"), "{}", results[0].detail);
+    assert!(
+        results[0].detail.contains("database unreachable"),
+        "{}",
+        results[0].detail
+    );
     assert_eq!(results[1].outcome, Outcome::Done);
     assert_eq!(results[2].outcome, Outcome::NotDone);
     assert_eq!(exit_of(&results), Exit::OperationFailed);
@@ -295,7 +344,11 @@ async fn a_service_that_never_becomes_healthy_times_out() {
     let plan = plan(Verb::Start, vec![step("mysql", Action::Start, &[])]);
     let results = run(&plan, &fake).await;
     assert_eq!(results[0].outcome, Outcome::Failed);
-    assert!(results[0].detail.starts_with("not healthy after"), "{}", results[0].detail);
+    assert!(
+        results[0].detail.starts_with("not healthy after"),
+        "{}",
+        results[0].detail
+    );
 }
 
 #[tokio::test]
@@ -326,13 +379,23 @@ async fn no_more_requests_than_the_bound_are_in_flight() {
     }
     let plan = plan(
         Verb::Restart,
-        names.iter().map(|name| step(name, Action::Restart, &[])).collect(),
+        names
+            .iter()
+            .map(|name| step(name, Action::Restart, &[]))
+            .collect(),
     );
     let options = Options {
         concurrency: 2,
         ..options()
     };
-    let results = execute(&plan, &fake, &options, &Interrupt::default(), &Recorder::default()).await;
+    let results = execute(
+        &plan,
+        &fake,
+        &options,
+        &Interrupt::default(),
+        &Recorder::default(),
+    )
+    .await;
     assert!(results.iter().all(|result| result.outcome == Outcome::Done));
     assert_eq!(fake.most_in_flight.get(), 2);
 }
@@ -358,7 +421,11 @@ async fn an_interrupt_lets_the_step_in_flight_finish_and_starts_nothing_more() {
             raiser.raise();
         }
     );
-    assert_eq!(results[0].outcome, Outcome::Done, "the restart in flight finished");
+    assert_eq!(
+        results[0].outcome,
+        Outcome::Done,
+        "the restart in flight finished"
+    );
     assert_eq!(results[1].outcome, Outcome::NotDone);
     assert_eq!(fake.calls(), vec!["begin restart mysql", "end mysql"]);
     assert_eq!(exit_of(&results), Exit::OperationFailed);
