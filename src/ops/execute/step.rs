@@ -319,6 +319,8 @@ async fn run_unrecorded<C: Control>(
     if context.interrupt.is_raised() && step.action.changes() {
         return StepResult::not_done(step, "interrupted before it started", started);
     }
+    // A step's time is its own, from when what it waits for allowed it.
+    let started = Instant::now();
     context.progress.begin(step);
     if step.action.changes()
         && let Err(failed) = act(step, context, started).await

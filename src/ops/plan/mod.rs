@@ -75,8 +75,10 @@ pub fn action_for(verb: Verb, service: &ServiceStatus) -> Action {
     }
 }
 
-/// The dependency graph of one group: compose `depends_on` (and implicit
-/// edges), the catalog's first services (middleware), `[service.X] depends_on`.
+/// The dependency graph of one group: compose `depends_on`, `[service.X]
+/// depends_on`, and — for a service that declares neither — the catalog's
+/// first services (middleware). A declaration is trusted: porter-api, which
+/// names mysql, rabbitmq and redis, does not also wait for influxdb.
 fn group_graph(
     catalog: &Catalog,
     group: &Group,
@@ -107,16 +109,21 @@ fn group_graph(
         .filter(|name| names.contains(name))
         .collect();
     for name in &names {
-        if !first.contains(name) {
-            for middleware in &first {
-                graph.add_edge(name, middleware);
+        let configured = catalog
+            .settings(name)
+            .map(|settings| settings.depends_on.as_slice())
+            .unwrap_or_default();
+        for dependency in configured {
+            if names.contains(&dependency.as_str()) {
+                graph.add_edge(name, dependency);
             }
         }
-        if let Some(settings) = catalog.settings(name) {
-            for dependency in &settings.depends_on {
-                if names.contains(&dependency.as_str()) {
-                    graph.add_edge(name, dependency);
-                }
+        let composed = project
+            .and_then(|project| project.service(name))
+            .is_some_and(|service| !service.depends_on.is_empty());
+        if !first.contains(name) && configured.is_empty() && !composed {
+            for middleware in &first {
+                graph.add_edge(name, middleware);
             }
         }
     }

@@ -254,6 +254,26 @@ fn the_settle_window_comes_from_the_command_line_then_the_config_file() {
 }
 
 #[test]
+fn a_service_that_declares_its_dependencies_does_not_wait_for_other_middleware() {
+    let (mut catalog, mut snapshot) = snapshot();
+    // owl-api as a slow middleware (influxdb's part on a console).
+    snapshot.groups[0].first_services = vec!["mysql".into(), "owl-api".into()];
+    catalog.groups[0].first_services = snapshot.groups[0].first_services.clone();
+    let project = snapshot.projects.get_mut("console").unwrap();
+    project.services[1].depends_on = vec!["mysql".into()];
+    let plan = build(Verb::Restart, &catalog, &snapshot, &[0, 1, 2, 3], Pace::default()).unwrap();
+    assert_eq!(
+        summary(&plan),
+        vec![
+            "mysql:restart<>",
+            "owl-api:restart<>",
+            "porter-api:restart<mysql>",
+            "porter-migration:create<porter-api>",
+        ]
+    );
+}
+
+#[test]
 fn a_dependency_cycle_is_a_usage_error_naming_it() {
     let (catalog, mut snapshot) = snapshot();
     let project = snapshot.projects.get_mut("console").unwrap();
