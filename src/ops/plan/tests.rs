@@ -261,7 +261,14 @@ fn a_service_that_declares_its_dependencies_does_not_wait_for_other_middleware()
     catalog.groups[0].first_services = snapshot.groups[0].first_services.clone();
     let project = snapshot.projects.get_mut("console").unwrap();
     project.services[1].depends_on = vec!["mysql".into()];
-    let plan = build(Verb::Restart, &catalog, &snapshot, &[0, 1, 2, 3], Pace::default()).unwrap();
+    let plan = build(
+        Verb::Restart,
+        &catalog,
+        &snapshot,
+        &[0, 1, 2, 3],
+        Pace::default(),
+    )
+    .unwrap();
     assert_eq!(
         summary(&plan),
         vec![
