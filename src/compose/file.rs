@@ -742,9 +742,9 @@ mod tests {
             previous = name;
         }
         text.push_str("services:\n  s:\n    labels: *j\n");
-        let started = std::time::Instant::now();
+        // Refused (an error), not expanded into 10^10 nodes; how fast is the
+        // benchmark's business, not a test's.
         assert!(project_of(&[("c.yml", &text)]).is_err());
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
