@@ -1,6 +1,7 @@
 //! Parsing compose files with serde-saphyr (anchors and `<<` merges included),
 //! following `include` and `extends` the way the compose specification does,
 //! and refusing what hmctl cannot read with the file, the line and why.
+
 use super::error::{ComposeError, MAX_FILE_BYTES};
 use super::model::{ComposeProject, ComposeService, parse_duration};
 use super::raw::{Extends, Healthcheck, IncludeEntry, RawFile, RawService, describe, yaml_options};
