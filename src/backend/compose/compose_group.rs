@@ -2,7 +2,8 @@
 //! compose files in use, plus any container of the project that no file
 //! declares. One-off containers and other projects' containers are not rows.
 
-use super::docker::{Container, DockerClient};
+use super::docker::DockerClient;
+use super::docker_containers::Container;
 use super::docker_state::observe_container;
 use crate::backend::error::BackendError;
 use crate::catalog::Group;
