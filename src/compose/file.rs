@@ -203,6 +203,7 @@ impl Reader {
         Ok(service)
     }
 }
+
 /// Merges a service definition into a list, as a later compose file overrides
 /// an earlier one.
 fn merge_into(services: &mut Vec<(String, RawService)>, name: &str, service: &RawService) {
@@ -215,6 +216,7 @@ fn merge_into(services: &mut Vec<(String, RawService)>, name: &str, service: &Ra
         None => services.push((name.to_string(), service.clone())),
     }
 }
+
 /// Parses one compose file's text as if it were at `path` (includes and
 /// extends are looked up beside it). For fuzzing and tests.
 pub fn parse_text(path: &Path, text: &str) -> Result<Vec<String>, ComposeError> {

@@ -39,6 +39,7 @@ fn endpoint_for_humans(endpoint: &str) -> String {
         .unwrap_or(endpoint)
         .to_string()
 }
+
 /// A connected Docker client.
 #[derive(Clone)]
 pub struct DockerClient {

@@ -23,6 +23,7 @@ pub struct Container {
     pub config_files: Vec<PathBuf>,
     pub inspect: ContainerInspectResponse,
 }
+
 impl DockerClient {
     /// Every container of a compose project, one-off containers left out,
     /// each inspected (concurrently), within `timeout` in all.
