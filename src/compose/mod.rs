@@ -11,7 +11,7 @@ mod remembered;
 pub use error::ComposeError;
 pub use file::{FileSet, parse_text, read_project};
 pub use model::{ComposeProject, ComposeService};
-pub use remembered::Remembered;
+pub use remembered::RememberedProject;
 
 #[cfg(test)]
 mod tests;

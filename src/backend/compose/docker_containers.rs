@@ -4,7 +4,7 @@
 
 use super::docker::{DAEMON, DockerClient, label, short};
 use super::docker_list::{ListError, Listed};
-use super::inspect_cache::{Cache, Remembered};
+use super::inspect_cache::{Cache, RememberedInspect};
 use crate::backend::error::{BackendError, connection_error};
 use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{InspectContainerOptions, ListContainersOptionsBuilder};
@@ -40,7 +40,7 @@ impl DockerClient {
         let now = jiff::Timestamp::now();
         let mut cache = Cache::load(&self.endpoint, project);
         let cached_count = cache.entries.len();
-        let remembered: Vec<Option<Remembered>> = listed
+        let remembered: Vec<Option<RememberedInspect>> = listed
             .iter()
             .map(|container| {
                 cache
@@ -72,7 +72,7 @@ impl DockerClient {
                 None => match inspections.next() {
                     Some(Ok(inspect)) => {
                         inspected_any = true;
-                        fresh.insert(container.id.clone(), Remembered::of(&inspect, now));
+                        fresh.insert(container.id.clone(), RememberedInspect::of(&inspect, now));
                         inspect
                     }
                     // Removed between the list and the inspect: it is gone.
