@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::exit::Exit;
-use crate::model::{Action, BackendKind, Handle, Health, Readiness, State, Verb};
+use crate::model::{Action, Handle, Health, Readiness, State, Verb};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
@@ -125,7 +125,6 @@ fn step(service: &str, action: Action, after: &[&str]) -> Step {
     Step {
         service: service.into(),
         group: "console".into(),
-        backend: BackendKind::Compose,
         action,
         now: "Exited (0)".into(),
         after: after.iter().map(ToString::to_string).collect(),
