@@ -7,21 +7,20 @@
 //! A backend holds its connection, or why there is none: observing a group
 //! without a daemon still lists the group's services, as `unknown`.
 //!
-//! What a third kind of backend would touch, counted (issue 13): 24 places,
-//! 21 of them found by the compiler as non-exhaustive matches. In `model`
-//! (8): a `BackendKind` variant, its `ALL` list and its four matches
-//! (`as_str`, `daemon`, `daemon_id`, `creates_missing`); a `Handle` variant
-//! and its arm in `Handle::kind`. Here (11): a `Backend` variant, its
-//! `dispatch!` arm, and the nine per-kind matches (`connect`, `for_output`,
+//! What a third kind of backend would touch, counted (issue 13): 24 places.
+//! Three variants: `BackendKind` and `Handle` (in `model`) and [`Backend`].
+//! Seventeen matches the compiler then points at: `BackendKind`'s four
+//! (`as_str`, `daemon`, `daemon_id`, `creates_missing`), `Handle::kind`, the
+//! `dispatch!` arm, the nine per-kind matches here (`connect`, `for_output`,
 //! `output_name`, `installed`, `declared`, `endpoint`, `lists_with_daemon`,
-//! `hint`, `kind`). In the catalog (2): the default `LogLayout` of a new
-//! group and of one whose backend changes (`group_entry.rs`). Not found by
-//! the compiler (3): `group_entry::apply`'s check of what a group of the kind
-//! needs (a `_` arm), the `Group` fields and `hmctl.toml` keys that name its
-//! services (compose's `project` and `files`, systemd's `units`), and the
-//! message "a new group needs `backend = ...`". Besides, the kind's own
-//! module: the seven methods of [`ServiceBackend`], `connection_error`, and
-//! the functions the nine matches call.
+//! `hint`, `kind`), and the two default `LogLayout`s in the catalog's
+//! `group_entry.rs`. Four it does not: `BackendKind::ALL`,
+//! `group_entry::apply`'s check of what a group of the kind needs (a `_`
+//! arm), the `Group` fields and `hmctl.toml` keys that name its services
+//! (compose's `project` and `files`, systemd's `units`), and the message
+//! "a new group needs `backend = ...`". Besides, the kind's own module: the
+//! seven methods of [`ServiceBackend`], `connection_error`, and the
+//! functions the nine matches call.
 
 mod compose;
 mod error;
