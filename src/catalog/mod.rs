@@ -7,6 +7,7 @@
 
 mod builtin;
 mod config_file;
+mod group_entry;
 mod logs;
 mod stages;
 mod target;

@@ -2,7 +2,6 @@
 //! action it means for one service, and one service's step of a plan. Plans
 //! are data: `ops` builds them, a backend carries out one step at a time.
 
-use super::kind::BackendKind;
 use super::state::Handle;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -97,12 +96,20 @@ fn seconds<S: serde::Serializer>(
     }
 }
 
+/// A step's handle in JSON: the kind of backend that reaches the service.
+fn backend_of<S: serde::Serializer>(handle: &Handle, serializer: S) -> Result<S::Ok, S::Error> {
+    handle.kind().serialize(serializer)
+}
+
 /// One service's part of the plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub service: String,
     pub group: String,
-    pub backend: BackendKind,
+    /// How hmctl reaches the service; in JSON, the kind of backend that does
+    /// (`"backend": "compose"`), so the two cannot disagree.
+    #[serde(rename = "backend", serialize_with = "backend_of")]
+    pub handle: Handle,
     pub action: Action,
     /// The service's state when the plan was made, in the backend's words.
     pub now: String,
@@ -113,12 +120,47 @@ pub struct Step {
     /// `None` when the step does not wait for the service to be up.
     #[serde(rename = "settle_seconds", serialize_with = "seconds")]
     pub settle: Option<Duration>,
-    #[serde(skip)]
-    pub handle: Handle,
     /// How long a stop may take before the service is killed.
     #[serde(skip)]
     pub stop_grace: Duration,
     /// The compose files a `Create` uses.
     #[serde(skip)]
     pub compose_files: Vec<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_names_its_backend_from_its_handle_where_it_always_did() {
+        let step = |handle: Handle| Step {
+            service: "api".into(),
+            group: "console".into(),
+            handle,
+            action: Action::Restart,
+            now: "Up 3 hours".into(),
+            after: vec![],
+            settle: None,
+            stop_grace: Duration::from_secs(10),
+            compose_files: vec![],
+        };
+        let container = step(Handle::Container {
+            project: "production".into(),
+            service: "api".into(),
+            id: None,
+        });
+        assert_eq!(
+            serde_json::to_string(&container).unwrap(),
+            r#"{"service":"api","group":"console","backend":"compose","action":"restart","now":"Up 3 hours","after":[],"settle_seconds":null}"#
+        );
+        let unit = step(Handle::Unit {
+            name: "api.service".into(),
+        });
+        assert!(
+            serde_json::to_string(&unit)
+                .unwrap()
+                .contains(r#""group":"console","backend":"systemd","action""#)
+        );
+    }
 }

@@ -115,7 +115,7 @@ pub async fn carry_out(
         concurrency: execute::CONCURRENCY,
     };
     let results = execute::execute(&plan, &backends, &options, interrupt, progress).await;
-    let exit = execute::exit_of(&results);
+    let exit = execute::exit_of_results(&results);
     Report {
         plan,
         results: Some(results),

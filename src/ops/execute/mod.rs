@@ -10,7 +10,7 @@ mod outcome;
 mod settle;
 mod step;
 
-pub use outcome::{Outcome, StepResult, exit_of};
+pub use outcome::{Outcome, StepResult, exit_of_results};
 
 use super::interrupt::Interrupt;
 use super::plan::Plan;

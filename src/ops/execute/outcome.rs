@@ -95,7 +95,7 @@ fn tenths(duration: Duration) -> f64 {
 
 /// The exit code of an execution: 4 when a daemon refused or could not be
 /// asked, 1 when anything failed or was not done, else 0.
-pub fn exit_of(results: &[StepResult]) -> Exit {
+pub fn exit_of_results(results: &[StepResult]) -> Exit {
     if results
         .iter()
         .any(|result| result.exit == Exit::BackendUnavailable)

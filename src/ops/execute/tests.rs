@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::exit::Exit;
-use crate::model::{Action, BackendKind, Handle, Health, Readiness, State, Verb};
+use crate::model::{Action, Handle, Health, Readiness, State, Verb};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
@@ -125,7 +125,6 @@ fn step(service: &str, action: Action, after: &[&str]) -> Step {
     Step {
         service: service.into(),
         group: "console".into(),
-        backend: BackendKind::Compose,
         action,
         now: "Exited (0)".into(),
         after: after.iter().map(ToString::to_string).collect(),
@@ -258,7 +257,7 @@ async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_b
         results[2].detail
     );
     assert!(!fake.calls().contains(&"begin start app".to_string()));
-    assert_eq!(exit_of(&results), Exit::OperationFailed);
+    assert_eq!(exit_of_results(&results), Exit::OperationFailed);
 }
 
 #[tokio::test]
@@ -335,7 +334,7 @@ async fn an_unhealthy_service_fails_fast_and_independent_ones_still_start() {
     );
     assert_eq!(results[1].outcome, Outcome::Done);
     assert_eq!(results[2].outcome, Outcome::NotDone);
-    assert_eq!(exit_of(&results), Exit::OperationFailed);
+    assert_eq!(exit_of_results(&results), Exit::OperationFailed);
 }
 
 #[tokio::test]
@@ -428,7 +427,7 @@ async fn an_interrupt_lets_the_step_in_flight_finish_and_starts_nothing_more() {
     );
     assert_eq!(results[1].outcome, Outcome::NotDone);
     assert_eq!(fake.calls(), vec!["begin restart mysql", "end mysql"]);
-    assert_eq!(exit_of(&results), Exit::OperationFailed);
+    assert_eq!(exit_of_results(&results), Exit::OperationFailed);
 }
 
 #[tokio::test]

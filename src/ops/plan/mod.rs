@@ -199,7 +199,6 @@ pub fn build_with(
             };
             steps.push(Step {
                 group: group.name.clone(),
-                backend: service.backend(),
                 action,
                 now,
                 after,

@@ -1,0 +1,214 @@
+//! The command line, as clap derive types only. The doc comments here (the
+//! top-level command and its verbs) and in `args` (each verb's arguments) are
+//! the help text, the man pages and the shell completions: one source for all
+//! three.
+
+mod args;
+
+pub use args::{
+    CollectArgs, DiagnoseArgs, GrepArgs, LifecycleArgs, LogsArgs, LogsCommand, MetricsArgs,
+    StatusArgs, TraceArgs, UpgradeArgs,
+};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// See and control every HyperBDR / HyperMotion service on this host.
+///
+/// hmctl shows and drives the console's Docker Compose containers, the sync
+/// proxy's containers and the systemd units of agents and gateways through one
+/// interface. TARGET is a compose service (porter-api), a unit with or without
+/// `.service` (s3block), a group (console, sync-proxy, agent, gateway) or a
+/// module (porter = porter and every porter-*).
+#[derive(Debug, Parser)]
+#[command(name = "hmctl", version = crate::version::VERSION, propagate_version = true, max_term_width = 100)]
+#[command(after_long_help = crate::cli::after_help())]
+pub struct Cli {
+    /// Read this configuration file instead of /etc/hmctl/hmctl.toml.
+    #[arg(long, global = true, value_name = "FILE", env = "HMCTL_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Print one JSON document on stdout instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Say more about what hmctl does.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Exit codes (from the one table, [`crate::exit::Exit::meaning`]) and files,
+/// shown at the end of `--help` and in hmctl(1).
+pub fn after_help() -> String {
+    let codes: String = crate::exit::Exit::ALL
+        .iter()
+        .map(|exit| format!("  {}  {}\n", exit.code(), exit.meaning()))
+        .collect();
+    format!("Exit status:\n{codes}\n{FILES_AND_ENVIRONMENT}")
+}
+
+const FILES_AND_ENVIRONMENT: &str = "\
+Files:
+  /etc/hmctl/hmctl.toml  adds groups and overrides built-in ones (see --config)
+  /run/hmctl/            root's alone (0700): the lock hmctl.lock and caches (0600)
+  /var/lib/hmctl/        root's alone (0700): upgrade journals and hmctl.log (0600)
+  /var/tmp/hmctl-logs-HOST-TIME.tar.gz  a support bundle (0600)
+
+Environment:
+  HMCTL_CONFIG             configuration file (like --config)
+  HMCTL_LOCK_FILE          the lock (default /run/hmctl/hmctl.lock); refused in a
+                           directory other users can write, or if a link
+  DOCKER_HOST              Docker endpoint (default unix:///var/run/docker.sock)
+  DBUS_SYSTEM_BUS_ADDRESS  systemd's bus (default the system bus)
+  NO_COLOR                 never colour output";
+
+/// The troubleshooting guide's first worked example, end of `diagnose --help` and hmctl-diagnose(1).
+pub const DIAGNOSE_EXAMPLE: &str = "\
+Example (the guide's \"Failed to attach cloud volume\"): the UI says Failed to
+attach at 2025-09-18 16:24:31 while booting a host, volume 6ec3e693-...
+
+  $ hmctl diagnose --stage boot-block --at '2025-09-18 16:24:31' 'volume 6ec3e693-69f7-4129-a43a-16eebe74b528'
+  ...
+  Findings (0 from state, 2 error signatures in the logs)
+    1. [target side] unicloud-engine, 1x, at 16:24:31.123
+       ... Failed to attach volume 6ec3e693-... Nova returned 404 calling Cinder ... (HTTP 404)
+       Nova answered unicloud-engine: the resource does not exist, or the account cannot see it
+  Request chains
+    req-8f2b4c1e-...: porter-api -> unicloud-engine; failed first: unicloud-engine
+  Analysis
+    Verdict: target side (rule cloud-not-found)
+    First failing service: unicloud-engine (a failure across services)
+  Actions
+    Next: hmctl logs grep -F 'volume 6ec3e693-...' unicloud-engine -C 50 --since '2025-09-18 16:14:31'
+
+Exit status: 0 nothing abnormal found, 3 findings, 2 bad input.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show every service's state and health, and the host checks.
+    ///
+    /// One row per service: SERVICE, GROUP, STATE, HEALTH, UPTIME, RESTARTS and
+    /// DETAIL (the backend's own words). Under it: log and program disk usage,
+    /// free disk space and whether the service port accepts connections.
+    /// Exit 0 when every selected service is running and healthy, 3 when one is
+    /// not, 4 when Docker or systemd could not be asked.
+    Status(StatusArgs),
+    /// Start services: dependencies first, dependents after, independent ones at once.
+    ///
+    /// Without TARGET, every service of every present group. A declared compose
+    /// service without a container is created (`up -d --no-deps SERVICE`).
+    /// Returns once every service is running and, where it has a health check,
+    /// healthy; exit 1 names each one that did not make it and why.
+    Start(LifecycleArgs),
+    /// Stop services: dependents first, their dependencies last.
+    Stop(LifecycleArgs),
+    /// Restart services in dependency order, each waited for until healthy.
+    Restart(LifecycleArgs),
+    /// Recreate the containers whose image changed; run after updating a base image.
+    ///
+    /// A container is recreated (`up -d --no-deps --force-recreate`) when its
+    /// image tag now names another image than the one it runs, or when its
+    /// compose configuration changed; the others are left alone. In dependency
+    /// order, each waited for until healthy. --dry-run lists them.
+    Reload(LifecycleArgs),
+    /// Replace a group's program files from an extracted package, safely.
+    ///
+    /// `hmctl upgrade <extracted>/installer/venvs` on the console (or a package
+    /// of program files on a gateway, agent or sync proxy): checks the package,
+    /// prints the plan, asks (or needs --yes), stages a copy beside the live
+    /// directory, stops the affected services, swaps every entry in atomically,
+    /// starts them and waits for health. On any failure the old files are put
+    /// back and the services started again (exit 1). The replaced version is
+    /// kept (the last 2); --rollback brings it back. A crash at any point is
+    /// finished or undone by the next hmctl run. Links inside the package (a
+    /// venv's bin/python3 -> /usr/bin/python3) are carried over as links, never
+    /// followed; a top-level entry of another kind than the live one (a link
+    /// where a directory lives), devices, fifos and sockets are refused (exit 2).
+    Upgrade(UpgradeArgs),
+    /// Show services' own log files; search, trace and collect logs.
+    ///
+    /// `hmctl logs TARGET...` prints the last lines of each service's log files
+    /// (the troubleshooting guide's map: logs/porter/porter-api.log,
+    /// /var/log/hamal/hamal-period.log, the newest /var/log/sgateway/s3block_YYYYMMDD.log,
+    /// ...), merged by time and prefixed by service when there are several. A
+    /// service without a log file shows its container's output or its journal.
+    Logs(LogsArgs),
+    /// The troubleshooting guide's method as one command: state, errors, chains, verdict.
+    ///
+    /// Takes the error time (--at, or --since/--until; default the last hour)
+    /// and any request / resource id (--id) from the UI. 1. State first: the
+    /// services that matter (a --stage's, a SERVICE and what it depends on, or
+    /// all), with Docker's health-check output, exit codes, OOM kills and
+    /// restarts, or a unit's Result and last journal lines, for each one not
+    /// well. 2. The ERROR / CRITICAL / Traceback lines of the window in their
+    /// logs (rotated and gzipped too, high-priority first), grouped by
+    /// signature (ids, numbers, addresses and paths masked). 3. The request ids
+    /// in them followed across services: which failed first. 4. A verdict per
+    /// finding (source side, target side, product, host) and the next command
+    /// to run. Exit 0 when nothing abnormal was found, 3 when something was, 2
+    /// for bad input.
+    #[command(after_long_help = DIAGNOSE_EXAMPLE)]
+    Diagnose(DiagnoseArgs),
+    /// List every known service: group, backend, log files, present or not.
+    List,
+    /// Print every service's state as Prometheus metrics, or write them for node_exporter.
+    ///
+    /// The same snapshot as `status` (same daemons, deadlines and host checks)
+    /// in the Prometheus text format: hmctl_service_up, hmctl_service_state,
+    /// hmctl_service_health, hmctl_service_restarts_total,
+    /// hmctl_service_start_time_seconds, hmctl_check_ok, hmctl_disk_*_bytes,
+    /// hmctl_backend_up, hmctl_scrape_duration_seconds, hmctl_build_info.
+    /// A daemon that cannot be asked makes hmctl_backend_up 0, and the exit is
+    /// still 0. The packages' hmctl-metrics.timer runs
+    /// `hmctl metrics --textfile /var/lib/prometheus/node-exporter` every 15 s.
+    Metrics(MetricsArgs),
+    /// Print the shell completion script (services are completed from this host's catalog).
+    ///
+    /// The packages install it; by hand: `hmctl completions bash >
+    /// /usr/share/bash-completion/completions/hmctl`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// The shells hmctl completes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+impl Shell {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::Elvish => "elvish",
+            Shell::Powershell => "powershell",
+        }
+    }
+}
