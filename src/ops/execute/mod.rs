@@ -117,4 +117,6 @@ pub async fn execute<C: Control>(
 }
 
 #[cfg(test)]
+mod fake;
+#[cfg(test)]
 mod tests;
