@@ -29,14 +29,7 @@ fn chain(test: &str) -> (Project, Config) {
     let project = Project::new(test, &[("docker-compose-hyperbdr.yml", CHAIN)]);
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
-    wait_for(Duration::from_secs(20), "the chain to be healthy", || {
-        let (code, document) = status_json(&config, &[]);
-        if code == 0 {
-            Ok(())
-        } else {
-            Err(format!("{document:#}"))
-        }
-    });
+    wait_until_all_ok(&config, "the chain to be healthy");
     (project, config)
 }
 

@@ -181,13 +181,16 @@ pub async fn cli_for(project: &str) -> Result<Cli, BackendError> {
         }
     }
     if !silent.is_empty() {
-        return Err(BackendError::Refused {
+        return Err(BackendError::NotOnThisHost {
             backend: DAEMON,
-            action: format!("find the Compose for project {project}"),
-            detail: format!(
-                "{} did not answer `version --short` within {} s; nothing was changed",
+            why: format!(
+                "cannot create or recreate a container of project {project}: {} did not answer `version --short` within {} s; nothing was changed",
                 silent.join(", "),
                 PROBE_TIMEOUT.as_secs()
+            ),
+            hint: format!(
+                "the host may be overloaded: check that `{} version --short` answers, then run the command again",
+                silent[0]
             ),
         });
     }
