@@ -45,11 +45,7 @@ pub async fn run(
     } else {
         crate::progress::for_stderr(printer.quiet)
     };
-    let report = if verb == Verb::Reload {
-        ops::reload::run(catalog, &request, progress.as_ref(), &interrupt).await?
-    } else {
-        ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?
-    };
+    let report = ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?;
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
     }

@@ -1,6 +1,7 @@
-//! `hmctl start|stop|restart [TARGET...]`: take the lock, look, plan, then act
-//! (or, with `--dry-run`, only print the plan). A daemon that cannot be asked
-//! or an unknown target stops everything before the first change.
+//! `hmctl start|stop|restart|reload [TARGET...]`: take the lock, look, plan
+//! (`reload` plans in [`super::reload`]), then act (or, with `--dry-run`, only
+//! print the plan). A daemon that cannot be asked or an unknown target stops
+//! everything before the first change.
 
 use super::execute::{self, Connected, Options, Progress, StepResult};
 use super::interrupt::Interrupt;
@@ -84,7 +85,11 @@ pub async fn run(
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
     let _lock = lock_unless_dry_run(request.dry_run)?;
-    let (plan, backends) = plan(catalog, request).await?;
+    let (plan, backends) = if request.verb == Verb::Reload {
+        super::reload::plan(catalog, request).await?
+    } else {
+        plan(catalog, request).await?
+    };
     if request.dry_run {
         return Ok(Report::planned(plan));
     }

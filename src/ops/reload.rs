@@ -3,10 +3,8 @@
 //! another image than the one they run, or whose compose configuration hash
 //! changed, in dependency order, each waited for until healthy.
 
-use super::execute::Progress;
-use super::interrupt::Interrupt;
-use super::lifecycle::{Report, Request, carry_out, lock_unless_dry_run};
-use super::plan;
+use super::lifecycle::Request;
+use super::plan::{self, Plan};
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
 use crate::backend::{Backends, Verdict};
 use crate::catalog::{Catalog, resolve};
@@ -40,14 +38,9 @@ async fn verdicts(
     Ok(verdicts)
 }
 
-/// Runs `reload`.
-pub async fn run(
-    catalog: &Catalog,
-    request: &Request,
-    progress: &dyn Progress,
-    interrupt: &Interrupt,
-) -> Result<Report, Failure> {
-    let _lock = lock_unless_dry_run(request.dry_run)?;
+/// Plans `reload` against the current state of the host: a recreate for each
+/// selected container that runs an outdated definition, a skip for the rest.
+pub async fn plan(catalog: &Catalog, request: &Request) -> Result<(Plan, Backends), Failure> {
     let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
     let selected = resolve(&request.targets, &snapshot.services, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
@@ -75,8 +68,5 @@ pub async fn run(
         request.pace,
         &choose,
     )?;
-    if request.dry_run {
-        return Ok(Report::planned(plan));
-    }
-    Ok(carry_out(plan, backends, request, interrupt, progress).await)
+    Ok((plan, backends))
 }
