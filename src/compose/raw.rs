@@ -119,10 +119,9 @@ pub(super) enum Extends {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub(super) struct Healthcheck {
-    #[serde(default)]
     disable: Option<bool>,
-    #[serde(default)]
     test: Option<StringOrList>,
 }
 
@@ -138,27 +137,25 @@ impl Healthcheck {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub(super) struct RawService {
-    #[serde(default)]
     pub(super) depends_on: Option<DependsOn>,
-    #[serde(default)]
     pub(super) links: Option<Vec<String>>,
-    #[serde(default)]
     pub(super) volumes_from: Option<Vec<String>>,
-    #[serde(default)]
     pub(super) network_mode: Option<String>,
-    #[serde(default)]
     pub(super) ipc: Option<String>,
-    #[serde(default)]
     pub(super) pid: Option<String>,
-    #[serde(default)]
     pub(super) healthcheck: Option<Healthcheck>,
-    #[serde(default)]
     pub(super) profiles: Option<Vec<String>>,
-    #[serde(default)]
     pub(super) extends: Option<Extends>,
-    #[serde(default)]
     pub(super) stop_grace_period: Option<Scalar>,
+}
+
+/// Sets `mine`, when it is not set, to a copy of `theirs`.
+fn fill<T: Clone>(mine: &mut Option<T>, theirs: Option<&T>) {
+    if mine.is_none() {
+        *mine = theirs.cloned();
+    }
 }
 
 impl RawService {
@@ -183,24 +180,12 @@ impl RawService {
         self.depends_on = depends.map(DependsOn::List);
         union(&mut self.links, &base.links);
         union(&mut self.volumes_from, &base.volumes_from);
-        if self.network_mode.is_none() {
-            self.network_mode.clone_from(&base.network_mode);
-        }
-        if self.ipc.is_none() {
-            self.ipc.clone_from(&base.ipc);
-        }
-        if self.pid.is_none() {
-            self.pid.clone_from(&base.pid);
-        }
-        if self.healthcheck.is_none() {
-            self.healthcheck.clone_from(&base.healthcheck);
-        }
-        if self.profiles.is_none() {
-            self.profiles.clone_from(&base.profiles);
-        }
-        if self.stop_grace_period.is_none() {
-            self.stop_grace_period.clone_from(&base.stop_grace_period);
-        }
+        fill(&mut self.network_mode, base.network_mode.as_ref());
+        fill(&mut self.ipc, base.ipc.as_ref());
+        fill(&mut self.pid, base.pid.as_ref());
+        fill(&mut self.healthcheck, base.healthcheck.as_ref());
+        fill(&mut self.profiles, base.profiles.as_ref());
+        fill(&mut self.stop_grace_period, base.stop_grace_period.as_ref());
     }
 
     /// Every service this one needs first, explicit and implicit.

@@ -16,6 +16,15 @@ fn project_of(files: &[(&str, &str)]) -> Result<ComposeProject, ComposeError> {
     read_project(&paths[..1])
 }
 
+/// The project's service names, in the order it lists them.
+fn service_names(project: &ComposeProject) -> Vec<&str> {
+    project
+        .services
+        .iter()
+        .map(|service| service.name.as_str())
+        .collect()
+}
+
 fn dependencies(project: &ComposeProject, name: &str) -> Vec<String> {
     project.service(name).unwrap().depends_on.clone()
 }
@@ -27,12 +36,7 @@ fn both_depends_on_forms_and_implicit_edges() {
         "services:\n  db: {image: x, healthcheck: {test: [CMD, 'true']}}\n  api:\n    depends_on: [db]\n  worker:\n    depends_on:\n      db: {condition: service_healthy}\n      api: {condition: service_started}\n  side:\n    network_mode: service:api\n    ipc: service:db\n    volumes_from: [worker:ro, 'container:other']\n    links: ['db:database']\n",
     )])
     .unwrap();
-    let names: Vec<&str> = project
-        .services
-        .iter()
-        .map(|service| service.name.as_str())
-        .collect();
-    assert_eq!(names, vec!["db", "api", "worker", "side"]);
+    assert_eq!(service_names(&project), vec!["db", "api", "worker", "side"]);
     assert_eq!(dependencies(&project, "api"), vec!["db"]);
     assert_eq!(dependencies(&project, "worker"), vec!["api", "db"]);
     assert_eq!(dependencies(&project, "side"), vec!["db", "worker", "api"]);
@@ -65,12 +69,7 @@ fn extends_and_include_across_files() {
         ("base.yml", "services:\n  web:\n    depends_on: [cache]\n    healthcheck: {test: [CMD, 'true']}\n"),
     ])
     .unwrap();
-    let names: Vec<&str> = project
-        .services
-        .iter()
-        .map(|service| service.name.as_str())
-        .collect();
-    assert_eq!(names, vec!["cache", "api"]);
+    assert_eq!(service_names(&project), vec!["cache", "api"]);
     assert_eq!(dependencies(&project, "api"), vec!["cache"]);
     assert!(project.service("api").unwrap().has_healthcheck);
 }

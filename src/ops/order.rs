@@ -164,6 +164,16 @@ mod tests {
         list.iter().map(ToString::to_string).collect()
     }
 
+    /// Every service of [`console`].
+    const CONSOLE_SERVICES: [&str; 6] = [
+        "porter-migration",
+        "unicloud-engine",
+        "porter-api",
+        "mysql",
+        "rabbitmq",
+        "owl-api",
+    ];
+
     fn console() -> Graph {
         let mut graph = Graph::default();
         for (service, dependency) in [
@@ -180,16 +190,7 @@ mod tests {
 
     #[test]
     fn dependencies_come_first_and_independent_services_share_a_level() {
-        let levels = console()
-            .levels(&names(&[
-                "porter-migration",
-                "unicloud-engine",
-                "porter-api",
-                "mysql",
-                "rabbitmq",
-                "owl-api",
-            ]))
-            .unwrap();
+        let levels = console().levels(&names(&CONSOLE_SERVICES)).unwrap();
         assert_eq!(
             levels,
             vec![
@@ -221,14 +222,7 @@ mod tests {
 
     #[test]
     fn each_service_needs_only_its_own_prerequisites() {
-        let everything = names(&[
-            "porter-migration",
-            "unicloud-engine",
-            "porter-api",
-            "mysql",
-            "rabbitmq",
-            "owl-api",
-        ]);
+        let everything = names(&CONSOLE_SERVICES);
         let needs = console().prerequisites(&everything);
         assert_eq!(needs["porter-migration"], names(&["porter-api"]));
         assert_eq!(needs["porter-api"], names(&["mysql", "rabbitmq"]));
