@@ -41,12 +41,24 @@ use tokio::time::Instant;
 const LIST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What observing the groups of one kind found.
+#[derive(Default)]
 pub struct GroupsReport {
     pub rows: Vec<ServiceStatus>,
     /// Why the daemon could not be asked, if it could not.
     pub error: Option<BackendError>,
     /// The compose projects in use, by group name (compose groups only).
     pub projects: BTreeMap<String, ComposeProject>,
+}
+
+impl GroupsReport {
+    /// Adds what observing one group found; the first error found is the one
+    /// kept.
+    fn add(&mut self, rows: Vec<ServiceStatus>, error: Option<BackendError>) {
+        self.rows.extend(rows);
+        if self.error.is_none() {
+            self.error = error;
+        }
+    }
 }
 
 /// A line of a service's own output, and whose it is.
@@ -354,38 +366,14 @@ impl Backends {
         self.by_kind.values().map(std::convert::AsRef::as_ref)
     }
 
-    fn reaching(&self, handle: &Handle) -> Result<&Backend, BackendError> {
+    /// The backend that reaches `handle`'s service (one of its kind), or
+    /// why there is none.
+    pub fn reaching(&self, handle: &Handle) -> Result<&Backend, BackendError> {
         let kind = handle.kind();
         self.get(kind).ok_or_else(|| BackendError::Unreachable {
             backend: kind,
             endpoint: Backend::endpoint(kind),
             detail: "not connected".into(),
         })
-    }
-
-    /// Carries out a step on the backend that reaches its service.
-    pub async fn act(
-        &self,
-        step: &Step,
-        wait_for_job: bool,
-        job_timeout: Duration,
-    ) -> Result<Option<String>, BackendError> {
-        self.reaching(&step.handle)?
-            .act(step, wait_for_job, job_timeout)
-            .await
-    }
-
-    /// What the backend that reaches a service says of it now.
-    pub async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        self.reaching(handle)?.observe(handle).await
-    }
-
-    /// What the backend that reaches a service says of it beyond its status line.
-    pub async fn details(
-        &self,
-        handle: &Handle,
-        timeout: Duration,
-    ) -> Result<Details, BackendError> {
-        self.reaching(handle)?.details(handle, timeout).await
     }
 }

@@ -29,26 +29,6 @@ pub fn up_arguments(project: &str, files: &[PathBuf], service: &str, force: bool
     arguments
 }
 
-/// Creates and starts the container of `service` from `files`.
-pub async fn create(
-    project: &str,
-    files: &[PathBuf],
-    service: &str,
-    timeout: Duration,
-) -> Result<(), BackendError> {
-    up(project, files, service, false, timeout).await
-}
-
-/// Recreates the container of `service` (new image, new configuration).
-pub async fn recreate(
-    project: &str,
-    files: &[PathBuf],
-    service: &str,
-    timeout: Duration,
-) -> Result<(), BackendError> {
-    up(project, files, service, true, timeout).await
-}
-
 /// Compose's configuration hash of each service (`config --hash=*`), which
 /// Compose writes as a label on the containers it creates.
 pub async fn config_hashes(
@@ -108,7 +88,9 @@ pub async fn config_hashes(
         .collect())
 }
 
-async fn up(
+/// Creates and starts the container of `service` from `files`; with `force`,
+/// recreates it even when it exists (new image, new configuration).
+pub async fn up(
     project: &str,
     files: &[PathBuf],
     service: &str,
@@ -189,10 +171,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_hostile_service_name_never_reaches_the_cli() {
-        let error = create(
+        let error = up(
             "p",
             &["/nonexistent.yml".into()],
             "porter-api;reboot",
+            false,
             Duration::from_secs(1),
         )
         .await

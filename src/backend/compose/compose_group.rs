@@ -34,12 +34,7 @@ pub fn files_in_use(group: &Group, containers: &[Container]) -> Vec<PathBuf> {
         }
     }
     if files.is_empty() {
-        files = group
-            .files
-            .iter()
-            .filter(|file| file.exists())
-            .cloned()
-            .collect();
+        files = group.existing_files();
     }
     files
 }
@@ -88,12 +83,7 @@ pub async fn compose_group(
 ) -> Result<ComposeReport, ComposeError> {
     let project_name = group.project.clone().unwrap_or_default();
     // Read the compose files while Docker lists the containers.
-    let candidates: Vec<PathBuf> = group
-        .files
-        .iter()
-        .filter(|file| file.exists())
-        .cloned()
-        .collect();
+    let candidates = group.existing_files();
     // A project remembered from an earlier run is used while its files are
     // unchanged; else the files are read while Docker lists the containers.
     let remembered = RememberedProject::load(&group.name);

@@ -182,12 +182,9 @@ impl DockerClient {
     /// `grace` plus a margin.
     pub async fn stop(&self, id: &str, grace: Duration) -> Result<(), BackendError> {
         let options = StopContainerOptionsBuilder::new().t(seconds(grace)).build();
-        let docker = self.with_call_timeout(grace).await?;
-        self.bounded(
-            grace + CALL_MARGIN,
-            &format!("stop container {}", short(id)),
-            docker.stop_container(id, Some(options)),
-        )
+        self.stopping(id, grace, "stop", |docker| async move {
+            docker.stop_container(id, Some(options)).await
+        })
         .await
     }
 
@@ -196,11 +193,30 @@ impl DockerClient {
         let options = RestartContainerOptionsBuilder::new()
             .t(seconds(grace))
             .build();
+        self.stopping(id, grace, "restart", |docker| async move {
+            docker.restart_container(id, Some(options)).await
+        })
+        .await
+    }
+
+    /// Makes a call that stops a container (`verb`: a stop, a restart), which
+    /// Docker may take `grace` to do: the call is given that plus a margin.
+    async fn stopping<Call, Answer>(
+        &self,
+        id: &str,
+        grace: Duration,
+        verb: &str,
+        call: Call,
+    ) -> Result<(), BackendError>
+    where
+        Call: FnOnce(Docker) -> Answer,
+        Answer: Future<Output = Result<(), bollard::errors::Error>>,
+    {
         let docker = self.with_call_timeout(grace).await?;
         self.bounded(
             grace + CALL_MARGIN,
-            &format!("restart container {}", short(id)),
-            docker.restart_container(id, Some(options)),
+            &format!("{verb} container {}", short(id)),
+            call(docker),
         )
         .await
     }

@@ -29,7 +29,7 @@ use compose_group::compose_group;
 use docker::{CALL_MARGIN, DockerClient, label, short};
 use docker_state::observe_container;
 use futures_util::StreamExt;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -217,28 +217,19 @@ impl ServiceBackend for Compose {
         groups: &[Group],
         deadline: Instant,
     ) -> Result<GroupsReport, Failure> {
-        let mut rows = Vec::new();
-        let mut first_error = None;
-        let mut projects = BTreeMap::new();
+        let mut report = GroupsReport::default();
         for group in groups {
-            let report = compose_group(self.client.as_ref(), group, remaining(deadline))
+            let found = compose_group(self.client.as_ref(), group, remaining(deadline))
                 .await
                 .map_err(|error| {
                     Failure::usage(error.to_string()).with_hint(
                         "fix the compose file, or point the group's `files` at the right one",
                     )
                 })?;
-            rows.extend(report.rows);
-            if first_error.is_none() {
-                first_error = report.error;
-            }
-            projects.insert(group.name.clone(), report.project);
+            report.add(found.rows, found.error);
+            report.projects.insert(group.name.clone(), found.project);
         }
-        Ok(GroupsReport {
-            rows,
-            error: first_error,
-            projects,
-        })
+        Ok(report)
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
@@ -274,11 +265,9 @@ impl ServiceBackend for Compose {
         };
         let docker = self.docker()?;
         match (step.action, id) {
-            (Action::Create, _) => {
-                compose_cli::create(project, &step.compose_files, service, CREATE_TIMEOUT).await?;
-            }
-            (Action::Recreate, _) => {
-                compose_cli::recreate(project, &step.compose_files, service, CREATE_TIMEOUT)
+            (Action::Create | Action::Recreate, _) => {
+                let force = step.action == Action::Recreate;
+                compose_cli::up(project, &step.compose_files, service, force, CREATE_TIMEOUT)
                     .await?;
             }
             (Action::Start, Some(id)) => docker.start(id, OBSERVE_TIMEOUT + CALL_MARGIN).await?,

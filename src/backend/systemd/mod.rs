@@ -19,7 +19,7 @@ use crate::compose::ComposeProject;
 use crate::exit::{Exit, Failure};
 use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, State, Step};
 use client::{SystemdClient, UnitAction};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 use systemd_state::observe_unit;
 use tokio::sync::mpsc;
@@ -237,19 +237,11 @@ impl ServiceBackend for Systemd {
                 .map(|(group, units)| unit_group(self.client.as_ref(), group, units, timeout)),
         )
         .await;
-        let mut rows = Vec::new();
-        let mut first_error = None;
-        for report in reports {
-            rows.extend(report.rows);
-            if first_error.is_none() {
-                first_error = report.error;
-            }
+        let mut report = GroupsReport::default();
+        for found in reports {
+            report.add(found.rows, found.error);
         }
-        Ok(GroupsReport {
-            rows,
-            error: first_error,
-            projects: BTreeMap::new(),
-        })
+        Ok(report)
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {

@@ -37,13 +37,7 @@ pub fn services_that_matter(
         let Some(group) = catalog.group(&entry.group) else {
             continue;
         };
-        let files: Vec<_> = group
-            .files
-            .iter()
-            .filter(|file| file.exists())
-            .cloned()
-            .collect();
-        let depends_on = crate::compose::read_project(&files)
+        let depends_on = crate::compose::read_project(&group.existing_files())
             .ok()
             .and_then(|project| {
                 project
@@ -81,6 +75,8 @@ async fn details_of(service: &ServiceStatus, backends: &Backends) -> Option<Deta
         return None;
     }
     backends
+        .reaching(&service.handle)
+        .ok()?
         .details(&service.handle, DETAILS_DEADLINE)
         .await
         .ok()

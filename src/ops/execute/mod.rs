@@ -49,16 +49,23 @@ const DETAILS_TIMEOUT: Duration = Duration::from_secs(5);
 impl Control for Connected {
     async fn act(&self, step: &Step, wait_for_job: bool) -> Result<Option<String>, BackendError> {
         self.backends
+            .reaching(&step.handle)?
             .act(step, wait_for_job, self.job_timeout)
             .await
     }
 
     async fn observe(&self, step: &Step) -> Result<Observation, BackendError> {
-        self.backends.observe(&step.handle).await
+        self.backends
+            .reaching(&step.handle)?
+            .observe(&step.handle)
+            .await
     }
 
     async fn details(&self, step: &Step) -> Result<Details, BackendError> {
-        self.backends.details(&step.handle, DETAILS_TIMEOUT).await
+        self.backends
+            .reaching(&step.handle)?
+            .details(&step.handle, DETAILS_TIMEOUT)
+            .await
     }
 }
 
