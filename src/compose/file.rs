@@ -4,7 +4,9 @@
 
 use super::error::{ComposeError, MAX_FILE_BYTES};
 use super::model::{ComposeProject, ComposeService, parse_duration};
-use super::raw::{Extends, Healthcheck, IncludeEntry, RawFile, RawService, describe, yaml_options};
+use super::raw::{
+    Extends, Healthcheck, IncludeEntry, RawFile, RawService, describe, own_services, yaml_options,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -118,13 +120,7 @@ impl Reader {
                 }
             }
         }
-        let own: Vec<(String, RawService)> = raw
-            .services
-            .unwrap_or_default()
-            .0
-            .into_iter()
-            .map(|(name, service)| (name, service.unwrap_or_default()))
-            .collect();
+        let own = own_services(raw.services);
         let mut resolved = Vec::with_capacity(own.len());
         for (name, _) in &own {
             let service = Reader::extend(path, &own, name, &mut Vec::new())?;
@@ -187,13 +183,7 @@ impl Reader {
                             path: base_path.clone(),
                             message: describe(&error),
                         })?;
-                    let base_own: Vec<(String, RawService)> = raw
-                        .services
-                        .unwrap_or_default()
-                        .0
-                        .into_iter()
-                        .map(|(name, service)| (name, service.unwrap_or_default()))
-                        .collect();
+                    let base_own = own_services(raw.services);
                     Reader::extend(&base_path, &base_own, &base_name, seen)?
                 }
             };

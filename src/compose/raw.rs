@@ -41,6 +41,19 @@ pub(super) struct RawFile {
     pub(super) include: Option<Vec<IncludeEntry>>,
 }
 
+/// A file's own services (its `services` map), in its order; one written as
+/// `name:` alone (null) is a service that sets nothing.
+pub(super) fn own_services(
+    services: Option<Ordered<Option<RawService>>>,
+) -> Vec<(String, RawService)> {
+    services
+        .unwrap_or_default()
+        .0
+        .into_iter()
+        .map(|(name, service)| (name, service.unwrap_or_default()))
+        .collect()
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub(super) enum IncludeEntry {

@@ -35,13 +35,7 @@ pub fn mask_json(value: &mut serde_json::Value) -> usize {
             })
             .sum(),
         serde_json::Value::Array(items) => items.iter_mut().map(mask_json).sum(),
-        serde_json::Value::String(text) => {
-            let (redacted, count) = redact_text(text);
-            if count > 0 {
-                *text = redacted;
-            }
-            count
-        }
+        serde_json::Value::String(text) => mask_string(text),
         _ => 0,
     }
 }
@@ -51,15 +45,18 @@ pub fn mask_toml(value: &mut toml::Value) -> usize {
     match value {
         toml::Value::Table(table) => mask_table(table),
         toml::Value::Array(items) => items.iter_mut().map(mask_toml).sum(),
-        toml::Value::String(text) => {
-            let (redacted, count) = redact_text(text);
-            if count > 0 {
-                *text = redacted;
-            }
-            count
-        }
+        toml::Value::String(text) => mask_string(text),
         _ => 0,
     }
+}
+
+/// Masks the secrets in a string value in place; returns how many.
+fn mask_string(text: &mut String) -> usize {
+    let (redacted, count) = redact_text(text);
+    if count > 0 {
+        *text = redacted;
+    }
+    count
 }
 
 fn mask_table(table: &mut toml::Table) -> usize {
