@@ -30,29 +30,42 @@ fn exchange(left: &Path, right: &Path) -> std::io::Result<()> {
 
 /// Does the entry's swap, unless done.
 pub fn apply(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> std::io::Result<()> {
-    if is_applied(entry, live_dir, stage_dir) {
-        return Ok(());
-    }
-    let live = live_dir.join(&entry.name);
-    let staged = stage_dir.join(&entry.name);
-    match entry.swap {
-        Swap::Exchange => exchange(&staged, &live),
-        Swap::Insert => std::fs::rename(&staged, &live),
-        Swap::Remove => std::fs::rename(&live, &staged),
-    }
+    turn(entry, live_dir, stage_dir, Direction::Apply)
 }
 
 /// Undoes the entry's swap, if done.
 pub fn undo(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> std::io::Result<()> {
-    if !is_applied(entry, live_dir, stage_dir) {
+    turn(entry, live_dir, stage_dir, Direction::Undo)
+}
+
+/// Which way [`turn`] moves an entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Apply,
+    Undo,
+}
+
+/// Applies or undoes the entry's swap, unless it is so already: an undo is
+/// the same rename as the apply, the other way.
+fn turn(
+    entry: &EntryPlan,
+    live_dir: &Path,
+    stage_dir: &Path,
+    direction: Direction,
+) -> std::io::Result<()> {
+    if is_applied(entry, live_dir, stage_dir) == (direction == Direction::Apply) {
         return Ok(());
     }
     let live = live_dir.join(&entry.name);
     let staged = stage_dir.join(&entry.name);
-    match entry.swap {
-        Swap::Exchange => exchange(&staged, &live),
-        Swap::Insert => std::fs::rename(&live, &staged),
-        Swap::Remove => std::fs::rename(&staged, &live),
+    let (from, to) = match entry.swap {
+        Swap::Exchange => return exchange(&staged, &live),
+        Swap::Insert => (&staged, &live),
+        Swap::Remove => (&live, &staged),
+    };
+    match direction {
+        Direction::Apply => std::fs::rename(from, to),
+        Direction::Undo => std::fs::rename(to, from),
     }
 }
 
