@@ -83,18 +83,18 @@ fn state_lines(out: &mut String, service: &ServiceState) {
     }
 }
 
+/// The width of a column of service names: the longest, 7 when none.
+fn name_width<'a>(names: impl Iterator<Item = &'a String>) -> usize {
+    names.map(String::len).max().unwrap_or(7)
+}
+
 fn state(out: &mut String, report: &Report) {
     out.push_str("\nState\n");
     if report.services.is_empty() {
         out.push_str("  (no service state: see the notes below)\n");
         return;
     }
-    let width = report
-        .services
-        .iter()
-        .map(|service| service.name.len())
-        .max()
-        .unwrap_or(7);
+    let width = name_width(report.services.iter().map(|service| &service.name));
     for service in &report.services {
         let mark = if service.ok { " " } else { "!" };
         let _ = writeln!(
@@ -151,12 +151,7 @@ fn chain(out: &mut String, chain: &Chain) {
         .map(|service| format!("; failed first: {service}"))
         .unwrap_or_default();
     let _ = writeln!(out, "  {}: {}{first}", chain.id, chain.services.join(" → "));
-    let width = chain
-        .links
-        .iter()
-        .map(|link| link.service.len())
-        .max()
-        .unwrap_or(7);
+    let width = name_width(chain.links.iter().map(|link| &link.service));
     for link in &chain.links {
         let mark = if link.failed { "✗" } else { "·" };
         let _ = writeln!(
