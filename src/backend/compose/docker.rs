@@ -135,6 +135,21 @@ impl DockerClient {
         }
     }
 
+    /// Makes one API call (`action` names it in errors), learning the API
+    /// version first when it is not known yet; each may take `timeout`.
+    pub(super) async fn request<'client, T, Answer>(
+        &'client self,
+        timeout: Duration,
+        action: &str,
+        call: impl FnOnce(&'client Docker) -> Answer,
+    ) -> Result<T, BackendError>
+    where
+        Answer: Future<Output = Result<T, bollard::errors::Error>>,
+    {
+        let docker = self.api(timeout).await?;
+        self.bounded(timeout, action, call(docker)).await
+    }
+
     /// Runs one call under `timeout`, translating failures.
     pub(super) async fn bounded<T>(
         &self,
@@ -169,11 +184,10 @@ impl DockerClient {
     }
     /// Starts a container; returns once Docker accepted it.
     pub async fn start(&self, id: &str, timeout: Duration) -> Result<(), BackendError> {
-        let docker = self.api(timeout).await?;
-        self.bounded(
+        self.request(
             timeout,
             &format!("start container {}", short(id)),
-            docker.start_container(id, None::<StartContainerOptions>),
+            |docker| docker.start_container(id, None::<StartContainerOptions>),
         )
         .await
     }

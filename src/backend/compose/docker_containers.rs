@@ -160,12 +160,9 @@ impl DockerClient {
                     .all(true)
                     .filters(&filters)
                     .build();
-                let docker = self.api(timeout).await?;
-                self.bounded(
-                    timeout,
-                    "list containers",
-                    docker.list_containers(Some(options)),
-                )
+                self.request(timeout, "list containers", |docker| {
+                    docker.list_containers(Some(options))
+                })
                 .await?
                 .into_iter()
                 .map(Listed::from)
@@ -212,13 +209,10 @@ impl DockerClient {
         tag: &str,
         timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
-        let docker = self.api(timeout).await?;
         match self
-            .bounded(
-                timeout,
-                &format!("inspect image {tag}"),
-                docker.inspect_image(tag),
-            )
+            .request(timeout, &format!("inspect image {tag}"), |docker| {
+                docker.inspect_image(tag)
+            })
             .await
         {
             Ok(image) => Ok(image.id),
@@ -233,11 +227,10 @@ impl DockerClient {
         id: &str,
         timeout: Duration,
     ) -> Result<ContainerInspectResponse, BackendError> {
-        let docker = self.api(timeout).await?;
-        self.bounded(
+        self.request(
             timeout,
             &format!("inspect container {}", short(id)),
-            docker.inspect_container(id, None::<InspectContainerOptions>),
+            |docker| docker.inspect_container(id, None::<InspectContainerOptions>),
         )
         .await
     }
