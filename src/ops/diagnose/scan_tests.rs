@@ -85,12 +85,7 @@ fn gzipped_rotations_are_read_and_old_files_skipped() {
                 Traceback (most recent call last):\n  File \"x.py\", line 1, in f\n\
                 ValueError: bad\n2025-09-18 16:10:01.000 1 INFO unicloud.engine ok\n";
     let gz = dir.path().join("unicloud-engine.log.1.gz");
-    let mut encoder = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).unwrap(),
-        flate2::Compression::fast(),
-    );
-    encoder.write_all(text.as_bytes()).unwrap();
-    encoder.finish().unwrap();
+    crate::ops::logs::gzip_fixture::write_gzip(&gz, text);
     let old = dir.path().join("unicloud-engine.log.2");
     std::fs::write(&old, text).unwrap();
     let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);

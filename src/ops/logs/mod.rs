@@ -5,6 +5,8 @@
 pub mod collect;
 pub mod files;
 pub mod follow;
+#[cfg(test)]
+pub mod gzip_fixture;
 pub mod rotation;
 pub mod search;
 pub mod select;

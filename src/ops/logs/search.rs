@@ -208,7 +208,6 @@ pub fn write_grep_form(out: &mut impl std::io::Write, found: &FileHits) -> std::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn file(dir: &std::path::Path, name: &str, text: &str) -> LogFile {
         let path = dir.join(name);
@@ -216,12 +215,7 @@ mod tests {
             .extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("gz"))
         {
-            let mut encoder = flate2::write::GzEncoder::new(
-                std::fs::File::create(&path).unwrap(),
-                flate2::Compression::fast(),
-            );
-            encoder.write_all(text.as_bytes()).unwrap();
-            encoder.finish().unwrap();
+            crate::ops::logs::gzip_fixture::write_gzip(&path, text);
         } else {
             std::fs::write(&path, text).unwrap();
         }

@@ -104,7 +104,6 @@ pub fn walk_files(root: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     #[test]
     fn the_newest_part_starts_at_a_line() {
@@ -124,12 +123,7 @@ mod tests {
         );
         assert!(kept.len() <= 100);
         let gz = dir.path().join("a.log.1.gz");
-        let mut encoder = flate2::write::GzEncoder::new(
-            std::fs::File::create(&gz).unwrap(),
-            flate2::Compression::fast(),
-        );
-        encoder.write_all(text.as_bytes()).unwrap();
-        encoder.finish().unwrap();
+        crate::ops::logs::gzip_fixture::write_gzip(&gz, &text);
         let (bytes, size, truncated) = newest_part(&gz, 100).unwrap();
         assert!(truncated && size == text.len() as u64);
         assert!(String::from_utf8(bytes).unwrap().ends_with("line 1000\n"));
