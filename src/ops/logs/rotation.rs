@@ -175,23 +175,25 @@ mod tests {
         assert!(!glob_matches("a*b*c", "ac"));
     }
 
-    fn touch(dir: &Path, name: &str) {
-        std::fs::write(dir.join(name), name).unwrap();
+    /// A fresh directory holding the files `names` (each holds its name).
+    fn directory_with(names: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for name in names {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        dir
     }
 
     #[test]
     fn a_file_and_its_rotations_oldest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in [
+        let dir = directory_with(&[
             "porter-api.log",
             "porter-api.log.1",
             "porter-api.log.3.gz",
             "porter-api.log.2",
             "porter-api.log.bak",
             "other.log",
-        ] {
-            touch(dir.path(), name);
-        }
+        ]);
         let (current, rotated) = source_files(&LogSource::File(dir.path().join("porter-api.log")));
         assert_eq!(current, vec![dir.path().join("porter-api.log")]);
         let names: Vec<String> = rotated
@@ -210,15 +212,12 @@ mod tests {
 
     #[test]
     fn the_newest_dated_file_is_current() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in [
+        let dir = directory_with(&[
             "s3block_20250514.log",
             "s3block_20250515.log",
             "s3block_20250513.log.gz",
             "watchman_20250516.log",
-        ] {
-            touch(dir.path(), name);
-        }
+        ]);
         let (current, rotated) = source_files(&LogSource::NewestDated {
             dir: dir.path().to_path_buf(),
             prefix: "s3block_".into(),
@@ -235,10 +234,7 @@ mod tests {
 
     #[test]
     fn patterns_take_their_rotations_too() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["vm-a.log", "vm-b.log", "vm-a.log.1", "hamal-period.log"] {
-            touch(dir.path(), name);
-        }
+        let dir = directory_with(&["vm-a.log", "vm-b.log", "vm-a.log.1", "hamal-period.log"]);
         let (current, rotated) = source_files(&LogSource::Pattern {
             dir: dir.path().to_path_buf(),
             pattern: "vm-*.log".into(),

@@ -108,22 +108,14 @@ mod tests {
     #[test]
     fn since_takes_durations_and_times() {
         let now: jiff::Zoned = "2025-09-18T16:24:31+00:00[UTC]".parse().unwrap();
-        assert_eq!(
-            parse_since("2h", now.clone()).unwrap(),
-            "2025-09-18 14:24:31.000000000"
-        );
-        assert_eq!(
-            parse_since("1d", now.clone()).unwrap(),
-            "2025-09-17 16:24:31.000000000"
-        );
-        assert_eq!(
-            parse_since("2025-09-18 16:00", now.clone()).unwrap(),
-            "2025-09-18 16:00:00.000000000"
-        );
-        assert_eq!(
-            parse_since("2025-09-18", now.clone()).unwrap(),
-            "2025-09-18 00:00:00.000000000"
-        );
+        for (since, key) in [
+            ("2h", "2025-09-18 14:24:31.000000000"),
+            ("1d", "2025-09-17 16:24:31.000000000"),
+            ("2025-09-18 16:00", "2025-09-18 16:00:00.000000000"),
+            ("2025-09-18", "2025-09-18 00:00:00.000000000"),
+        ] {
+            assert_eq!(parse_since(since, now.clone()).unwrap(), key, "{since}");
+        }
         assert!(parse_since("yesterday", now).is_err());
     }
 }

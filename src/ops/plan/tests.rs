@@ -129,21 +129,16 @@ fn summary(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-fn everything(snapshot: &Snapshot) -> Vec<usize> {
-    (0..snapshot.services.len()).collect()
+/// The plan of `verb` for every service of the test snapshot.
+fn plan_everything(verb: Verb, pace: Pace) -> Plan {
+    let (catalog, snapshot) = snapshot();
+    let everything: Vec<usize> = (0..snapshot.services.len()).collect();
+    build(verb, &catalog, &snapshot, &everything, pace).unwrap()
 }
 
 #[test]
 fn start_everything_waits_for_each_services_own_dependencies() {
-    let (catalog, snapshot) = snapshot();
-    let plan = build(
-        Verb::Start,
-        &catalog,
-        &snapshot,
-        &everything(&snapshot),
-        Pace::default(),
-    )
-    .unwrap();
+    let plan = plan_everything(Verb::Start, Pace::default());
     assert_eq!(
         summary(&plan),
         vec![
@@ -168,18 +163,13 @@ fn start_everything_waits_for_each_services_own_dependencies() {
 
 #[test]
 fn stop_waits_for_each_services_own_dependents() {
-    let (catalog, snapshot) = snapshot();
-    let plan = build(
+    let plan = plan_everything(
         Verb::Stop,
-        &catalog,
-        &snapshot,
-        &everything(&snapshot),
         Pace {
             timeout: Some(Duration::from_secs(1)),
             ..Pace::default()
         },
-    )
-    .unwrap();
+    );
     assert_eq!(
         summary(&plan),
         vec![

@@ -164,6 +164,14 @@ mod tests {
         (dir, package, live)
     }
 
+    /// Asserts that checking `package` against `live` is refused as a usage
+    /// error whose message says `words`.
+    fn assert_refused(package: &Path, live: &Path, words: &str) {
+        let failure = check(package, live).unwrap_err();
+        assert_eq!(failure.exit, crate::exit::Exit::Usage);
+        assert!(failure.message.contains(words), "{}", failure.message);
+    }
+
     #[test]
     fn a_good_package_lists_its_entries() {
         let (_dir, package, live) = setup();
@@ -194,14 +202,10 @@ mod tests {
         let (_dir, package, live) = setup();
         std::fs::remove_dir_all(package.join("porter")).unwrap();
         std::os::unix::fs::symlink("/", package.join("porter")).unwrap();
-        let failure = check(&package, &live).unwrap_err();
-        assert_eq!(failure.exit, crate::exit::Exit::Usage);
-        assert!(
-            failure
-                .message
-                .contains("porter is a symlink in the package but a directory"),
-            "{}",
-            failure.message
+        assert_refused(
+            &package,
+            &live,
+            "porter is a symlink in the package but a directory",
         );
         // A link where a link lives is the same kind.
         std::fs::remove_dir_all(live.join("porter")).unwrap();
@@ -224,14 +228,10 @@ mod tests {
         let (_dir, package, live) = setup();
         std::fs::remove_dir_all(package.join("porter")).unwrap();
         std::fs::write(package.join("porter"), "a file").unwrap();
-        let failure = check(&package, &live).unwrap_err();
-        assert_eq!(failure.exit, crate::exit::Exit::Usage);
-        assert!(
-            failure
-                .message
-                .contains("porter is a file in the package but a directory"),
-            "{}",
-            failure.message
+        assert_refused(
+            &package,
+            &live,
+            "porter is a file in the package but a directory",
         );
     }
 
