@@ -88,6 +88,12 @@ mod tests {
         (catalog, group)
     }
 
+    /// The first log source of a service of a built-in group, as shown.
+    fn first_log(group: &str, service: &str) -> String {
+        let (catalog, group) = builtin_group(group);
+        log_sources(&catalog, &group, service)[0].to_string()
+    }
+
     #[test]
     fn console_services_log_under_their_module() {
         let (catalog, console) = builtin_group("console");
@@ -98,29 +104,27 @@ mod tests {
             )]
         );
         assert_eq!(
-            log_sources(&catalog, &console, "atomy-unicloud")[0].to_string(),
+            first_log("console", "atomy-unicloud"),
             "/opt/installer/production/logs/atomy/atomy-unicloud.log"
         );
     }
 
     #[test]
     fn gateway_units_log_to_dated_files() {
-        let (catalog, gateway) = builtin_group("gateway");
         assert_eq!(
-            log_sources(&catalog, &gateway, "s3block")[0].to_string(),
+            first_log("gateway", "s3block"),
             "/var/log/sgateway/s3block_YYYYMMDD.log"
         );
     }
 
     #[test]
     fn the_guide_names_the_agent_and_sync_proxy_logs() {
-        let (catalog, agent) = builtin_group("agent");
         assert_eq!(
-            log_sources(&catalog, &agent, "egisplus-agent")[0].to_string(),
+            first_log("agent", "egisplus-agent"),
             "/var/log/egisplus-agent/linux_agent.log"
         );
         assert_eq!(
-            log_sources(&catalog, &agent, "hyper_exporter")[0].to_string(),
+            first_log("agent", "hyper_exporter"),
             "/var/log/hyper_exporter/hyperexporter.log"
         );
         let (catalog, proxy) = builtin_group("sync-proxy");
