@@ -238,6 +238,67 @@ def bundle_time(logs, config):
            [(names[0], 1.2, names[1])] if baseline else [])
 
 
+SLOW_INFLUXDB = """services:
+  influxdb:
+    command: ["sh", "-c", "trap 'exit 0' TERM; rm -f /tmp/ready; (sleep 6; touch /tmp/ready) & sleep 2147483647 & wait"]
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, timeout: 2s, retries: 30}
+"""
+
+
+def lifecycle(rounds):
+    """`benches/run --lifecycle`: restarts on the console replica's compose
+    files with a slow-to-be-healthy influxdb (healthy 6 s after it starts),
+    against HMCTL_BASELINE (a build that ran plans wave by wave, without
+    settle windows). Targets: one healthy service's restart costs at most one
+    settle window more than the baseline's; `restart console` costs its
+    longest dependency chain (influxdb -> supervisor, restarted alone with no
+    window) plus one settle window."""
+    baseline = os.environ.get("HMCTL_BASELINE")
+    directory = f"{ROOT}/hmbench-chain"
+    os.makedirs(directory, exist_ok=True)
+    files = []
+    for name in ("docker-compose-hyperbdr.yml", "docker-compose-hypermotion.yml"):
+        shutil.copy(f"tests/sandbox/replica/{name}", f"{directory}/{name}")
+        files.append(f"{directory}/{name}")
+    with open(f"{directory}/slow-influxdb.yml", "w") as file:
+        file.write(SLOW_INFLUXDB)
+    files.append(f"{directory}/slow-influxdb.yml")
+    compose = ["docker-compose", "-p", "hmbenchchain"] + [word for path in files for word in ("-f", path)]
+    sh(*compose, "up", "-d")
+    config = f"{directory}/hmctl.toml"
+    quoted = ", ".join(f'"{path}"' for path in files)
+    with open(config, "w") as file:
+        file.write(f'[[group]]\nname = "console"\nproject = "hmbenchchain"\nfiles = [{quoted}]\n'
+                   f'log_dir = "{directory}/logs"\nprogram_dir = "{directory}"\nports = []\npresent_if = ["{directory}"]\n'
+                   '[[group]]\nname = "gateway"\npresent_if = ["/nonexistent"]\n')
+    new = [HMCTL, "--config", config, "-q"]
+    subprocess.run(new + ["start", "console"], check=False)
+    one = {"hmctl restart porter-api": new + ["restart", "porter-api"]}
+    console = {"hmctl restart console": new + ["restart", "console"],
+               "chain alone: restart influxdb supervisor --settle 0": new + ["restart", "--settle", "0", "influxdb", "supervisor"]}
+    if baseline:
+        old = [baseline, "--config", config, "-q"]
+        one["baseline restart porter-api"] = old + ["restart", "porter-api"]
+        console["baseline restart console"] = old + ["restart", "console"]
+    measured = interleaved(one, rounds, warmup=1)
+    names = list(measured)
+    if baseline:
+        report("restart of one healthy service (replica, health check passed)", measured, names[1], [])
+        extra = measured[names[0]][0] - measured[names[1]][0]
+        results.append(("restart of one healthy service: at most one settle window (2000 ms) more than the baseline",
+                        extra / 2000, "PASS" if extra <= 2000 else "MISS"))
+    else:
+        report("restart of one healthy service (replica, health check passed)", measured, names[0], [])
+    measured = interleaved(console, rounds, warmup=1)
+    names = list(measured)
+    report("restart console (replica, influxdb healthy after 6 s)", measured, names[1], [])
+    chain = measured[names[1]][0]
+    limit = chain + 2000
+    results.append((f"restart console <= longest chain ({chain:.0f} ms) + one settle window",
+                    measured[names[0]][0] / limit, "PASS" if measured[names[0]][0] <= limit else "MISS"))
+    sh(*compose, "down", "-t", "1", check=False)
+
+
 def collect_only(measure=bundle_time):
     """`benches/run --collect-only` (`--diagnose-only`): just the support
     bundle (diagnose) measurement."""
@@ -257,6 +318,10 @@ def main():
         return
     if "--diagnose-only" in sys.argv:
         collect_only(diagnose_time)
+        return
+    if "--lifecycle" in sys.argv:
+        lifecycle(3 if QUICK else 5)
+        print_targets()
         return
     os.makedirs(ROOT, exist_ok=True)
     rounds = 5 if QUICK else 21

@@ -42,7 +42,11 @@ fn source_files(dir: &Path, files: &mut Vec<PathBuf>) {
     for path in entries {
         if path.is_dir() {
             source_files(&path, files);
-        } else if path.extension().is_some_and(|extension| extension == "rs") {
+        } else if path.extension().is_some_and(|extension| extension == "rs")
+            // A module's tests in a file of their own (`#[cfg(test)] mod tests;`)
+            // are test code, like a `#[cfg(test)]` block.
+            && path.file_name().is_some_and(|name| name != "tests.rs")
+        {
             files.push(path);
         }
     }

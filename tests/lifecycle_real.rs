@@ -29,14 +29,7 @@ fn chain(test: &str) -> (Project, Config) {
     let project = Project::new(test, &[("docker-compose-hyperbdr.yml", CHAIN)]);
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
-    wait_for(Duration::from_secs(20), "the chain to be healthy", || {
-        let (code, document) = status_json(&config, &[]);
-        if code == 0 {
-            Ok(())
-        } else {
-            Err(format!("{document:#}"))
-        }
-    });
+    wait_until_all_ok(&config, "the chain to be healthy");
     (project, config)
 }
 
@@ -377,7 +370,7 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.starts_with("stop plan: 3 services to change, in 3 waves"),
+        text.starts_with("stop plan: 3 services to change; each goes ahead once the services under AFTER have stopped"),
         "{text}"
     );
     let order: Vec<usize> = ["worker", "api", "db"]
@@ -392,8 +385,25 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
         .unwrap();
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(document["dry_run"], true);
-    assert_eq!(document["plan"]["waves"][0][0]["service"], "api");
-    assert_eq!(document["plan"]["waves"][0][0]["action"], "restart");
+    let step = &document["plan"]["steps"][0];
+    assert_eq!(step["service"], "api");
+    assert_eq!(step["action"], "restart");
+    assert_eq!(step["after"], serde_json::json!([]));
+    assert_eq!(step["settle_seconds"], 2.0);
+    let output = config
+        .hmctl()
+        .args(["--json", "restart", "--dry-run", "--settle", "0.5"])
+        .output()
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let steps = document["plan"]["steps"].as_array().unwrap();
+    let worker = steps
+        .iter()
+        .find(|step| step["service"] == "worker")
+        .unwrap();
+    assert_eq!(worker["after"], serde_json::json!(["api"]), "{document:#}");
+    assert_eq!(worker["action"], "restart");
+    assert_eq!(worker["settle_seconds"], 0.5);
     let after: Vec<String> = ["db", "api", "worker"]
         .iter()
         .map(|service| started_at(&project, service))

@@ -6,6 +6,21 @@
 //!
 //! A backend holds its connection, or why there is none: observing a group
 //! without a daemon still lists the group's services, as `unknown`.
+//!
+//! What a third kind of backend would touch, counted (issue 13): 24 places.
+//! Three variants: `BackendKind` and `Handle` (in `model`) and [`Backend`].
+//! Seventeen matches the compiler then points at: `BackendKind`'s four
+//! (`as_str`, `daemon`, `daemon_id`, `creates_missing`), `Handle::kind`, the
+//! `dispatch!` arm, the nine per-kind matches here (`connect`, `for_output`,
+//! `output_name`, `installed`, `declared`, `endpoint`, `lists_with_daemon`,
+//! `hint`, `kind`), and the two default `LogLayout`s in the catalog's
+//! `group_entry.rs`. Four it does not: `BackendKind::ALL`,
+//! `group_entry::apply`'s check of what a group of the kind needs (a `_`
+//! arm), the `Group` fields and `hmctl.toml` keys that name its services
+//! (compose's `project` and `files`, systemd's `units`), and the message
+//! "a new group needs `backend = ...`". Besides, the kind's own module: the
+//! seven methods of [`ServiceBackend`], `connection_error`, and the
+//! functions the nine matches call.
 
 mod compose;
 mod error;

@@ -2,12 +2,12 @@
 //! overrides built-in ones by name. A malformed file is never ignored: bad TOML,
 //! an unknown key or a wrong type is exit 2 naming the file, line and key.
 
-use super::{Catalog, Group, LogLayout, UnitChoice, is_clean_absolute};
+use super::group_entry::{GroupEntry, apply, new_group};
+use super::{Catalog, is_clean_absolute};
 use crate::exit::Failure;
-use crate::model::BackendKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The file read when neither `--config` nor `HMCTL_CONFIG` names one.
 pub fn default_config_path() -> &'static Path {
@@ -25,35 +25,16 @@ struct ConfigFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct GroupEntry {
-    name: String,
-    backend: Option<BackendKind>,
-    project: Option<String>,
-    files: Option<Vec<PathBuf>>,
-    units: Option<Vec<UnitEntry>>,
-    log_dir: Option<PathBuf>,
-    config_dir: Option<PathBuf>,
-    program_dir: Option<PathBuf>,
-    ports: Option<Vec<u16>>,
-    upgrade_dir: Option<PathBuf>,
-    present_if: Option<Vec<PathBuf>>,
-}
-
-/// A unit, or a list of alternative unit names for one service.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum UnitEntry {
-    One(String),
-    Alternatives(Vec<String>),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ServiceEntry {
     logs: Option<Vec<String>>,
     stop_timeout: Option<u64>,
     depends_on: Option<Vec<String>>,
+    /// Seconds (a fraction allowed); 0 turns the settle window off.
+    settle: Option<f64>,
 }
+
+/// The longest settle window a file or `--settle` may ask for, in seconds.
+pub const MAX_SETTLE_SECONDS: f64 = 600.0;
 
 /// Loads the catalog: the built-in one, plus the configuration file.
 ///
@@ -121,7 +102,22 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
                 invalid(format!("[service.{name}] depends_on {dependency:?}: {why}"))
             })?;
         }
+        let settle = entry
+            .settle
+            .map(|seconds| {
+                if (0.0..=MAX_SETTLE_SECONDS).contains(&seconds) {
+                    Ok(std::time::Duration::from_secs_f64(seconds))
+                } else {
+                    Err(invalid(format!(
+                        "[service.{name}] settle = {seconds}: must be 0 to {MAX_SETTLE_SECONDS} seconds"
+                    )))
+                }
+            })
+            .transpose()?;
         let settings = catalog.services.entry(name).or_default();
+        if settle.is_some() {
+            settings.settle = settle;
+        }
         if entry.logs.is_some() {
             settings.logs = entry.logs;
         }
@@ -133,134 +129,6 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
         }
     }
     Ok(catalog)
-}
-
-/// A group the built-in catalog does not have: its backend must be given.
-fn new_group(entry: &GroupEntry) -> Result<Group, String> {
-    let backend = entry
-        .backend
-        .ok_or("a new group needs `backend = \"compose\"` or `backend = \"systemd\"`")?;
-    Ok(Group {
-        name: entry.name.clone(),
-        backend,
-        project: None,
-        files: Vec::new(),
-        units: Vec::new(),
-        log_dir: None,
-        config_dir: None,
-        program_dir: None,
-        ports: Vec::new(),
-        upgrade_dir: None,
-        present_if: Vec::new(),
-        known_services: Vec::new(),
-        first_services: Vec::new(),
-        log_layout: match backend {
-            BackendKind::Compose => LogLayout::ModuleDirectories,
-            BackendKind::Systemd => LogLayout::DatedPerUnit,
-        },
-    })
-}
-
-/// Overrides `group`'s fields with those the entry sets.
-fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String> {
-    let name = entry.name.clone();
-    if let Some(backend) = entry.backend {
-        if backend != group.backend {
-            group.known_services.clear();
-            group.first_services.clear();
-            group.files.clear();
-            group.units.clear();
-            group.project = None;
-            group.log_layout = match backend {
-                BackendKind::Compose => LogLayout::ModuleDirectories,
-                BackendKind::Systemd => LogLayout::DatedPerUnit,
-            };
-        }
-        group.backend = backend;
-    }
-    if let Some(project) = entry.project {
-        validate_name(&project)
-            .map_err(|why| format!("group {name:?} project {project:?}: {why}"))?;
-        group.project = Some(project);
-    }
-    let check_path = |key: &str, path: &Path| {
-        if is_clean_absolute(path) {
-            Ok(())
-        } else {
-            Err(format!(
-                "group {name:?} {key}: {} must be an absolute path without `..`",
-                path.display()
-            ))
-        }
-    };
-    if let Some(files) = entry.files {
-        for file in &files {
-            check_path("files", file)?;
-        }
-        group.files = files;
-    }
-    if let Some(units) = entry.units {
-        group.units = units
-            .into_iter()
-            .map(|unit| {
-                let alternatives = match unit {
-                    UnitEntry::One(unit) => vec![unit],
-                    UnitEntry::Alternatives(list) => list,
-                };
-                if alternatives.is_empty() {
-                    return Err(format!(
-                        "group {name:?} units: an empty list of alternatives"
-                    ));
-                }
-                alternatives
-                    .into_iter()
-                    .map(|unit| {
-                        let unit = if unit.ends_with(".service") {
-                            unit
-                        } else {
-                            format!("{unit}.service")
-                        };
-                        validate_name(&unit)
-                            .map(|()| unit.clone())
-                            .map_err(|why| format!("group {name:?} unit {unit:?}: {why}"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|alternatives| UnitChoice { alternatives })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-    }
-    for (key, value, slot) in [
-        ("log_dir", entry.log_dir, &mut group.log_dir),
-        ("config_dir", entry.config_dir, &mut group.config_dir),
-        ("program_dir", entry.program_dir, &mut group.program_dir),
-        ("upgrade_dir", entry.upgrade_dir, &mut group.upgrade_dir),
-    ] {
-        if let Some(path) = value {
-            check_path(key, &path)?;
-            *slot = Some(path);
-        }
-    }
-    if let Some(ports) = entry.ports {
-        group.ports = ports;
-    }
-    if let Some(present_if) = entry.present_if {
-        for path in &present_if {
-            check_path("present_if", path)?;
-        }
-        group.present_if = present_if;
-    }
-    match group.backend {
-        BackendKind::Compose if group.project.is_none() => {
-            Err(format!("group {name:?}: a compose group needs `project`"))
-        }
-        BackendKind::Compose if group.files.is_empty() => {
-            Err(format!("group {name:?}: a compose group needs `files`"))
-        }
-        BackendKind::Systemd if group.units.is_empty() => {
-            Err(format!("group {name:?}: a systemd group needs `units`"))
-        }
-        _ => Ok(group),
-    }
 }
 
 /// Names (groups, services, units, projects) are plain words: letters, digits
@@ -339,6 +207,28 @@ stop_timeout = 30
             catalog.settings("porter-api").unwrap().stop_timeout,
             Some(30)
         );
+    }
+
+    #[test]
+    fn a_settle_window_is_seconds_whole_or_not_and_bounded() {
+        let catalog = parse_text(
+            "[service.porter-api]\nsettle = 3\n[service.s3block]\nsettle = 0.5\n[service.mysql]\nsettle = 0\n",
+        )
+        .unwrap();
+        let settle = |name: &str| catalog.settings(name).unwrap().settle;
+        assert_eq!(
+            settle("porter-api"),
+            Some(std::time::Duration::from_secs(3))
+        );
+        assert_eq!(
+            settle("s3block"),
+            Some(std::time::Duration::from_millis(500))
+        );
+        assert_eq!(settle("mysql"), Some(std::time::Duration::ZERO));
+        for bad in ["-1", "601", "\"2s\""] {
+            let message = error_text(&format!("[service.porter-api]\nsettle = {bad}\n"));
+            assert!(message.contains("settle"), "{bad}: {message}");
+        }
     }
 
     #[test]

@@ -7,12 +7,13 @@
 
 mod builtin;
 mod config_file;
+mod group_entry;
 mod logs;
 mod stages;
 mod target;
 
 pub use builtin::MODULES;
-pub use config_file::{load, parse as parse_config, validate_name};
+pub use config_file::{MAX_SETTLE_SECONDS, load, parse as parse_config, validate_name};
 pub use logs::{LogSource, log_sources};
 pub use stages::{STAGES, by_priority, stage};
 pub use target::resolve;
@@ -131,6 +132,8 @@ pub struct ServiceSettings {
     pub stop_timeout: Option<u64>,
     /// Services (of the same group) that must be running before this one starts.
     pub depends_on: Vec<String>,
+    /// How long it must stay up after a start before the start is done.
+    pub settle: Option<std::time::Duration>,
 }
 
 /// The resolved catalog.

@@ -19,14 +19,18 @@ pub async fn run(
     let LifecycleArgs {
         targets,
         timeout,
+        settle,
         no_wait,
         dry_run,
     } = args;
     let request = ops::lifecycle::Request {
         verb,
         targets: targets.clone(),
-        timeout: timeout.map(std::time::Duration::from_secs),
-        wait: !no_wait,
+        pace: ops::plan::Pace {
+            timeout: timeout.map(std::time::Duration::from_secs),
+            settle: settle.map(std::time::Duration::from_secs_f64),
+            wait: !no_wait,
+        },
         dry_run: *dry_run,
     };
     let interrupt = Interrupt::install(move |first| {

@@ -2,10 +2,16 @@
 //! each depends on. Creating containers from YAML stays the Compose CLI's job;
 //! hmctl only needs names, dependency edges, health checks and stop timeouts.
 
+mod error;
 mod file;
 mod model;
+mod raw;
 mod remembered;
 
-pub use file::{ComposeError, FileSet, parse_text, read_project};
+pub use error::ComposeError;
+pub use file::{FileSet, parse_text, read_project};
 pub use model::{ComposeProject, ComposeService};
-pub use remembered::Remembered;
+pub use remembered::RememberedProject;
+
+#[cfg(test)]
+mod tests;

@@ -49,7 +49,7 @@ const RECENT_SECONDS: i64 = 2;
 
 /// A parsed project and the files it came from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Remembered {
+pub struct RememberedProject {
     /// The files in use, as given.
     pub files: Vec<PathBuf>,
     stamps: Vec<Stamp>,
@@ -73,15 +73,15 @@ fn path_of(dir: &Path, group: &str) -> Option<PathBuf> {
     Some(dir.join(format!("compose-{clean}.json")))
 }
 
-impl Remembered {
+impl RememberedProject {
     /// The group's remembered project, if every file it came from is unchanged.
-    pub fn load(group: &str) -> Option<Remembered> {
-        Remembered::load_in(&crate::settings::get().cache_dir, group)
+    pub fn load(group: &str) -> Option<RememberedProject> {
+        RememberedProject::load_in(&crate::settings::get().cache_dir, group)
     }
 
-    /// [`Remembered::load`] from the cache directory `dir`.
-    pub fn load_in(dir: &Path, group: &str) -> Option<Remembered> {
-        let remembered: Remembered =
+    /// [`RememberedProject::load`] from the cache directory `dir`.
+    pub fn load_in(dir: &Path, group: &str) -> Option<RememberedProject> {
+        let remembered: RememberedProject =
             serde_json::from_slice(&std::fs::read(path_of(dir, group)?).ok()?).ok()?;
         remembered
             .stamps
@@ -92,7 +92,7 @@ impl Remembered {
 
     /// Remembers a project parsed from `files` (having read `read`).
     pub fn store(group: &str, files: &[PathBuf], read: &[PathBuf], project: &ComposeProject) {
-        Remembered::store_in(
+        RememberedProject::store_in(
             &crate::settings::get().cache_dir,
             group,
             files,
@@ -101,7 +101,7 @@ impl Remembered {
         );
     }
 
-    /// [`Remembered::store`] in the cache directory `dir`.
+    /// [`RememberedProject::store`] in the cache directory `dir`.
     pub fn store_in(
         dir: &Path,
         group: &str,
@@ -122,7 +122,7 @@ impl Remembered {
         if stamps.iter().any(Stamp::is_recent) {
             return;
         }
-        let remembered = Remembered {
+        let remembered = RememberedProject {
             files: files.to_vec(),
             stamps,
             project: project.clone(),
@@ -146,18 +146,18 @@ mod tests {
         let files = std::slice::from_ref(&file);
         std::fs::write(&file, "services: {a: {}}\n").unwrap();
         let project = super::super::read_project(files).unwrap();
-        Remembered::store_in(cache.path(), "remembered-test", files, files, &project);
+        RememberedProject::store_in(cache.path(), "remembered-test", files, files, &project);
         assert!(
-            Remembered::load_in(cache.path(), "remembered-test").is_none(),
+            RememberedProject::load_in(cache.path(), "remembered-test").is_none(),
             "a file written a moment ago is not remembered"
         );
         std::thread::sleep(std::time::Duration::from_secs(RECENT_SECONDS as u64 + 1));
-        Remembered::store_in(cache.path(), "remembered-test", files, files, &project);
-        let remembered = Remembered::load_in(cache.path(), "remembered-test").unwrap();
+        RememberedProject::store_in(cache.path(), "remembered-test", files, files, &project);
+        let remembered = RememberedProject::load_in(cache.path(), "remembered-test").unwrap();
         assert_eq!(remembered.project, project);
         std::fs::write(&file, "services: {b: {}}\n").unwrap();
         assert!(
-            Remembered::load_in(cache.path(), "remembered-test").is_none(),
+            RememberedProject::load_in(cache.path(), "remembered-test").is_none(),
             "a write of the same size makes it stale"
         );
     }

@@ -34,4 +34,7 @@ pub struct Details {
     /// The unit's last journal lines.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<String>,
+    /// The container's last output lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output: Vec<String>,
 }

@@ -16,4 +16,4 @@ pub use kind::BackendKind;
 pub use named::Named;
 pub(crate) use named::named_by_fields;
 pub use operation::{Action, Step, Verb};
-pub use state::{Handle, Health, Observation, ServiceStatus, State, format_timestamp};
+pub use state::{Handle, Health, Observation, Readiness, ServiceStatus, State, format_timestamp};

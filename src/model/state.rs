@@ -72,6 +72,25 @@ pub struct Observation {
     pub pid: Option<u32>,
     /// The last health-check output or the unit's result, for failure messages.
     pub reason: Option<String>,
+    /// What the daemon itself proved when it called the service started.
+    pub readiness: Readiness,
+}
+
+/// What a daemon has already proved of a service it reports running, which
+/// decides how long hmctl still watches it before calling a start done
+/// (`ops::settle`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Readiness {
+    /// Only that its process was started: a `Type=simple` / `exec` unit, a
+    /// container without a health check.
+    #[default]
+    Started,
+    /// That it said it is ready: `Type=notify`, `forking` or `dbus` — systemd
+    /// ends the start job only then.
+    Declared,
+    /// That its work is over and it left nothing that could die: `Type=oneshot`
+    /// with `RemainAfterExit`.
+    Finished,
 }
 
 impl Observation {
@@ -86,6 +105,7 @@ impl Observation {
             exit_code: None,
             pid: None,
             reason: None,
+            readiness: Readiness::Started,
         }
     }
 

@@ -5,7 +5,7 @@
 use super::execute::{self, Connected, Options, Progress, StepResult};
 use super::interrupt::Interrupt;
 use super::lock::{self, HostLock};
-use super::plan::{self, Plan};
+use super::plan::{self, Pace, Plan};
 use super::snapshot::{self, BACKEND_DEADLINE};
 use crate::backend::Backends;
 use crate::catalog::{Catalog, resolve};
@@ -21,9 +21,9 @@ pub const DEFAULT_HEALTH_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct Request {
     pub verb: Verb,
     pub targets: Vec<String>,
-    /// `--timeout`: per service, the health wait (start, restart) or the stop grace (stop).
-    pub timeout: Option<Duration>,
-    pub wait: bool,
+    /// `--timeout` (per service, the health wait of a start or restart, the
+    /// grace of a stop), `--settle`, and whether to wait at all (`--no-wait`).
+    pub pace: Pace,
     pub dry_run: bool,
 }
 
@@ -72,7 +72,7 @@ pub async fn plan(catalog: &Catalog, request: &Request) -> Result<(Plan, Backend
             .with_hint("`hmctl list` shows what is installed on this host"));
     }
     snapshot.refuse_if_unavailable(&selected)?;
-    let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
+    let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.pace)?;
     Ok((plan, backends))
 }
 
@@ -102,19 +102,20 @@ pub async fn carry_out(
     // For a stop, --timeout is the grace (in the plan), not the health wait.
     let health_timeout = match request.verb {
         Verb::Stop => DEFAULT_HEALTH_TIMEOUT,
-        _ => request.timeout.unwrap_or(DEFAULT_HEALTH_TIMEOUT),
+        _ => request.pace.timeout.unwrap_or(DEFAULT_HEALTH_TIMEOUT),
     };
     let backends = Connected {
         backends,
         job_timeout: health_timeout,
     };
     let options = Options {
-        wait: request.wait,
+        wait: request.pace.wait,
         health_timeout,
         poll: Duration::from_millis(250),
+        concurrency: execute::CONCURRENCY,
     };
     let results = execute::execute(&plan, &backends, &options, interrupt, progress).await;
-    let exit = execute::exit_of(&results);
+    let exit = execute::exit_of_results(&results);
     Report {
         plan,
         results: Some(results),
@@ -142,7 +143,7 @@ pub async fn act_on(
         .map(|(index, _)| index)
         .collect();
     snapshot.refuse_if_unavailable(&selected)?;
-    let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.timeout)?;
+    let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.pace)?;
     let report = carry_out(plan, backends, request, interrupt, progress).await;
     Ok(report.results.unwrap_or_default())
 }

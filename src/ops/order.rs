@@ -1,6 +1,6 @@
-//! Dependency order: which services must be up before which, as waves of
-//! services that can be handled at the same time. Start goes wave by wave,
-//! stop goes in reverse. Pure: tested without any daemon.
+//! Dependency order: which services must be up before which. Each service of
+//! a plan waits only for its own prerequisites (start) or its own dependents
+//! (stop); levels give the plan a readable order. Pure: tested without any daemon.
 
 use std::collections::BTreeMap;
 
@@ -96,10 +96,35 @@ impl Graph {
         None
     }
 
-    /// The start order of `selected` (in their given order within a wave):
-    /// every service comes in a later wave than everything it needs, directly
+    /// For each of `selected`, the selected services it needs first — directly
+    /// or through services that are not selected — leaving out those it needs
+    /// only through another selected one (which already waits for them).
+    pub fn prerequisites(&self, selected: &[String]) -> BTreeMap<String, Vec<String>> {
+        selected
+            .iter()
+            .map(|service| {
+                let needed: Vec<&String> = selected
+                    .iter()
+                    .filter(|other| *other != service && self.reaches(service, other))
+                    .collect();
+                let direct = needed
+                    .iter()
+                    .filter(|candidate| {
+                        !needed.iter().any(|through| {
+                            through != *candidate && self.reaches(through, candidate)
+                        })
+                    })
+                    .map(|candidate| (*candidate).clone())
+                    .collect();
+                (service.clone(), direct)
+            })
+            .collect()
+    }
+
+    /// The start order of `selected` (in their given order within a level):
+    /// every service comes at a later level than everything it needs, directly
     /// or through services that are not selected. Fails with the cycle.
-    pub fn waves(&self, selected: &[String]) -> Result<Vec<Vec<String>>, Vec<String>> {
+    pub fn levels(&self, selected: &[String]) -> Result<Vec<Vec<String>>, Vec<String>> {
         if let Some(cycle) = self.cycle() {
             return Err(cycle);
         }
@@ -119,15 +144,15 @@ impl Graph {
             remaining = blocked;
             current += 1;
         }
-        let mut waves: Vec<Vec<String>> = vec![Vec::new(); current];
+        let mut levels: Vec<Vec<String>> = vec![Vec::new(); current];
         for service in selected {
             if let Some(level) = depth.get(service.as_str())
-                && !waves[*level].contains(service)
+                && !levels[*level].contains(service)
             {
-                waves[*level].push(service.clone());
+                levels[*level].push(service.clone());
             }
         }
-        Ok(waves)
+        Ok(levels)
     }
 }
 
@@ -154,9 +179,9 @@ mod tests {
     }
 
     #[test]
-    fn dependencies_come_first_and_independent_services_share_a_wave() {
-        let waves = console()
-            .waves(&names(&[
+    fn dependencies_come_first_and_independent_services_share_a_level() {
+        let levels = console()
+            .levels(&names(&[
                 "porter-migration",
                 "unicloud-engine",
                 "porter-api",
@@ -166,7 +191,7 @@ mod tests {
             ]))
             .unwrap();
         assert_eq!(
-            waves,
+            levels,
             vec![
                 names(&["mysql", "rabbitmq", "owl-api"]),
                 names(&["unicloud-engine", "porter-api"]),
@@ -177,18 +202,45 @@ mod tests {
 
     #[test]
     fn order_holds_through_services_not_selected() {
-        let waves = console()
-            .waves(&names(&["porter-migration", "mysql"]))
+        let levels = console()
+            .levels(&names(&["porter-migration", "mysql"]))
             .unwrap();
-        assert_eq!(waves, vec![names(&["mysql"]), names(&["porter-migration"])]);
+        assert_eq!(
+            levels,
+            vec![names(&["mysql"]), names(&["porter-migration"])]
+        );
     }
 
     #[test]
-    fn one_service_is_one_wave() {
+    fn one_service_is_one_level() {
         assert_eq!(
-            console().waves(&names(&["porter-api"])).unwrap(),
+            console().levels(&names(&["porter-api"])).unwrap(),
             vec![names(&["porter-api"])]
         );
+    }
+
+    #[test]
+    fn each_service_needs_only_its_own_prerequisites() {
+        let everything = names(&[
+            "porter-migration",
+            "unicloud-engine",
+            "porter-api",
+            "mysql",
+            "rabbitmq",
+            "owl-api",
+        ]);
+        let needs = console().prerequisites(&everything);
+        assert_eq!(needs["porter-migration"], names(&["porter-api"]));
+        assert_eq!(needs["porter-api"], names(&["mysql", "rabbitmq"]));
+        assert_eq!(needs["unicloud-engine"], names(&["rabbitmq"]));
+        assert!(needs["owl-api"].is_empty() && needs["mysql"].is_empty());
+        let through = console().prerequisites(&names(&["porter-migration", "mysql", "owl-api"]));
+        assert_eq!(
+            through["porter-migration"],
+            names(&["mysql"]),
+            "through porter-api, which is not selected"
+        );
+        assert!(through["owl-api"].is_empty());
     }
 
     #[test]
@@ -198,7 +250,7 @@ mod tests {
         graph.add_edge("b", "c");
         graph.add_edge("c", "a");
         graph.add_edge("d", "a");
-        let cycle = graph.waves(&names(&["a", "d"])).unwrap_err();
+        let cycle = graph.levels(&names(&["a", "d"])).unwrap_err();
         assert_eq!(cycle.first(), cycle.last());
         for service in ["a", "b", "c"] {
             assert!(cycle.contains(&service.to_string()), "{cycle:?}");
@@ -209,6 +261,6 @@ mod tests {
     fn a_self_dependency_is_no_cycle() {
         let mut graph = Graph::default();
         graph.add_edge("a", "a");
-        assert_eq!(graph.waves(&names(&["a"])).unwrap(), vec![names(&["a"])]);
+        assert_eq!(graph.levels(&names(&["a"])).unwrap(), vec![names(&["a"])]);
     }
 }

@@ -72,7 +72,7 @@ pub async fn run(
         catalog,
         &snapshot,
         &selected,
-        request.timeout,
+        request.pace,
         &choose,
     )?;
     if request.dry_run {

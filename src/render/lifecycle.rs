@@ -1,40 +1,57 @@
 //! Plans and results of start / stop / restart as text and JSON.
 
 use super::{Style, finish, table};
-use crate::model::Action;
+use crate::model::{Action, Verb};
 use crate::ops::execute::{Outcome, StepResult};
 use crate::ops::lifecycle::Report;
 use crate::ops::plan::Plan;
 use comfy_table::{Cell, Color};
 use serde::Serialize;
 
-/// The plan as a table: which wave, what action, which service, its state now.
+/// The plan as a table: what action, which service, what it waits for, how
+/// long it must stay up, its state now.
 pub fn plan(plan: &Plan, style: Style) -> String {
-    let changing = plan.steps().filter(|step| step.action.changes()).count();
+    let changing = plan
+        .steps
+        .iter()
+        .filter(|step| step.action.changes())
+        .count();
     let mut text = format!(
-        "{} plan: {changing} service{} to change, in {} wave{} (a wave is handled at once, after the one before it)\n",
+        "{} plan: {changing} service{} to change; each goes ahead once the services under AFTER {}\n",
         plan.verb.as_str(),
         if changing == 1 { "" } else { "s" },
-        plan.waves.len(),
-        if plan.waves.len() == 1 { "" } else { "s" },
+        if plan.verb == Verb::Stop {
+            "have stopped"
+        } else {
+            "are up, and is done once it has stayed up for its SETTLE window"
+        },
     );
-    let mut rows = table(style, &["WAVE", "ACTION", "SERVICE", "GROUP", "NOW"]);
-    for (index, wave) in plan.waves.iter().enumerate() {
-        for step in wave {
-            let action = Cell::new(step.action.as_str());
-            let action = match (style.color, step.action) {
-                (true, Action::Impossible) => action.fg(Color::Red),
-                (true, Action::Skip) => action.fg(Color::DarkGrey),
-                _ => action,
-            };
-            rows.add_row(vec![
-                Cell::new(index + 1),
-                action,
-                Cell::new(&step.service),
-                Cell::new(&step.group),
-                Cell::new(&step.now),
-            ]);
-        }
+    let mut rows = table(
+        style,
+        &["ACTION", "SERVICE", "GROUP", "AFTER", "SETTLE", "NOW"],
+    );
+    for step in &plan.steps {
+        let action = Cell::new(step.action.as_str());
+        let action = match (style.color, step.action) {
+            (true, Action::Impossible) => action.fg(Color::Red),
+            (true, Action::Skip) => action.fg(Color::DarkGrey),
+            _ => action,
+        };
+        rows.add_row(vec![
+            action,
+            Cell::new(&step.service),
+            Cell::new(&step.group),
+            Cell::new(if step.after.is_empty() {
+                "-".to_string()
+            } else {
+                step.after.join(", ")
+            }),
+            Cell::new(match step.settle {
+                Some(window) => format!("{:.1} s", window.as_secs_f64()),
+                None => "-".to_string(),
+            }),
+            Cell::new(&step.now),
+        ]);
     }
     text.push_str(&finish(&rows));
     text

@@ -152,6 +152,7 @@ mod tests {
                 exit_code: None,
                 pid: Some(4242),
                 reason: None,
+                readiness: crate::model::Readiness::Started,
             },
         )
     }

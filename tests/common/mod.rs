@@ -421,13 +421,18 @@ pub fn upgrade_console(test: &str, compose_yaml: &str, fill: impl Fn(&Path)) -> 
         "ports = []",
         &format!("ports = []\nupgrade_dir = \"{}\"", venvs.display()),
     ));
-    wait_for(Duration::from_secs(20), "porter-api healthy", || {
-        let (code, document) = status_json(&config, &[]);
+    wait_until_all_ok(&config, "porter-api healthy");
+    (project, config)
+}
+
+/// Waits (up to 20 s) until `status` of every service of `config` is ok.
+pub fn wait_until_all_ok(config: &Config, what: &str) {
+    wait_for(Duration::from_secs(20), what, || {
+        let (code, document) = status_json(config, &[]);
         if code == 0 {
             Ok(())
         } else {
             Err(format!("{document:#}"))
         }
     });
-    (project, config)
 }

@@ -16,7 +16,9 @@ use tokio::process::Command;
 const DAEMON: BackendKind = BackendKind::Compose;
 /// The label Compose writes on every container it creates.
 pub const VERSION_LABEL: &str = "com.docker.compose.version";
-const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The Python `docker-compose` 1.x takes a second to answer on an idle host,
+/// and many on a busy one; creating a container is rare, so waiting is cheap.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
 const LIST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A generation of Docker Compose.
@@ -90,8 +92,26 @@ fn is_executable(path: &Path) -> bool {
         .is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
 }
 
+/// What `PROGRAM version --short` told.
+enum Probe {
+    Answered(Cli),
+    /// It did not answer within [`PROBE_TIMEOUT`]: installed, maybe, but unknown.
+    TimedOut,
+    /// Not there, failed, or no version hmctl knows.
+    Absent,
+}
+
+/// `PROGRAM version --short`, bounded.
+async fn probe(program: &[String]) -> Probe {
+    match tokio::time::timeout(PROBE_TIMEOUT, answer(program)).await {
+        Err(_) => Probe::TimedOut,
+        Ok(Some(cli)) => Probe::Answered(cli),
+        Ok(None) => Probe::Absent,
+    }
+}
+
 /// `PROGRAM version --short`, if it answers.
-async fn probe(program: &[String]) -> Option<Cli> {
+async fn answer(program: &[String]) -> Option<Cli> {
     let mut command = Command::new(&program[0]);
     command
         .args(&program[1..])
@@ -99,10 +119,7 @@ async fn probe(program: &[String]) -> Option<Cli> {
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    let output = tokio::time::timeout(PROBE_TIMEOUT, command.output())
-        .await
-        .ok()?
-        .ok()?;
+    let output = command.output().await.ok()?;
     if !output.status.success() {
         return None;
     }
@@ -150,13 +167,32 @@ pub async fn cli_for(project: &str) -> Result<Cli, BackendError> {
     let wanted = made_by(project).await?;
     let generation = wanted.as_deref().and_then(Generation::of_version);
     let mut installed = Vec::new();
+    let mut silent = Vec::new();
     for program in candidates(&crate::settings::get().search_path) {
-        if let Some(cli) = probe(&program).await {
-            if generation.is_none_or(|generation| generation == cli.generation) {
-                return Ok(cli);
+        match probe(&program).await {
+            Probe::Answered(cli) => {
+                if generation.is_none_or(|generation| generation == cli.generation) {
+                    return Ok(cli);
+                }
+                installed.push(format!("{} {}", cli.program.join(" "), cli.version));
             }
-            installed.push(format!("{} {}", cli.program.join(" "), cli.version));
+            Probe::TimedOut => silent.push(program.join(" ")),
+            Probe::Absent => {}
         }
+    }
+    if !silent.is_empty() {
+        return Err(BackendError::NotOnThisHost {
+            backend: DAEMON,
+            why: format!(
+                "cannot create or recreate a container of project {project}: {} did not answer `version --short` within {} s; nothing was changed",
+                silent.join(", "),
+                PROBE_TIMEOUT.as_secs()
+            ),
+            hint: format!(
+                "the host may be overloaded: check that `{} version --short` answers, then run the command again",
+                silent[0]
+            ),
+        });
     }
     let (why, hint) = match (wanted, generation) {
         (Some(version), Some(generation)) => (

@@ -2,11 +2,12 @@
 //! compose files in use, plus any container of the project that no file
 //! declares. One-off containers and other projects' containers are not rows.
 
-use super::docker::{Container, DockerClient};
+use super::docker::DockerClient;
+use super::docker_containers::Container;
 use super::docker_state::observe_container;
 use crate::backend::error::BackendError;
 use crate::catalog::Group;
-use crate::compose::{ComposeError, ComposeProject, FileSet, Remembered};
+use crate::compose::{ComposeError, ComposeProject, FileSet, RememberedProject};
 use crate::model::{Handle, Observation, ServiceStatus};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -95,7 +96,7 @@ pub async fn compose_group(
         .collect();
     // A project remembered from an earlier run is used while its files are
     // unchanged; else the files are read while Docker lists the containers.
-    let remembered = Remembered::load(&group.name);
+    let remembered = RememberedProject::load(&group.name);
     let read_ahead = remembered
         .is_none()
         .then(|| tokio::task::spawn_blocking(move || FileSet::read(&candidates)));
@@ -115,7 +116,7 @@ pub async fn compose_group(
                 None => FileSet::default(),
             };
             let project = files.project(&in_use)?;
-            Remembered::store(&group.name, &in_use, &files.read_paths(), &project);
+            RememberedProject::store(&group.name, &in_use, &files.read_paths(), &project);
             project
         }
     };

@@ -1,9 +1,41 @@
-//! A container's details for `diagnose`, from its inspect answer: the
-//! health-check runs Docker keeps, the exit code, an OOM kill, the restart
-//! count and Docker's own error.
+//! A container's details for `diagnose` and for a start that failed, from
+//! its inspect answer: the health-check runs Docker keeps, the exit code, an
+//! OOM kill, the restart count and Docker's own error; and its last output lines.
 
+use super::docker::DockerClient;
 use crate::model::{Details, HealthRun};
 use bollard::models::ContainerInspectResponse;
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// Output lines kept per container.
+pub const OUTPUT_LINES: usize = 10;
+
+/// The container's last output lines (stdout and stderr), within `timeout`;
+/// none when Docker cannot give them.
+pub async fn last_output(docker: &DockerClient, id: &str, timeout: Duration) -> Vec<String> {
+    let read = async {
+        let stream = docker.output(id, OUTPUT_LINES, false).await.ok()?;
+        let chunks: Vec<_> = stream.collect().await;
+        let bytes: Vec<u8> = chunks.into_iter().flatten().flatten().collect();
+        Some(output_lines(&bytes))
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Output bytes as its non-empty lines.
+fn output_lines(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect()
+}
 
 /// The details of a container, from its inspect answer.
 pub fn of_container(inspect: &ContainerInspectResponse) -> Details {

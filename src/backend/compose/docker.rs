@@ -1,24 +1,21 @@
-//! The Docker Engine API client (bollard): the containers of one compose
-//! project and the start / stop / restart calls, each bounded in time.
+//! The Docker Engine API client (bollard): connecting to the daemon, learning
+//! its API version, bounding every call in time and translating its errors,
+//! and the start / stop / restart calls. Listing and inspecting containers
+//! are in `docker_containers`, a container's output in `docker_output`.
 
-use super::docker_list::{ListError, Listed};
-use super::inspect_cache::{Cache, Remembered};
 use crate::backend::error::{BackendError, connection_error, root_message};
 use crate::model::BackendKind;
 use bollard::Docker;
-use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
-    InspectContainerOptions, ListContainersOptionsBuilder, RestartContainerOptionsBuilder,
-    StartContainerOptions, StopContainerOptionsBuilder,
+    RestartContainerOptionsBuilder, StartContainerOptions, StopContainerOptionsBuilder,
 };
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-const DAEMON: BackendKind = BackendKind::Compose;
+pub(super) const DAEMON: BackendKind = BackendKind::Compose;
 
 /// Compose's labels on the containers it creates.
 pub mod label {
@@ -43,18 +40,6 @@ fn endpoint_for_humans(endpoint: &str) -> String {
         .to_string()
 }
 
-/// One container of a compose project.
-#[derive(Debug, Clone)]
-pub struct Container {
-    pub id: String,
-    pub service: String,
-    /// The list endpoint's words (`Up 3 hours (healthy)`).
-    pub status_text: String,
-    /// The compose files it was created from (absolute).
-    pub config_files: Vec<PathBuf>,
-    pub inspect: ContainerInspectResponse,
-}
-
 /// A connected Docker client.
 #[derive(Clone)]
 pub struct DockerClient {
@@ -63,9 +48,9 @@ pub struct DockerClient {
     /// bollard speaking the daemon's API version, learnt by the first call
     /// that needs it: a `status` answered from the list alone never waits.
     versioned: Arc<OnceCell<Docker>>,
-    endpoint: String,
+    pub(super) endpoint: String,
     /// The unix socket, when `endpoint` is one: lists are read from it directly.
-    socket: Option<PathBuf>,
+    pub(super) socket: Option<PathBuf>,
 }
 
 impl DockerClient {
@@ -102,7 +87,7 @@ impl DockerClient {
     /// bollard at the daemon's API version, learnt once within `timeout`: on
     /// a unix socket from the `Api-Version` of `/_ping` (fast), else by
     /// bollard asking `/version`.
-    async fn api(&self, timeout: Duration) -> Result<&Docker, BackendError> {
+    pub(super) async fn api(&self, timeout: Duration) -> Result<&Docker, BackendError> {
         self.versioned
             .get_or_try_init(|| async {
                 if let Some(socket) = &self.socket {
@@ -142,7 +127,7 @@ impl DockerClient {
     }
 
     /// This daemon did not answer within `after`.
-    fn timed_out(&self, after: Duration) -> BackendError {
+    pub(super) fn timed_out(&self, after: Duration) -> BackendError {
         BackendError::Timeout {
             backend: DAEMON,
             endpoint: self.endpoint.clone(),
@@ -151,7 +136,7 @@ impl DockerClient {
     }
 
     /// Runs one call under `timeout`, translating failures.
-    async fn bounded<T>(
+    pub(super) async fn bounded<T>(
         &self,
         timeout: Duration,
         action: &str,
@@ -182,261 +167,6 @@ impl DockerClient {
         }
         connection_error(DAEMON, &self.endpoint, &error)
     }
-
-    /// Every container of a compose project, one-off containers left out,
-    /// each inspected (concurrently), within `timeout` in all.
-    pub async fn project_containers(
-        &self,
-        project: &str,
-        timeout: Duration,
-    ) -> Result<Vec<Container>, BackendError> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let listed = self
-            .list(vec![format!("{}={project}", label::PROJECT)], timeout)
-            .await?;
-        // Inspect only what the cache cannot vouch for (see inspect_cache).
-        let now = jiff::Timestamp::now();
-        let mut cache = Cache::load(&self.endpoint, project);
-        let cached_count = cache.entries.len();
-        let remembered: Vec<Option<Remembered>> = listed
-            .iter()
-            .map(|container| {
-                cache
-                    .entries
-                    .remove(&container.id)
-                    .filter(|entry| entry.agrees_with(container, now))
-            })
-            .collect();
-        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let inspections = futures_util::future::join_all(
-            listed
-                .iter()
-                .zip(&remembered)
-                .filter(|(_, known)| known.is_none())
-                .map(|(container, _)| self.inspect(&container.id, remaining)),
-        )
-        .await;
-        let mut inspections = inspections.into_iter();
-        let mut fresh = HashMap::with_capacity(listed.len());
-        let mut inspected_any = false;
-        let mut containers = Vec::with_capacity(listed.len());
-        for (container, known) in listed.into_iter().zip(remembered) {
-            let inspect = match known {
-                Some(entry) => {
-                    let inspect = entry.to_inspect(&container.id);
-                    fresh.insert(container.id.clone(), entry);
-                    inspect
-                }
-                None => match inspections.next() {
-                    Some(Ok(inspect)) => {
-                        inspected_any = true;
-                        fresh.insert(container.id.clone(), Remembered::of(&inspect, now));
-                        inspect
-                    }
-                    // Removed between the list and the inspect: it is gone.
-                    Some(Err(BackendError::Refused { detail, .. }))
-                        if detail.contains("HTTP 404") =>
-                    {
-                        continue;
-                    }
-                    Some(Err(error)) => return Err(error),
-                    None => continue,
-                },
-            };
-            let Listed {
-                id,
-                mut labels,
-                status,
-                ..
-            } = container;
-            let working_dir = labels.get(label::WORKING_DIR).map(PathBuf::from);
-            let config_files = labels
-                .get(label::CONFIG_FILES)
-                .map(|files| {
-                    files
-                        .split(',')
-                        .filter(|file| !file.is_empty())
-                        .map(|file| match &working_dir {
-                            Some(dir) if !file.starts_with('/') => dir.join(file),
-                            _ => PathBuf::from(file),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            containers.push(Container {
-                id,
-                service: labels.remove(label::SERVICE).unwrap_or_default(),
-                status_text: status,
-                config_files,
-                inspect,
-            });
-        }
-        if inspected_any || fresh.len() != cached_count {
-            cache.entries = fresh;
-            cache.save();
-        }
-        Ok(containers)
-    }
-
-    /// The containers carrying every one of `labels` (`key=value`), one-off
-    /// containers (`docker compose run`) left out.
-    async fn list(
-        &self,
-        labels: Vec<String>,
-        timeout: Duration,
-    ) -> Result<Vec<Listed>, BackendError> {
-        let listed: Vec<Listed> = match &self.socket {
-            Some(socket) => {
-                match tokio::time::timeout(timeout, super::docker_list::list(socket, &labels)).await
-                {
-                    Err(_) => {
-                        return Err(self.timed_out(timeout));
-                    }
-                    Ok(Ok(listed)) => listed,
-                    Ok(Err(ListError::Io(error))) => {
-                        return Err(connection_error(DAEMON, &self.endpoint, &error));
-                    }
-                    Ok(Err(ListError::Refused { status, message })) => {
-                        return Err(BackendError::Refused {
-                            backend: DAEMON,
-                            action: "list containers".into(),
-                            detail: format!("{} (HTTP {status})", message.trim()),
-                        });
-                    }
-                    Ok(Err(ListError::Garbled(why))) => {
-                        return Err(BackendError::Unreachable {
-                            backend: DAEMON,
-                            endpoint: self.endpoint.clone(),
-                            detail: format!("its list of containers was {why}"),
-                        });
-                    }
-                }
-            }
-            None => {
-                let filters: HashMap<&str, Vec<String>> = HashMap::from([("label", labels)]);
-                let options = ListContainersOptionsBuilder::new()
-                    .all(true)
-                    .filters(&filters)
-                    .build();
-                let docker = self.api(timeout).await?;
-                self.bounded(
-                    timeout,
-                    "list containers",
-                    docker.list_containers(Some(options)),
-                )
-                .await?
-                .into_iter()
-                .map(Listed::from)
-                .collect()
-            }
-        };
-        Ok(listed
-            .into_iter()
-            .filter(|container| {
-                !matches!(
-                    container.labels.get(label::ONEOFF).map(String::as_str),
-                    Some("True" | "true")
-                )
-            })
-            .collect())
-    }
-
-    /// The newest non-one-off container of a project's service, inspected.
-    pub async fn service_container(
-        &self,
-        project: &str,
-        service: &str,
-        timeout: Duration,
-    ) -> Result<Option<ContainerInspectResponse>, BackendError> {
-        let newest = self
-            .list(
-                vec![
-                    format!("{}={project}", label::PROJECT),
-                    format!("{}={service}", label::SERVICE),
-                ],
-                timeout,
-            )
-            .await?
-            .into_iter()
-            .max_by_key(|container| container.created);
-        match newest {
-            Some(container) => self.inspect(&container.id, timeout).await.map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// A container's output (stdout and stderr), the last `tail` lines, then
-    /// new output as it comes when `follow`.
-    pub async fn output(
-        &self,
-        id: &str,
-        tail: usize,
-        follow: bool,
-    ) -> Result<impl futures_util::Stream<Item = Result<Vec<u8>, BackendError>> + use<>, BackendError>
-    {
-        let docker = self.api(VERSION_TIMEOUT).await?;
-        let options = bollard::query_parameters::LogsOptionsBuilder::new()
-            .stdout(true)
-            .stderr(true)
-            .follow(follow)
-            .tail(&tail.to_string())
-            .build();
-        let endpoint = self.endpoint.clone();
-        use futures_util::StreamExt;
-        // Following has no end: the client-wide timeout must not cut it.
-        let docker = if follow {
-            docker
-                .clone()
-                .with_timeout(Duration::from_secs(u64::from(u32::MAX)))
-        } else {
-            docker.clone()
-        };
-        Ok(docker.logs(id, Some(options)).map(move |item| {
-            item.map(|output| output.into_bytes().to_vec())
-                .map_err(|error| BackendError::Unreachable {
-                    backend: DAEMON,
-                    endpoint: endpoint.clone(),
-                    detail: root_message(&error),
-                })
-        }))
-    }
-
-    /// The id of the image a tag names now (`None` when the tag is not here).
-    pub async fn image_id(
-        &self,
-        tag: &str,
-        timeout: Duration,
-    ) -> Result<Option<String>, BackendError> {
-        let docker = self.api(timeout).await?;
-        match self
-            .bounded(
-                timeout,
-                &format!("inspect image {tag}"),
-                docker.inspect_image(tag),
-            )
-            .await
-        {
-            Ok(image) => Ok(image.id),
-            Err(BackendError::Refused { detail, .. }) if detail.contains("HTTP 404") => Ok(None),
-            Err(error) => Err(error),
-        }
-    }
-
-    /// Inspects one container.
-    pub async fn inspect(
-        &self,
-        id: &str,
-        timeout: Duration,
-    ) -> Result<ContainerInspectResponse, BackendError> {
-        let docker = self.api(timeout).await?;
-        self.bounded(
-            timeout,
-            &format!("inspect container {}", short(id)),
-            docker.inspect_container(id, None::<InspectContainerOptions>),
-        )
-        .await
-    }
-
     /// Starts a container; returns once Docker accepted it.
     pub async fn start(&self, id: &str, timeout: Duration) -> Result<(), BackendError> {
         let docker = self.api(timeout).await?;
@@ -486,7 +216,7 @@ impl DockerClient {
 }
 
 /// How long learning the API version may take when a call has no timeout of its own.
-const VERSION_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const VERSION_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How much longer than the stop grace a stop or restart call may take.
 pub const CALL_MARGIN: Duration = Duration::from_secs(30);

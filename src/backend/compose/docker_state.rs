@@ -1,7 +1,7 @@
 //! Docker's answer about a container, in hmctl's vocabulary. Pure functions,
 //! tested on answers recorded from a real dockerd (`fixtures/docker-*.json`).
 
-use crate::model::{Health, Observation, State};
+use crate::model::{Health, Observation, Readiness, State};
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
 
 /// Docker resets a container's restart backoff once it has stayed up this long
@@ -123,6 +123,12 @@ pub fn observe_container(
         exit_code,
         pid,
         reason,
+        // A health check that passed is the service's own word that it serves.
+        readiness: if health == Health::Healthy {
+            Readiness::Declared
+        } else {
+            Readiness::Started
+        },
     }
 }
 

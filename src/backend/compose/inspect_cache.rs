@@ -24,7 +24,7 @@ pub const MAX_AGE_SECONDS: i64 = 60;
 
 /// What hmctl keeps of one inspect.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Remembered {
+pub struct RememberedInspect {
     pub cached_at: i64,
     pub state: String,
     pub created: Option<String>,
@@ -100,11 +100,11 @@ fn health_word(status: &str) -> &'static str {
     }
 }
 
-impl Remembered {
-    pub fn of(inspect: &ContainerInspectResponse, now: jiff::Timestamp) -> Remembered {
+impl RememberedInspect {
+    pub fn of(inspect: &ContainerInspectResponse, now: jiff::Timestamp) -> RememberedInspect {
         let state = inspect.state.clone().unwrap_or_default();
         let health = state.health.as_ref();
-        Remembered {
+        RememberedInspect {
             cached_at: now.as_second(),
             state: state
                 .status
@@ -226,7 +226,7 @@ impl Remembered {
 #[derive(Debug, Default)]
 pub struct Cache {
     path: Option<PathBuf>,
-    pub entries: HashMap<String, Remembered>,
+    pub entries: HashMap<String, RememberedInspect>,
 }
 
 fn file_name(endpoint: &str, project: &str) -> String {
@@ -305,8 +305,8 @@ mod tests {
         }
     }
 
-    fn remembered(state: &str, started: &str, now: jiff::Timestamp) -> Remembered {
-        Remembered {
+    fn remembered(state: &str, started: &str, now: jiff::Timestamp) -> RememberedInspect {
+        RememberedInspect {
             cached_at: now.as_second() - 10,
             state: state.into(),
             created: None,
@@ -357,7 +357,7 @@ mod tests {
         let inspect: ContainerInspectResponse =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let now = jiff::Timestamp::now();
-        let rebuilt = Remembered::of(&inspect, now).to_inspect("abc");
+        let rebuilt = RememberedInspect::of(&inspect, now).to_inspect("abc");
         let original = super::super::docker_state::observe_container(&inspect, Some("Up"));
         let again = super::super::docker_state::observe_container(&rebuilt, Some("Up"));
         assert_eq!(original, again);

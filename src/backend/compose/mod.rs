@@ -8,7 +8,9 @@ mod compose_generation;
 mod compose_group;
 mod details;
 mod docker;
+mod docker_containers;
 mod docker_list;
+mod docker_output;
 mod docker_ping;
 mod docker_state;
 mod inspect_cache;
@@ -364,9 +366,15 @@ impl ServiceBackend for Compose {
         let Handle::Container { id: Some(id), .. } = handle else {
             return Ok(Details::default());
         };
-        Ok(details::of_container(
-            &self.docker()?.inspect(id, timeout).await?,
-        ))
+        let docker = self.docker()?;
+        let (inspect, output) = tokio::join!(
+            docker.inspect(id, timeout),
+            details::last_output(docker, id, timeout)
+        );
+        Ok(Details {
+            output,
+            ..details::of_container(&inspect?)
+        })
     }
 }
 

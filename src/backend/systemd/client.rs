@@ -187,6 +187,11 @@ impl SystemdClient {
             restarts: u32::try_from(number(&service, "NRestarts")).unwrap_or(0),
             exec_main_code: i32::try_from(signed(&service, "ExecMainCode")).unwrap_or(0),
             exec_main_status: i32::try_from(signed(&service, "ExecMainStatus")).unwrap_or(0),
+            service_type: text(&service, "Type"),
+            remain_after_exit: service
+                .get("RemainAfterExit")
+                .and_then(|value| bool::try_from(value).ok())
+                .unwrap_or(false),
         })
     }
 

@@ -1,7 +1,7 @@
 //! systemd's answer about a unit, in hmctl's vocabulary. Pure functions, tested
 //! on properties recorded from a real systemd (the test container).
 
-use crate::model::{Health, Observation, State};
+use crate::model::{Health, Observation, Readiness, State};
 
 /// The unit properties hmctl reads (`org.freedesktop.systemd1.Unit` / `.Service`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,6 +18,22 @@ pub struct UnitProperties {
     /// `ExecMainCode`: 1 exited, 2 killed, 3 dumped core (`CLD_*`).
     pub exec_main_code: i32,
     pub exec_main_status: i32,
+    /// `Service.Type`: `simple`, `exec`, `notify`, `forking`, `oneshot`, `dbus`, ...
+    pub service_type: String,
+    /// `Service.RemainAfterExit`.
+    pub remain_after_exit: bool,
+}
+
+/// What systemd proved when it ended a unit's start job: for `notify`,
+/// `forking` and `dbus` units the job ends only once the service says it is
+/// ready; a `oneshot` unit that remains active has finished its work; any
+/// other type was only forked.
+pub fn readiness(properties: &UnitProperties) -> Readiness {
+    match properties.service_type.as_str() {
+        "notify" | "notify-reload" | "forking" | "dbus" => Readiness::Declared,
+        "oneshot" if properties.remain_after_exit => Readiness::Finished,
+        _ => Readiness::Started,
+    }
 }
 
 /// The observation of one unit.
@@ -70,6 +86,7 @@ pub fn observe_unit(properties: &UnitProperties) -> Observation {
         exit_code,
         pid: (properties.main_pid > 0).then_some(properties.main_pid),
         reason,
+        readiness: readiness(properties),
     }
 }
 
@@ -133,6 +150,29 @@ mod tests {
         assert_eq!(observed.detail, "inactive (dead)");
         assert_eq!(observed.since, None);
         assert_eq!(observed.exit_code, None);
+    }
+
+    #[test]
+    fn readiness_follows_the_unit_type() {
+        let of = |service_type: &str, remain_after_exit: bool| {
+            readiness(&UnitProperties {
+                service_type: service_type.into(),
+                remain_after_exit,
+                ..recorded("loaded", "active", "running", "success")
+            })
+        };
+        assert_eq!(of("simple", false), Readiness::Started);
+        assert_eq!(of("exec", true), Readiness::Started);
+        assert_eq!(of("notify", false), Readiness::Declared);
+        assert_eq!(of("forking", false), Readiness::Declared);
+        assert_eq!(of("dbus", false), Readiness::Declared);
+        assert_eq!(of("oneshot", true), Readiness::Finished);
+        assert_eq!(of("oneshot", false), Readiness::Started);
+        assert_eq!(
+            of("", false),
+            Readiness::Started,
+            "an old systemd's silence"
+        );
     }
 
     #[test]

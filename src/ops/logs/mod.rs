@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod files;
 pub mod follow;
+pub mod rotation;
 pub mod search;
 pub mod select;
 pub mod tail;

@@ -2,6 +2,7 @@
 //! backups (the last 2), each with a note of which entries to take out when it
 //! is brought back (those the replacing version added).
 
+use super::journal::Kind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -15,10 +16,11 @@ pub struct Note {
     pub created: String,
     pub group: String,
     /// `upgrade` when an upgrade replaced this version, `rollback` when a
-    /// rollback did. `--rollback` goes back through upgrades only, so that
-    /// rolling back twice goes two versions back rather than forth again.
+    /// rollback did (none in a note written before hmctl recorded it).
+    /// `--rollback` goes back through upgrades only, so that rolling back
+    /// twice goes two versions back rather than forth again.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Option<Kind>,
     /// What replaced this version (a package path, or a rollback).
     pub replaced_by: String,
     /// Entries live that this version did not have: restoring it takes them out.
@@ -46,7 +48,7 @@ pub fn rollback_target(root: &Path) -> Option<PathBuf> {
     list(root)
         .into_iter()
         .rev()
-        .find(|backup| read_note(backup).kind != "rollback")
+        .find(|backup| read_note(backup).kind != Some(Kind::Rollback))
 }
 
 /// The backups, oldest first.
@@ -97,4 +99,47 @@ pub fn keep(stage: &Path, root: &Path, note: &Note) -> std::io::Result<PathBuf> 
         std::fs::remove_dir_all(old)?;
     }
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_note_keeps_its_kind_as_the_word_and_an_old_note_has_none() {
+        let note = Note {
+            kind: Some(Kind::Rollback),
+            ..Note::default()
+        };
+        let text = serde_json::to_string(&note).unwrap();
+        assert!(text.contains(r#""kind":"rollback""#), "{text}");
+        assert_eq!(Kind::Rollback.to_string(), "rollback");
+        assert_eq!(Kind::Upgrade.to_string(), "upgrade");
+        let old: Note = serde_json::from_str(
+            r#"{"created":"","group":"console","replaced_by":"/p","remove_on_restore":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(old.kind, None);
+    }
+
+    #[test]
+    fn rollback_goes_back_through_upgrades_only() {
+        let root = tempfile::tempdir().unwrap();
+        for (name, kind) in [
+            ("20260101-000000", Kind::Upgrade),
+            ("20260102-000000", Kind::Rollback),
+        ] {
+            let backup = root.path().join(name);
+            std::fs::create_dir(&backup).unwrap();
+            let note = Note {
+                kind: Some(kind),
+                ..Note::default()
+            };
+            std::fs::write(backup.join(NOTE), serde_json::to_vec(&note).unwrap()).unwrap();
+        }
+        assert_eq!(
+            rollback_target(root.path()),
+            Some(root.path().join("20260101-000000"))
+        );
+    }
 }

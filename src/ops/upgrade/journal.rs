@@ -60,6 +60,17 @@ pub enum Kind {
     Rollback,
 }
 
+/// The word the plan and the messages use (`upgrade plan for group ...`), the
+/// same as the JSON's.
+impl std::fmt::Display for Kind {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Kind::Upgrade => "upgrade",
+            Kind::Rollback => "rollback",
+        })
+    }
+}
+
 /// The journal of one group's transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {

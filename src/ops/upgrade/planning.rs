@@ -2,7 +2,7 @@
 //! group, which top-level entries of its live directory are replaced, added,
 //! restored or taken out, and which services stop and start around the swap.
 
-use super::journal::Swap;
+use super::journal::{Kind, Swap};
 use super::{Request, backup, package};
 use crate::catalog::{Catalog, Group, module_of};
 use crate::exit::Failure;
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub group: String,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub source: PathBuf,
     pub live_dir: PathBuf,
     /// (entry, what happens to it)
@@ -200,7 +200,7 @@ fn plan_upgrade(
         .collect();
     let plan = Plan {
         group: group.name.clone(),
-        kind: "upgrade",
+        kind: Kind::Upgrade,
         source: checked.root.clone(),
         services: affected_services(&names, &group_services(catalog, group)?),
         live_dir,
@@ -249,7 +249,7 @@ fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
         .collect();
     Ok(Plan {
         group: group.name.clone(),
-        kind: "rollback",
+        kind: Kind::Rollback,
         source: newest,
         services: affected_services(&names, &group_services(catalog, group)?),
         live_dir,

@@ -74,10 +74,7 @@ pub fn commit(journal: &mut Journal) -> std::io::Result<PathBuf> {
     let note = Note {
         created: crate::model::format_timestamp(jiff::Timestamp::now()),
         group: journal.group.clone(),
-        kind: match journal.kind {
-            Kind::Upgrade => "upgrade".to_string(),
-            Kind::Rollback => "rollback".to_string(),
-        },
+        kind: Some(journal.kind),
         replaced_by: match journal.kind {
             Kind::Upgrade => journal.source.display().to_string(),
             Kind::Rollback => format!("a rollback to {}", journal.source.display()),
@@ -124,8 +121,10 @@ async fn services(
     let request = crate::ops::lifecycle::Request {
         verb,
         targets: Vec::new(),
-        timeout: Some(timeout),
-        wait: true,
+        pace: crate::ops::plan::Pace {
+            timeout: Some(timeout),
+            ..crate::ops::plan::Pace::default()
+        },
         dry_run: false,
     };
     crate::ops::lifecycle::act_on(catalog, &request, group, names, interrupt, progress).await

@@ -87,19 +87,25 @@ EXAMPLES = r'''
 
 RETURN = r'''
 plan:
-  description: hmctl's plan, waves of steps run one after the other (each step has service, group, backend, action, now).
+  description: >-
+    hmctl's plan: its steps, each with service, group, backend, action, now, after (the
+    services it waits for) and settle_seconds (how long it must stay up to be done).
   returned: when hmctl printed one
   type: dict
   sample:
     verb: restart
-    waves:
-      - - service: s3block
-          group: gateway
-          backend: systemd
-          action: restart
-          now: active (running)
+    steps:
+      - service: s3block
+        group: gateway
+        backend: systemd
+        action: restart
+        now: active (running)
+        after: []
+        settle_seconds: 2.0
 results:
-  description: What became of each step (service, group, action, outcome, detail, seconds); null in check mode.
+  description: >-
+    What became of each step (service, group, action, outcome, detail, seconds,
+    settle_seconds); null in check mode.
   returned: when hmctl printed them
   type: list
   elements: dict
@@ -108,8 +114,9 @@ results:
       group: gateway
       action: restart
       outcome: done
-      detail: active (running)
+      detail: active (running) (stayed up 2.0 s)
       seconds: 2.1
+      settle_seconds: 2.0
 acted:
   description: The services hmctl acted on (or, in check mode, would act on).
   returned: when hmctl printed a plan
@@ -156,8 +163,8 @@ def command_arguments(params, check_mode):
 
 def planned(document):
     """The services the plan would act on."""
-    waves = (document or {}).get('plan', {}).get('waves', [])
-    return [step['service'] for wave in waves for step in wave if step.get('action') in CHANGING_ACTIONS]
+    steps = ((document or {}).get('plan') or {}).get('steps') or []
+    return [step['service'] for step in steps if step.get('action') in CHANGING_ACTIONS]
 
 
 def acted(document):

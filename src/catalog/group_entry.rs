@@ -1,0 +1,161 @@
+//! A `[[group]]` entry of `hmctl.toml`: its keys, and how it creates a group
+//! the built-in catalog does not have or overrides the fields of one it has,
+//! refusing relative paths, hostile names and a group without its services.
+
+use super::config_file::validate_name;
+use super::{Group, LogLayout, UnitChoice, is_clean_absolute};
+use crate::model::BackendKind;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GroupEntry {
+    pub(super) name: String,
+    backend: Option<BackendKind>,
+    project: Option<String>,
+    files: Option<Vec<PathBuf>>,
+    units: Option<Vec<UnitEntry>>,
+    log_dir: Option<PathBuf>,
+    config_dir: Option<PathBuf>,
+    program_dir: Option<PathBuf>,
+    ports: Option<Vec<u16>>,
+    upgrade_dir: Option<PathBuf>,
+    present_if: Option<Vec<PathBuf>>,
+}
+
+/// A unit, or a list of alternative unit names for one service.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum UnitEntry {
+    One(String),
+    Alternatives(Vec<String>),
+}
+
+/// A group the built-in catalog does not have: its backend must be given.
+pub(super) fn new_group(entry: &GroupEntry) -> Result<Group, String> {
+    let backend = entry
+        .backend
+        .ok_or("a new group needs `backend = \"compose\"` or `backend = \"systemd\"`")?;
+    Ok(Group {
+        name: entry.name.clone(),
+        backend,
+        project: None,
+        files: Vec::new(),
+        units: Vec::new(),
+        log_dir: None,
+        config_dir: None,
+        program_dir: None,
+        ports: Vec::new(),
+        upgrade_dir: None,
+        present_if: Vec::new(),
+        known_services: Vec::new(),
+        first_services: Vec::new(),
+        log_layout: match backend {
+            BackendKind::Compose => LogLayout::ModuleDirectories,
+            BackendKind::Systemd => LogLayout::DatedPerUnit,
+        },
+    })
+}
+
+/// Overrides `group`'s fields with those the entry sets.
+pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String> {
+    let name = entry.name.clone();
+    if let Some(backend) = entry.backend {
+        if backend != group.backend {
+            group.known_services.clear();
+            group.first_services.clear();
+            group.files.clear();
+            group.units.clear();
+            group.project = None;
+            group.log_layout = match backend {
+                BackendKind::Compose => LogLayout::ModuleDirectories,
+                BackendKind::Systemd => LogLayout::DatedPerUnit,
+            };
+        }
+        group.backend = backend;
+    }
+    if let Some(project) = entry.project {
+        validate_name(&project)
+            .map_err(|why| format!("group {name:?} project {project:?}: {why}"))?;
+        group.project = Some(project);
+    }
+    let check_path = |key: &str, path: &Path| {
+        if is_clean_absolute(path) {
+            Ok(())
+        } else {
+            Err(format!(
+                "group {name:?} {key}: {} must be an absolute path without `..`",
+                path.display()
+            ))
+        }
+    };
+    if let Some(files) = entry.files {
+        for file in &files {
+            check_path("files", file)?;
+        }
+        group.files = files;
+    }
+    if let Some(units) = entry.units {
+        group.units = units
+            .into_iter()
+            .map(|unit| {
+                let alternatives = match unit {
+                    UnitEntry::One(unit) => vec![unit],
+                    UnitEntry::Alternatives(list) => list,
+                };
+                if alternatives.is_empty() {
+                    return Err(format!(
+                        "group {name:?} units: an empty list of alternatives"
+                    ));
+                }
+                alternatives
+                    .into_iter()
+                    .map(|unit| {
+                        let unit = if unit.ends_with(".service") {
+                            unit
+                        } else {
+                            format!("{unit}.service")
+                        };
+                        validate_name(&unit)
+                            .map(|()| unit.clone())
+                            .map_err(|why| format!("group {name:?} unit {unit:?}: {why}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|alternatives| UnitChoice { alternatives })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+    }
+    for (key, value, slot) in [
+        ("log_dir", entry.log_dir, &mut group.log_dir),
+        ("config_dir", entry.config_dir, &mut group.config_dir),
+        ("program_dir", entry.program_dir, &mut group.program_dir),
+        ("upgrade_dir", entry.upgrade_dir, &mut group.upgrade_dir),
+    ] {
+        if let Some(path) = value {
+            check_path(key, &path)?;
+            *slot = Some(path);
+        }
+    }
+    if let Some(ports) = entry.ports {
+        group.ports = ports;
+    }
+    if let Some(present_if) = entry.present_if {
+        for path in &present_if {
+            check_path("present_if", path)?;
+        }
+        group.present_if = present_if;
+    }
+    match group.backend {
+        BackendKind::Compose if group.project.is_none() => {
+            Err(format!("group {name:?}: a compose group needs `project`"))
+        }
+        BackendKind::Compose if group.files.is_empty() => {
+            Err(format!("group {name:?}: a compose group needs `files`"))
+        }
+        BackendKind::Systemd if group.units.is_empty() => {
+            Err(format!("group {name:?}: a systemd group needs `units`"))
+        }
+        _ => Ok(group),
+    }
+}
