@@ -203,6 +203,22 @@ def replica(rounds):
     names = list(measured)
     report("status, console replica (24 services, 150,000+ files)", measured, names[1],
            [(names[0], 0.5, names[1]), (names[0], 0.05, names[2])])
+def diagnose_time(logs, config):
+    """diagnose over a one-hour window of the 512 MiB tree: every line of it is
+    inside the window (the worst case: nothing can be skipped by time), so it
+    reads all 512 MiB, like grep does."""
+    commands = {
+        "hmctl diagnose (1 h window)": [HMCTL, "--config", config, "--json", "diagnose",
+                                        "--since", "2025-09-18 16:00", "--until", "2025-09-18 17:00"],
+        "grep -rn ERROR": ["grep", "-rn", "ERROR", logs],
+        "grep -rn needle-7f3a9c": ["grep", "-rn", "needle-7f3a9c", logs],
+    }
+    measured = interleaved(commands, 3 if QUICK else 7, warmup=1)
+    names = list(measured)
+    report("diagnose, 512 MiB in the console layout, one-hour window", measured, names[1],
+           [(names[0], 1.0, names[1]), (names[0], 1.0, names[2])])
+
+
 def bundle_time(logs, config):
     """`logs collect` of the 512 MiB logs (all 64 files, each under the 16 MiB
     cap), against HMCTL_BASELINE (a build of the commit before redaction by
@@ -296,14 +312,15 @@ def lifecycle(rounds):
     sh(*compose, "down", "-t", "1", check=False)
 
 
-def collect_only():
-    """`benches/run --collect-only`: just the support bundle measurement."""
+def collect_only(measure=bundle_time):
+    """`benches/run --collect-only` (`--diagnose-only`): just the support
+    bundle (diagnose) measurement."""
     logs = log_tree(512)
     config = f"{ROOT}/grep.toml"
     with open(config, "w") as file:
         file.write(f'[[group]]\nname = "console"\nproject = "hmbench-logs"\nfiles = ["/nonexistent.yml"]\n'
                    f'log_dir = "{logs}"\npresent_if = ["{logs}"]\n[[group]]\nname = "gateway"\npresent_if = ["/nonexistent"]\n')
-    bundle_time(logs, config)
+    measure(logs, config)
     for what, ratio, verdict in results:
         print(f"  {verdict}  {what}  ({ratio:.2f})")
 
@@ -311,6 +328,9 @@ def collect_only():
 def main():
     if "--collect-only" in sys.argv:
         collect_only()
+        return
+    if "--diagnose-only" in sys.argv:
+        collect_only(diagnose_time)
         return
     if "--lifecycle" in sys.argv:
         lifecycle(3 if QUICK else 5)
@@ -377,19 +397,7 @@ def main():
     names = list(measured)
     report("log search, 512 MiB in the console layout", measured, names[1], [(names[0], 0.7, names[1])])
 
-    # diagnose over a one-hour window of the same tree: every line of it is
-    # inside the window (the worst case: nothing can be skipped by time), so it
-    # reads all 512 MiB, like grep does.
-    commands = {
-        "hmctl diagnose (1 h window)": [HMCTL, "--config", grep_config, "--json", "diagnose",
-                                        "--since", "2025-09-18 16:00", "--until", "2025-09-18 17:00"],
-        "grep -rn ERROR": ["grep", "-rn", "ERROR", logs],
-        "grep -rn needle-7f3a9c": ["grep", "-rn", "needle-7f3a9c", logs],
-    }
-    measured = interleaved(commands, 3 if QUICK else 7, warmup=1)
-    names = list(measured)
-    report("diagnose, 512 MiB in the console layout, one-hour window", measured, names[1],
-           [(names[0], 1.0, names[1]), (names[0], 1.0, names[2])])
+    diagnose_time(logs, grep_config)
     bundle_time(logs, grep_config)
 
     many = many_files(100_000)

@@ -5,7 +5,9 @@
 //! with the next command to run. Each step is its own module, of pure
 //! functions over plain data; this one only puts them together.
 
+pub mod candidates;
 pub mod chain;
+pub mod event;
 pub mod position;
 pub mod report;
 pub mod rules;
