@@ -7,25 +7,23 @@
 //! A backend holds its connection, or why there is none: observing a group
 //! without a daemon still lists the group's services, as `unknown`.
 //!
-//! What a third kind of backend would touch, counted (issue 13): 24 places.
+//! What a third kind of backend would touch, counted (issue 13): 13 places.
 //! Three variants: `BackendKind` and `Handle` (in `model`) and [`Backend`].
-//! Seventeen matches the compiler then points at: `BackendKind`'s four
-//! (`as_str`, `daemon`, `daemon_id`, `creates_missing`), `Handle::kind`, the
-//! `dispatch!` arm, the nine per-kind matches here (`connect`, `for_output`,
-//! `output_name`, `installed`, `declared`, `endpoint`, `lists_with_daemon`,
-//! `hint`, `kind`), and the two default `LogLayout`s in the catalog's
-//! `group_entry.rs`. Four it does not: `BackendKind::ALL`,
-//! `group_entry::apply`'s check of what a group of the kind needs (a `_`
-//! arm), the `Group` fields and `hmctl.toml` keys that name its services
-//! (compose's `project` and `files`, systemd's `units`), and the message
-//! "a new group needs `backend = ...`". Besides, the kind's own module: the
-//! seven methods of [`ServiceBackend`], `connection_error`, and the
-//! functions the nine matches call.
+//! Six matches the compiler then points at: `BackendKind::facts` (its names),
+//! `Handle::kind`, the `dispatch!` and `with_kind!` arms here, and the two
+//! default `LogLayout`s in the catalog's `group_entry.rs`. Four it does not:
+//! `BackendKind::ALL`, `group_entry::apply`'s check of what a group of the
+//! kind needs (a `_` arm), the `Group` fields and `hmctl.toml` keys that name
+//! its services (compose's `project` and `files`, systemd's `units`), and the
+//! message "a new group needs `backend = ...`". Besides, the kind's own
+//! module: a type implementing [`ServiceBackend`] and [`BackendModule`].
 
+mod backends;
 mod compose;
 mod error;
 mod systemd;
 
+pub use backends::Backends;
 pub use error::BackendError;
 
 use crate::catalog::Group;
@@ -174,32 +172,86 @@ macro_rules! dispatch {
     };
 }
 
+/// Calls a function of the module of a kind: `$module` names its type.
+macro_rules! with_kind {
+    ($kind:expr, $module:ident => $call:expr) => {
+        match $kind {
+            BackendKind::Compose => {
+                type $module = compose::Compose;
+                $call
+            }
+            BackendKind::Systemd => {
+                type $module = systemd::Systemd;
+                $call
+            }
+        }
+    };
+}
+
+/// What a kind's module is before it is asked anything: how it connects,
+/// what its groups declare by files alone, how it words its errors. With
+/// [`ServiceBackend`], everything a kind of backend provides.
+pub(crate) trait BackendModule: ServiceBackend + Sized {
+    /// The catalog's kind this module serves.
+    const KIND: BackendKind;
+    /// Whether listing a group of this kind needs its daemon.
+    const LISTS_WITH_DAEMON: bool;
+
+    /// Connects to the daemon (within `timeout`), or holds why it cannot.
+    async fn connect(timeout: Duration) -> Self;
+
+    /// A backend for reading its services' own output (connected only when
+    /// that output comes through the daemon).
+    async fn for_output(timeout: Duration) -> Self;
+
+    /// What a service's own output is, for a note.
+    fn output_name(source: &OutputSource<'_>) -> String;
+
+    /// The services of `group` according to its files alone.
+    fn installed(group: &Group, seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure>;
+
+    /// The services `hmctl list` shows for `group` (`connected`: the
+    /// backend, when this kind lists with its daemon and it was connected).
+    async fn declared(group: &Group, connected: Option<&Self>) -> Result<Vec<Declared>, Failure>;
+
+    /// Where the daemon is reached, for messages.
+    fn endpoint() -> String;
+
+    /// What the operator can do about `error`.
+    fn hint(error: &BackendError) -> Option<String>;
+
+    /// Why the daemon could not be reached, if it could not.
+    fn connection_error(&self) -> Option<&BackendError>;
+
+    /// This backend in the closed set.
+    fn into_backend(self) -> Backend;
+
+    /// This kind's backend, if `backend` is one.
+    fn of_backend(backend: &Backend) -> Option<&Self>;
+}
+
+/// The kind of a backend, from its module.
+fn kind_of<Module: BackendModule>(_: &Module) -> BackendKind {
+    Module::KIND
+}
+
 impl Backend {
     /// Connects to the daemon of `kind` (within `timeout`); the backend holds
     /// the error when it cannot.
     pub async fn connect(kind: BackendKind, timeout: Duration) -> Backend {
-        match kind {
-            BackendKind::Compose => Backend::Compose(compose::Compose::connect(timeout).await),
-            BackendKind::Systemd => Backend::Systemd(systemd::Systemd::connect(timeout).await),
-        }
+        with_kind!(kind, Module => Module::connect(timeout).await.into_backend())
     }
 
     /// A backend of `kind` for reading its services' own output: connected
     /// when that output comes through its daemon (a container's), not when it
     /// does not (a unit's journal, which `journalctl` reads).
     pub async fn for_output(kind: BackendKind, timeout: Duration) -> Backend {
-        match kind {
-            BackendKind::Compose => Backend::Compose(compose::Compose::connect(timeout).await),
-            BackendKind::Systemd => Backend::Systemd(systemd::Systemd::offline()),
-        }
+        with_kind!(kind, Module => Module::for_output(timeout).await.into_backend())
     }
 
     /// What a service's own output is, for a note (`its container's output`).
     pub fn output_name(kind: BackendKind, source: &OutputSource<'_>) -> String {
-        match kind {
-            BackendKind::Compose => "its container's output".to_string(),
-            BackendKind::Systemd => format!("the journal of {}", source.units.join(", ")),
-        }
+        with_kind!(kind, Module => Module::output_name(source))
     }
 
     /// The services of `group` according to its files alone. `seen_units`
@@ -208,10 +260,7 @@ impl Backend {
         group: &Group,
         seen_units: &mut Vec<String>,
     ) -> Result<Vec<Installed>, Failure> {
-        match group.backend {
-            BackendKind::Compose => compose::installed(group),
-            BackendKind::Systemd => Ok(systemd::installed(group, seen_units)),
-        }
+        with_kind!(group.backend, Module => Module::installed(group, seen_units))
     }
 
     /// The services `hmctl list` shows for `group`. Only a kind whose
@@ -220,45 +269,29 @@ impl Backend {
         group: &Group,
         backend: Option<&Backend>,
     ) -> Result<Vec<Declared>, Failure> {
-        match (group.backend, backend) {
-            (BackendKind::Compose, _) => compose::declared(group),
-            (BackendKind::Systemd, Some(Backend::Systemd(systemd))) => {
-                Ok(systemd.declared(group).await)
-            }
-            (BackendKind::Systemd, _) => Ok(systemd::Systemd::offline_declared(group)),
-        }
+        with_kind!(group.backend, Module => {
+            <Module as BackendModule>::declared(group, backend.and_then(Module::of_backend)).await
+        })
     }
 
     /// Where the daemon of `kind` is reached, for messages.
     pub fn endpoint(kind: BackendKind) -> String {
-        match kind {
-            BackendKind::Compose => compose::endpoint(),
-            BackendKind::Systemd => systemd::endpoint(),
-        }
+        with_kind!(kind, Module => Module::endpoint())
     }
 
     /// Whether listing a group of `kind` needs its daemon.
     pub fn lists_with_daemon(kind: BackendKind) -> bool {
-        match kind {
-            BackendKind::Compose => false,
-            BackendKind::Systemd => true,
-        }
+        with_kind!(kind, Module => Module::LISTS_WITH_DAEMON)
     }
 
     /// What the operator can do about `error` (each backend words its own).
     pub fn hint(error: &BackendError) -> Option<String> {
-        match error.backend() {
-            BackendKind::Compose => compose::hint(error),
-            BackendKind::Systemd => systemd::hint(error),
-        }
+        with_kind!(error.backend(), Module => Module::hint(error))
     }
 
     /// Which kind this is.
     pub fn kind(&self) -> BackendKind {
-        match self {
-            Backend::Compose(_) => BackendKind::Compose,
-            Backend::Systemd(_) => BackendKind::Systemd,
-        }
+        dispatch!(self, backend => kind_of(backend))
     }
 
     /// Why the daemon could not be reached, if it could not.
@@ -315,65 +348,5 @@ impl Backend {
         timeout: Duration,
     ) -> Result<Details, BackendError> {
         dispatch!(self, backend => backend.details(handle, timeout).await)
-    }
-}
-
-/// The connected backends of one command, one per kind it needed; cheap to
-/// clone (connections are shared).
-#[derive(Clone, Default)]
-pub struct Backends {
-    by_kind: BTreeMap<BackendKind, std::sync::Arc<Backend>>,
-}
-
-impl Backends {
-    /// The backend of `kind`, connecting it (within `timeout`) when this set
-    /// has none yet.
-    pub async fn get_or_connect(
-        &mut self,
-        kind: BackendKind,
-        timeout: Duration,
-    ) -> std::sync::Arc<Backend> {
-        if let Some(backend) = self.by_kind.get(&kind) {
-            return backend.clone();
-        }
-        let backend = std::sync::Arc::new(Backend::connect(kind, timeout).await);
-        self.by_kind.insert(kind, backend.clone());
-        backend
-    }
-
-    /// Makes sure this set has a backend of `kind` for reading its services'
-    /// own output ([`Backend::for_output`]).
-    pub async fn for_output(&mut self, kind: BackendKind, timeout: Duration) {
-        if let std::collections::btree_map::Entry::Vacant(vacant) = self.by_kind.entry(kind) {
-            vacant.insert(std::sync::Arc::new(
-                Backend::for_output(kind, timeout).await,
-            ));
-        }
-    }
-
-    /// Adds the backends of `other` (which has other kinds).
-    pub fn extend(&mut self, other: Backends) {
-        self.by_kind.extend(other.by_kind);
-    }
-
-    /// The backend of `kind`, if this set has one.
-    pub fn get(&self, kind: BackendKind) -> Option<&Backend> {
-        self.by_kind.get(&kind).map(std::convert::AsRef::as_ref)
-    }
-
-    /// The backends, by kind.
-    pub fn iter(&self) -> impl Iterator<Item = &Backend> {
-        self.by_kind.values().map(std::convert::AsRef::as_ref)
-    }
-
-    /// The backend that reaches `handle`'s service (one of its kind), or
-    /// why there is none.
-    pub fn reaching(&self, handle: &Handle) -> Result<&Backend, BackendError> {
-        let kind = handle.kind();
-        self.get(kind).ok_or_else(|| BackendError::Unreachable {
-            backend: kind,
-            endpoint: Backend::endpoint(kind),
-            detail: "not connected".into(),
-        })
     }
 }

@@ -14,15 +14,11 @@ mod docker_output;
 mod docker_ping;
 mod docker_state;
 mod inspect_cache;
+mod module;
 
-pub use docker::endpoint;
-
-use super::{
-    BackendError, Declared, GroupsReport, Installed, OutputLine, OutputSource, ServiceBackend,
-    Verdict,
-};
+use super::{BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, Verdict};
 use crate::catalog::Group;
-use crate::compose::{ComposeProject, read_project};
+use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, Step};
 use compose_group::compose_group;
@@ -47,89 +43,9 @@ pub struct Compose {
 }
 
 impl Compose {
-    pub async fn connect(timeout: Duration) -> Compose {
-        Compose {
-            client: DockerClient::connect(timeout).await,
-        }
-    }
-
-    pub fn connection_error(&self) -> Option<&BackendError> {
-        self.client.as_ref().err()
-    }
-
     fn docker(&self) -> Result<&DockerClient, BackendError> {
         self.client.as_ref().map_err(Clone::clone)
     }
-}
-
-/// What the operator can do when Docker does not answer.
-pub fn hint(error: &BackendError) -> Option<String> {
-    match error {
-        BackendError::Unreachable { .. } => Some(
-            "is dockerd running? `systemctl status docker`; DOCKER_HOST selects another daemon"
-                .into(),
-        ),
-        BackendError::PermissionDenied { .. } => {
-            Some("run as root or join the docker group".into())
-        }
-        BackendError::Timeout { .. } => {
-            Some("dockerd is hung or overloaded: check `journalctl -u docker`".into())
-        }
-        BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
-    }
-}
-
-/// The services a compose group's files declare (without its files, the
-/// services the guides name for it).
-pub fn installed(group: &Group) -> Result<Vec<Installed>, Failure> {
-    let files = group.existing_files();
-    let names: Vec<String> = if files.is_empty() {
-        group.known_services.clone()
-    } else {
-        read_project(&files)
-            .map_err(|error| Failure::usage(error.to_string()))?
-            .services
-            .into_iter()
-            .map(|service| service.name)
-            .collect()
-    };
-    Ok(names
-        .into_iter()
-        .map(|name| Installed {
-            name,
-            group: group.name.clone(),
-            backend: BackendKind::Compose,
-            units: Vec::new(),
-            aliases: Vec::new(),
-        })
-        .collect())
-}
-
-/// `hmctl list` of a compose group: the declared services are present, the
-/// guides' names the files do not declare are not.
-pub fn declared(group: &Group) -> Result<Vec<Declared>, Failure> {
-    let mut services = Vec::new();
-    if group.is_present() {
-        let project = read_project(&group.existing_files())
-            .map_err(|error| Failure::usage(error.to_string()))?;
-        for service in project.services {
-            services.push(Declared {
-                name: service.name,
-                present: Some(true),
-                unit: None,
-            });
-        }
-    }
-    for name in &group.known_services {
-        if !services.iter().any(|service| &service.name == name) {
-            services.push(Declared {
-                name: name.clone(),
-                present: Some(false),
-                unit: None,
-            });
-        }
-    }
-    Ok(services)
 }
 
 fn remaining(deadline: Instant) -> Duration {

@@ -11,8 +11,8 @@ mod unit_group;
 pub use client::endpoint;
 
 use super::{
-    BackendError, Declared, GroupsReport, Installed, OutputLine, OutputSource, ServiceBackend,
-    Verdict,
+    Backend, BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine,
+    OutputSource, ServiceBackend, Verdict,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
@@ -34,20 +34,6 @@ const JOB_MARGIN: Duration = Duration::from_secs(30);
 /// A connection to systemd's bus, or why there is none.
 pub struct Systemd {
     client: Result<SystemdClient, BackendError>,
-}
-
-/// What the operator can do when systemd does not answer.
-pub fn hint(error: &BackendError) -> Option<String> {
-    match error {
-        BackendError::Unreachable { .. } => Some(
-            "is systemd running with its D-Bus system bus? DBUS_SYSTEM_BUS_ADDRESS selects another bus".into(),
-        ),
-        BackendError::PermissionDenied { .. } => Some("run as root (sudo hmctl ...)".into()),
-        BackendError::Timeout { .. } => {
-            Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
-        }
-        BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
-    }
 }
 
 /// Every name an operator may use for a unit choice: the unit names, with
@@ -87,13 +73,75 @@ pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
         .collect()
 }
 
-impl Systemd {
-    pub async fn connect(timeout: Duration) -> Systemd {
+impl BackendModule for Systemd {
+    const KIND: BackendKind = BackendKind::Systemd;
+    /// Which of a unit's alternative names is installed, only systemd knows.
+    const LISTS_WITH_DAEMON: bool = true;
+
+    async fn connect(timeout: Duration) -> Systemd {
         Systemd {
             client: SystemdClient::connect(timeout).await,
         }
     }
 
+    /// A unit's journal is read by `journalctl`, not over the bus.
+    async fn for_output(_timeout: Duration) -> Systemd {
+        Systemd::offline()
+    }
+
+    fn output_name(source: &OutputSource<'_>) -> String {
+        format!("the journal of {}", source.units.join(", "))
+    }
+
+    fn installed(group: &Group, seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure> {
+        Ok(installed(group, seen_units))
+    }
+
+    async fn declared(
+        group: &Group,
+        connected: Option<&Systemd>,
+    ) -> Result<Vec<Declared>, Failure> {
+        Ok(match connected {
+            Some(systemd) => systemd.declared(group).await,
+            None => Systemd::offline_declared(group),
+        })
+    }
+
+    fn endpoint() -> String {
+        endpoint()
+    }
+
+    fn hint(error: &BackendError) -> Option<String> {
+        match error {
+            BackendError::Unreachable { .. } => Some(
+                "is systemd running with its D-Bus system bus? DBUS_SYSTEM_BUS_ADDRESS selects another bus".into(),
+            ),
+            BackendError::PermissionDenied { .. } => Some("run as root (sudo hmctl ...)".into()),
+            BackendError::Timeout { .. } => {
+                Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
+            }
+            BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
+        }
+    }
+
+    fn connection_error(&self) -> Option<&BackendError> {
+        self.client.as_ref().err()
+    }
+
+    fn into_backend(self) -> Backend {
+        Backend::Systemd(self)
+    }
+
+    fn of_backend(backend: &Backend) -> Option<&Systemd> {
+        if let Backend::Systemd(systemd) = backend {
+            Some(systemd)
+        } else {
+            None
+        }
+    }
+}
+
+impl Systemd {
     /// A backend that does not talk to systemd (it reads journals only).
     pub fn offline() -> Systemd {
         Systemd {
@@ -103,10 +151,6 @@ impl Systemd {
                 detail: "not connected".into(),
             }),
         }
-    }
-
-    pub fn connection_error(&self) -> Option<&BackendError> {
-        self.client.as_ref().err()
     }
 
     fn systemd(&self) -> Result<&SystemdClient, BackendError> {

@@ -1,0 +1,133 @@
+//! The Compose kind before Docker is asked anything: how it connects, the
+//! services a group's files declare, the hint for Docker's errors — its
+//! [`BackendModule`].
+
+use super::Compose;
+use super::docker::{DockerClient, endpoint};
+use crate::backend::{Backend, BackendError, BackendModule, Declared, Installed, OutputSource};
+use crate::catalog::Group;
+use crate::compose::read_project;
+use crate::exit::Failure;
+use crate::model::BackendKind;
+use std::time::Duration;
+
+impl BackendModule for Compose {
+    const KIND: BackendKind = BackendKind::Compose;
+    /// A compose group's services are what its files declare.
+    const LISTS_WITH_DAEMON: bool = false;
+
+    async fn connect(timeout: Duration) -> Compose {
+        Compose {
+            client: DockerClient::connect(timeout).await,
+        }
+    }
+
+    /// A container's output comes through Docker.
+    async fn for_output(timeout: Duration) -> Compose {
+        Compose::connect(timeout).await
+    }
+
+    fn output_name(_source: &OutputSource<'_>) -> String {
+        "its container's output".to_string()
+    }
+
+    fn installed(group: &Group, _seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure> {
+        installed(group)
+    }
+
+    async fn declared(
+        group: &Group,
+        _connected: Option<&Compose>,
+    ) -> Result<Vec<Declared>, Failure> {
+        declared(group)
+    }
+
+    fn endpoint() -> String {
+        endpoint()
+    }
+
+    fn hint(error: &BackendError) -> Option<String> {
+        match error {
+            BackendError::Unreachable { .. } => Some(
+                "is dockerd running? `systemctl status docker`; DOCKER_HOST selects another daemon"
+                    .into(),
+            ),
+            BackendError::PermissionDenied { .. } => {
+                Some("run as root or join the docker group".into())
+            }
+            BackendError::Timeout { .. } => {
+                Some("dockerd is hung or overloaded: check `journalctl -u docker`".into())
+            }
+            BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
+        }
+    }
+
+    fn connection_error(&self) -> Option<&BackendError> {
+        self.client.as_ref().err()
+    }
+
+    fn into_backend(self) -> Backend {
+        Backend::Compose(self)
+    }
+
+    fn of_backend(backend: &Backend) -> Option<&Compose> {
+        if let Backend::Compose(compose) = backend {
+            Some(compose)
+        } else {
+            None
+        }
+    }
+}
+
+/// The services a compose group's files declare (without its files, the
+/// services the guides name for it).
+pub fn installed(group: &Group) -> Result<Vec<Installed>, Failure> {
+    let files = group.existing_files();
+    let names: Vec<String> = if files.is_empty() {
+        group.known_services.clone()
+    } else {
+        read_project(&files)
+            .map_err(|error| Failure::usage(error.to_string()))?
+            .services
+            .into_iter()
+            .map(|service| service.name)
+            .collect()
+    };
+    Ok(names
+        .into_iter()
+        .map(|name| Installed {
+            name,
+            group: group.name.clone(),
+            backend: BackendKind::Compose,
+            units: Vec::new(),
+            aliases: Vec::new(),
+        })
+        .collect())
+}
+
+/// `hmctl list` of a compose group: the declared services are present, the
+/// guides' names the files do not declare are not.
+pub fn declared(group: &Group) -> Result<Vec<Declared>, Failure> {
+    let mut services = Vec::new();
+    if group.is_present() {
+        let project = read_project(&group.existing_files())
+            .map_err(|error| Failure::usage(error.to_string()))?;
+        for service in project.services {
+            services.push(Declared {
+                name: service.name,
+                present: Some(true),
+                unit: None,
+            });
+        }
+    }
+    for name in &group.known_services {
+        if !services.iter().any(|service| &service.name == name) {
+            services.push(Declared {
+                name: name.clone(),
+                present: Some(false),
+                unit: None,
+            });
+        }
+    }
+    Ok(services)
+}
