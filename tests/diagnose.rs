@@ -313,3 +313,14 @@ fn bad_input_is_exit_2() {
         assert!(stderr.contains("error"), "{stderr}");
     }
 }
+
+#[test]
+fn an_id_or_keyword_with_a_line_break_is_refused_with_a_hint() {
+    for args in [&["--id", "req-1\nreq-2"][..], &["porter-api", "a\r\nb"]] {
+        let (code, stdout, stderr) = diagnose("clean", args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("holds a line break"), "{stderr}");
+        assert!(stderr.contains("hint: give --id or KEYWORD"), "{stderr}");
+        assert!(stdout.is_empty(), "nothing is reported: {stdout}");
+    }
+}

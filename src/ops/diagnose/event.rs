@@ -45,14 +45,15 @@ struct Open {
 
 /// Builds the events of one file from its candidate lines.
 pub struct Collect<'a> {
-    pub file: &'a LogFile,
-    pub high_priority: bool,
-    pub window: &'a Window,
-    pub needles: &'a [String],
+    file: &'a LogFile,
+    high_priority: bool,
+    window: &'a Window,
+    needles: &'a [String],
+    /// The events read so far, in line order ([`Collect::close`] adds the last).
     pub events: Vec<Event>,
     open: Option<Open>,
     /// An error line after the window was read: the rest of the file is later.
-    pub past_window: bool,
+    past_window: bool,
 }
 
 impl<'a> Collect<'a> {

@@ -195,6 +195,24 @@ fn related(events: Vec<Event>, needles: &[String]) -> (Vec<Event>, Vec<Event>) {
         .partition(|event| names(event) || ids.iter().any(|id| event.text.contains(id.as_str())))
 }
 
+/// Refuses an `--id` or a word holding a line break before anything is
+/// read or asked: log lines are searched one at a time, so it could never be
+/// found.
+fn one_line_words(request: &Request) -> Result<(), Failure> {
+    match request
+        .id
+        .iter()
+        .chain(&request.words)
+        .find(|word| word.contains(['\n', '\r']))
+    {
+        Some(word) => Err(Failure::usage(format!(
+            "{word:?} holds a line break: log lines are searched one at a time"
+        ))
+        .with_hint("give --id or KEYWORD as text that stands on one log line")),
+        None => Ok(()),
+    }
+}
+
 /// Runs the diagnosis.
 pub async fn run(
     catalog: &Catalog,
@@ -211,6 +229,7 @@ pub async fn run(
         Failure::usage(message)
             .with_hint("times: 2025-09-18 16:24, 2025-09-18T16:24:31, or 30m / 2h / 1d ago")
     })?;
+    one_line_words(request)?;
     let table = rules::table().map_err(|message| Failure::new(Exit::OperationFailed, message))?;
     let mut notes = Vec::new();
     let entries = inventory(catalog)?;

@@ -126,14 +126,3 @@ fn the_byte_budget_stops_reading_and_says_so() {
     assert!(!cost.budget_hit);
     assert_eq!(events.len(), 144);
 }
-
-#[test]
-fn a_needle_with_a_line_break_is_refused() {
-    let hour = window("16:00:00", "16:59:59");
-    let needles = vec!["req-1\nreq-2".to_string()];
-    let files = Vec::new();
-    let mut asked = request(&files, &hour, u64::MAX);
-    asked.needles = &needles;
-    let message = scan(&asked).unwrap_err();
-    assert!(message.contains("line break"), "{message}");
-}

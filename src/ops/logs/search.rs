@@ -135,11 +135,7 @@ fn search_file(matcher: &RegexMatcher, query: &Query, file: &LogFile) -> FileHit
     };
     let result = if file.is_gzip() {
         std::fs::File::open(&file.path).and_then(|opened| {
-            searcher.search_reader(
-                matcher,
-                flate2::read::MultiGzDecoder::new(std::io::BufReader::new(opened)),
-                sink,
-            )
+            searcher.search_reader(matcher, flate2::read::MultiGzDecoder::new(opened), sink)
         })
     } else {
         searcher.search_path(matcher, &file.path, sink)

@@ -22,7 +22,7 @@ pub fn newest_part(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, u64, bool
 }
 
 fn newest_part_of_gzip(file: std::fs::File, cap: u64) -> std::io::Result<(Vec<u8>, u64, bool)> {
-    let mut decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+    let mut decoder = flate2::read::MultiGzDecoder::new(file);
     let limit = usize::try_from(cap).unwrap_or(usize::MAX);
     let mut kept: Vec<u8> = Vec::new();
     let mut total = 0u64;
