@@ -8,7 +8,7 @@ use super::docker_state::observe_container;
 use crate::backend::error::BackendError;
 use crate::catalog::Group;
 use crate::compose::{ComposeError, ComposeProject, FileSet, RememberedProject};
-use crate::model::{Handle, Observation, ServiceStatus};
+use crate::model::{BackendKind, Handle, Observation, ServiceStatus};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -112,10 +112,10 @@ pub async fn compose_group(
     };
     let profiles = active_profiles();
     let mut rows = Vec::new();
-    let handle = |service: &str, container: Option<&Container>| Handle::Container {
-        project: project_name.clone(),
-        service: service.to_string(),
-        id: container.map(|container| container.id.clone()),
+    let handle = |service: &str, container: Option<&Container>| {
+        Handle::new(BackendKind::Compose, service)
+            .within(project_name.clone())
+            .run_by(container.map(|container| container.id.clone()))
     };
     let mut by_service: HashMap<&str, Vec<&Container>> = HashMap::new();
     for container in &containers {

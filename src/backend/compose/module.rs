@@ -4,7 +4,7 @@
 
 use super::Compose;
 use super::docker::{DockerClient, endpoint};
-use crate::backend::{Backend, BackendError, BackendModule, Declared, Installed, OutputSource};
+use crate::backend::{BackendError, BackendModule, Declared, Installed, OutputSource};
 use crate::catalog::Group;
 use crate::compose::read_project;
 use crate::exit::Failure;
@@ -12,7 +12,6 @@ use crate::model::BackendKind;
 use std::time::Duration;
 
 impl BackendModule for Compose {
-    const KIND: BackendKind = BackendKind::Compose;
     /// A compose group's services are what its files declare.
     const LISTS_WITH_DAEMON: bool = false;
 
@@ -64,18 +63,6 @@ impl BackendModule for Compose {
 
     fn connection_error(&self) -> Option<&BackendError> {
         self.client.as_ref().err()
-    }
-
-    fn into_backend(self) -> Backend {
-        Backend::Compose(self)
-    }
-
-    fn of_backend(backend: &Backend) -> Option<&Compose> {
-        if let Backend::Compose(compose) = backend {
-            Some(compose)
-        } else {
-            None
-        }
     }
 }
 

@@ -11,8 +11,8 @@ mod unit_group;
 pub use client::endpoint;
 
 use super::{
-    Backend, BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine,
-    OutputSource, ServiceBackend, Verdict,
+    BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine, OutputSource,
+    ServiceBackend, Verdict,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
@@ -74,7 +74,6 @@ pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
 }
 
 impl BackendModule for Systemd {
-    const KIND: BackendKind = BackendKind::Systemd;
     /// Which of a unit's alternative names is installed, only systemd knows.
     const LISTS_WITH_DAEMON: bool = true;
 
@@ -126,18 +125,6 @@ impl BackendModule for Systemd {
 
     fn connection_error(&self) -> Option<&BackendError> {
         self.client.as_ref().err()
-    }
-
-    fn into_backend(self) -> Backend {
-        Backend::Systemd(self)
-    }
-
-    fn of_backend(backend: &Backend) -> Option<&Systemd> {
-        if let Backend::Systemd(systemd) = backend {
-            Some(systemd)
-        } else {
-            None
-        }
     }
 }
 
@@ -289,9 +276,7 @@ impl ServiceBackend for Systemd {
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        let Handle::Unit { name } = handle else {
-            return Ok(Observation::missing("not a unit"));
-        };
+        let name = &handle.name;
         Ok(observe_unit(
             &self.systemd()?.unit(name, OBSERVE_TIMEOUT).await?,
         ))
@@ -303,9 +288,7 @@ impl ServiceBackend for Systemd {
         wait_for_job: bool,
         job_timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
-        let Handle::Unit { name } = &step.handle else {
-            return Ok(None);
-        };
+        let name = &step.handle.name;
         let action = match step.action {
             Action::Start | Action::Create | Action::Recreate => UnitAction::Start,
             Action::Stop => UnitAction::Stop,
@@ -367,9 +350,7 @@ impl ServiceBackend for Systemd {
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
-        let Handle::Unit { name } = handle else {
-            return Ok(Details::default());
-        };
+        let name = &handle.name;
         let journal = async {
             let command =
                 journal_command(std::slice::from_ref(name), details::JOURNAL_LINES, false).output();
