@@ -1,22 +1,17 @@
 //! The daemons hmctl drives, behind one seam. Each kind of backend (Docker
 //! Compose groups in [`compose`], systemd unit groups in [`systemd`]) is a
 //! module implementing [`ServiceBackend`]; [`Backend`] is the closed set of
-//! them, and its dispatch below is the only place that matches on a kind.
+//! them, written with its dispatch by the `backends!` list below.
 //! `ops` talks to a [`Backend`] and never names a daemon.
 //!
 //! A backend holds its connection, or why there is none: observing a group
 //! without a daemon still lists the group's services, as `unknown`.
 //!
-//! What a third kind of backend would touch, counted (issue 13): 13 places.
-//! Three variants: `BackendKind` and `Handle` (in `model`) and [`Backend`].
-//! Six matches the compiler then points at: `BackendKind::facts` (its names),
-//! `Handle::kind`, the `dispatch!` and `with_kind!` arms here, and the two
-//! default `LogLayout`s in the catalog's `group_entry.rs`. Four it does not:
-//! `BackendKind::ALL`, `group_entry::apply`'s check of what a group of the
-//! kind needs (a `_` arm), the `Group` fields and `hmctl.toml` keys that name
-//! its services (compose's `project` and `files`, systemd's `units`), and the
-//! message "a new group needs `backend = ...`". Besides, the kind's own
-//! module: a type implementing [`ServiceBackend`] and [`BackendModule`].
+//! A third kind of backend touches three places (issue 13): its module (a
+//! type implementing [`ServiceBackend`] and [`BackendModule`], declared by a
+//! `mod` line here), its line in the `backends!` list below, and its entry in
+//! `backend_kinds!` (`src/model/kind.rs`: the catalog's kind and its facts).
+//! Every `match` on a kind is written by those two lists.
 
 mod backends;
 mod compose;
