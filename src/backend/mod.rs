@@ -227,9 +227,6 @@ backends! {
 /// what its groups declare by files alone, how it words its errors. With
 /// [`ServiceBackend`], everything a kind of backend provides.
 pub(crate) trait BackendModule: ServiceBackend + Sized {
-    /// Whether listing a group of this kind needs its daemon.
-    const LISTS_WITH_DAEMON: bool;
-
     /// Connects to the daemon (within `timeout`), or holds why it cannot.
     async fn connect(timeout: Duration) -> Self;
 
@@ -299,11 +296,6 @@ impl Backend {
     /// Where the daemon of `kind` is reached, for messages.
     pub fn endpoint(kind: BackendKind) -> String {
         with_kind!(kind, Module => Module::endpoint())
-    }
-
-    /// Whether listing a group of `kind` needs its daemon.
-    pub fn lists_with_daemon(kind: BackendKind) -> bool {
-        with_kind!(kind, Module => Module::LISTS_WITH_DAEMON)
     }
 
     /// What the operator can do about `error` (each backend words its own).

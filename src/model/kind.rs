@@ -39,6 +39,7 @@ backend_kinds! {
         daemon: "Docker",
         daemon_id: "docker",
         creates_missing: true,
+        lists_with_daemon: false,
         needs: &[GroupKey::Project, GroupKey::Files],
         log_layout: LogLayout::ModuleDirectories,
     },
@@ -48,6 +49,7 @@ backend_kinds! {
         daemon: "systemd",
         daemon_id: "systemd",
         creates_missing: false,
+        lists_with_daemon: true,
         needs: &[GroupKey::Units],
         log_layout: LogLayout::DatedPerUnit,
     },
@@ -76,6 +78,13 @@ impl BackendKind {
         self.facts().creates_missing
     }
 
+    /// Whether only the daemon knows which services a group of this kind
+    /// has: a compose group's are what its files declare; which of a unit's
+    /// alternative names is installed, only systemd knows.
+    pub fn lists_with_daemon(self) -> bool {
+        self.facts().lists_with_daemon
+    }
+
     /// The `[[group]]` keys a group of this kind cannot do without.
     pub fn needs(self) -> &'static [GroupKey] {
         self.facts().needs
@@ -94,6 +103,7 @@ struct Facts {
     daemon: &'static str,
     daemon_id: &'static str,
     creates_missing: bool,
+    lists_with_daemon: bool,
     needs: &'static [GroupKey],
     log_layout: LogLayout,
 }

@@ -12,9 +12,6 @@ use crate::model::BackendKind;
 use std::time::Duration;
 
 impl BackendModule for Compose {
-    /// A compose group's services are what its files declare.
-    const LISTS_WITH_DAEMON: bool = false;
-
     async fn connect(timeout: Duration) -> Compose {
         Compose {
             client: DockerClient::connect(timeout).await,

@@ -74,9 +74,6 @@ pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
 }
 
 impl BackendModule for Systemd {
-    /// Which of a unit's alternative names is installed, only systemd knows.
-    const LISTS_WITH_DAEMON: bool = true;
-
     async fn connect(timeout: Duration) -> Systemd {
         Systemd {
             client: SystemdClient::connect(timeout).await,
