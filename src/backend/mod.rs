@@ -66,8 +66,6 @@ pub struct OutputSource<'a> {
     pub name: &'a str,
     /// Its group.
     pub group: &'a Group,
-    /// Its unit names, for unit groups.
-    pub units: &'a [String],
 }
 
 /// Whether a service runs what its definition says now (`reload`).
@@ -84,8 +82,7 @@ pub struct Installed {
     pub name: String,
     pub group: String,
     pub backend: BackendKind,
-    /// Unit names (the alternatives), for unit groups.
-    pub units: Vec<String>,
+    /// Other names an operator may use for it (a unit's names).
     pub aliases: Vec<String>,
 }
 

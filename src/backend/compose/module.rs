@@ -83,7 +83,6 @@ pub fn installed(group: &Group) -> Result<Vec<Installed>, Failure> {
             name,
             group: group.name.clone(),
             backend: BackendKind::Compose,
-            units: Vec::new(),
             aliases: Vec::new(),
         })
         .collect())

@@ -57,6 +57,20 @@ fn first_sighting(choice: &UnitChoice, seen: &mut Vec<String>) -> bool {
     true
 }
 
+/// The unit names (the alternatives) of the service `source` names, as its
+/// group lists them; the service's own unit name when the group does not.
+fn units_of(source: &OutputSource<'_>) -> Vec<String> {
+    source
+        .group
+        .units
+        .iter()
+        .find(|choice| service_name_of_unit(choice.primary()) == source.name)
+        .map_or_else(
+            || vec![format!("{}.service", source.name)],
+            |choice| choice.alternatives.clone(),
+        )
+}
+
 /// The units of a group, as its configuration names them.
 pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
     group
@@ -67,7 +81,6 @@ pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
             name: service_name_of_unit(choice.primary()).to_string(),
             group: group.name.clone(),
             backend: BackendKind::Systemd,
-            units: choice.alternatives.clone(),
             aliases: aliases_of(choice),
         })
         .collect()
@@ -86,7 +99,7 @@ impl BackendModule for Systemd {
     }
 
     fn output_name(source: &OutputSource<'_>) -> String {
-        format!("the journal of {}", source.units.join(", "))
+        format!("the journal of {}", units_of(source).join(", "))
     }
 
     fn installed(group: &Group, seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure> {
@@ -220,7 +233,7 @@ async fn follow_journal(
     sender: mpsc::UnboundedSender<OutputLine>,
 ) -> Result<Vec<Vec<u8>>, Failure> {
     use tokio::io::AsyncBufReadExt;
-    let mut command = journal_command(source.units, 0, true);
+    let mut command = journal_command(&units_of(source), 0, true);
     command.stdout(std::process::Stdio::piped());
     let Ok(mut child) = command.spawn() else {
         return Ok(Vec::new());
@@ -312,7 +325,7 @@ impl ServiceBackend for Systemd {
         if let Some(sender) = follow {
             return follow_journal(source, sender).await;
         }
-        let output = journal_command(source.units, lines, false)
+        let output = journal_command(&units_of(source), lines, false)
             .output()
             .await
             .map_err(|error| {
