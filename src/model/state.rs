@@ -193,9 +193,6 @@ pub struct ServiceStatus {
     /// Other names an operator may use for it (alternative unit names).
     #[serde(skip)]
     pub aliases: Vec<String>,
-    /// Whether it has a health check to wait for.
-    #[serde(skip)]
-    pub has_healthcheck: bool,
 }
 
 impl ServiceStatus {
@@ -214,7 +211,6 @@ impl ServiceStatus {
             pid: observation.pid,
             handle,
             aliases: Vec::new(),
-            has_healthcheck: false,
         }
     }
 
