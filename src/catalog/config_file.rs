@@ -3,6 +3,7 @@
 //! an unknown key or a wrong type is exit 2 naming the file, line and key.
 
 use super::group_entry::{GroupEntry, apply, new_group};
+use super::name::validate_name;
 use super::{Catalog, is_clean_absolute};
 use crate::exit::Failure;
 use serde::Deserialize;
@@ -129,30 +130,6 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
         }
     }
     Ok(catalog)
-}
-
-/// Names (groups, services, units, projects) are plain words: letters, digits
-/// and `-_.@:`. They are matched against the catalog and never reach a shell,
-/// but a name that could not be a service is refused where it is written.
-pub fn validate_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("is empty".into());
-    }
-    if name.len() > 128 {
-        return Err("is longer than 128 characters".into());
-    }
-    if name.starts_with(['-', '.']) {
-        return Err("must not start with `-` or `.`".into());
-    }
-    match name
-        .chars()
-        .find(|character| !(character.is_ascii_alphanumeric() || "-_.@:".contains(*character)))
-    {
-        Some(character) => Err(format!(
-            "contains {character:?}; only letters, digits and `-_.@:` are allowed"
-        )),
-        None => Ok(()),
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the built-in catalog does not have or overrides the fields of one it has,
 //! refusing relative paths, hostile names and a group without its services.
 
-use super::config_file::validate_name;
+use super::name::validate_name;
 use super::{Group, UnitChoice, is_clean_absolute};
 use crate::model::BackendKind;
 use serde::Deserialize;

@@ -9,12 +9,14 @@ mod builtin;
 mod config_file;
 mod group_entry;
 mod logs;
+mod name;
 mod stages;
 mod target;
 
 pub use builtin::MODULES;
-pub use config_file::{MAX_SETTLE_SECONDS, load, parse as parse_config, validate_name};
+pub use config_file::{MAX_SETTLE_SECONDS, load, parse as parse_config};
 pub use logs::{LogSource, log_sources};
+pub use name::validate_name;
 pub use stages::{STAGES, by_priority, stage};
 pub use target::resolve;
 

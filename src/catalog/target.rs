@@ -3,7 +3,7 @@
 //! module name (`porter` = `porter` and every `porter-*`). Anything else is exit
 //! 2 with a "did you mean"; names are only ever compared, never executed.
 
-use super::config_file::validate_name;
+use super::name::validate_name;
 use super::{Catalog, MODULES, service_name_of_unit};
 use crate::exit::Failure;
 use crate::model::Named;
