@@ -4,7 +4,7 @@
 
 use super::chain::{Chain, request_ids};
 use super::report::{Finding, ServiceState, Source, Summary, Verdict};
-use super::rules::{Decision, Side, Table};
+use super::rules::{Decision, Mentions, Side, Table};
 use super::scan::Event;
 use super::signature::{keyword, message, signature};
 use super::window::Window;
@@ -41,23 +41,17 @@ struct Values<'a> {
 }
 
 fn fill(template: &str, values: &Values<'_>) -> String {
+    let mentions = &values.decision.mentions;
     template
         .replace("{service}", values.service)
         .replace("{keyword}", &shell_quote(&values.keyword))
         .replace("{since}", &shell_quote(&values.since))
-        .replace(
-            "{api}",
-            values.decision.api.as_deref().unwrap_or("the cloud API"),
-        )
+        .replace("{api}", mentions.api.as_deref().unwrap_or("the cloud API"))
         .replace(
             "{middleware}",
-            values
-                .decision
-                .middleware
-                .as_deref()
-                .unwrap_or("the middleware"),
+            mentions.middleware.as_deref().unwrap_or("the middleware"),
         )
-        .replace("{code}", values.decision.code.as_deref().unwrap_or(""))
+        .replace("{code}", mentions.code.as_deref().unwrap_or(""))
 }
 
 fn verdict(
@@ -69,7 +63,7 @@ fn verdict(
     let rule = &table.rules[decision.rank];
     let mut cause = fill(&rule.cause, values);
     let mut next = fill(&rule.next, values);
-    if let Some(middleware) = &decision.middleware
+    if let Some(middleware) = &decision.mentions.middleware
         && let Some(state) = context
             .states
             .iter()
@@ -136,9 +130,7 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                     rank: table.rules.len().saturating_sub(1),
                     rule: "unclassified".into(),
                     side: Side::Product,
-                    api: None,
-                    middleware: None,
-                    code: None,
+                    mentions: Mentions::default(),
                 });
             let values = Values {
                 service: &first.service,
