@@ -55,6 +55,12 @@ pub struct Request<'a> {
     pub window: &'a Window,
     /// Literals whose lines are read whatever their level (`--id`, KEYWORD).
     pub needles: &'a [String],
+    pub limits: Limits,
+}
+
+/// How far the reading may go: bytes in all (`--max-read`), and threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
     pub byte_budget: u64,
     pub threads: usize,
 }
@@ -194,7 +200,7 @@ fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileRe
 /// parallel; events in file order, each file's in line order.
 pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
     let finder = finder(request.needles)?;
-    let remaining = AtomicU64::new(request.byte_budget);
+    let remaining = AtomicU64::new(request.limits.byte_budget);
     let hit = AtomicBool::new(false);
     let shared = Shared {
         finder: &finder,
@@ -208,7 +214,12 @@ pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
         .map(|_| std::sync::Mutex::new(None))
         .collect();
     std::thread::scope(|scope| {
-        for _ in 0..request.threads.max(1).min(request.files.len().max(1)) {
+        for _ in 0..request
+            .limits
+            .threads
+            .max(1)
+            .min(request.files.len().max(1))
+        {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
@@ -224,7 +235,7 @@ pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
         }
     });
     let mut cost = Cost {
-        byte_budget: request.byte_budget,
+        byte_budget: request.limits.byte_budget,
         ..Cost::default()
     };
     let mut events = Vec::new();

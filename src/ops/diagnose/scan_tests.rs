@@ -2,7 +2,7 @@
 //! file, gzipped rotations, files older than the window left unopened,
 //! tracebacks kept with their error line, and the byte budget.
 
-use super::scan::{Request, scan};
+use super::scan::{Limits, Request, scan};
 use super::signature::Level;
 use super::window::Window;
 use crate::ops::logs::files::LogFile;
@@ -48,8 +48,10 @@ fn request<'a>(files: &'a [(LogFile, bool)], window: &'a Window, budget: u64) ->
         files,
         window,
         needles: &[],
-        byte_budget: budget,
-        threads: 2,
+        limits: Limits {
+            byte_budget: budget,
+            threads: 2,
+        },
     }
 }
 
