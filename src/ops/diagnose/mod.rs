@@ -129,7 +129,7 @@ fn files_to_read(
     request: &Request,
     names: Option<&[String]>,
     notes: &mut Vec<String>,
-) -> Result<Vec<(LogFile, bool)>, Failure> {
+) -> Result<Vec<LogFile>, Failure> {
     let targets = match (&request.stage, names) {
         (None, Some(names)) => names.to_vec(),
         _ => Vec::new(),
@@ -154,17 +154,13 @@ fn files_to_read(
                 .collect()
         })
         .unwrap_or_default();
-    let mut files: Vec<(LogFile, bool)> = selection
-        .files
-        .into_iter()
-        .map(|file| {
-            let high_priority = high.iter().any(|(group, service)| {
-                *group == file.group && service.is_none_or(|service| service == file.service)
-            });
-            (file, high_priority)
+    let high_priority = |file: &LogFile| {
+        high.iter().any(|(group, service)| {
+            *group == file.group && service.is_none_or(|service| service == file.service)
         })
-        .collect();
-    files.sort_by_key(|(file, high_priority)| (!*high_priority, file.rotated));
+    };
+    let mut files = selection.files;
+    files.sort_by_key(|file| (!high_priority(file), file.rotated));
     Ok(files)
 }
 

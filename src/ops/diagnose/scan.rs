@@ -51,7 +51,8 @@ pub struct Cost {
 
 /// What to read.
 pub struct Request<'a> {
-    pub files: &'a [(LogFile, bool)],
+    /// In reading order.
+    pub files: &'a [LogFile],
     pub window: &'a Window,
     /// Literals whose lines are read whatever their level (`--id`, KEYWORD).
     pub needles: &'a [String],
@@ -144,7 +145,7 @@ fn search_budgeted(
     outcome
 }
 
-fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileResult {
+fn scan_file(shared: &Shared<'_>, file: &LogFile) -> FileResult {
     let mut result = FileResult {
         events: Vec::new(),
         read: 0,
@@ -172,7 +173,7 @@ fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileRe
     } else {
         (0, length)
     };
-    let mut collect = Collect::new(file, high_priority, shared.window, shared.needles);
+    let mut collect = Collect::new(file, shared.window, shared.needles);
     let outcome = if file.is_gzip() {
         let decoder = flate2::read::MultiGzDecoder::new(opened);
         search_budgeted(shared, decoder, true, &mut collect, &mut result.read)
@@ -223,10 +224,10 @@ pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((file, high_priority)) = request.files.get(index) else {
+                    let Some(file) = request.files.get(index) else {
                         break;
                     };
-                    let found = scan_file(&shared, file, *high_priority);
+                    let found = scan_file(&shared, file);
                     if let Ok(mut slot) = slots[index].lock() {
                         *slot = Some(found);
                     }
@@ -247,7 +248,7 @@ pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
         if result.skipped {
             cost.files_skipped += 1;
         } else if let Some(error) = result.error {
-            let path = request.files[index].0.path.display().to_string();
+            let path = request.files[index].path.display().to_string();
             cost.unreadable.push((path, error));
         } else {
             cost.files_read += 1;

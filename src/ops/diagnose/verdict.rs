@@ -151,10 +151,7 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                     .map(|last| last.time.chars().take(23).collect()),
                 services,
                 sample: first.first.clone(),
-                location: Some(match first.line {
-                    Some(line) => format!("{}:{line}", first.path),
-                    None => first.path.clone(),
-                }),
+                location: Some(first.location.to_string()),
                 request_ids: ids,
                 verdict: verdict(table, &decision, &values, context),
                 rank: decision.rank * 10,
