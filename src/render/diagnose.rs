@@ -94,16 +94,17 @@ fn state(out: &mut String, report: &Report) {
         out.push_str("  (no service state: see the notes below)\n");
         return;
     }
-    let width = name_width(report.services.iter().map(|service| &service.name));
+    let width = name_width(report.services.iter().map(|service| &service.status.name));
     for service in &report.services {
-        let mark = if service.ok { " " } else { "!" };
+        let status = &service.status;
+        let mark = if status.ok { " " } else { "!" };
         let _ = writeln!(
             out,
             "{mark} {:width$}  {:10} {:9} {}",
-            service.name,
-            service.state.as_str(),
-            service.health.as_str(),
-            service.detail
+            status.name,
+            status.state.as_str(),
+            status.health.as_str(),
+            status.detail
         );
         state_lines(out, service);
     }

@@ -9,7 +9,7 @@ use super::signature::Level;
 use super::window::Window;
 use crate::exit::Exit;
 use crate::model::Details;
-use crate::model::{Health, State};
+use crate::model::ServiceStatus;
 use serde::Serialize;
 
 /// What was asked for.
@@ -25,21 +25,37 @@ pub struct Scope {
     pub keyword: Option<String>,
 }
 
-/// One service that matters, as its backend sees it now.
-#[derive(Debug, Clone, Serialize)]
+/// One service that matters, as its backend sees it now: its status as
+/// `hmctl status` reads it, and the details of one that is not ok.
+#[derive(Debug, Clone)]
 pub struct ServiceState {
-    pub name: String,
-    pub group: String,
-    pub state: State,
-    pub health: Health,
-    pub ok: bool,
-    pub detail: String,
-    pub restarts: Option<u64>,
-    pub exit_code: Option<i64>,
+    pub status: ServiceStatus,
     /// What Docker or systemd says beyond the status line (only for a
     /// service that is not ok).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Details>,
+}
+
+/// In `--json`: the status's fields but `backend`, `since` and `pid`
+/// (`status --json` has those), then the details when there are any.
+impl Serialize for ServiceState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let status = &self.status;
+        let mut fields = serializer.serialize_struct("ServiceState", 9)?;
+        fields.serialize_field("name", &status.name)?;
+        fields.serialize_field("group", &status.group)?;
+        fields.serialize_field("state", &status.state)?;
+        fields.serialize_field("health", &status.health)?;
+        fields.serialize_field("ok", &status.ok)?;
+        fields.serialize_field("detail", &status.detail)?;
+        fields.serialize_field("restarts", &status.restarts)?;
+        fields.serialize_field("exit_code", &status.exit_code)?;
+        match &self.details {
+            Some(details) => fields.serialize_field("details", details)?,
+            None => fields.skip_field("details")?,
+        }
+        fields.end()
+    }
 }
 
 /// The guide's verdict on one finding, and what to do next.
@@ -123,4 +139,51 @@ pub struct Report {
     pub notes: Vec<String>,
     #[serde(skip)]
     pub exit: Exit,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Handle, Observation, State};
+
+    fn status() -> ServiceStatus {
+        ServiceStatus::new(
+            "porter-api",
+            "console",
+            Handle::Unit {
+                name: "porter-api.service".into(),
+            },
+            Observation {
+                state: State::Exited,
+                restarts: Some(2),
+                exit_code: Some(1),
+                pid: Some(42),
+                since: Some(jiff::Timestamp::UNIX_EPOCH),
+                ..Observation::missing("exited (1)")
+            },
+        )
+    }
+
+    /// The state of a service in `diagnose --json`: the status's fields but
+    /// `backend`, `since` and `pid`, in this order, then the details if any.
+    #[test]
+    fn a_service_state_is_written_in_the_reports_shape() {
+        let mut state = ServiceState {
+            status: status(),
+            details: None,
+        };
+        let plain = concat!(
+            r#"{"name":"porter-api","group":"console","state":"exited","health":"none","#,
+            r#""ok":false,"detail":"exited (1)","restarts":2,"exit_code":1"#,
+        );
+        assert_eq!(serde_json::to_string(&state).unwrap(), format!("{plain}}}"));
+        state.details = Some(Details {
+            oom_killed: true,
+            ..Details::default()
+        });
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            format!(r#"{plain},"details":{{"oom_killed":true}}}}"#)
+        );
+    }
 }

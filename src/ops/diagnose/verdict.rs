@@ -67,14 +67,14 @@ fn verdict(
         && let Some(state) = context
             .states
             .iter()
-            .find(|state| &state.name == middleware)
+            .find(|state| &state.status.name == middleware)
     {
         cause.push_str(&format!(
             " ({middleware} is {}: {})",
-            state.state.as_str(),
-            state.detail
+            state.status.state.as_str(),
+            state.status.detail
         ));
-        if state.ok {
+        if state.status.ok {
             next = format!("hmctl logs {middleware} -n 100");
         }
     }
@@ -168,16 +168,17 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
     context
         .states
         .iter()
-        .filter(|state| !state.ok && state.state != crate::model::State::Unknown)
+        .filter(|state| !state.status.ok && state.status.state != crate::model::State::Unknown)
         .map(|state| {
+            let status = &state.status;
             let oom = state.details.as_ref().is_some_and(|details| details.oom_killed);
-            let middleware = table.middleware_service(&state.name).is_some();
+            let middleware = table.middleware_service(&status.name).is_some();
             let (side, rule, rank, cause) = if oom {
                 (
                     Side::Host,
                     "out-of-memory",
                     rank_of(table, "out-of-memory"),
-                    format!("{} was killed for lack of memory (OOM)", state.name),
+                    format!("{} was killed for lack of memory (OOM)", status.name),
                 )
             } else {
                 let what = if middleware { "the middleware " } else { "" };
@@ -185,18 +186,18 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
                     Side::Product,
                     "service-down",
                     rank_of(table, "middleware-unreachable") + 5,
-                    format!("{what}{} is {} ({})", state.name, state.state.as_str(), state.detail),
+                    format!("{what}{} is {} ({})", status.name, status.state.as_str(), status.detail),
                 )
             };
             Finding {
                 source: Source::State,
-                signature: format!("{} {}", state.name, state.state.as_str()),
+                signature: format!("{} {}", status.name, status.state.as_str()),
                 level: None,
                 count: 1,
                 first: None,
                 last: None,
-                services: vec![state.name.clone()],
-                sample: state.detail.clone(),
+                services: vec![status.name.clone()],
+                sample: status.detail.clone(),
                 location: None,
                 request_ids: Vec::new(),
                 verdict: Verdict {
@@ -205,9 +206,9 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
                     cause,
                     advice: format!(
                         "read its last lines (`hmctl logs {}`), then start it again; services that depend on it recover after",
-                        state.name
+                        status.name
                     ),
-                    next: format!("hmctl restart {}", state.name),
+                    next: format!("hmctl restart {}", status.name),
                 },
                 rank,
             }
