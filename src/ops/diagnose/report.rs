@@ -88,10 +88,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
     pub count: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last: Option<String>,
+    /// When its lines were written (a state finding has none).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<Seen>,
     pub services: Vec<String>,
     /// The first line as written, and where.
     pub sample: String,
@@ -102,6 +101,21 @@ pub struct Finding {
     /// The rule's rank: a lower one decides the summary.
     #[serde(skip)]
     pub rank: usize,
+}
+
+/// When a signature's lines were written: the first and the last, to the
+/// millisecond.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Seen {
+    pub first: String,
+    pub last: String,
+}
+
+impl Finding {
+    /// When its first line was written; a state finding sorts first.
+    pub fn first_seen(&self) -> Option<&str> {
+        self.seen.as_ref().map(|seen| seen.first.as_str())
+    }
 }
 
 /// The answer in one place: which service failed first, and the verdict.
@@ -162,6 +176,54 @@ mod tests {
                 ..Observation::missing("exited (1)")
             },
         )
+    }
+
+    fn finding(seen: Option<Seen>) -> Finding {
+        Finding {
+            source: Source::Logs,
+            signature: "connection refused".into(),
+            level: Some(Level::Error),
+            count: 2,
+            seen,
+            services: vec!["porter-api".into()],
+            sample: "ERROR connection refused".into(),
+            location: None,
+            request_ids: Vec::new(),
+            verdict: Verdict {
+                side: Side::Product,
+                rule: "unclassified".into(),
+                cause: "c".into(),
+                advice: "a".into(),
+                next: "n".into(),
+            },
+            rank: 0,
+        }
+    }
+
+    /// `first` and `last` stand between `count` and `services`, both or
+    /// neither.
+    #[test]
+    fn a_finding_is_written_in_the_reports_shape() {
+        let head =
+            r#"{"source":"logs","signature":"connection refused","level":"error","count":2,"#;
+        let tail = concat!(
+            r#""services":["porter-api"],"sample":"ERROR connection refused","request_ids":[],"#,
+            r#""verdict":{"side":"product","rule":"unclassified","cause":"c","advice":"a","next":"n"}}"#
+        );
+        let seen = Seen {
+            first: "2025-09-18 16:24:31.123".into(),
+            last: "2025-09-18 16:25:00.000".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&finding(Some(seen))).unwrap(),
+            format!(
+                r#"{head}"first":"2025-09-18 16:24:31.123","last":"2025-09-18 16:25:00.000",{tail}"#
+            )
+        );
+        assert_eq!(
+            serde_json::to_string(&finding(None)).unwrap(),
+            format!("{head}{tail}")
+        );
     }
 
     /// The state of a service in `diagnose --json`: the status's fields but

@@ -3,7 +3,7 @@
 //! next command filled in, and the one summary verdict the report leads with.
 
 use super::chain::{Chain, request_ids};
-use super::report::{Finding, ServiceState, Source, Summary, Verdict};
+use super::report::{Finding, Seen, ServiceState, Source, Summary, Verdict};
 use super::rules::{Decision, Mentions, Side, Table};
 use super::scan::Event;
 use super::signature::{keyword, message, signature};
@@ -145,10 +145,10 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 signature: key,
                 level: members.iter().filter_map(|member| member.level).max(),
                 count: members.len() as u64,
-                first: Some(first.time.chars().take(23).collect()),
-                last: members
-                    .last()
-                    .map(|last| last.time.chars().take(23).collect()),
+                seen: Some(Seen {
+                    first: first.time.chars().take(23).collect(),
+                    last: members[members.len() - 1].time.chars().take(23).collect(),
+                }),
                 services,
                 sample: first.first.clone(),
                 location: Some(first.location.to_string()),
@@ -158,7 +158,7 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
             }
         })
         .collect();
-    findings.sort_by(|left, right| left.first.cmp(&right.first));
+    findings.sort_by(|left, right| left.first_seen().cmp(&right.first_seen()));
     findings
 }
 
@@ -194,8 +194,7 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
                 signature: format!("{} {}", status.name, status.state.as_str()),
                 level: None,
                 count: 1,
-                first: None,
-                last: None,
+                seen: None,
                 services: vec![status.name.clone()],
                 sample: status.detail.clone(),
                 location: None,
@@ -219,13 +218,13 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
 /// The summary: the verdict of the highest-precedence finding (the earliest
 /// of equals) and the service whose error came first.
 pub fn summary(findings: &[Finding], chains: &[Chain]) -> Option<Summary> {
-    let primary = findings
-        .iter()
-        .min_by(|left, right| (left.rank, &left.first).cmp(&(right.rank, &right.first)))?;
+    let primary = findings.iter().min_by(|left, right| {
+        (left.rank, left.first_seen()).cmp(&(right.rank, right.first_seen()))
+    })?;
     let earliest_log = findings
         .iter()
         .filter(|finding| finding.source == Source::Logs)
-        .min_by(|left, right| left.first.cmp(&right.first));
+        .min_by(|left, right| left.first_seen().cmp(&right.first_seen()));
     let first_failing_service = earliest_log
         .or(Some(primary))
         .and_then(|finding| finding.services.first().cloned());
