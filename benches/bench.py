@@ -126,9 +126,20 @@ def peak_rss(command):
     return int(finished.stderr.strip().splitlines()[-1]) / 1024
 
 
+# HMCTL_BEFORE=LABEL=PATH[,LABEL=PATH...]: older hmctl builds, each measured
+# beside every hmctl command of the run as "LABEL: ..." (the figures before and
+# after a restructuring).
+BEFORE = [entry.split("=", 1) for entry in os.environ.get("HMCTL_BEFORE", "").split(",") if "=" in entry]
+
+
 def interleaved(commands, rounds, warmup=2):
     """Runs every command once per round, in a rotating order; returns medians and the
     highest peak RSS of three more runs each."""
+    commands = dict(commands)
+    for label, path in BEFORE:
+        for name, command in list(commands.items()):
+            if command[0] == HMCTL:
+                commands[f"{label}: {name}"] = [path, *command[1:]]
     for _ in range(warmup):
         for command in commands.values():
             measure(command)

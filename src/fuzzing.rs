@@ -25,24 +25,24 @@ pub fn compose(text: &str) {
 /// A TARGET: resolved against a console and a gateway, or refused with exit 2;
 /// a name with characters outside the allowed set is never accepted.
 pub fn target(text: &str) {
+    let catalog = Catalog::builtin();
     let rows: Vec<ServiceStatus> = [
         ("porter-api", "console"),
         ("mysql", "console"),
         ("s3block", "gateway"),
     ]
     .iter()
-    .map(|(name, group)| {
-        ServiceStatus::new(
+    .filter_map(|(name, group)| {
+        let kind = catalog.group(group)?.backend;
+        Some(ServiceStatus::new(
             name,
             group,
-            Handle::Unit {
-                name: (*name).to_string(),
-            },
+            Handle::new(kind, *name),
             Observation::missing(""),
-        )
+        ))
     })
     .collect();
-    match resolve(&[text.to_string()], &rows, &Catalog::builtin()) {
+    match resolve(&[text.to_string()], &rows, &catalog) {
         Ok(_) => assert!(validate_name(text).is_ok(), "accepted {text:?}"),
         Err(failure) => assert_eq!(failure.exit, Exit::Usage),
     }

@@ -259,3 +259,29 @@ fn containers_are_done_only_once_they_stayed_up() {
     assert!(result["settle_seconds"].is_null(), "--no-wait: no window");
     assert_eq!(result["detail"], "requested (not waited for)");
 }
+
+#[test]
+fn a_unit_without_a_log_file_shows_its_journal_under_each_of_its_names() {
+    let shim = JournalShim::new();
+    // The group names two alternatives; the journal is read for both.
+    let config = config_with(&gateway_group(&["hmt-dies-late|hmt-not-installed"]));
+    let (code, _) = act(&config, Some(&shim), &["start", "hmt-dies-late"]);
+    assert_eq!(code, 1, "the unit dies inside its window");
+    let output = config
+        .hmctl()
+        .env("PATH", shim.path())
+        .args(["logs", "hmt-dies-late", "-n", "50"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("unknown key \"bucket_nmae\""),
+        "the unit's own line: {stdout}{stderr}"
+    );
+    assert!(
+        stderr.contains("the journal of hmt-dies-late.service, hmt-not-installed.service"),
+        "{stderr}"
+    );
+}

@@ -1,22 +1,17 @@
 //! The daemons hmctl drives, behind one seam. Each kind of backend (Docker
 //! Compose groups in [`compose`], systemd unit groups in [`systemd`]) is a
 //! module implementing [`ServiceBackend`]; [`Backend`] is the closed set of
-//! them, and its dispatch below is the only place that matches on a kind.
+//! them, written with its dispatch by the `backends!` list below.
 //! `ops` talks to a [`Backend`] and never names a daemon.
 //!
 //! A backend holds its connection, or why there is none: observing a group
 //! without a daemon still lists the group's services, as `unknown`.
 //!
-//! What a third kind of backend would touch, counted (issue 13): 13 places.
-//! Three variants: `BackendKind` and `Handle` (in `model`) and [`Backend`].
-//! Six matches the compiler then points at: `BackendKind::facts` (its names),
-//! `Handle::kind`, the `dispatch!` and `with_kind!` arms here, and the two
-//! default `LogLayout`s in the catalog's `group_entry.rs`. Four it does not:
-//! `BackendKind::ALL`, `group_entry::apply`'s check of what a group of the
-//! kind needs (a `_` arm), the `Group` fields and `hmctl.toml` keys that name
-//! its services (compose's `project` and `files`, systemd's `units`), and the
-//! message "a new group needs `backend = ...`". Besides, the kind's own
-//! module: a type implementing [`ServiceBackend`] and [`BackendModule`].
+//! A third kind of backend touches three places (issue 13): its module (a
+//! type implementing [`ServiceBackend`] and [`BackendModule`], declared by a
+//! `mod` line here), its line in the `backends!` list below, and its entry in
+//! `backend_kinds!` (`src/model/kind.rs`: the catalog's kind and its facts).
+//! Every `match` on a kind is written by those two lists.
 
 mod backends;
 mod compose;
@@ -71,8 +66,6 @@ pub struct OutputSource<'a> {
     pub name: &'a str,
     /// Its group.
     pub group: &'a Group,
-    /// Its unit names, for unit groups.
-    pub units: &'a [String],
 }
 
 /// Whether a service runs what its definition says now (`reload`).
@@ -89,8 +82,7 @@ pub struct Installed {
     pub name: String,
     pub group: String,
     pub backend: BackendKind,
-    /// Unit names (the alternatives), for unit groups.
-    pub units: Vec<String>,
+    /// Other names an operator may use for it (a unit's names).
     pub aliases: Vec<String>,
 }
 
@@ -156,47 +148,82 @@ pub(crate) trait ServiceBackend {
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError>;
 }
 
-/// The closed set of backends.
-pub enum Backend {
-    Compose(compose::Compose),
-    Systemd(systemd::Systemd),
-}
-
-/// Calls the same method on whichever backend this is.
-macro_rules! dispatch {
-    ($self:expr, $backend:ident => $call:expr) => {
-        match $self {
-            Backend::Compose($backend) => $call,
-            Backend::Systemd($backend) => $call,
+/// The closed set of backends, from one list: each kind's variant and the
+/// type of its module. From it come [`Backend`], `dispatch!` (the same method
+/// on whichever backend one is) and `with_kind!` (a function of the module
+/// of a kind). A new kind is one line of the list.
+macro_rules! backends {
+    ($($kind:ident => $module:ty),+ $(,)?) => {
+        backends!(@with ($) $($kind => $module),+);
+    };
+    // `$dollar` is a `$`, for the macros this one writes.
+    (@with ($dollar:tt) $($kind:ident => $module:ty),+) => {
+        /// The closed set of backends.
+        pub enum Backend {
+            $($kind($module),)+
         }
+
+        impl Backend {
+            /// Which kind this is.
+            pub fn kind(&self) -> BackendKind {
+                match self {
+                    $(Backend::$kind(_) => BackendKind::$kind,)+
+                }
+            }
+        }
+
+        /// Calls the same method on whichever backend this is.
+        macro_rules! dispatch {
+            ($dollar self_:expr, $dollar backend:ident => $dollar call:expr) => {
+                match $dollar self_ {
+                    $(Backend::$kind($dollar backend) => $dollar call,)+
+                }
+            };
+        }
+
+        /// Calls a function of the module of a kind: `$module` names its type.
+        macro_rules! with_kind {
+            ($dollar kind_:expr, $dollar alias:ident => $dollar call:expr) => {
+                match $dollar kind_ {
+                    $(BackendKind::$kind => {
+                        type $dollar alias = $module;
+                        $dollar call
+                    })+
+                }
+            };
+        }
+
+        $(
+            impl From<$module> for Backend {
+                fn from(backend: $module) -> Backend {
+                    Backend::$kind(backend)
+                }
+            }
+
+            impl<'a> TryFrom<&'a Backend> for &'a $module {
+                type Error = ();
+
+                fn try_from(backend: &'a Backend) -> Result<&'a $module, ()> {
+                    match backend {
+                        Backend::$kind(module) => Ok(module),
+                        #[allow(unreachable_patterns)] // with one kind, nothing else
+                        _ => Err(()),
+                    }
+                }
+            }
+        )+
     };
 }
 
-/// Calls a function of the module of a kind: `$module` names its type.
-macro_rules! with_kind {
-    ($kind:expr, $module:ident => $call:expr) => {
-        match $kind {
-            BackendKind::Compose => {
-                type $module = compose::Compose;
-                $call
-            }
-            BackendKind::Systemd => {
-                type $module = systemd::Systemd;
-                $call
-            }
-        }
-    };
+backends! {
+    Compose => compose::Compose,
+    Systemd => systemd::Systemd,
 }
 
 /// What a kind's module is before it is asked anything: how it connects,
 /// what its groups declare by files alone, how it words its errors. With
 /// [`ServiceBackend`], everything a kind of backend provides.
 pub(crate) trait BackendModule: ServiceBackend + Sized {
-    /// The catalog's kind this module serves.
-    const KIND: BackendKind;
-    /// Whether listing a group of this kind needs its daemon.
-    const LISTS_WITH_DAEMON: bool;
-
     /// Connects to the daemon (within `timeout`), or holds why it cannot.
     async fn connect(timeout: Duration) -> Self;
 
@@ -222,31 +249,20 @@ pub(crate) trait BackendModule: ServiceBackend + Sized {
 
     /// Why the daemon could not be reached, if it could not.
     fn connection_error(&self) -> Option<&BackendError>;
-
-    /// This backend in the closed set.
-    fn into_backend(self) -> Backend;
-
-    /// This kind's backend, if `backend` is one.
-    fn of_backend(backend: &Backend) -> Option<&Self>;
-}
-
-/// The kind of a backend, from its module.
-fn kind_of<Module: BackendModule>(_: &Module) -> BackendKind {
-    Module::KIND
 }
 
 impl Backend {
     /// Connects to the daemon of `kind` (within `timeout`); the backend holds
     /// the error when it cannot.
     pub async fn connect(kind: BackendKind, timeout: Duration) -> Backend {
-        with_kind!(kind, Module => Module::connect(timeout).await.into_backend())
+        with_kind!(kind, Module => Backend::from(Module::connect(timeout).await))
     }
 
     /// A backend of `kind` for reading its services' own output: connected
     /// when that output comes through its daemon (a container's), not when it
     /// does not (a unit's journal, which `journalctl` reads).
     pub async fn for_output(kind: BackendKind, timeout: Duration) -> Backend {
-        with_kind!(kind, Module => Module::for_output(timeout).await.into_backend())
+        with_kind!(kind, Module => Backend::from(Module::for_output(timeout).await))
     }
 
     /// What a service's own output is, for a note (`its container's output`).
@@ -270,7 +286,7 @@ impl Backend {
         backend: Option<&Backend>,
     ) -> Result<Vec<Declared>, Failure> {
         with_kind!(group.backend, Module => {
-            <Module as BackendModule>::declared(group, backend.and_then(Module::of_backend)).await
+            <Module as BackendModule>::declared(group, backend.and_then(|backend| <&Module>::try_from(backend).ok())).await
         })
     }
 
@@ -279,19 +295,9 @@ impl Backend {
         with_kind!(kind, Module => Module::endpoint())
     }
 
-    /// Whether listing a group of `kind` needs its daemon.
-    pub fn lists_with_daemon(kind: BackendKind) -> bool {
-        with_kind!(kind, Module => Module::LISTS_WITH_DAEMON)
-    }
-
     /// What the operator can do about `error` (each backend words its own).
     pub fn hint(error: &BackendError) -> Option<String> {
         with_kind!(error.backend(), Module => Module::hint(error))
-    }
-
-    /// Which kind this is.
-    pub fn kind(&self) -> BackendKind {
-        dispatch!(self, backend => kind_of(backend))
     }
 
     /// Why the daemon could not be reached, if it could not.

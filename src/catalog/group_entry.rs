@@ -3,7 +3,7 @@
 //! refusing relative paths, hostile names and a group without its services.
 
 use super::config_file::validate_name;
-use super::{Group, LogLayout, UnitChoice, is_clean_absolute};
+use super::{Group, UnitChoice, is_clean_absolute};
 use crate::model::BackendKind;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -34,9 +34,13 @@ enum UnitEntry {
 
 /// A group the built-in catalog does not have: its backend must be given.
 pub(super) fn new_group(entry: &GroupEntry) -> Result<Group, String> {
-    let backend = entry
-        .backend
-        .ok_or("a new group needs `backend = \"compose\"` or `backend = \"systemd\"`")?;
+    let backend = entry.backend.ok_or_else(|| {
+        let choices: Vec<String> = BackendKind::ALL
+            .iter()
+            .map(|kind| format!("`backend = \"{}\"`", kind.as_str()))
+            .collect();
+        format!("a new group needs {}", choices.join(" or "))
+    })?;
     Ok(Group {
         name: entry.name.clone(),
         backend,
@@ -51,10 +55,7 @@ pub(super) fn new_group(entry: &GroupEntry) -> Result<Group, String> {
         present_if: Vec::new(),
         known_services: Vec::new(),
         first_services: Vec::new(),
-        log_layout: match backend {
-            BackendKind::Compose => LogLayout::ModuleDirectories,
-            BackendKind::Systemd => LogLayout::DatedPerUnit,
-        },
+        log_layout: backend.default_log_layout(),
     })
 }
 
@@ -68,10 +69,7 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
             group.files.clear();
             group.units.clear();
             group.project = None;
-            group.log_layout = match backend {
-                BackendKind::Compose => LogLayout::ModuleDirectories,
-                BackendKind::Systemd => LogLayout::DatedPerUnit,
-            };
+            group.log_layout = backend.default_log_layout();
         }
         group.backend = backend;
     }
@@ -146,16 +144,17 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
         }
         group.present_if = present_if;
     }
-    match group.backend {
-        BackendKind::Compose if group.project.is_none() => {
-            Err(format!("group {name:?}: a compose group needs `project`"))
-        }
-        BackendKind::Compose if group.files.is_empty() => {
-            Err(format!("group {name:?}: a compose group needs `files`"))
-        }
-        BackendKind::Systemd if group.units.is_empty() => {
-            Err(format!("group {name:?}: a systemd group needs `units`"))
-        }
-        _ => Ok(group),
+    match group
+        .backend
+        .needs()
+        .iter()
+        .find(|key| !group.names_by(**key))
+    {
+        Some(key) => Err(format!(
+            "group {name:?}: a {} group needs `{}`",
+            group.backend.as_str(),
+            key.as_str()
+        )),
+        None => Ok(group),
     }
 }

@@ -18,7 +18,8 @@ pub use logs::{LogSource, log_sources};
 pub use stages::{STAGES, by_priority, stage};
 pub use target::resolve;
 
-use crate::model::BackendKind;
+pub use crate::model::LogLayout;
+use crate::model::{BackendKind, GroupKey};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -76,19 +77,16 @@ pub struct Group {
     pub log_layout: LogLayout,
 }
 
-/// How a group lays out its services' log files under its `log_dir`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogLayout {
-    /// `<log_dir>/<module>/<service>.log` (the console: `logs/porter/porter-api.log`).
-    ModuleDirectories,
-    /// The newest `<log_dir>/<unit>_YYYYMMDD.log` (the gateway: `s3block_20250515.log`).
-    DatedPerUnit,
-    /// The same files for every service of the group, relative to `log_dir`
-    /// (`*` allowed in a file name).
-    Files(Vec<String>),
-}
-
 impl Group {
+    /// Whether the group names its services by `key` (has a value for it).
+    pub fn names_by(&self, key: GroupKey) -> bool {
+        match key {
+            GroupKey::Project => self.project.is_some(),
+            GroupKey::Files => !self.files.is_empty(),
+            GroupKey::Units => !self.units.is_empty(),
+        }
+    }
+
     /// Whether this group is installed on this host.
     pub fn is_present(&self) -> bool {
         self.present_if.is_empty() || self.present_if.iter().any(|path| path.exists())

@@ -1,44 +1,61 @@
 //! Which kind of backend runs a group's services: the value of a group's
-//! `backend = "..."` in the catalog. Every other part of hmctl learns a kind's
-//! names from here; what a kind *does* lives in its module under `backend/`.
+//! `backend = "..."` in the catalog, and everything hmctl says of a kind
+//! outside its module — its names, what a group of it must name, where its
+//! logs are by default. A kind is one entry of the `backend_kinds!` list
+//! below; what a kind *does* lives in its module under `backend/`.
 
 use serde::Serialize;
 
-/// Which daemon runs a group's services.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
+/// A kind's entry: the variant, then its row of [`Facts`].
+macro_rules! backend_kinds {
+    ($($(#[$doc:meta])* $kind:ident => $facts:expr),+ $(,)?) => {
+        /// Which daemon runs a group's services.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+        )]
+        #[serde(rename_all = "lowercase")]
+        pub enum BackendKind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        impl BackendKind {
+            /// Every kind, in the order hmctl asks them.
+            pub const ALL: &'static [BackendKind] = &[$(BackendKind::$kind),+];
+
+            /// Everything hmctl says of a kind, in one place.
+            fn facts(self) -> Facts {
+                match self {
+                    $(BackendKind::$kind => $facts,)+
+                }
+            }
+        }
+    };
+}
+
+backend_kinds! {
     /// Docker containers of a compose project.
-    Compose,
+    Compose => Facts {
+        word: "compose",
+        daemon: "Docker",
+        daemon_id: "docker",
+        creates_missing: true,
+        lists_with_daemon: false,
+        needs: &[GroupKey::Project, GroupKey::Files],
+        log_layout: LogLayout::ModuleDirectories,
+    },
     /// systemd units.
-    Systemd,
+    Systemd => Facts {
+        word: "systemd",
+        daemon: "systemd",
+        daemon_id: "systemd",
+        creates_missing: false,
+        lists_with_daemon: true,
+        needs: &[GroupKey::Units],
+        log_layout: LogLayout::DatedPerUnit,
+    },
 }
 
 impl BackendKind {
-    /// Every kind, in the order hmctl asks them.
-    pub const ALL: [BackendKind; 2] = [BackendKind::Compose, BackendKind::Systemd];
-
-    /// Everything hmctl says of a kind, in one place: a new kind is a new
-    /// variant, its line in [`BackendKind::ALL`], and its row here.
-    fn facts(self) -> Facts {
-        match self {
-            BackendKind::Compose => Facts {
-                word: "compose",
-                daemon: "Docker",
-                daemon_id: "docker",
-                creates_missing: true,
-            },
-            BackendKind::Systemd => Facts {
-                word: "systemd",
-                daemon: "systemd",
-                daemon_id: "systemd",
-                creates_missing: false,
-            },
-        }
-    }
-
     /// The catalog's word for it (`backend = "compose"`), and the JSON `backend` of a service.
     pub fn as_str(self) -> &'static str {
         self.facts().word
@@ -60,6 +77,24 @@ impl BackendKind {
     pub fn creates_missing(self) -> bool {
         self.facts().creates_missing
     }
+
+    /// Whether only the daemon knows which services a group of this kind
+    /// has: a compose group's are what its files declare; which of a unit's
+    /// alternative names is installed, only systemd knows.
+    pub fn lists_with_daemon(self) -> bool {
+        self.facts().lists_with_daemon
+    }
+
+    /// The `[[group]]` keys a group of this kind cannot do without.
+    pub fn needs(self) -> &'static [GroupKey] {
+        self.facts().needs
+    }
+
+    /// Where a group of this kind keeps its services' log files when the
+    /// catalog does not say.
+    pub fn default_log_layout(self) -> LogLayout {
+        self.facts().log_layout
+    }
 }
 
 /// What hmctl says of a kind (see [`BackendKind::facts`]).
@@ -68,4 +103,55 @@ struct Facts {
     daemon: &'static str,
     daemon_id: &'static str,
     creates_missing: bool,
+    lists_with_daemon: bool,
+    needs: &'static [GroupKey],
+    log_layout: LogLayout,
+}
+
+/// A `[[group]]` key that names a group's services, in its kind's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKey {
+    /// `project`: the compose project label.
+    Project,
+    /// `files`: the files that define the services.
+    Files,
+    /// `units`: the units, or lists of alternative unit names.
+    Units,
+}
+
+impl GroupKey {
+    /// The key as written in `hmctl.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKey::Project => "project",
+            GroupKey::Files => "files",
+            GroupKey::Units => "units",
+        }
+    }
+}
+
+/// How a group lays out its services' log files under its `log_dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogLayout {
+    /// `<log_dir>/<module>/<service>.log` (the console: `logs/porter/porter-api.log`).
+    ModuleDirectories,
+    /// The newest `<log_dir>/<unit>_YYYYMMDD.log` (the gateway: `s3block_20250515.log`).
+    DatedPerUnit,
+    /// The same files for every service of the group, relative to `log_dir`
+    /// (`*` allowed in a file name).
+    Files(Vec<String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_word_is_the_word_serde_reads() {
+        for kind in BackendKind::ALL {
+            let read: BackendKind =
+                serde_json::from_str(&format!("\"{}\"", kind.as_str())).unwrap();
+            assert_eq!(read, *kind);
+        }
+    }
 }

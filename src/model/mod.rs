@@ -12,7 +12,7 @@ mod operation;
 mod state;
 
 pub use details::{Details, HealthRun};
-pub use kind::BackendKind;
+pub use kind::{BackendKind, GroupKey, LogLayout};
 pub use named::Named;
 pub(crate) use named::named_by_fields;
 pub use operation::{Action, Step, Verb};

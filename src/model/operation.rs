@@ -131,6 +131,7 @@ pub struct Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::BackendKind;
 
     #[test]
     fn a_step_names_its_backend_from_its_handle_where_it_always_did() {
@@ -145,18 +146,12 @@ mod tests {
             stop_grace: Duration::from_secs(10),
             compose_files: vec![],
         };
-        let container = step(Handle::Container {
-            project: "production".into(),
-            service: "api".into(),
-            id: None,
-        });
+        let container = step(Handle::new(BackendKind::Compose, "api").within("production"));
         assert_eq!(
             serde_json::to_string(&container).unwrap(),
             r#"{"service":"api","group":"console","backend":"compose","action":"restart","now":"Up 3 hours","after":[],"settle_seconds":null}"#
         );
-        let unit = step(Handle::Unit {
-            name: "api.service".into(),
-        });
+        let unit = step(Handle::new(BackendKind::Systemd, "api.service"));
         assert!(
             serde_json::to_string(&unit)
                 .unwrap()

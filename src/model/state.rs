@@ -123,26 +123,52 @@ impl Observation {
     }
 }
 
-/// How hmctl reaches a service to act on it.
+/// How hmctl reaches a service to act on it: the kind of backend that runs it
+/// and the names its daemon knows it by. The same four parts serve every
+/// kind (each kind's module fills and reads them), so a new kind needs no
+/// new handle.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Handle {
-    /// A compose service, and its container when one exists.
-    Container {
-        project: String,
-        service: String,
-        id: Option<String>,
-    },
-    /// A systemd unit (the installed alternative, or the primary name if none is).
-    Unit { name: String },
+pub struct Handle {
+    kind: BackendKind,
+    /// The service's name for its daemon: a compose service, a unit (the
+    /// installed alternative, or the primary name if none is).
+    pub name: String,
+    /// What the name is unique within, where the kind has such a thing: a
+    /// compose project.
+    pub scope: Option<String>,
+    /// What runs the service now, where the kind creates one and it exists:
+    /// a container's id.
+    pub instance: Option<String>,
 }
 
 impl Handle {
+    /// The service `name` of a backend of `kind`, with no scope or instance.
+    pub fn new(kind: BackendKind, name: impl Into<String>) -> Handle {
+        Handle {
+            kind,
+            name: name.into(),
+            scope: None,
+            instance: None,
+        }
+    }
+
+    /// This handle, within `scope`.
+    #[must_use]
+    pub fn within(mut self, scope: impl Into<String>) -> Handle {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// This handle, run by `instance` (when one exists).
+    #[must_use]
+    pub fn run_by(mut self, instance: Option<String>) -> Handle {
+        self.instance = instance;
+        self
+    }
+
     /// The kind of backend that reaches the service.
     pub fn kind(&self) -> BackendKind {
-        match self {
-            Handle::Container { .. } => BackendKind::Compose,
-            Handle::Unit { .. } => BackendKind::Systemd,
-        }
+        self.kind
     }
 }
 
@@ -167,9 +193,6 @@ pub struct ServiceStatus {
     /// Other names an operator may use for it (alternative unit names).
     #[serde(skip)]
     pub aliases: Vec<String>,
-    /// Whether it has a health check to wait for.
-    #[serde(skip)]
-    pub has_healthcheck: bool,
 }
 
 impl ServiceStatus {
@@ -188,7 +211,6 @@ impl ServiceStatus {
             pid: observation.pid,
             handle,
             aliases: Vec::new(),
-            has_healthcheck: false,
         }
     }
 

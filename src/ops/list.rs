@@ -64,7 +64,7 @@ pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
     // when one of its groups is present.
     let mut backends = Backends::default();
     for group in catalog.present_groups() {
-        if Backend::lists_with_daemon(group.backend) {
+        if group.backend.lists_with_daemon() {
             backends
                 .get_or_connect(group.backend, BACKEND_DEADLINE)
                 .await;

@@ -51,7 +51,7 @@ impl Snapshot {
 pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Backends), Failure> {
     let groups: Vec<Group> = catalog.present_groups().into_iter().cloned().collect();
     let deadline = Instant::now() + budget;
-    let looks = BackendKind::ALL.into_iter().filter_map(|kind| {
+    let looks = BackendKind::ALL.iter().copied().filter_map(|kind| {
         let of_kind: Vec<Group> = groups
             .iter()
             .filter(|group| group.backend == kind)

@@ -212,9 +212,7 @@ mod tests {
         ServiceStatus::new(
             name,
             "gateway",
-            Handle::Unit {
-                name: name.to_string(),
-            },
+            Handle::new(BackendKind::Systemd, name),
             observation,
         )
     }

@@ -8,7 +8,7 @@ use super::docker_state::observe_container;
 use crate::backend::error::BackendError;
 use crate::catalog::Group;
 use crate::compose::{ComposeError, ComposeProject, FileSet, RememberedProject};
-use crate::model::{Handle, Observation, ServiceStatus};
+use crate::model::{BackendKind, Handle, Observation, ServiceStatus};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,16 +42,6 @@ pub fn files_in_use(group: &Group, containers: &[Container]) -> Vec<PathBuf> {
 /// The profiles `docker compose up` would activate (`COMPOSE_PROFILES`).
 fn active_profiles() -> Vec<String> {
     crate::settings::get().compose_profiles.clone()
-}
-
-fn has_own_healthcheck(container: &Container) -> bool {
-    container
-        .inspect
-        .config
-        .as_ref()
-        .and_then(|config| config.healthcheck.as_ref())
-        .and_then(|healthcheck| healthcheck.test.as_ref())
-        .is_some_and(|test| test.first().is_some_and(|word| word != "NONE"))
 }
 
 /// The worst of a service's containers decides its row (scaled services).
@@ -112,10 +102,10 @@ pub async fn compose_group(
     };
     let profiles = active_profiles();
     let mut rows = Vec::new();
-    let handle = |service: &str, container: Option<&Container>| Handle::Container {
-        project: project_name.clone(),
-        service: service.to_string(),
-        id: container.map(|container| container.id.clone()),
+    let handle = |service: &str, container: Option<&Container>| {
+        Handle::new(BackendKind::Compose, service)
+            .within(project_name.clone())
+            .run_by(container.map(|container| container.id.clone()))
     };
     let mut by_service: HashMap<&str, Vec<&Container>> = HashMap::new();
     for container in &containers {
@@ -135,14 +125,12 @@ pub async fn compose_group(
             (None, true) => Observation::missing("no container"),
             (None, false) => worst(own),
         };
-        let mut row = ServiceStatus::new(
+        rows.push(ServiceStatus::new(
             &service.name,
             &group.name,
             handle(&service.name, own.first().copied()),
             observation,
-        );
-        row.has_healthcheck = service.has_healthcheck;
-        rows.push(row);
+        ));
     }
     // Containers of the project that the files in use do not declare.
     let mut extra: Vec<(&str, &Vec<&Container>)> = by_service
@@ -152,14 +140,12 @@ pub async fn compose_group(
         .collect();
     extra.sort_unstable_by_key(|(service, _)| *service);
     for (service, own) in extra {
-        let mut row = ServiceStatus::new(
+        rows.push(ServiceStatus::new(
             service,
             &group.name,
             handle(service, own.first().copied()),
             worst(own),
-        );
-        row.has_healthcheck = own.iter().any(|container| has_own_healthcheck(container));
-        rows.push(row);
+        ));
     }
     Ok(ComposeReport {
         rows,

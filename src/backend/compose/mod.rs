@@ -58,7 +58,7 @@ async fn verdict(
     service: &ServiceStatus,
     hashes: &HashMap<String, String>,
 ) -> Result<Verdict, Failure> {
-    let Handle::Container { id: Some(id), .. } = &service.handle else {
+    let Some(id) = &service.handle.instance else {
         return Ok(Verdict::Current(
             "no container (use `hmctl start` to create it)".into(),
         ));
@@ -149,11 +149,8 @@ impl ServiceBackend for Compose {
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        let Handle::Container {
-            project, service, ..
-        } = handle
-        else {
-            return Ok(Observation::missing("not a container"));
+        let (Some(project), service) = (&handle.scope, &handle.name) else {
+            return Ok(Observation::missing("not a compose service"));
         };
         match self
             .docker()?
@@ -171,10 +168,11 @@ impl ServiceBackend for Compose {
         _wait_for_job: bool,
         _job_timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
-        let Handle::Container {
-            project,
-            service,
-            id,
+        let Handle {
+            scope: Some(project),
+            name: service,
+            instance: id,
+            ..
         } = &step.handle
         else {
             return Ok(None);
@@ -268,7 +266,7 @@ impl ServiceBackend for Compose {
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
-        let Handle::Container { id: Some(id), .. } = handle else {
+        let Some(id) = &handle.instance else {
             return Ok(Details::default());
         };
         let docker = self.docker()?;

@@ -4,7 +4,7 @@
 
 use super::Compose;
 use super::docker::{DockerClient, endpoint};
-use crate::backend::{Backend, BackendError, BackendModule, Declared, Installed, OutputSource};
+use crate::backend::{BackendError, BackendModule, Declared, Installed, OutputSource};
 use crate::catalog::Group;
 use crate::compose::read_project;
 use crate::exit::Failure;
@@ -12,10 +12,6 @@ use crate::model::BackendKind;
 use std::time::Duration;
 
 impl BackendModule for Compose {
-    const KIND: BackendKind = BackendKind::Compose;
-    /// A compose group's services are what its files declare.
-    const LISTS_WITH_DAEMON: bool = false;
-
     async fn connect(timeout: Duration) -> Compose {
         Compose {
             client: DockerClient::connect(timeout).await,
@@ -65,18 +61,6 @@ impl BackendModule for Compose {
     fn connection_error(&self) -> Option<&BackendError> {
         self.client.as_ref().err()
     }
-
-    fn into_backend(self) -> Backend {
-        Backend::Compose(self)
-    }
-
-    fn of_backend(backend: &Backend) -> Option<&Compose> {
-        if let Backend::Compose(compose) = backend {
-            Some(compose)
-        } else {
-            None
-        }
-    }
 }
 
 /// The services a compose group's files declare (without its files, the
@@ -99,7 +83,6 @@ pub fn installed(group: &Group) -> Result<Vec<Installed>, Failure> {
             name,
             group: group.name.clone(),
             backend: BackendKind::Compose,
-            units: Vec::new(),
             aliases: Vec::new(),
         })
         .collect())

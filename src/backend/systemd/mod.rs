@@ -11,8 +11,8 @@ mod unit_group;
 pub use client::endpoint;
 
 use super::{
-    Backend, BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine,
-    OutputSource, ServiceBackend, Verdict,
+    BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine, OutputSource,
+    ServiceBackend, Verdict,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
@@ -57,6 +57,20 @@ fn first_sighting(choice: &UnitChoice, seen: &mut Vec<String>) -> bool {
     true
 }
 
+/// The unit names (the alternatives) of the service `source` names, as its
+/// group lists them; the service's own unit name when the group does not.
+fn units_of(source: &OutputSource<'_>) -> Vec<String> {
+    source
+        .group
+        .units
+        .iter()
+        .find(|choice| service_name_of_unit(choice.primary()) == source.name)
+        .map_or_else(
+            || vec![format!("{}.service", source.name)],
+            |choice| choice.alternatives.clone(),
+        )
+}
+
 /// The units of a group, as its configuration names them.
 pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
     group
@@ -67,17 +81,12 @@ pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
             name: service_name_of_unit(choice.primary()).to_string(),
             group: group.name.clone(),
             backend: BackendKind::Systemd,
-            units: choice.alternatives.clone(),
             aliases: aliases_of(choice),
         })
         .collect()
 }
 
 impl BackendModule for Systemd {
-    const KIND: BackendKind = BackendKind::Systemd;
-    /// Which of a unit's alternative names is installed, only systemd knows.
-    const LISTS_WITH_DAEMON: bool = true;
-
     async fn connect(timeout: Duration) -> Systemd {
         Systemd {
             client: SystemdClient::connect(timeout).await,
@@ -90,7 +99,7 @@ impl BackendModule for Systemd {
     }
 
     fn output_name(source: &OutputSource<'_>) -> String {
-        format!("the journal of {}", source.units.join(", "))
+        format!("the journal of {}", units_of(source).join(", "))
     }
 
     fn installed(group: &Group, seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure> {
@@ -126,18 +135,6 @@ impl BackendModule for Systemd {
 
     fn connection_error(&self) -> Option<&BackendError> {
         self.client.as_ref().err()
-    }
-
-    fn into_backend(self) -> Backend {
-        Backend::Systemd(self)
-    }
-
-    fn of_backend(backend: &Backend) -> Option<&Systemd> {
-        if let Backend::Systemd(systemd) = backend {
-            Some(systemd)
-        } else {
-            None
-        }
     }
 }
 
@@ -236,7 +233,7 @@ async fn follow_journal(
     sender: mpsc::UnboundedSender<OutputLine>,
 ) -> Result<Vec<Vec<u8>>, Failure> {
     use tokio::io::AsyncBufReadExt;
-    let mut command = journal_command(source.units, 0, true);
+    let mut command = journal_command(&units_of(source), 0, true);
     command.stdout(std::process::Stdio::piped());
     let Ok(mut child) = command.spawn() else {
         return Ok(Vec::new());
@@ -289,9 +286,7 @@ impl ServiceBackend for Systemd {
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        let Handle::Unit { name } = handle else {
-            return Ok(Observation::missing("not a unit"));
-        };
+        let name = &handle.name;
         Ok(observe_unit(
             &self.systemd()?.unit(name, OBSERVE_TIMEOUT).await?,
         ))
@@ -303,9 +298,7 @@ impl ServiceBackend for Systemd {
         wait_for_job: bool,
         job_timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
-        let Handle::Unit { name } = &step.handle else {
-            return Ok(None);
-        };
+        let name = &step.handle.name;
         let action = match step.action {
             Action::Start | Action::Create | Action::Recreate => UnitAction::Start,
             Action::Stop => UnitAction::Stop,
@@ -332,7 +325,7 @@ impl ServiceBackend for Systemd {
         if let Some(sender) = follow {
             return follow_journal(source, sender).await;
         }
-        let output = journal_command(source.units, lines, false)
+        let output = journal_command(&units_of(source), lines, false)
             .output()
             .await
             .map_err(|error| {
@@ -367,9 +360,7 @@ impl ServiceBackend for Systemd {
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
-        let Handle::Unit { name } = handle else {
-            return Ok(Details::default());
-        };
+        let name = &handle.name;
         let journal = async {
             let command =
                 journal_command(std::slice::from_ref(name), details::JOURNAL_LINES, false).output();

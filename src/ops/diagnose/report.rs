@@ -158,15 +158,13 @@ pub struct Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Handle, Observation, State};
+    use crate::model::{BackendKind, Handle, Observation, State};
 
     fn status() -> ServiceStatus {
         ServiceStatus::new(
             "porter-api",
             "console",
-            Handle::Unit {
-                name: "porter-api.service".into(),
-            },
+            Handle::new(BackendKind::Systemd, "porter-api.service"),
             Observation {
                 state: State::Exited,
                 restarts: Some(2),

@@ -6,7 +6,7 @@
 use super::report::ServiceState;
 use crate::backend::Backends;
 use crate::catalog::Catalog;
-use crate::model::{Details, Handle, ServiceStatus};
+use crate::model::{Details, ServiceStatus};
 use crate::ops::inventory::Entry;
 use std::time::Duration;
 
@@ -70,16 +70,16 @@ pub fn select(services: &[ServiceStatus], names: &[String]) -> Vec<ServiceStatus
         .collect()
 }
 
+/// What the daemon says beyond the status line, when it says anything (a
+/// container never created has nothing to say).
 async fn details_of(service: &ServiceStatus, backends: &Backends) -> Option<Details> {
-    if let Handle::Container { id: None, .. } = &service.handle {
-        return None;
-    }
     backends
         .reaching(&service.handle)
         .ok()?
         .details(&service.handle, DETAILS_DEADLINE)
         .await
         .ok()
+        .filter(|details| *details != Details::default())
 }
 
 /// The state of each selected service, with details for those not well.

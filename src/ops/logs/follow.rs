@@ -43,7 +43,6 @@ fn output_source<'a>(catalog: &'a Catalog, entry: &'a Entry) -> Option<OutputSou
     Some(OutputSource {
         name: &entry.name,
         group,
-        units: &entry.units,
     })
 }
 

@@ -13,14 +13,9 @@ fn service(
     state: State,
     health: Health,
 ) -> ServiceStatus {
-    let handle = match backend {
-        BackendKind::Compose => Handle::Container {
-            project: "test".into(),
-            service: name.into(),
-            id: Some(name.into()),
-        },
-        BackendKind::Systemd => Handle::Unit { name: name.into() },
-    };
+    let handle = Handle::new(backend, name)
+        .within("test")
+        .run_by(Some(name.into()));
     ServiceStatus::new(
         name,
         group,
