@@ -33,10 +33,7 @@ pub struct Settings {
     /// Caches that may vanish (inspect answers, parsed compose projects):
     /// `HMCTL_CACHE_DIR`, else `/run/hmctl`.
     pub cache_dir: PathBuf,
-    /// The Docker endpoint: `DOCKER_HOST`, else the default socket.
-    pub docker_host: String,
-    /// systemd's bus: `DBUS_SYSTEM_BUS_ADDRESS`; `None`, the system bus.
-    pub bus_address: Option<String>,
+    pub daemons: Daemons,
     /// The compose profiles in force: `COMPOSE_PROFILES`, comma-separated.
     pub compose_profiles: Vec<String>,
     /// Where programs are looked for (`PATH`): the Compose CLIs.
@@ -46,6 +43,15 @@ pub struct Settings {
     /// A test's pause point (`HMCTL_TEST_PAUSE_AT`), only in builds with the
     /// `test-hooks` feature.
     pub pause_at: Option<String>,
+}
+
+/// Where hmctl finds the daemons it asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Daemons {
+    /// The Docker endpoint: `DOCKER_HOST`, else the default socket.
+    pub docker_host: String,
+    /// systemd's bus: `DBUS_SYSTEM_BUS_ADDRESS`; `None`, the system bus.
+    pub bus_address: Option<String>,
 }
 
 /// A non-empty environment variable, as a path.
@@ -77,9 +83,11 @@ impl Settings {
             lock_file: path_from(environment("HMCTL_LOCK_FILE"), "/run/hmctl/hmctl.lock"),
             state_dir: path_from(environment("HMCTL_STATE_DIR"), "/var/lib/hmctl"),
             cache_dir: path_from(environment("HMCTL_CACHE_DIR"), "/run/hmctl"),
-            docker_host: text_from(environment("DOCKER_HOST"))
-                .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string()),
-            bus_address: text_from(environment("DBUS_SYSTEM_BUS_ADDRESS")),
+            daemons: Daemons {
+                docker_host: text_from(environment("DOCKER_HOST"))
+                    .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string()),
+                bus_address: text_from(environment("DBUS_SYSTEM_BUS_ADDRESS")),
+            },
             compose_profiles: text_from(environment("COMPOSE_PROFILES"))
                 .unwrap_or_default()
                 .split(',')
@@ -135,7 +143,8 @@ mod tests {
         assert_eq!(settings.lock_file, PathBuf::from("/run/hmctl/hmctl.lock"));
         assert_eq!(settings.state_dir, PathBuf::from("/var/lib/hmctl"));
         assert_eq!(settings.cache_dir, PathBuf::from("/run/hmctl"));
-        assert_eq!(settings.docker_host, "unix:///var/run/docker.sock");
+        assert_eq!(settings.daemons.docker_host, "unix:///var/run/docker.sock");
+        assert_eq!(settings.daemons.bus_address, None);
         assert!(settings.compose_profiles.is_empty());
         assert!(!settings.no_color);
         assert_eq!(settings.config, None);

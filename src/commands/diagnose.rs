@@ -3,7 +3,7 @@
 use crate::catalog::Catalog;
 use crate::cli::DiagnoseArgs;
 use crate::exit::Exit;
-use crate::ops::diagnose::{Request, run as diagnose};
+use crate::ops::diagnose::{Request, run as diagnose, scan, window};
 use crate::output::Printer;
 use crate::render;
 
@@ -13,11 +13,15 @@ pub async fn run(catalog: &Catalog, args: &DiagnoseArgs, printer: Printer) -> an
         stage: args.stage.clone(),
         words: args.words.clone(),
         id: args.id.clone(),
-        at: args.at.clone(),
-        since: args.since.clone(),
-        until: args.until.clone(),
-        byte_budget: args.max_read.saturating_mul(1024 * 1024),
-        threads: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        window: window::Asked {
+            at: args.at.clone(),
+            since: args.since.clone(),
+            until: args.until.clone(),
+        },
+        limits: scan::Limits {
+            byte_budget: args.max_read.saturating_mul(1024 * 1024),
+            threads: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        },
     };
     let report = diagnose(catalog, &request, jiff::Zoned::now()).await?;
     let text = if printer.json {

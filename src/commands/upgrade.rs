@@ -7,6 +7,7 @@ use crate::exit::{Exit, Failure};
 use crate::ops;
 use crate::ops::execute::Progress;
 use crate::ops::interrupt::Interrupt;
+use crate::ops::upgrade::Installing;
 use crate::output::Printer;
 use crate::render;
 
@@ -40,10 +41,20 @@ pub async fn run(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> any
         dry_run,
         timeout,
     } = args;
+    let installing = match (path, *rollback) {
+        (None, true) => Installing::Rollback,
+        (Some(path), false) => Installing::Package(path.clone()),
+        (Some(_), true) => return Err(Failure::usage("--rollback takes no PATH").into()),
+        (None, false) => {
+            return Err(Failure::usage(
+                "upgrade needs the PATH of the extracted package (or --rollback)",
+            )
+            .into());
+        }
+    };
     let request = ops::upgrade::Request {
-        path: path.clone(),
+        installing,
         group: group.clone(),
-        rollback: *rollback,
         dry_run: *dry_run,
         timeout: std::time::Duration::from_secs(*timeout),
     };

@@ -17,10 +17,28 @@ const KEEP: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub path: String,
-    pub device: u64,
-    pub inode: u64,
+    /// The top directory the figures are of.
+    #[serde(flatten)]
+    pub identity: Identity,
     pub complete: Option<Complete>,
     pub progress: Option<Progress>,
+}
+
+/// Which directory a path named when it was walked: a tree swapped in under
+/// the same path is another tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub device: u64,
+    pub inode: u64,
+}
+
+impl Identity {
+    pub fn of(metadata: &std::fs::Metadata) -> Self {
+        Identity {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+        }
+    }
 }
 
 /// A complete walk.
@@ -142,8 +160,10 @@ mod tests {
     fn entry(path: &str, measured_at: u64) -> Entry {
         Entry {
             path: path.to_string(),
-            device: 1,
-            inode: 2,
+            identity: Identity {
+                device: 1,
+                inode: 2,
+            },
             complete: Some(Complete {
                 mtime: 3,
                 used_bytes: 4096,
@@ -152,6 +172,19 @@ mod tests {
             }),
             progress: None,
         }
+    }
+
+    #[test]
+    fn an_entry_is_written_as_before_its_identity_was_a_type() {
+        let text = serde_json::to_string(&entry("/var/log", 15)).unwrap();
+        assert_eq!(
+            text,
+            r#"{"path":"/var/log","device":1,"inode":2,"complete":{"mtime":3,"used_bytes":4096,"files":7,"measured_at":15},"progress":null}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Entry>(&text).unwrap(),
+            entry("/var/log", 15)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! measured entirely by this call always carries its age; hmctl's own upgrade
 //! and rollback drop the cache so the next figure is fresh.
 
-use super::disk_cache::{self, Entry, Progress};
+use super::disk_cache::{self, Entry, Identity, Progress};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -125,11 +125,10 @@ fn mtime_of(metadata: &std::fs::Metadata) -> i128 {
 /// on (resumed, or fresh) until `deadline`.
 pub fn measure(root: &Path, deadline: Instant) -> std::io::Result<Measured> {
     let metadata = std::fs::symlink_metadata(root)?;
-    let (device, inode, mtime) = (metadata.dev(), metadata.ino(), mtime_of(&metadata));
+    let (identity, mtime) = (Identity::of(&metadata), mtime_of(&metadata));
     let path = root.display().to_string();
     let now = unix_now();
-    let kept =
-        disk_cache::find(&path).filter(|entry| (entry.device, entry.inode) == (device, inode));
+    let kept = disk_cache::find(&path).filter(|entry| entry.identity == identity);
     let complete = kept.as_ref().and_then(|entry| entry.complete.clone());
     if let Some(complete) = &complete
         && complete.mtime == mtime
@@ -149,8 +148,7 @@ pub fn measure(root: &Path, deadline: Instant) -> std::io::Result<Measured> {
     let usage = walk.usage();
     let mut entry = Entry {
         path,
-        device,
-        inode,
+        identity,
         complete,
         progress: None,
     };

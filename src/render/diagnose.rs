@@ -3,7 +3,7 @@
 
 use crate::ops::checks::human_bytes;
 use crate::ops::diagnose::chain::Chain;
-use crate::ops::diagnose::report::{Finding, Report, ServiceState, Source};
+use crate::ops::diagnose::report::{Finding, Report, Seen, ServiceState, Source};
 use std::fmt::Write;
 
 /// `HH:MM:SS.mmm` of a time key, or the key itself when short.
@@ -94,16 +94,17 @@ fn state(out: &mut String, report: &Report) {
         out.push_str("  (no service state: see the notes below)\n");
         return;
     }
-    let width = name_width(report.services.iter().map(|service| &service.name));
+    let width = name_width(report.services.iter().map(|service| &service.status.name));
     for service in &report.services {
-        let mark = if service.ok { " " } else { "!" };
+        let status = &service.status;
+        let mark = if status.ok { " " } else { "!" };
         let _ = writeln!(
             out,
             "{mark} {:width$}  {:10} {:9} {}",
-            service.name,
-            service.state.as_str(),
-            service.health.as_str(),
-            service.detail
+            status.name,
+            status.state.as_str(),
+            status.health.as_str(),
+            status.detail
         );
         state_lines(out, service);
     }
@@ -111,12 +112,12 @@ fn state(out: &mut String, report: &Report) {
 
 fn finding(out: &mut String, number: usize, finding: &Finding) {
     let verdict = &finding.verdict;
-    let when = match (&finding.first, &finding.last) {
-        (Some(first), Some(last)) if first != last => {
+    let when = match &finding.seen {
+        Some(Seen { first, last }) if first != last => {
             format!(", {} to {}", clock(first), clock(last))
         }
-        (Some(first), _) => format!(", at {}", clock(first)),
-        _ => String::new(),
+        Some(Seen { first, .. }) => format!(", at {}", clock(first)),
+        None => String::new(),
     };
     let count = if finding.source == Source::Logs {
         format!(", {}×", finding.count)

@@ -148,19 +148,28 @@ pub fn stages(catalog: &Catalog, style: Style) -> String {
 
 /// What a bundle holds, for stderr.
 pub fn bundle_summary(bundle: &Bundle) -> String {
-    let bytes: u64 = bundle.files.iter().map(|entry| entry.included_bytes).sum();
-    let truncated = bundle.files.iter().filter(|entry| entry.truncated).count();
+    let manifest = &bundle.manifest;
+    let bytes: u64 = manifest
+        .files
+        .iter()
+        .map(|entry| entry.included_bytes)
+        .sum();
+    let truncated = manifest
+        .files
+        .iter()
+        .filter(|entry| entry.truncated)
+        .count();
     format!(
         "{} files ({} before compression; {truncated} logs capped to their newest part), {} secrets masked{}",
-        bundle.files.len(),
+        manifest.files.len(),
         crate::ops::checks::human_bytes(bytes),
-        bundle.redactions(),
-        if bundle.skipped.is_empty() {
+        manifest.redactions(),
+        if manifest.skipped.is_empty() {
             String::new()
         } else {
             format!(
                 ", {} files left out (see manifest.json)",
-                bundle.skipped.len()
+                manifest.skipped.len()
             )
         }
     )

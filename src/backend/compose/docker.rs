@@ -29,7 +29,7 @@ pub mod label {
 
 /// Where hmctl talks to Docker: `DOCKER_HOST`, else the default socket.
 pub fn endpoint() -> String {
-    crate::settings::get().docker_host.clone()
+    crate::settings::get().daemons.docker_host.clone()
 }
 
 /// The endpoint as an operator knows it (`/var/run/docker.sock`).

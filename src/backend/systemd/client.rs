@@ -64,6 +64,7 @@ impl UnitAction {
 /// Where hmctl talks to systemd: `DBUS_SYSTEM_BUS_ADDRESS`, else the system bus.
 pub fn endpoint() -> String {
     let address = crate::settings::get()
+        .daemons
         .bus_address
         .clone()
         .unwrap_or_else(|| "unix:path=/run/dbus/system_bus_socket".to_string());
@@ -87,7 +88,7 @@ impl SystemdClient {
     pub async fn connect(timeout: Duration) -> Result<SystemdClient, BackendError> {
         let endpoint = endpoint();
         let build = async {
-            match &crate::settings::get().bus_address {
+            match &crate::settings::get().daemons.bus_address {
                 Some(address) => zbus::connection::Builder::address(address.as_str())?,
                 None => zbus::connection::Builder::system()?,
             }

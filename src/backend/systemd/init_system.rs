@@ -112,7 +112,7 @@ pub fn no_systemd_on_the_bus(error: &zbus::Error) -> bool {
 /// `translated` (the error as hmctl reports it anyway), explained by this
 /// host's init system when systemd is not it.
 pub fn explain(error: &zbus::Error, translated: BackendError) -> BackendError {
-    let bus_named = crate::settings::get().bus_address.is_some();
+    let bus_named = crate::settings::get().daemons.bus_address.is_some();
     // No bus at all, or a bus without systemd.
     let nobody_answers =
         matches!(translated, BackendError::Unreachable { .. }) || no_systemd_on_the_bus(error);

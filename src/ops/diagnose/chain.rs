@@ -128,19 +128,20 @@ pub fn chains(events: &[Event], wanted: Option<&str>) -> Vec<Chain> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::diagnose::event::Location;
     use crate::ops::diagnose::signature::Level;
 
     fn event(time: &str, service: &str, level: Option<Level>, text: &str) -> Event {
         Event {
             time: time.into(),
             service: service.into(),
-            group: "console".into(),
-            path: format!("/logs/{service}.log"),
-            line: Some(1),
+            location: Location {
+                path: format!("/logs/{service}.log"),
+                line: Some(1),
+            },
             level,
             first: text.into(),
             text: text.into(),
-            high_priority: false,
         }
     }
 

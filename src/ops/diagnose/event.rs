@@ -22,17 +22,30 @@ pub struct Event {
     /// The sortable time key of its first line.
     pub time: String,
     pub service: String,
-    pub group: String,
-    pub path: String,
-    /// Line number in the file, when the file was read from its start.
-    pub line: Option<u64>,
+    pub location: Location,
     /// `None`: not an error, read because it names the `--id` or KEYWORD.
     pub level: Option<Level>,
     /// The first line.
     pub first: String,
     /// Every line of the event, joined by `\n` (bounded).
     pub text: String,
-    pub high_priority: bool,
+}
+
+/// Where an event's first line stands: `path:line`, or the path alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: String,
+    /// Line number in the file, when the file was read from its start.
+    pub line: Option<u64>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(formatter, "{}:{line}", self.path),
+            None => formatter.write_str(&self.path),
+        }
+    }
 }
 
 /// The event being read, and where its next line would start.
@@ -46,7 +59,6 @@ struct Open {
 /// Builds the events of one file from its candidate lines.
 pub struct Collect<'a> {
     file: &'a LogFile,
-    high_priority: bool,
     window: &'a Window,
     needles: &'a [String],
     /// The events read so far, in line order ([`Collect::close`] adds the last).
@@ -57,15 +69,9 @@ pub struct Collect<'a> {
 }
 
 impl<'a> Collect<'a> {
-    pub fn new(
-        file: &'a LogFile,
-        high_priority: bool,
-        window: &'a Window,
-        needles: &'a [String],
-    ) -> Self {
+    pub fn new(file: &'a LogFile, window: &'a Window, needles: &'a [String]) -> Self {
         Collect {
             file,
-            high_priority,
             window,
             needles,
             events: Vec::new(),
@@ -142,13 +148,13 @@ impl<'a> Collect<'a> {
             event: Event {
                 time,
                 service: self.file.service.clone(),
-                group: self.file.group.clone(),
-                path: self.file.path.display().to_string(),
-                line: line.number,
+                location: Location {
+                    path: self.file.path.display().to_string(),
+                    line: line.number,
+                },
                 level: found,
                 text: first.clone(),
                 first,
-                high_priority: self.high_priority,
             },
             next_offset: line.next_offset(),
             lines: 0,
@@ -167,5 +173,21 @@ impl Visitor for Collect<'_> {
     fn visit(&mut self, line: &Line<'_>) -> bool {
         self.line(line);
         !self.past_window
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Location;
+
+    #[test]
+    fn a_location_names_the_line_when_it_is_known() {
+        let mut location = Location {
+            path: "/var/log/porter/porter-api.log".into(),
+            line: Some(12),
+        };
+        assert_eq!(location.to_string(), "/var/log/porter/porter-api.log:12");
+        location.line = None;
+        assert_eq!(location.to_string(), "/var/log/porter/porter-api.log");
     }
 }

@@ -33,17 +33,14 @@ use scan::Event;
 pub const DEFAULT_BUDGET_MIB: u64 = 1024;
 
 /// What the operator asked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Request {
     pub stage: Option<String>,
     /// The positionals: `[SERVICE] [KEYWORD]`.
     pub words: Vec<String>,
     pub id: Option<String>,
-    pub at: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
-    pub byte_budget: u64,
-    pub threads: usize,
+    pub window: window::Asked,
+    pub limits: scan::Limits,
 }
 
 /// Splits the positionals into SERVICE and KEYWORD: with `--stage`, one
@@ -132,7 +129,7 @@ fn files_to_read(
     request: &Request,
     names: Option<&[String]>,
     notes: &mut Vec<String>,
-) -> Result<Vec<(LogFile, bool)>, Failure> {
+) -> Result<Vec<LogFile>, Failure> {
     let targets = match (&request.stage, names) {
         (None, Some(names)) => names.to_vec(),
         _ => Vec::new(),
@@ -157,17 +154,13 @@ fn files_to_read(
                 .collect()
         })
         .unwrap_or_default();
-    let mut files: Vec<(LogFile, bool)> = selection
-        .files
-        .into_iter()
-        .map(|file| {
-            let high_priority = high.iter().any(|(group, service)| {
-                *group == file.group && service.is_none_or(|service| service == file.service)
-            });
-            (file, high_priority)
+    let high_priority = |file: &LogFile| {
+        high.iter().any(|(group, service)| {
+            *group == file.group && service.is_none_or(|service| service == file.service)
         })
-        .collect();
-    files.sort_by_key(|(file, high_priority)| (!*high_priority, file.rotated));
+    };
+    let mut files = selection.files;
+    files.sort_by_key(|file| (!high_priority(file), file.rotated));
     Ok(files)
 }
 
@@ -219,10 +212,11 @@ pub async fn run(
     request: &Request,
     now: jiff::Zoned,
 ) -> Result<Report, Failure> {
+    let asked = &request.window;
     let window = window::window(
-        request.at.as_deref(),
-        request.since.as_deref(),
-        request.until.as_deref(),
+        asked.at.as_deref(),
+        asked.since.as_deref(),
+        asked.until.as_deref(),
         &now,
     )
     .map_err(|message| {
@@ -242,14 +236,13 @@ pub async fn run(
     let scanning = {
         let window = window.clone();
         let needles = needles.clone();
-        let (budget, threads) = (request.byte_budget, request.threads);
+        let limits = request.limits;
         tokio::task::spawn_blocking(move || {
             scan::scan(&scan::Request {
                 files: &files,
                 window: &window,
                 needles: &needles,
-                byte_budget: budget,
-                threads,
+                limits,
             })
         })
     };

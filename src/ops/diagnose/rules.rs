@@ -115,9 +115,18 @@ pub struct Decision {
     pub rank: usize,
     pub rule: String,
     pub side: Side,
-    /// `{api}`, `{middleware}`, `{code}` as the lines name them.
+    pub mentions: Mentions,
+}
+
+/// What an error line names, for the templates' `{api}`, `{middleware}` and
+/// `{code}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mentions {
+    /// The cloud API (`Nova`), capitalised.
     pub api: Option<String>,
+    /// The middleware service (`rabbitmq`).
     pub middleware: Option<String>,
+    /// The HTTP or error code.
     pub code: Option<String>,
 }
 
@@ -227,10 +236,12 @@ impl Table {
                 rank,
                 rule: rule.id.clone(),
                 side,
-                api,
-                middleware: capture("middleware")
-                    .map(|name| self.middleware_service(&name).unwrap_or(&name).to_string()),
-                code: capture("code"),
+                mentions: Mentions {
+                    api,
+                    middleware: capture("middleware")
+                        .map(|name| self.middleware_service(&name).unwrap_or(&name).to_string()),
+                    code: capture("code"),
+                },
             });
         }
         None
@@ -304,7 +315,7 @@ mod tests {
                 "porter-api",
             )
             .unwrap();
-        assert_eq!(decision.middleware.as_deref(), Some("rabbitmq"));
+        assert_eq!(decision.mentions.middleware.as_deref(), Some("rabbitmq"));
         assert_eq!(decision.side, Side::Product);
     }
 
@@ -328,8 +339,8 @@ mod tests {
                 "unicloud-engine",
             )
             .unwrap();
-        assert_eq!(decision.api.as_deref(), Some("Nova"));
-        assert_eq!(decision.code.as_deref(), Some("404"));
+        assert_eq!(decision.mentions.api.as_deref(), Some("Nova"));
+        assert_eq!(decision.mentions.code.as_deref(), Some("404"));
     }
 
     #[test]

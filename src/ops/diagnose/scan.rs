@@ -51,10 +51,17 @@ pub struct Cost {
 
 /// What to read.
 pub struct Request<'a> {
-    pub files: &'a [(LogFile, bool)],
+    /// In reading order.
+    pub files: &'a [LogFile],
     pub window: &'a Window,
     /// Literals whose lines are read whatever their level (`--id`, KEYWORD).
     pub needles: &'a [String],
+    pub limits: Limits,
+}
+
+/// How far the reading may go: bytes in all (`--max-read`), and threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
     pub byte_budget: u64,
     pub threads: usize,
 }
@@ -138,7 +145,7 @@ fn search_budgeted(
     outcome
 }
 
-fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileResult {
+fn scan_file(shared: &Shared<'_>, file: &LogFile) -> FileResult {
     let mut result = FileResult {
         events: Vec::new(),
         read: 0,
@@ -166,7 +173,7 @@ fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileRe
     } else {
         (0, length)
     };
-    let mut collect = Collect::new(file, high_priority, shared.window, shared.needles);
+    let mut collect = Collect::new(file, shared.window, shared.needles);
     let outcome = if file.is_gzip() {
         let decoder = flate2::read::MultiGzDecoder::new(opened);
         search_budgeted(shared, decoder, true, &mut collect, &mut result.read)
@@ -194,7 +201,7 @@ fn scan_file(shared: &Shared<'_>, file: &LogFile, high_priority: bool) -> FileRe
 /// parallel; events in file order, each file's in line order.
 pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
     let finder = finder(request.needles)?;
-    let remaining = AtomicU64::new(request.byte_budget);
+    let remaining = AtomicU64::new(request.limits.byte_budget);
     let hit = AtomicBool::new(false);
     let shared = Shared {
         finder: &finder,
@@ -208,14 +215,19 @@ pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
         .map(|_| std::sync::Mutex::new(None))
         .collect();
     std::thread::scope(|scope| {
-        for _ in 0..request.threads.max(1).min(request.files.len().max(1)) {
+        for _ in 0..request
+            .limits
+            .threads
+            .max(1)
+            .min(request.files.len().max(1))
+        {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((file, high_priority)) = request.files.get(index) else {
+                    let Some(file) = request.files.get(index) else {
                         break;
                     };
-                    let found = scan_file(&shared, file, *high_priority);
+                    let found = scan_file(&shared, file);
                     if let Ok(mut slot) = slots[index].lock() {
                         *slot = Some(found);
                     }
@@ -224,7 +236,7 @@ pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
         }
     });
     let mut cost = Cost {
-        byte_budget: request.byte_budget,
+        byte_budget: request.limits.byte_budget,
         ..Cost::default()
     };
     let mut events = Vec::new();
@@ -236,7 +248,7 @@ pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
         if result.skipped {
             cost.files_skipped += 1;
         } else if let Some(error) = result.error {
-            let path = request.files[index].0.path.display().to_string();
+            let path = request.files[index].path.display().to_string();
             cost.unreadable.push((path, error));
         } else {
             cost.files_read += 1;

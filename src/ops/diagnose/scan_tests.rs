@@ -2,7 +2,7 @@
 //! file, gzipped rotations, files older than the window left unopened,
 //! tracebacks kept with their error line, and the byte budget.
 
-use super::scan::{Request, scan};
+use super::scan::{Limits, Request, scan};
 use super::signature::Level;
 use super::window::Window;
 use crate::ops::logs::files::LogFile;
@@ -17,16 +17,13 @@ fn window(since: &str, until: &str) -> Window {
     }
 }
 
-fn log_file(path: &Path, service: &str) -> (LogFile, bool) {
-    (
-        LogFile {
-            path: path.to_path_buf(),
-            service: service.into(),
-            group: "console".into(),
-            rotated: path.extension().is_some_and(|extension| extension == "gz"),
-        },
-        false,
-    )
+fn log_file(path: &Path, service: &str) -> LogFile {
+    LogFile {
+        path: path.to_path_buf(),
+        service: service.into(),
+        group: "console".into(),
+        rotated: path.extension().is_some_and(|extension| extension == "gz"),
+    }
 }
 
 /// A day of OpenStack-format lines, one a second, with an ERROR every 600 s.
@@ -43,13 +40,15 @@ fn day(path: &Path) {
     }
 }
 
-fn request<'a>(files: &'a [(LogFile, bool)], window: &'a Window, budget: u64) -> Request<'a> {
+fn request<'a>(files: &'a [LogFile], window: &'a Window, budget: u64) -> Request<'a> {
     Request {
         files,
         window,
         needles: &[],
-        byte_budget: budget,
-        threads: 2,
+        limits: Limits {
+            byte_budget: budget,
+            threads: 2,
+        },
     }
 }
 
@@ -75,7 +74,7 @@ fn a_large_file_is_read_only_around_the_window() {
         "read {} of {size}",
         cost.bytes_read
     );
-    assert_eq!(events[0].line, None);
+    assert_eq!(events[0].location.line, None);
 }
 
 #[test]
@@ -103,7 +102,7 @@ fn gzipped_rotations_are_read_and_old_files_skipped() {
     let (events, cost) = scan(&request(&files, &hour, u64::MAX)).unwrap();
     assert_eq!(cost.files_skipped, 1);
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].line, Some(1));
+    assert_eq!(events[0].location.line, Some(1));
     assert!(
         events[0].text.ends_with("ValueError: bad"),
         "{}",

@@ -106,16 +106,6 @@ pub async fn states(selected: Vec<ServiceStatus>, backends: &Backends) -> Vec<Se
     selected
         .into_iter()
         .zip(details)
-        .map(|(service, details)| ServiceState {
-            name: service.name,
-            group: service.group,
-            state: service.state,
-            health: service.health,
-            ok: service.ok,
-            detail: service.detail,
-            restarts: service.restarts,
-            exit_code: service.exit_code,
-            details,
-        })
+        .map(|(status, details)| ServiceState { status, details })
         .collect()
 }

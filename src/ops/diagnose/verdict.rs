@@ -3,8 +3,8 @@
 //! next command filled in, and the one summary verdict the report leads with.
 
 use super::chain::{Chain, request_ids};
-use super::report::{Finding, ServiceState, Source, Summary, Verdict};
-use super::rules::{Decision, Side, Table};
+use super::report::{Finding, Seen, ServiceState, Source, Summary, Verdict};
+use super::rules::{Decision, Mentions, Side, Table};
 use super::scan::Event;
 use super::signature::{keyword, message, signature};
 use super::window::Window;
@@ -41,23 +41,17 @@ struct Values<'a> {
 }
 
 fn fill(template: &str, values: &Values<'_>) -> String {
+    let mentions = &values.decision.mentions;
     template
         .replace("{service}", values.service)
         .replace("{keyword}", &shell_quote(&values.keyword))
         .replace("{since}", &shell_quote(&values.since))
-        .replace(
-            "{api}",
-            values.decision.api.as_deref().unwrap_or("the cloud API"),
-        )
+        .replace("{api}", mentions.api.as_deref().unwrap_or("the cloud API"))
         .replace(
             "{middleware}",
-            values
-                .decision
-                .middleware
-                .as_deref()
-                .unwrap_or("the middleware"),
+            mentions.middleware.as_deref().unwrap_or("the middleware"),
         )
-        .replace("{code}", values.decision.code.as_deref().unwrap_or(""))
+        .replace("{code}", mentions.code.as_deref().unwrap_or(""))
 }
 
 fn verdict(
@@ -69,18 +63,18 @@ fn verdict(
     let rule = &table.rules[decision.rank];
     let mut cause = fill(&rule.cause, values);
     let mut next = fill(&rule.next, values);
-    if let Some(middleware) = &decision.middleware
+    if let Some(middleware) = &decision.mentions.middleware
         && let Some(state) = context
             .states
             .iter()
-            .find(|state| &state.name == middleware)
+            .find(|state| &state.status.name == middleware)
     {
         cause.push_str(&format!(
             " ({middleware} is {}: {})",
-            state.state.as_str(),
-            state.detail
+            state.status.state.as_str(),
+            state.status.detail
         ));
-        if state.ok {
+        if state.status.ok {
             next = format!("hmctl logs {middleware} -n 100");
         }
     }
@@ -136,9 +130,7 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                     rank: table.rules.len().saturating_sub(1),
                     rule: "unclassified".into(),
                     side: Side::Product,
-                    api: None,
-                    middleware: None,
-                    code: None,
+                    mentions: Mentions::default(),
                 });
             let values = Values {
                 service: &first.service,
@@ -153,23 +145,20 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 signature: key,
                 level: members.iter().filter_map(|member| member.level).max(),
                 count: members.len() as u64,
-                first: Some(first.time.chars().take(23).collect()),
-                last: members
-                    .last()
-                    .map(|last| last.time.chars().take(23).collect()),
+                seen: Some(Seen {
+                    first: first.time.chars().take(23).collect(),
+                    last: members[members.len() - 1].time.chars().take(23).collect(),
+                }),
                 services,
                 sample: first.first.clone(),
-                location: Some(match first.line {
-                    Some(line) => format!("{}:{line}", first.path),
-                    None => first.path.clone(),
-                }),
+                location: Some(first.location.to_string()),
                 request_ids: ids,
                 verdict: verdict(table, &decision, &values, context),
                 rank: decision.rank * 10,
             }
         })
         .collect();
-    findings.sort_by(|left, right| left.first.cmp(&right.first));
+    findings.sort_by(|left, right| left.first_seen().cmp(&right.first_seen()));
     findings
 }
 
@@ -179,16 +168,17 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
     context
         .states
         .iter()
-        .filter(|state| !state.ok && state.state != crate::model::State::Unknown)
+        .filter(|state| !state.status.ok && state.status.state != crate::model::State::Unknown)
         .map(|state| {
+            let status = &state.status;
             let oom = state.details.as_ref().is_some_and(|details| details.oom_killed);
-            let middleware = table.middleware_service(&state.name).is_some();
+            let middleware = table.middleware_service(&status.name).is_some();
             let (side, rule, rank, cause) = if oom {
                 (
                     Side::Host,
                     "out-of-memory",
                     rank_of(table, "out-of-memory"),
-                    format!("{} was killed for lack of memory (OOM)", state.name),
+                    format!("{} was killed for lack of memory (OOM)", status.name),
                 )
             } else {
                 let what = if middleware { "the middleware " } else { "" };
@@ -196,18 +186,17 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
                     Side::Product,
                     "service-down",
                     rank_of(table, "middleware-unreachable") + 5,
-                    format!("{what}{} is {} ({})", state.name, state.state.as_str(), state.detail),
+                    format!("{what}{} is {} ({})", status.name, status.state.as_str(), status.detail),
                 )
             };
             Finding {
                 source: Source::State,
-                signature: format!("{} {}", state.name, state.state.as_str()),
+                signature: format!("{} {}", status.name, status.state.as_str()),
                 level: None,
                 count: 1,
-                first: None,
-                last: None,
-                services: vec![state.name.clone()],
-                sample: state.detail.clone(),
+                seen: None,
+                services: vec![status.name.clone()],
+                sample: status.detail.clone(),
                 location: None,
                 request_ids: Vec::new(),
                 verdict: Verdict {
@@ -216,9 +205,9 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
                     cause,
                     advice: format!(
                         "read its last lines (`hmctl logs {}`), then start it again; services that depend on it recover after",
-                        state.name
+                        status.name
                     ),
-                    next: format!("hmctl restart {}", state.name),
+                    next: format!("hmctl restart {}", status.name),
                 },
                 rank,
             }
@@ -229,13 +218,13 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
 /// The summary: the verdict of the highest-precedence finding (the earliest
 /// of equals) and the service whose error came first.
 pub fn summary(findings: &[Finding], chains: &[Chain]) -> Option<Summary> {
-    let primary = findings
-        .iter()
-        .min_by(|left, right| (left.rank, &left.first).cmp(&(right.rank, &right.first)))?;
+    let primary = findings.iter().min_by(|left, right| {
+        (left.rank, left.first_seen()).cmp(&(right.rank, right.first_seen()))
+    })?;
     let earliest_log = findings
         .iter()
         .filter(|finding| finding.source == Source::Logs)
-        .min_by(|left, right| left.first.cmp(&right.first));
+        .min_by(|left, right| left.first_seen().cmp(&right.first_seen()));
     let first_failing_service = earliest_log
         .or(Some(primary))
         .and_then(|finding| finding.services.first().cloned());

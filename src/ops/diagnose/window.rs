@@ -10,6 +10,14 @@ pub const AROUND_MINUTES: i64 = 10;
 /// The window without `--at` or `--since`.
 pub const DEFAULT_HOURS: i64 = 1;
 
+/// The window as the operator asked for it: `--at`, `--since`, `--until`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asked {
+    pub at: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
 /// A closed time window, as `YYYY-MM-DD HH:MM:SS.nnnnnnnnn` keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Window {

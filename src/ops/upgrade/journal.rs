@@ -80,15 +80,23 @@ pub struct Journal {
     pub phase: Phase,
     pub pid: u32,
     pub started: String,
+    #[serde(flatten)]
+    pub trees: Trees,
+    pub entries: Vec<EntryPlan>,
+    /// The services the transaction stops and starts.
+    pub services: Vec<String>,
+}
+
+/// The directories a transaction moves entries between.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trees {
     /// The package (upgrade) or the backup (rollback) being installed.
     pub source: PathBuf,
     pub live_dir: PathBuf,
     /// Beside `live_dir`: the staged copy, which ends up holding the old version.
     pub stage_dir: PathBuf,
+    /// Beside `live_dir`: where the replaced version is kept.
     pub backup_root: PathBuf,
-    pub entries: Vec<EntryPlan>,
-    /// The services the transaction stops and starts.
-    pub services: Vec<String>,
 }
 
 pub fn journal_path(group: &str) -> PathBuf {
@@ -163,5 +171,52 @@ pub fn log_line(text: &str) {
         .and_then(|directory| directory.open_own(std::ffi::OsStr::new("hmctl.log"), 0o600, true));
     if let Ok(mut file) = opened {
         let _ = file.write_all(line.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal() -> Journal {
+        Journal {
+            schema: 1,
+            group: "console".into(),
+            kind: Kind::Upgrade,
+            phase: Phase::Swapping,
+            pid: 42,
+            started: "2025-09-18T16:24:31Z".into(),
+            trees: Trees {
+                source: "/tmp/package".into(),
+                live_dir: "/opt/installer".into(),
+                stage_dir: "/opt/.hmctl-upgrade-console".into(),
+                backup_root: "/opt/.hmctl-backups-console".into(),
+            },
+            entries: vec![EntryPlan {
+                name: "bin".into(),
+                swap: Swap::Exchange,
+                live_inode: Some(7),
+                staged_inode: None,
+            }],
+            services: vec!["porter-api".into()],
+        }
+    }
+
+    /// A journal left by an earlier hmctl must still be read after a crash.
+    #[test]
+    fn the_journal_is_written_and_read_in_one_flat_shape() {
+        let text = serde_json::to_string(&journal()).unwrap();
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"schema":1,"group":"console","kind":"upgrade","phase":"swapping","pid":42,"#,
+                r#""started":"2025-09-18T16:24:31Z","source":"/tmp/package","#,
+                r#""live_dir":"/opt/installer","stage_dir":"/opt/.hmctl-upgrade-console","#,
+                r#""backup_root":"/opt/.hmctl-backups-console","#,
+                r#""entries":[{"name":"bin","swap":"exchange","live_inode":7,"staged_inode":null}],"#,
+                r#""services":["porter-api"]}"#
+            )
+        );
+        assert_eq!(serde_json::from_str::<Journal>(&text).unwrap(), journal());
     }
 }

@@ -29,12 +29,19 @@ use transaction::Ending;
 /// What the operator asked for.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The package (absent for a rollback).
-    pub path: Option<PathBuf>,
+    pub installing: Installing,
     pub group: Option<String>,
-    pub rollback: bool,
     pub dry_run: bool,
     pub timeout: Duration,
+}
+
+/// What a transaction puts in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installing {
+    /// The extracted package at PATH.
+    Package(PathBuf),
+    /// The version that was live before the last successful upgrade (`--rollback`).
+    Rollback,
 }
 
 /// What happened.
@@ -80,26 +87,22 @@ pub async fn run(
     if !confirm(&plan)? {
         return Ok(Report::Declined(plan));
     }
-    let stage_dir = if request.rollback {
+    let rollback = plan.kind == Kind::Rollback;
+    let stage_dir = if rollback {
         plan.source.clone()
     } else {
         backup::stage_dir(&plan.live_dir, &plan.group)
     };
-    let kind = if request.rollback {
-        Kind::Rollback
-    } else {
-        Kind::Upgrade
-    };
     let mut journal = transaction::journal(
         &plan.group,
-        kind,
+        plan.kind,
         plan.source.clone(),
         plan.live_dir.clone(),
         stage_dir.clone(),
         Vec::new(),
         plan.services.clone(),
     );
-    if !request.rollback {
+    if !rollback {
         stage::remove_tree(&stage_dir).map_err(|error| {
             Failure::new(
                 Exit::OperationFailed,

@@ -3,7 +3,7 @@
 //! restored or taken out, and which services stop and start around the swap.
 
 use super::journal::{Kind, Swap};
-use super::{Request, backup, package};
+use super::{Installing, Request, backup, package};
 use crate::catalog::{Catalog, Group, module_of};
 use crate::exit::Failure;
 use crate::ops::inventory::inventory;
@@ -263,16 +263,10 @@ fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
 /// Makes the plan for the request.
 pub fn plan(catalog: &Catalog, request: &Request) -> Result<Plan, Failure> {
     let group = choose_group(catalog, request.group.as_deref())?;
-    if request.rollback {
-        if request.path.is_some() {
-            return Err(Failure::usage("--rollback takes no PATH"));
-        }
-        return plan_rollback(catalog, group);
+    match &request.installing {
+        Installing::Rollback => plan_rollback(catalog, group),
+        Installing::Package(path) => Ok(plan_upgrade(catalog, group, path)?.0),
     }
-    let path = request.path.as_deref().ok_or_else(|| {
-        Failure::usage("upgrade needs the PATH of the extracted package (or --rollback)")
-    })?;
-    Ok(plan_upgrade(catalog, group, path)?.0)
 }
 
 #[cfg(test)]

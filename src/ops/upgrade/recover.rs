@@ -65,7 +65,7 @@ pub fn recover() -> Vec<Recovered> {
                     format!(
                         "an interrupted {what} of {} was undone: the previous version of {} is back{services}",
                         journal.group,
-                        journal.live_dir.display()
+                        journal.trees.live_dir.display()
                     )
                 }
                 Err(error) => format!(

@@ -3,7 +3,7 @@
 //! entry back and start again. The journal lets a later run finish or undo it.
 
 use super::backup::{self, Note};
-use super::journal::{EntryPlan, Journal, Kind, Phase, log_line};
+use super::journal::{EntryPlan, Journal, Kind, Phase, Trees, log_line};
 use super::swap;
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
@@ -33,19 +33,19 @@ pub fn swap_in(journal: &mut Journal) -> Result<(), Failure> {
         .set_phase(Phase::Swapping)
         .map_err(|error| io_failure("cannot write the upgrade journal", &error))?;
     for (index, entry) in journal.entries.iter().enumerate() {
-        swap::apply(entry, &journal.live_dir, &journal.stage_dir).map_err(|error| {
+        swap::apply(entry, &journal.trees.live_dir, &journal.trees.stage_dir).map_err(|error| {
             io_failure(
                 &format!(
                     "cannot swap {} into {}",
                     entry.name,
-                    journal.live_dir.display()
+                    journal.trees.live_dir.display()
                 ),
                 &error,
             )
         })?;
         pause_point(&format!("swap-{}", index + 1));
     }
-    swap::sync_dirs(&[&journal.live_dir, &journal.stage_dir])
+    swap::sync_dirs(&[&journal.trees.live_dir, &journal.trees.stage_dir])
         .map_err(|error| io_failure("cannot sync", &error))?;
     journal
         .set_phase(Phase::Swapped)
@@ -56,9 +56,9 @@ pub fn swap_in(journal: &mut Journal) -> Result<(), Failure> {
 pub fn swap_out(journal: &mut Journal) -> std::io::Result<()> {
     journal.set_phase(Phase::RollingBack)?;
     for entry in journal.entries.iter().rev() {
-        swap::undo(entry, &journal.live_dir, &journal.stage_dir)?;
+        swap::undo(entry, &journal.trees.live_dir, &journal.trees.stage_dir)?;
     }
-    swap::sync_dirs(&[&journal.live_dir, &journal.stage_dir])
+    swap::sync_dirs(&[&journal.trees.live_dir, &journal.trees.stage_dir])
 }
 
 /// Keeps the replaced version as a backup and forgets the journal.
@@ -76,15 +76,17 @@ pub fn commit(journal: &mut Journal) -> std::io::Result<PathBuf> {
         group: journal.group.clone(),
         kind: Some(journal.kind),
         replaced_by: match journal.kind {
-            Kind::Upgrade => journal.source.display().to_string(),
-            Kind::Rollback => format!("a rollback to {}", journal.source.display()),
+            Kind::Upgrade => journal.trees.source.display().to_string(),
+            Kind::Rollback => format!("a rollback to {}", journal.trees.source.display()),
         },
         remove_on_restore,
     };
-    let kept = if journal.stage_dir.exists() {
-        backup::keep(&journal.stage_dir, &journal.backup_root, &note)?
+    let kept = if journal.trees.stage_dir.exists() {
+        backup::keep(&journal.trees.stage_dir, &journal.trees.backup_root, &note)?
     } else {
-        backup::list(&journal.backup_root).pop().unwrap_or_default()
+        backup::list(&journal.trees.backup_root)
+            .pop()
+            .unwrap_or_default()
     };
     journal.remove()?;
     Ok(kept)
@@ -152,12 +154,12 @@ pub async fn run(
         Kind::Upgrade => format!(
             "upgrade of {} from {}",
             journal.group,
-            journal.source.display()
+            journal.trees.source.display()
         ),
         Kind::Rollback => format!(
             "rollback of {} to {}",
             journal.group,
-            journal.source.display()
+            journal.trees.source.display()
         ),
     };
     // The journal is swapped below; the services it names stay the same.
@@ -217,7 +219,7 @@ pub async fn run(
 /// Forgets a transaction that changed nothing live (or was undone).
 pub fn abandon(journal: &Journal) {
     if journal.kind == Kind::Upgrade {
-        let _ = super::stage::remove_tree(&journal.stage_dir);
+        let _ = super::stage::remove_tree(&journal.trees.stage_dir);
     }
     let _ = journal.remove();
 }
@@ -239,10 +241,12 @@ pub fn journal(
         phase: Phase::Staging,
         pid: std::process::id(),
         started: crate::model::format_timestamp(jiff::Timestamp::now()),
-        source,
-        backup_root: backup::backup_root(&live_dir, group),
-        live_dir,
-        stage_dir,
+        trees: Trees {
+            source,
+            backup_root: backup::backup_root(&live_dir, group),
+            live_dir,
+            stage_dir,
+        },
         entries,
         services,
     }

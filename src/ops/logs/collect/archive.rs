@@ -3,7 +3,7 @@
 //! file, what was left out and how many values were masked in each.
 
 use super::read::{looks_like_text, newest_part, relative_name};
-use super::{CONFIG_CAP, ManifestEntry};
+use super::{CONFIG_CAP, Manifest, ManifestEntry};
 use crate::ops::logs::files::LogFile;
 use crate::redact::{Content, redact_content};
 use std::io::Write;
@@ -31,7 +31,7 @@ pub struct Contents {
 struct Writer {
     archive: tar::Builder<flate2::write::GzEncoder<std::fs::File>>,
     root: String,
-    entries: Vec<ManifestEntry>,
+    manifest: Manifest,
     obfuscator: Option<crate::redact::obfuscate::Obfuscator>,
 }
 
@@ -56,7 +56,7 @@ impl Writer {
             source = obfuscator.apply(&source);
         }
         self.append(&path, redacted.as_bytes())?;
-        self.entries.push(ManifestEntry {
+        self.manifest.files.push(ManifestEntry {
             path,
             source,
             source_bytes: item.source_bytes,
@@ -82,8 +82,7 @@ impl Writer {
 /// and the obfuscation mapping (when asked for).
 pub struct Written {
     pub file: std::fs::File,
-    pub entries: Vec<ManifestEntry>,
-    pub skipped: Vec<String>,
+    pub manifest: Manifest,
     pub obfuscator: Option<crate::redact::obfuscate::Obfuscator>,
 }
 
@@ -99,10 +98,9 @@ pub fn write_bundle(
     let mut writer = Writer {
         archive: tar::Builder::new(encoder),
         root: contents.root.clone(),
-        entries: Vec::new(),
+        manifest: Manifest::default(),
         obfuscator,
     };
-    let mut skipped = Vec::new();
     writer.add(&Item {
         path: "status.json",
         source: "hmctl status --json",
@@ -128,7 +126,7 @@ pub fn write_bundle(
     for (name, path) in &contents.config_files {
         done += 1;
         progress(done, total);
-        add_config(&mut writer, &mut skipped, name, path)?;
+        add_config(&mut writer, name, path)?;
     }
     for (name, file) in &contents.logs {
         done += 1;
@@ -142,8 +140,14 @@ pub fn write_bundle(
                 truncated,
                 content: Content::Log,
             })?,
-            Ok(_) => skipped.push(format!("{}: binary", file.path.display())),
-            Err(error) => skipped.push(format!("{}: {error}", file.path.display())),
+            Ok(_) => writer
+                .manifest
+                .skipped
+                .push(format!("{}: binary", file.path.display())),
+            Err(error) => writer
+                .manifest
+                .skipped
+                .push(format!("{}: {error}", file.path.display())),
         }
     }
     for (group, json) in &contents.containers {
@@ -156,24 +160,18 @@ pub fn write_bundle(
             content: Content::Json,
         })?;
     }
-    let manifest = manifest(contents, &mut writer, &skipped);
+    let manifest = manifest(contents, &mut writer);
     writer.append("manifest.json", manifest.as_bytes())?;
     let mut encoder = writer.archive.into_inner()?;
     encoder.flush()?;
     Ok(Written {
         file: encoder.finish()?,
-        entries: writer.entries,
-        skipped,
+        manifest: writer.manifest,
         obfuscator: writer.obfuscator,
     })
 }
 
-fn add_config(
-    writer: &mut Writer,
-    skipped: &mut Vec<String>,
-    name: &str,
-    path: &std::path::Path,
-) -> std::io::Result<()> {
+fn add_config(writer: &mut Writer, name: &str, path: &std::path::Path) -> std::io::Result<()> {
     let size = std::fs::metadata(path)
         .map(|metadata| metadata.len())
         .unwrap_or(0);
@@ -183,11 +181,17 @@ fn add_config(
             .take(usize::try_from(CONFIG_CAP).unwrap_or(usize::MAX))
             .collect::<Vec<u8>>()
     }) else {
-        skipped.push(format!("{}: unreadable", path.display()));
+        writer
+            .manifest
+            .skipped
+            .push(format!("{}: unreadable", path.display()));
         return Ok(());
     };
     if size > CONFIG_CAP || !looks_like_text(&bytes) {
-        skipped.push(format!("{}: not a text configuration file", path.display()));
+        writer
+            .manifest
+            .skipped
+            .push(format!("{}: not a text configuration file", path.display()));
         return Ok(());
     }
     writer.add(&Item {
@@ -202,10 +206,11 @@ fn add_config(
 
 /// The manifest: each file with how many values were masked in it (never
 /// the values), what was left out, and whether names were obfuscated.
-fn manifest(contents: &Contents, writer: &mut Writer, skipped: &[String]) -> String {
-    let masked: usize = writer.entries.iter().map(|entry| entry.redactions).sum();
+fn manifest(contents: &Contents, writer: &mut Writer) -> String {
+    let masked = writer.manifest.redactions();
     let masked_per_file: serde_json::Map<String, serde_json::Value> = writer
-        .entries
+        .manifest
+        .files
         .iter()
         .filter(|entry| entry.redactions > 0)
         .map(|entry| (entry.path.clone(), entry.redactions.into()))
@@ -225,8 +230,8 @@ fn manifest(contents: &Contents, writer: &mut Writer, skipped: &[String]) -> Str
             "masked_values_per_file": masked_per_file,
             "obfuscated": writer.obfuscator.is_some(),
         },
-        "files": writer.entries,
-        "skipped": skipped,
+        "files": writer.manifest.files,
+        "skipped": writer.manifest.skipped,
     }))
     .unwrap_or_default();
     text.push('\n');

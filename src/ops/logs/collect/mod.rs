@@ -50,21 +50,29 @@ pub struct ManifestEntry {
     pub redactions: usize,
 }
 
+/// The bundle's list: each file that went in, and each left out with why.
+#[derive(Debug, Default, Serialize)]
+pub struct Manifest {
+    pub files: Vec<ManifestEntry>,
+    pub skipped: Vec<String>,
+}
+
+impl Manifest {
+    /// How many values were masked in all.
+    pub fn redactions(&self) -> usize {
+        self.files.iter().map(|entry| entry.redactions).sum()
+    }
+}
+
 /// What was written.
 #[derive(Debug, Serialize)]
 pub struct Bundle {
     pub path: PathBuf,
-    pub files: Vec<ManifestEntry>,
-    pub skipped: Vec<String>,
+    #[serde(flatten)]
+    pub manifest: Manifest,
     /// With `--obfuscate`: the file on the host that maps each token back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mapping: Option<PathBuf>,
-}
-
-impl Bundle {
-    pub fn redactions(&self) -> usize {
-        self.files.iter().map(|entry| entry.redactions).sum()
-    }
 }
 
 async fn group_containers(group: &Group) -> Option<String> {
@@ -181,8 +189,7 @@ pub async fn collect(
     };
     Ok(Bundle {
         path: output,
-        files: written.entries,
-        skipped: written.skipped,
+        manifest: written.manifest,
         mapping,
     })
 }
@@ -239,5 +246,44 @@ fn write_failure(output: &Path, directory: &Path, error: &std::io::Error) -> Fai
         failure.with_hint("choose a real directory with -o")
     } else {
         failure
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `logs collect --json`: the manifest's lists stand beside the path.
+    #[test]
+    fn a_bundle_is_reported_in_one_flat_shape() {
+        let mut bundle = Bundle {
+            path: "/var/tmp/bundle.tar.gz".into(),
+            manifest: Manifest {
+                files: vec![ManifestEntry {
+                    path: "status.json".into(),
+                    source: "hmctl status --json".into(),
+                    source_bytes: 10,
+                    included_bytes: 9,
+                    truncated: false,
+                    redactions: 1,
+                }],
+                skipped: vec!["/var/log/a.bin: binary".into()],
+            },
+            mapping: None,
+        };
+        let entry = concat!(
+            r#"{"path":"status.json","source":"hmctl status --json","#,
+            r#""source_bytes":10,"included_bytes":9,"truncated":false,"redactions":1}"#
+        );
+        let head = format!(
+            r#"{{"path":"/var/tmp/bundle.tar.gz","files":[{entry}],"skipped":["/var/log/a.bin: binary"]"#
+        );
+        assert_eq!(serde_json::to_string(&bundle).unwrap(), format!("{head}}}"));
+        bundle.mapping = Some("/root/bundle.mapping".into());
+        assert_eq!(
+            serde_json::to_string(&bundle).unwrap(),
+            format!(r#"{head},"mapping":"/root/bundle.mapping"}}"#)
+        );
+        assert_eq!(bundle.manifest.redactions(), 1);
     }
 }
