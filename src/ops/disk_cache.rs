@@ -57,7 +57,7 @@ pub struct Complete {
 pub struct Progress {
     /// Unix seconds.
     pub started_at: u64,
-    pub walk: super::disk_usage::Walk,
+    pub walk: super::disk_walk::Walk,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

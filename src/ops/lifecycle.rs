@@ -86,7 +86,7 @@ pub async fn run(
 ) -> Result<Report, Failure> {
     let _lock = lock_unless_dry_run(request.dry_run)?;
     let (plan, backends) = if request.verb == Verb::Reload {
-        super::reload::plan(catalog, request).await?
+        super::reload::plan(catalog, &request.targets, request.pace).await?
     } else {
         plan(catalog, request).await?
     };

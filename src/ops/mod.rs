@@ -5,6 +5,7 @@ pub mod checks;
 pub mod diagnose;
 pub mod disk_cache;
 pub mod disk_usage;
+pub mod disk_walk;
 pub mod execute;
 pub mod interrupt;
 pub mod inventory;

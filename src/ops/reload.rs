@@ -3,8 +3,7 @@
 //! another image than the one they run, or whose compose configuration hash
 //! changed, in dependency order, each waited for until healthy.
 
-use super::lifecycle::Request;
-use super::plan::{self, Plan};
+use super::plan::{self, Pace, Plan};
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
 use crate::backend::{Backends, Verdict};
 use crate::catalog::{Catalog, resolve};
@@ -40,9 +39,13 @@ async fn verdicts(
 
 /// Plans `reload` against the current state of the host: a recreate for each
 /// selected container that runs an outdated definition, a skip for the rest.
-pub async fn plan(catalog: &Catalog, request: &Request) -> Result<(Plan, Backends), Failure> {
+pub async fn plan(
+    catalog: &Catalog,
+    targets: &[String],
+    pace: Pace,
+) -> Result<(Plan, Backends), Failure> {
     let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
-    let selected = resolve(&request.targets, &snapshot.services, catalog)?;
+    let selected = resolve(targets, &snapshot.services, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     let can_recreate = backends
         .iter()
@@ -60,13 +63,6 @@ pub async fn plan(catalog: &Catalog, request: &Request) -> Result<(Plan, Backend
         Some(Verdict::Current(why)) => (Action::Skip, why.clone()),
         None => (Action::Skip, "not a container".to_string()),
     };
-    let plan = plan::build_with(
-        Verb::Reload,
-        catalog,
-        &snapshot,
-        &selected,
-        request.pace,
-        &choose,
-    )?;
+    let plan = plan::build_with(Verb::Reload, catalog, &snapshot, &selected, pace, &choose)?;
     Ok((plan, backends))
 }
