@@ -12,8 +12,8 @@
 
 use super::docker_list::Listed;
 use bollard::models::{
-    ContainerConfig, ContainerInspectResponse, ContainerState, Health, HealthConfig,
-    HealthStatusEnum,
+    ContainerConfig, ContainerInspectResponse, ContainerState, ContainerStateStatusEnum, Health,
+    HealthConfig, HealthStatusEnum, HealthcheckResult,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -22,13 +22,25 @@ use std::path::PathBuf;
 /// How long a remembered inspect may be used.
 pub const MAX_AGE_SECONDS: i64 = 60;
 
-/// What hmctl keeps of one inspect: Docker's answer trimmed to what `status`
-/// reads (state, times, restarts, health and its last run, the health-check
-/// test), and when it was taken.
+/// What hmctl keeps of one inspect.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RememberedInspect {
     pub cached_at: i64,
-    pub inspect: ContainerInspectResponse,
+    pub state: String,
+    pub created: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub exit_code: Option<i64>,
+    pub pid: Option<i64>,
+    pub restart_count: Option<i64>,
+    pub error: Option<String>,
+    pub oom_killed: Option<bool>,
+    pub health: Option<String>,
+    pub health_last: Option<(i64, String)>,
+    pub healthcheck_test: Option<Vec<String>>,
+    /// `started_at` and `finished_at` as seconds since the epoch, for checking.
+    pub started: Option<f64>,
+    pub finished: Option<f64>,
 }
 
 /// Docker's `units.HumanDuration`, which its list endpoint uses in `Status`.
@@ -90,41 +102,41 @@ fn health_word(status: &str) -> &'static str {
 
 impl RememberedInspect {
     pub fn of(inspect: &ContainerInspectResponse, now: jiff::Timestamp) -> RememberedInspect {
-        let state = inspect.state.as_ref().map(|state| ContainerState {
-            status: state.status,
+        let state = inspect.state.clone().unwrap_or_default();
+        let health = state.health.as_ref();
+        RememberedInspect {
+            cached_at: now.as_second(),
+            state: state
+                .status
+                .map(|status| status.to_string())
+                .unwrap_or_default(),
+            created: inspect.created.clone(),
             started_at: state.started_at.clone(),
             finished_at: state.finished_at.clone(),
             exit_code: state.exit_code,
             pid: state.pid,
+            restart_count: inspect.restart_count,
             error: state.error.clone(),
             oom_killed: state.oom_killed,
-            health: state.health.as_ref().map(|health| Health {
-                status: health.status,
-                log: health
-                    .log
-                    .as_ref()
-                    .and_then(|log| log.last())
-                    .map(|last| vec![last.clone()]),
-                ..Health::default()
-            }),
-            ..ContainerState::default()
-        });
-        let config = inspect.config.as_ref().map(|config| ContainerConfig {
-            healthcheck: config.healthcheck.as_ref().map(|healthcheck| HealthConfig {
-                test: healthcheck.test.clone(),
-                ..HealthConfig::default()
-            }),
-            ..ContainerConfig::default()
-        });
-        RememberedInspect {
-            cached_at: now.as_second(),
-            inspect: ContainerInspectResponse {
-                created: inspect.created.clone(),
-                restart_count: inspect.restart_count,
-                state,
-                config,
-                ..ContainerInspectResponse::default()
-            },
+            health: health
+                .and_then(|health| health.status)
+                .map(|status| status.to_string()),
+            health_last: health
+                .and_then(|health| health.log.as_ref())
+                .and_then(|log| log.last())
+                .map(|last| {
+                    (
+                        last.exit_code.unwrap_or(-1),
+                        last.output.clone().unwrap_or_default(),
+                    )
+                }),
+            healthcheck_test: inspect
+                .config
+                .as_ref()
+                .and_then(|config| config.healthcheck.as_ref())
+                .and_then(|healthcheck| healthcheck.test.clone()),
+            started: epoch(state.started_at.as_deref()),
+            finished: epoch(state.finished_at.as_deref()),
         }
     }
 
@@ -133,34 +145,24 @@ impl RememberedInspect {
         if now.as_second() - self.cached_at > MAX_AGE_SECONDS || now.as_second() < self.cached_at {
             return false;
         }
-        let state = self.inspect.state.clone().unwrap_or_default();
-        let word = state
-            .status
-            .map(|status| status.to_string())
-            .unwrap_or_default();
-        let health =
-            state
-                .health
-                .and_then(|health| health.status)
-                .map_or("", |status| match status {
-                    HealthStatusEnum::HEALTHY => "healthy",
-                    HealthStatusEnum::UNHEALTHY => "unhealthy",
-                    HealthStatusEnum::STARTING => "starting",
-                    _ => "",
-                });
         let status = listed.status.as_str();
-        if listed.state != word || health_word(status) != health {
+        if listed.state != self.state
+            || health_word(status)
+                != self.health.as_deref().map_or("", |health| match health {
+                    "healthy" => "healthy",
+                    "unhealthy" => "unhealthy",
+                    "starting" => "starting",
+                    _ => "",
+                })
+        {
             return false;
         }
-        match word.as_str() {
-            "running" | "paused" => match seconds_since(epoch(state.started_at.as_deref()), now) {
+        match self.state.as_str() {
+            "running" | "paused" => match seconds_since(self.started, now) {
                 Some(uptime) => status.starts_with(&format!("Up {}", human_duration(uptime))),
                 None => false,
             },
-            "exited" => match (
-                state.exit_code,
-                seconds_since(epoch(state.finished_at.as_deref()), now),
-            ) {
+            "exited" => match (self.exit_code, seconds_since(self.finished, now)) {
                 (Some(code), Some(ago)) => {
                     status == format!("Exited ({code}) {} ago", human_duration(ago))
                 }
@@ -174,9 +176,48 @@ impl RememberedInspect {
 
     /// An inspect answer with what was remembered.
     pub fn to_inspect(&self, id: &str) -> ContainerInspectResponse {
+        let parse_state = |text: &str| {
+            serde_json::from_value::<ContainerStateStatusEnum>(serde_json::Value::String(
+                text.into(),
+            ))
+            .ok()
+        };
+        let parse_health = |text: &str| {
+            serde_json::from_value::<HealthStatusEnum>(serde_json::Value::String(text.into())).ok()
+        };
         ContainerInspectResponse {
             id: Some(id.to_string()),
-            ..self.inspect.clone()
+            created: self.created.clone(),
+            restart_count: self.restart_count,
+            state: Some(ContainerState {
+                status: parse_state(&self.state),
+                started_at: self.started_at.clone(),
+                finished_at: self.finished_at.clone(),
+                exit_code: self.exit_code,
+                pid: self.pid,
+                error: self.error.clone(),
+                oom_killed: self.oom_killed,
+                health: self.health.as_deref().map(|health| Health {
+                    status: parse_health(health),
+                    log: self.health_last.as_ref().map(|(code, output)| {
+                        vec![HealthcheckResult {
+                            exit_code: Some(*code),
+                            output: Some(output.clone()),
+                            ..HealthcheckResult::default()
+                        }]
+                    }),
+                    ..Health::default()
+                }),
+                ..ContainerState::default()
+            }),
+            config: Some(ContainerConfig {
+                healthcheck: self.healthcheck_test.as_ref().map(|test| HealthConfig {
+                    test: Some(test.clone()),
+                    ..HealthConfig::default()
+                }),
+                ..ContainerConfig::default()
+            }),
+            ..ContainerInspectResponse::default()
         }
     }
 }
@@ -265,33 +306,23 @@ mod tests {
     }
 
     fn remembered(state: &str, started: &str, now: jiff::Timestamp) -> RememberedInspect {
-        let status = serde_json::from_value(serde_json::Value::String(state.into())).ok();
         RememberedInspect {
             cached_at: now.as_second() - 10,
-            inspect: ContainerInspectResponse {
-                restart_count: Some(0),
-                state: Some(ContainerState {
-                    status,
-                    started_at: Some(started.into()),
-                    finished_at: Some(started.into()),
-                    exit_code: Some(137),
-                    pid: Some(42),
-                    health: Some(Health {
-                        status: Some(HealthStatusEnum::HEALTHY),
-                        ..Health::default()
-                    }),
-                    ..ContainerState::default()
-                }),
-                ..ContainerInspectResponse::default()
-            },
+            state: state.into(),
+            created: None,
+            started_at: Some(started.into()),
+            finished_at: Some(started.into()),
+            exit_code: Some(137),
+            pid: Some(42),
+            restart_count: Some(0),
+            error: None,
+            oom_killed: None,
+            health: Some("healthy".into()),
+            health_last: None,
+            healthcheck_test: None,
+            started: epoch(Some(started)),
+            finished: epoch(Some(started)),
         }
-    }
-
-    fn without_health(mut entry: RememberedInspect) -> RememberedInspect {
-        if let Some(state) = entry.inspect.state.as_mut() {
-            state.health = None;
-        }
-        entry
     }
 
     #[test]
@@ -308,10 +339,12 @@ mod tests {
         // Too old.
         let later = jiff::Timestamp::from_second(now.as_second() + 120).unwrap();
         assert!(!entry.agrees_with(&summary("running", "Up 3 hours (healthy)"), later));
-        let exited = without_health(remembered("exited", "2026-11-23T11:55:00Z", now));
+        let mut exited = remembered("exited", "2026-11-23T11:55:00Z", now);
+        exited.health = None;
         assert!(exited.agrees_with(&summary("exited", "Exited (137) 5 minutes ago"), now));
         assert!(!exited.agrees_with(&summary("exited", "Exited (1) 5 minutes ago"), now));
-        let looping = without_health(remembered("restarting", "2026-11-23T11:59:00Z", now));
+        let mut looping = remembered("restarting", "2026-11-23T11:59:00Z", now);
+        looping.health = None;
         assert!(!looping.agrees_with(&summary("restarting", "Restarting (3) 1 second ago"), now));
     }
 
