@@ -286,7 +286,8 @@ impl Backend {
         backend: Option<&Backend>,
     ) -> Result<Vec<Declared>, Failure> {
         with_kind!(group.backend, Module => {
-            <Module as BackendModule>::declared(group, backend.and_then(|backend| <&Module>::try_from(backend).ok())).await
+            let connected = backend.and_then(|backend| <&Module>::try_from(backend).ok());
+            <Module as BackendModule>::declared(group, connected).await
         })
     }
 

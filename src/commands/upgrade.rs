@@ -44,10 +44,17 @@ pub async fn run(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> any
     let installing = match (path, *rollback) {
         (None, true) => Installing::Rollback,
         (Some(path), false) => Installing::Package(path.clone()),
-        (Some(_), true) => return Err(Failure::usage("--rollback takes no PATH").into()),
+        (Some(_), true) => {
+            return Err(Failure::usage("--rollback takes no PATH")
+                .with_hint("`hmctl upgrade PATH` installs a package, `hmctl upgrade --rollback` restores the last backup")
+                .into());
+        }
         (None, false) => {
             return Err(Failure::usage(
                 "upgrade needs the PATH of the extracted package (or --rollback)",
+            )
+            .with_hint(
+                "extract the package first, then `hmctl upgrade --dry-run PATH` shows the plan",
             )
             .into());
         }

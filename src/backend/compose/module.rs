@@ -27,15 +27,59 @@ impl BackendModule for Compose {
         "its container's output".to_string()
     }
 
+    /// The services a compose group's files declare (without its files,
+    /// the services the guides name for it).
     fn installed(group: &Group, _seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure> {
-        installed(group)
+        let files = group.existing_files();
+        let names: Vec<String> = if files.is_empty() {
+            group.known_services.clone()
+        } else {
+            read_project(&files)
+                .map_err(|error| Failure::usage(error.to_string()))?
+                .services
+                .into_iter()
+                .map(|service| service.name)
+                .collect()
+        };
+        Ok(names
+            .into_iter()
+            .map(|name| Installed {
+                name,
+                group: group.name.clone(),
+                backend: BackendKind::Compose,
+                aliases: Vec::new(),
+            })
+            .collect())
     }
 
+    /// `hmctl list` of a compose group: the declared services are present,
+    /// the guides' names the files do not declare are not.
     async fn declared(
         group: &Group,
         _connected: Option<&Compose>,
     ) -> Result<Vec<Declared>, Failure> {
-        declared(group)
+        let mut services = Vec::new();
+        if group.is_present() {
+            let project = read_project(&group.existing_files())
+                .map_err(|error| Failure::usage(error.to_string()))?;
+            for service in project.services {
+                services.push(Declared {
+                    name: service.name,
+                    present: Some(true),
+                    unit: None,
+                });
+            }
+        }
+        for name in &group.known_services {
+            if !services.iter().any(|service| &service.name == name) {
+                services.push(Declared {
+                    name: name.clone(),
+                    present: Some(false),
+                    unit: None,
+                });
+            }
+        }
+        Ok(services)
     }
 
     fn endpoint() -> String {
@@ -61,56 +105,4 @@ impl BackendModule for Compose {
     fn connection_error(&self) -> Option<&BackendError> {
         self.client.as_ref().err()
     }
-}
-
-/// The services a compose group's files declare (without its files, the
-/// services the guides name for it).
-pub fn installed(group: &Group) -> Result<Vec<Installed>, Failure> {
-    let files = group.existing_files();
-    let names: Vec<String> = if files.is_empty() {
-        group.known_services.clone()
-    } else {
-        read_project(&files)
-            .map_err(|error| Failure::usage(error.to_string()))?
-            .services
-            .into_iter()
-            .map(|service| service.name)
-            .collect()
-    };
-    Ok(names
-        .into_iter()
-        .map(|name| Installed {
-            name,
-            group: group.name.clone(),
-            backend: BackendKind::Compose,
-            aliases: Vec::new(),
-        })
-        .collect())
-}
-
-/// `hmctl list` of a compose group: the declared services are present, the
-/// guides' names the files do not declare are not.
-pub fn declared(group: &Group) -> Result<Vec<Declared>, Failure> {
-    let mut services = Vec::new();
-    if group.is_present() {
-        let project = read_project(&group.existing_files())
-            .map_err(|error| Failure::usage(error.to_string()))?;
-        for service in project.services {
-            services.push(Declared {
-                name: service.name,
-                present: Some(true),
-                unit: None,
-            });
-        }
-    }
-    for name in &group.known_services {
-        if !services.iter().any(|service| &service.name == name) {
-            services.push(Declared {
-                name: name.clone(),
-                present: Some(false),
-                unit: None,
-            });
-        }
-    }
-    Ok(services)
 }

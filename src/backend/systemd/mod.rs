@@ -71,21 +71,6 @@ fn units_of(source: &OutputSource<'_>) -> Vec<String> {
         )
 }
 
-/// The units of a group, as its configuration names them.
-pub fn installed(group: &Group, seen: &mut Vec<String>) -> Vec<Installed> {
-    group
-        .units
-        .iter()
-        .filter(|choice| first_sighting(choice, seen))
-        .map(|choice| Installed {
-            name: service_name_of_unit(choice.primary()).to_string(),
-            group: group.name.clone(),
-            backend: BackendKind::Systemd,
-            aliases: aliases_of(choice),
-        })
-        .collect()
-}
-
 impl BackendModule for Systemd {
     async fn connect(timeout: Duration) -> Systemd {
         Systemd {
@@ -102,8 +87,19 @@ impl BackendModule for Systemd {
         format!("the journal of {}", units_of(source).join(", "))
     }
 
+    /// The units of a group, as its configuration names them.
     fn installed(group: &Group, seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure> {
-        Ok(installed(group, seen_units))
+        Ok(group
+            .units
+            .iter()
+            .filter(|choice| first_sighting(choice, seen_units))
+            .map(|choice| Installed {
+                name: service_name_of_unit(choice.primary()).to_string(),
+                group: group.name.clone(),
+                backend: BackendKind::Systemd,
+                aliases: aliases_of(choice),
+            })
+            .collect())
     }
 
     async fn declared(
