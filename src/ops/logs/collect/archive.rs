@@ -46,6 +46,13 @@ struct Item<'a> {
 }
 
 impl Writer {
+    /// Notes a file left out of the bundle, and why.
+    fn skip(&mut self, path: &std::path::Path, why: &dyn std::fmt::Display) {
+        self.manifest
+            .skipped
+            .push(format!("{}: {why}", path.display()));
+    }
+
     fn add(&mut self, item: &Item) -> std::io::Result<()> {
         let text = String::from_utf8_lossy(item.bytes);
         let (mut redacted, redactions) = redact_content(item.path, &text, item.content);
@@ -140,14 +147,8 @@ pub fn write_bundle(
                 truncated,
                 content: Content::Log,
             })?,
-            Ok(_) => writer
-                .manifest
-                .skipped
-                .push(format!("{}: binary", file.path.display())),
-            Err(error) => writer
-                .manifest
-                .skipped
-                .push(format!("{}: {error}", file.path.display())),
+            Ok(_) => writer.skip(&file.path, &"binary"),
+            Err(error) => writer.skip(&file.path, &error),
         }
     }
     for (group, json) in &contents.containers {
@@ -181,17 +182,11 @@ fn add_config(writer: &mut Writer, name: &str, path: &std::path::Path) -> std::i
             .take(usize::try_from(CONFIG_CAP).unwrap_or(usize::MAX))
             .collect::<Vec<u8>>()
     }) else {
-        writer
-            .manifest
-            .skipped
-            .push(format!("{}: unreadable", path.display()));
+        writer.skip(path, &"unreadable");
         return Ok(());
     };
     if size > CONFIG_CAP || !looks_like_text(&bytes) {
-        writer
-            .manifest
-            .skipped
-            .push(format!("{}: not a text configuration file", path.display()));
+        writer.skip(path, &"not a text configuration file");
         return Ok(());
     }
     writer.add(&Item {
