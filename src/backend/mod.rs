@@ -68,6 +68,29 @@ pub struct OutputSource<'a> {
     pub group: &'a Group,
 }
 
+/// The zones a group's services write their log times in, for the commands
+/// that compare times (`logs`, `diagnose`): each service's own, and the zone
+/// of the group's other writers (files no service claims, services the daemon
+/// did not answer for).
+#[derive(Debug, Clone)]
+pub struct WriterZones {
+    pub services: HashMap<String, jiff::tz::TimeZone>,
+    pub others: jiff::tz::TimeZone,
+    /// Why the daemon could not be asked, if it could not.
+    pub unasked: Option<String>,
+}
+
+impl WriterZones {
+    /// Every writer in one zone.
+    pub fn all_in(zone: jiff::tz::TimeZone) -> WriterZones {
+        WriterZones {
+            services: HashMap::new(),
+            others: zone,
+            unasked: None,
+        }
+    }
+}
+
 /// Whether a service runs what its definition says now (`reload`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -141,6 +164,10 @@ pub(crate) trait ServiceBackend {
 
     /// The daemon's own description of a group's services, for a support bundle.
     async fn describe(&self, group: &Group) -> Option<String>;
+
+    /// The zones `group`'s services write their log times in, asked once
+    /// (within `timeout`).
+    async fn writer_zones(&self, group: &Group, timeout: Duration) -> WriterZones;
 
     /// What the daemon says of a service that is not well beyond its status
     /// line (`diagnose`): health-check runs, exit code, OOM kill, restarts, a
@@ -347,6 +374,10 @@ impl Backend {
 
     pub async fn describe(&self, group: &Group) -> Option<String> {
         dispatch!(self, backend => backend.describe(group).await)
+    }
+
+    pub async fn writer_zones(&self, group: &Group, timeout: Duration) -> WriterZones {
+        dispatch!(self, backend => backend.writer_zones(group, timeout).await)
     }
 
     pub async fn details(

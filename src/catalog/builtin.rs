@@ -82,6 +82,7 @@ pub fn groups() -> Vec<Group> {
             known_services: console_known,
             first_services: names(CONSOLE_MIDDLEWARE),
             log_layout: LogLayout::ModuleDirectories,
+            log_timezone: None,
         },
         Group {
             name: "sync-proxy".into(),
@@ -103,6 +104,7 @@ pub fn groups() -> Vec<Group> {
                 "hamal-period-subprocess.log",
                 "vm-*.log",
             ])),
+            log_timezone: None,
         },
         Group {
             name: "agent".into(),
@@ -127,6 +129,7 @@ pub fn groups() -> Vec<Group> {
             known_services: Vec::new(),
             first_services: Vec::new(),
             log_layout: LogLayout::DatedPerUnit,
+            log_timezone: None,
         },
         Group {
             name: "gateway".into(),
@@ -147,6 +150,7 @@ pub fn groups() -> Vec<Group> {
             known_services: Vec::new(),
             first_services: Vec::new(),
             log_layout: LogLayout::DatedPerUnit,
+            log_timezone: None,
         },
     ]
 }

@@ -3,6 +3,7 @@
 //! an unknown key or a wrong type is exit 2 naming the file, line and key.
 
 use super::group_entry::{GroupEntry, apply, new_group};
+use super::log_zone::{ZONE_HINT, zone_named};
 use super::name::validate_name;
 use super::{Catalog, is_clean_absolute};
 use crate::exit::Failure;
@@ -32,6 +33,8 @@ struct ServiceEntry {
     depends_on: Option<Vec<String>>,
     /// Seconds (a fraction allowed); 0 turns the settle window off.
     settle: Option<f64>,
+    /// The zone its log times are in when they carry no offset.
+    log_timezone: Option<String>,
 }
 
 /// The longest settle window a file or `--settle` may ask for, in seconds.
@@ -70,9 +73,17 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
     let invalid = |message: String| {
         Failure::usage(format!("invalid config file {}: {message}", path.display()))
     };
-    for entry in file.group {
+    for mut entry in file.group {
         validate_name(&entry.name)
             .map_err(|why| invalid(format!("group name {:?}: {why}", entry.name)))?;
+        let log_timezone = entry
+            .log_timezone
+            .take()
+            .map(|zone| {
+                zone_named(&format!("group {:?} log_timezone", entry.name), &zone)
+                    .map_err(|why| invalid(why).with_hint(ZONE_HINT))
+            })
+            .transpose()?;
         let position = catalog
             .groups
             .iter()
@@ -82,7 +93,10 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
             None => new_group(&entry)
                 .map_err(|why| invalid(format!("group {:?}: {why}", entry.name)))?,
         };
-        let group = apply(base, entry).map_err(invalid)?;
+        let mut group = apply(base, entry).map_err(invalid)?;
+        if log_timezone.is_some() {
+            group.log_timezone = log_timezone;
+        }
         match position {
             Some(index) => catalog.groups[index] = group,
             None => catalog.groups.push(group),
@@ -115,7 +129,17 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
                 }
             })
             .transpose()?;
+        let log_timezone = entry
+            .log_timezone
+            .map(|zone| {
+                zone_named(&format!("[service.{name}] log_timezone"), &zone)
+                    .map_err(|why| invalid(why).with_hint(ZONE_HINT))
+            })
+            .transpose()?;
         let settings = catalog.services.entry(name).or_default();
+        if log_timezone.is_some() {
+            settings.log_timezone = log_timezone;
+        }
         if settle.is_some() {
             settings.settle = settle;
         }
@@ -205,6 +229,44 @@ stop_timeout = 30
         for bad in ["-1", "601", "\"2s\""] {
             let message = error_text(&format!("[service.porter-api]\nsettle = {bad}\n"));
             assert!(message.contains("settle"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn log_timezone_is_a_known_zone_per_group_or_service() {
+        let catalog = parse_text(
+            "[[group]]\nname = \"console\"\nlog_timezone = \"UTC\"\n[service.porter-api]\nlog_timezone = \"Asia/Shanghai\"\n",
+        )
+        .unwrap();
+        let console = catalog.group("console").unwrap();
+        let zone = |service: &str| {
+            catalog
+                .log_timezone(console, service)
+                .and_then(|zone| zone.iana_name())
+        };
+        assert_eq!(zone("porter-api"), Some("Asia/Shanghai"));
+        assert_eq!(zone("mysql"), Some("UTC"));
+        let gateway = catalog.group("gateway").unwrap();
+        assert_eq!(catalog.log_timezone(gateway, "s3block"), None);
+        for (text, key) in [
+            (
+                "[[group]]\nname = \"console\"\nlog_timezone = \"Asia/Shangai\"\n",
+                "group \"console\" log_timezone",
+            ),
+            (
+                "[service.s3block]\nlog_timezone = \"Asia/Shangai\"\n",
+                "[service.s3block] log_timezone",
+            ),
+        ] {
+            assert_eq!(
+                error_text(text),
+                format!(
+                    "invalid config file /etc/hmctl/hmctl.toml: {key} = \"Asia/Shangai\": unknown time zone"
+                )
+            );
+            let error = parse_text(text).unwrap_err();
+            let failure = error.downcast_ref::<Failure>().unwrap();
+            assert_eq!(failure.hint.as_deref(), Some(ZONE_HINT));
         }
     }
 

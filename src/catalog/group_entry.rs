@@ -22,6 +22,8 @@ pub(super) struct GroupEntry {
     ports: Option<Vec<u16>>,
     upgrade_dir: Option<PathBuf>,
     present_if: Option<Vec<PathBuf>>,
+    /// Read by `config_file`, which checks the name.
+    pub(super) log_timezone: Option<String>,
 }
 
 /// A unit, or a list of alternative unit names for one service.
@@ -56,6 +58,7 @@ pub(super) fn new_group(entry: &GroupEntry) -> Result<Group, String> {
         known_services: Vec::new(),
         first_services: Vec::new(),
         log_layout: backend.default_log_layout(),
+        log_timezone: None,
     })
 }
 

@@ -8,6 +8,7 @@
 mod builtin;
 mod config_file;
 mod group_entry;
+mod log_zone;
 mod logs;
 mod name;
 mod stages;
@@ -77,6 +78,9 @@ pub struct Group {
     pub first_services: Vec<String>,
     /// Where a service's log files are when `[service.NAME] logs` does not say.
     pub log_layout: LogLayout,
+    /// The zone its services write log times in (`log_timezone`), when the
+    /// operator said; else each writer's own (see `ops::logs::zones`).
+    pub log_timezone: Option<jiff::tz::TimeZone>,
 }
 
 impl Group {
@@ -134,6 +138,8 @@ pub struct ServiceSettings {
     pub depends_on: Vec<String>,
     /// How long it must stay up after a start before the start is done.
     pub settle: Option<std::time::Duration>,
+    /// The zone it writes log times in (`log_timezone`), over its group's.
+    pub log_timezone: Option<jiff::tz::TimeZone>,
 }
 
 /// The resolved catalog.
@@ -169,6 +175,18 @@ impl Catalog {
 
     pub fn settings(&self, service: &str) -> Option<&ServiceSettings> {
         self.services.get(service)
+    }
+
+    /// The zone the operator says `service` of `group` writes its log times
+    /// in: its own `log_timezone`, else its group's.
+    pub fn log_timezone<'a>(
+        &'a self,
+        group: &'a Group,
+        service: &str,
+    ) -> Option<&'a jiff::tz::TimeZone> {
+        self.settings(service)
+            .and_then(|settings| settings.log_timezone.as_ref())
+            .or(group.log_timezone.as_ref())
     }
 }
 

@@ -115,7 +115,8 @@ pub struct GrepArgs {
     #[arg(short = 'C', long = "context", value_name = "N", default_value_t = 0)]
     pub context: usize,
 
-    /// Only matches at or after this time: 30m, 2h, 1d, or 2025-09-18 16:00.
+    /// Only matches at or after this time: 30m, 2h, 1d, or 2025-09-18 16:00
+    /// (local time unless it carries an offset: 2025-09-18T08:00:00Z).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
 
@@ -140,7 +141,8 @@ pub struct CollectArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Leave out log files last written before this time: 30m, 2h, 1d, or 2025-09-18 16:00.
+    /// Leave out log files last written before this time: 30m, 2h, 1d, or
+    /// 2025-09-18 16:00 (local time unless it carries an offset).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
 
@@ -205,7 +207,8 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "STAGE", add = ArgValueCandidates::new(crate::completion::stages))]
     pub stage: Option<String>,
 
-    /// The time of the error (from the UI): the window is 10 minutes either side.
+    /// The time of the error (from the UI): the window is 10 minutes either
+    /// side. Local time unless it carries an offset (2025-09-18T08:24:31Z).
     #[arg(long, value_name = "TIME", conflicts_with_all = ["since", "until"])]
     pub at: Option<String>,
 

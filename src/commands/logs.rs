@@ -17,19 +17,31 @@ pub async fn run(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow
             printer.data(&render::logs::stages(catalog, printer.style))?;
             Ok(Exit::Success)
         }
-        Some(LogsCommand::Grep(grep_args)) => grep(catalog, grep_args, printer),
-        Some(LogsCommand::Trace(trace_args)) => trace(catalog, trace_args, printer),
+        Some(LogsCommand::Grep(grep_args)) => grep(catalog, grep_args, printer).await,
+        Some(LogsCommand::Trace(trace_args)) => trace(catalog, trace_args, printer).await,
         Some(LogsCommand::Collect(collect_args)) => collect(catalog, collect_args, printer).await,
     }
 }
 
-/// `--since TIME` as the key log lines are compared with.
-fn since_key(since: Option<&str>) -> Result<Option<String>, Failure> {
+/// `--since TIME` as the instant log lines are compared with.
+fn since_time(since: Option<&str>) -> Result<Option<jiff::Timestamp>, Failure> {
     since
         .map(|text| {
-            ops::logs::timeline::parse_since(text, jiff::Zoned::now()).map_err(Failure::usage)
+            ops::logs::timeline::parse_since(text, &jiff::Zoned::now()).map_err(|message| {
+                Failure::usage(message).with_hint(
+                    "give a duration (30m, 2h, 1d) or a local time (2025-09-18 16:00, 2025-09-18T08:00:00Z with an offset)",
+                )
+            })
         })
         .transpose()
+}
+
+/// Warns of the groups whose writers' zones are guesses.
+fn warn_unasked(printer: Printer, unasked: &[String]) {
+    for warning in unasked {
+        printer.warning(warning);
+        printer.hint(ops::logs::zones::UNASKED_HINT);
+    }
 }
 
 /// The last lines of each TARGET's logs, and on with `--follow`.
@@ -60,7 +72,7 @@ async fn show(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::R
 }
 
 /// `logs grep`: exit 0 when something matched, 1 when nothing did.
-fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::Result<Exit> {
+async fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::Result<Exit> {
     let GrepArgs {
         pattern,
         stage,
@@ -75,11 +87,15 @@ fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::Result<
         fixed: *fixed_strings,
         ignore_case: *ignore_case,
         context: *context,
-        since: since_key(since.as_deref())?,
+        since: since_time(since.as_deref())?,
     };
     // Check the pattern before choosing files, so a bad one is exit 2 at once.
     ops::logs::search::matcher(&query).map_err(Failure::usage)?;
-    let selection = ops::logs::select::select(catalog, stage.as_deref(), targets)?;
+    let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets)?;
+    if query.since.is_some() {
+        let unasked = ops::logs::zones::attach(catalog, &mut selection.files).await;
+        warn_unasked(printer, &unasked);
+    }
     for refused in &selection.refused {
         printer.warning(&format!(
             "skipped {}: it leads outside the group's log directories",
@@ -115,8 +131,9 @@ fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::Result<
 }
 
 /// `logs trace ID`: exit 1 when no line mentions it.
-fn trace(catalog: &Catalog, args: &TraceArgs, printer: Printer) -> anyhow::Result<Exit> {
-    let lines = ops::logs::trace::trace(catalog, &args.id, super::threads())?;
+async fn trace(catalog: &Catalog, args: &TraceArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let (lines, unasked) = ops::logs::trace::trace(catalog, &args.id, super::threads()).await?;
+    warn_unasked(printer, &unasked);
     if printer.json {
         printer.data(&render::logs::trace_json(&lines))?;
     } else {
@@ -148,7 +165,7 @@ async fn collect(catalog: &Catalog, args: &CollectArgs, printer: Printer) -> any
     } = args;
     let request = ops::logs::collect::Request {
         output: output.clone(),
-        since: since_key(since.as_deref())?,
+        since: since_time(since.as_deref())?,
         log_cap: max_log_size * 1024 * 1024,
         obfuscate: *obfuscate,
     };

@@ -31,14 +31,13 @@ fn heading(report: &Report) -> String {
     let window = &report.window;
     let around = window
         .at
-        .as_deref()
-        .map(|at| format!(" (10 minutes either side of {})", &at[..19.min(at.len())]))
+        .map(|at| format!(" (10 minutes either side of {})", window.local(at)))
         .unwrap_or_default();
     format!(
         "Diagnosis of {}, {} to {}{around}\n",
         what.join(", "),
-        &window.since[..19.min(window.since.len())],
-        &window.until[..19.min(window.until.len())]
+        window.local(window.since),
+        window.local(window.until)
     )
 }
 

@@ -122,7 +122,7 @@ impl DockerClient {
 
     /// The containers carrying every one of `labels` (`key=value`), one-off
     /// containers (`docker compose run`) left out.
-    async fn list(
+    pub(super) async fn list(
         &self,
         labels: Vec<String>,
         timeout: Duration,

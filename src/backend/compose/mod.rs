@@ -6,6 +6,7 @@
 mod compose_cli;
 mod compose_generation;
 mod compose_group;
+mod container_zone;
 mod details;
 mod docker;
 mod docker_containers;
@@ -16,7 +17,9 @@ mod docker_state;
 mod inspect_cache;
 mod module;
 
-use super::{BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, Verdict};
+use super::{
+    BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+};
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
@@ -263,6 +266,34 @@ impl ServiceBackend for Compose {
             .map(|container| &container.inspect)
             .collect();
         serde_json::to_string_pretty(&inspected).ok()
+    }
+
+    /// Each container's zone; files no container claims are in the zone all
+    /// the group's containers share, else in UTC (Docker's default).
+    async fn writer_zones(&self, group: &Group, timeout: Duration) -> WriterZones {
+        let project = group.project.as_deref().unwrap_or_default();
+        let asked = match self.docker() {
+            Ok(docker) => docker.project_zones(project, timeout).await,
+            Err(error) => Err(error),
+        };
+        match asked {
+            Ok(services) => {
+                let mut zones = services.values();
+                let shared = zones
+                    .next()
+                    .filter(|first| zones.all(|zone| zone == *first))
+                    .cloned();
+                WriterZones {
+                    others: shared.unwrap_or(jiff::tz::TimeZone::UTC),
+                    services,
+                    unasked: None,
+                }
+            }
+            Err(error) => WriterZones {
+                unasked: Some(error.to_string()),
+                ..WriterZones::all_in(jiff::tz::TimeZone::UTC)
+            },
+        }
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {

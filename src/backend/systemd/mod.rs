@@ -12,7 +12,7 @@ pub use client::endpoint;
 
 use super::{
     BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine, OutputSource,
-    ServiceBackend, Verdict,
+    ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
@@ -353,6 +353,11 @@ impl ServiceBackend for Systemd {
 
     async fn describe(&self, _group: &Group) -> Option<String> {
         None
+    }
+
+    /// Units run on the host: they write in its zone.
+    async fn writer_zones(&self, _group: &Group, _timeout: Duration) -> WriterZones {
+        WriterZones::all_in(jiff::tz::TimeZone::system())
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {

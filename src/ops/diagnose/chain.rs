@@ -5,6 +5,8 @@
 
 use super::scan::Event;
 use super::signature::unreachable_regex;
+use crate::ops::logs::timeline::local_text;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -54,9 +56,10 @@ pub struct Chain {
     pub links: Vec<Link>,
 }
 
-/// Chains of the ids in `events` (plus `wanted`, the `--id`), time-ordered;
-/// an id seen in one service only makes a chain only when it is `wanted`.
-pub fn chains(events: &[Event], wanted: Option<&str>) -> Vec<Chain> {
+/// Chains of the ids in `events` (plus `wanted`, the `--id`), time-ordered,
+/// their times shown in `zone` (the operator's); an id seen in one service
+/// only makes a chain only when it is `wanted`.
+pub fn chains(events: &[Event], wanted: Option<&str>, zone: &TimeZone) -> Vec<Chain> {
     let mut by_id: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
     for event in events {
         let mut ids = request_ids(&event.text);
@@ -73,7 +76,7 @@ pub fn chains(events: &[Event], wanted: Option<&str>) -> Vec<Chain> {
     let mut chains: Vec<Chain> = by_id
         .into_iter()
         .filter_map(|(id, mut found)| {
-            found.sort_by(|left, right| left.time.cmp(&right.time));
+            found.sort_by_key(|event| event.time);
             let mut services: Vec<String> = Vec::new();
             for event in &found {
                 if !services.contains(&event.service) {
@@ -90,7 +93,7 @@ pub fn chains(events: &[Event], wanted: Option<&str>) -> Vec<Chain> {
             let links = found
                 .iter()
                 .map(|event| Link {
-                    time: event.time.clone(),
+                    time: local_text(event.time, zone),
                     service: event.service.clone(),
                     failed: event.level.is_some(),
                     message: super::signature::message(&event.first)
@@ -133,7 +136,7 @@ mod tests {
 
     fn event(time: &str, service: &str, level: Option<Level>, text: &str) -> Event {
         Event {
-            time: time.into(),
+            time: format!("{}Z", time.replace(' ', "T")).parse().unwrap(),
             service: service.into(),
             location: Location {
                 path: format!("/logs/{service}.log"),
@@ -188,7 +191,7 @@ mod tests {
                 "[req-bbbbbbbb] alone",
             ),
         ];
-        let found = chains(&events, None);
+        let found = chains(&events, None, &TimeZone::UTC);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, "req-aaaaaaaa");
         assert_eq!(
@@ -196,8 +199,9 @@ mod tests {
             vec!["mistral-server", "unicloud-engine", "porter-api"]
         );
         assert_eq!(found[0].failed_first.as_deref(), Some("unicloud-engine"));
+        assert_eq!(found[0].links[0].time, "2025-09-18 16:24:30.000");
         // An id asked for is a chain even in one service.
-        let wanted = chains(&events, Some("req-bbbbbbbb"));
+        let wanted = chains(&events, Some("req-bbbbbbbb"), &TimeZone::UTC);
         assert_eq!(wanted[0].id, "req-bbbbbbbb");
         assert_eq!(wanted[0].failed_first.as_deref(), Some("porter-api"));
     }

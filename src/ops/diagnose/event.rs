@@ -19,8 +19,8 @@ const EVENT_TEXT_LIMIT: usize = 4000;
 /// lines continuing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// The sortable time key of its first line.
-    pub time: String,
+    /// The instant of its first line.
+    pub time: jiff::Timestamp,
     pub service: String,
     pub location: Location,
     /// `None`: not an error, read because it names the `--id` or KEYWORD.
@@ -59,6 +59,8 @@ struct Open {
 /// Builds the events of one file from its candidate lines.
 pub struct Collect<'a> {
     file: &'a LogFile,
+    /// The zone the file's writer writes times in.
+    zone: jiff::tz::TimeZone,
     window: &'a Window,
     needles: &'a [String],
     /// The events read so far, in line order ([`Collect::close`] adds the last).
@@ -72,6 +74,7 @@ impl<'a> Collect<'a> {
     pub fn new(file: &'a LogFile, window: &'a Window, needles: &'a [String]) -> Self {
         Collect {
             file,
+            zone: file.zone(),
             window,
             needles,
             events: Vec::new(),
@@ -107,7 +110,7 @@ impl<'a> Collect<'a> {
     pub fn line(&mut self, line: &Line<'_>) {
         let text = String::from_utf8_lossy(line.bytes);
         let text = text.trim_end_matches(['\n', '\r']);
-        let Some(time) = line_time(text.as_bytes()) else {
+        let Some(time) = line_time(text.as_bytes(), &self.zone) else {
             // Untimed: a traceback line continuing the open event.
             if !self.extend(line, text) {
                 self.close();
@@ -127,9 +130,9 @@ impl<'a> Collect<'a> {
             self.close();
             return;
         }
-        if !self.window.contains(&time) {
+        if !self.window.contains(time) {
             self.close();
-            self.past_window |= time.as_str() > self.window.until.as_str();
+            self.past_window |= time > self.window.until;
             return;
         }
         // OpenStack writes a traceback as many lines with one time and prefix.

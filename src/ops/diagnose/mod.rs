@@ -231,7 +231,13 @@ pub async fn run(
     // A service's logs come with those of what it depends on (its middleware).
     let matter = state::services_that_matter(catalog, &entries, named.as_deref());
     let readable = named.as_ref().map(|_| matter.clone());
-    let files = files_to_read(catalog, request, readable.as_deref(), &mut notes)?;
+    let mut files = files_to_read(catalog, request, readable.as_deref(), &mut notes)?;
+    for unasked in crate::ops::logs::zones::attach(catalog, &mut files).await {
+        notes.push(format!(
+            "{unasked} (hint: {})",
+            crate::ops::logs::zones::UNASKED_HINT
+        ));
+    }
     let needles: Vec<String> = scope.id.iter().chain(&scope.keyword).cloned().collect();
     let scanning = {
         let window = window.clone();
@@ -278,7 +284,7 @@ pub async fn run(
     let mut findings = verdict::state_findings(table, &context);
     findings.extend(verdict::log_findings(&events, table, &context));
     let unrelated_signatures = verdict::log_findings(&unrelated, table, &context).len();
-    let chains = chain::chains(&events, scope.id.as_deref());
+    let chains = chain::chains(&events, scope.id.as_deref(), &window.zone);
     let summary = verdict::summary(&findings, &chains);
     let exit = if findings.is_empty() {
         Exit::Success

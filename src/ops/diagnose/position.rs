@@ -4,6 +4,8 @@
 //! window's first and last lines, found by bisection.
 
 use crate::ops::logs::timeline::line_time;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use std::os::unix::fs::FileExt;
 
 /// Bisection stops when the range is this small.
@@ -13,7 +15,7 @@ pub const BISECT_PRECISION: u64 = 64 * 1024;
 /// holds no timestamped line.
 const PROBE: usize = 4096;
 
-fn time_in(file: &std::fs::File, offset: u64, size: usize) -> Option<String> {
+fn time_in(file: &std::fs::File, zone: &TimeZone, offset: u64, size: usize) -> Option<Timestamp> {
     let mut buffer = vec![0; size];
     let count = file.read_at(&mut buffer, offset).ok()?;
     let chunk = &buffer[..count];
@@ -27,16 +29,18 @@ fn time_in(file: &std::fs::File, offset: u64, size: usize) -> Option<String> {
         .iter()
         .rposition(|byte| *byte == b'\n')
         .map_or(&chunk[start..], |end| &chunk[start..start + end]);
-    whole.split(|byte| *byte == b'\n').find_map(line_time)
+    whole
+        .split(|byte| *byte == b'\n')
+        .find_map(|line| line_time(line, zone))
 }
 
 /// The time of the first whole line with a timestamp at or after `offset`.
-fn time_after(file: &std::fs::File, offset: u64) -> Option<String> {
-    time_in(file, offset, PROBE).or_else(|| time_in(file, offset, 64 * 1024))
+fn time_after(file: &std::fs::File, zone: &TimeZone, offset: u64) -> Option<Timestamp> {
+    time_in(file, zone, offset, PROBE).or_else(|| time_in(file, zone, offset, 64 * 1024))
 }
 
 /// The time of the last timestamped line of a file of `length` bytes.
-fn last_time(file: &std::fs::File, length: u64) -> Option<String> {
+fn last_time(file: &std::fs::File, zone: &TimeZone, length: u64) -> Option<Timestamp> {
     let size = PROBE as u64;
     let offset = length.saturating_sub(size);
     let mut buffer = vec![0; PROBE];
@@ -44,21 +48,30 @@ fn last_time(file: &std::fs::File, length: u64) -> Option<String> {
     buffer[..count]
         .split(|byte| *byte == b'\n')
         .skip(usize::from(offset > 0))
-        .filter_map(line_time)
+        .filter_map(|line| line_time(line, zone))
         .last()
+}
+
+/// A time-ordered file, and the zone its writer writes times in.
+#[derive(Clone, Copy)]
+pub struct Timed<'a> {
+    pub file: &'a std::fs::File,
+    pub length: u64,
+    pub zone: &'a TimeZone,
 }
 
 /// The byte range of a time-ordered file that holds the window
 /// `since..=until`: the whole file when its first and last lines are inside,
 /// else bisected to it.
-pub fn window_range(file: &std::fs::File, length: u64, since: &str, until: &str) -> (u64, u64) {
-    let start = match time_after(file, 0) {
-        Some(first) if first.as_str() >= since => 0,
-        _ => bisect(file, length, since, false),
+pub fn window_range(timed: &Timed<'_>, since: Timestamp, until: Timestamp) -> (u64, u64) {
+    let Timed { file, length, zone } = *timed;
+    let start = match time_after(file, zone, 0) {
+        Some(first) if first >= since => 0,
+        _ => bisect(timed, since, false),
     };
-    let end = match last_time(file, length) {
-        Some(last) if last.as_str() <= until => length,
-        _ => bisect(file, length, until, true),
+    let end = match last_time(file, zone, length) {
+        Some(last) if last <= until => length,
+        _ => bisect(timed, until, true),
     };
     (start, end.max(start))
 }
@@ -66,12 +79,12 @@ pub fn window_range(file: &std::fs::File, length: u64, since: &str, until: &str)
 /// A line-aligned offset at or before the first line timed after (`strict`)
 /// or at/after `key`, found by bisection; a conservative guess where a range
 /// has no timestamps.
-fn bisect(file: &std::fs::File, length: u64, key: &str, strict: bool) -> u64 {
-    let (mut low, mut high) = (0, length);
+fn bisect(timed: &Timed<'_>, key: Timestamp, strict: bool) -> u64 {
+    let (mut low, mut high) = (0, timed.length);
     while high - low > BISECT_PRECISION {
         let middle = low + (high - low) / 2;
-        match time_after(file, middle) {
-            Some(time) if time.as_str() < key || (strict && time.as_str() == key) => low = middle,
+        match time_after(timed.file, timed.zone, middle) {
+            Some(time) if time < key || (strict && time == key) => low = middle,
             None if strict => low = middle,
             Some(_) | None => high = middle,
         }
@@ -79,12 +92,9 @@ fn bisect(file: &std::fs::File, length: u64, key: &str, strict: bool) -> u64 {
     if strict { high } else { low }
 }
 
-/// The local-time key of a file's last modification.
-pub fn modified_key(metadata: &std::fs::Metadata) -> Option<String> {
-    let modified = metadata.modified().ok()?;
-    let timestamp = jiff::Timestamp::try_from(modified).ok()?;
-    let zoned = timestamp.to_zoned(jiff::tz::TimeZone::system());
-    Some(zoned.strftime("%Y-%m-%d %H:%M:%S.999999999").to_string())
+/// When a file was last modified.
+pub fn modified_time(metadata: &std::fs::Metadata) -> Option<Timestamp> {
+    Timestamp::try_from(metadata.modified().ok()?).ok()
 }
 
 #[cfg(test)]
@@ -105,24 +115,51 @@ mod tests {
         drop(out);
         let file = std::fs::File::open(&path).unwrap();
         let length = file.metadata().unwrap().len();
-        let (start, end) = window_range(
-            &file,
+        let zone = TimeZone::UTC;
+        let timed = Timed {
+            file: &file,
             length,
-            "2025-09-18 12:00:00.000000000",
-            "2025-09-18 12:59:59.999999999",
+            zone: &zone,
+        };
+        let instant = |text: &str| text.parse::<Timestamp>().unwrap();
+        let (start, end) = window_range(
+            &timed,
+            instant("2025-09-18T12:00:00Z"),
+            instant("2025-09-18T12:59:59.999999999Z"),
         );
-        let first = time_after(&file, start).unwrap();
-        assert!(first.as_str() < "2025-09-18 12:00:00", "{first}");
+        let first = time_after(&file, &zone, start).unwrap();
+        assert!(first < instant("2025-09-18T12:00:00Z"), "{first}");
         // An hour of a day, within the bisection's precision either side.
         assert!(
             end > start && end - start < length / 4,
             "{start}..{end} of {length}"
         );
-        assert!(time_after(&file, end).is_none_or(|time| time.as_str() > "2025-09-18 12:59:59"));
+        assert!(
+            time_after(&file, &zone, end).is_none_or(|time| time > instant("2025-09-18T12:59:59Z"))
+        );
         // A window holding the whole file is not bisected.
         assert_eq!(
-            window_range(&file, length, "2025-09-18 00:00:00", "2025-09-19 00:00:00"),
+            window_range(
+                &timed,
+                instant("2025-09-18T00:00:00Z"),
+                instant("2025-09-19T00:00:00Z")
+            ),
             (0, length)
         );
+        // Read in Shanghai, the same lines are eight hours earlier.
+        let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
+        let east = Timed {
+            zone: &shanghai,
+            ..timed
+        };
+        let (start, _) = window_range(
+            &east,
+            instant("2025-09-18T04:00:00Z"),
+            instant("2025-09-18T04:59:59Z"),
+        );
+        let first = time_after(&file, &zone, start).unwrap();
+        assert!(first < instant("2025-09-18T12:00:00Z"), "{first}");
+        // (within the bisection's precision: 64 KiB, some 80 minutes of lines)
+        assert!(first > instant("2025-09-18T10:00:00Z"), "{first}");
     }
 }

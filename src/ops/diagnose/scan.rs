@@ -10,7 +10,7 @@
 use super::candidates::read_candidates;
 use super::event::Collect;
 pub use super::event::Event;
-use super::position::{modified_key, window_range};
+use super::position::{Timed, modified_time, window_range};
 use super::window::Window;
 use crate::ops::logs::files::LogFile;
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -163,13 +163,19 @@ fn scan_file(shared: &Shared<'_>, file: &LogFile) -> FileResult {
             return result;
         }
     };
-    if modified_key(&metadata).is_some_and(|key| key < shared.window.since) {
+    if modified_time(&metadata).is_some_and(|time| time < shared.window.since) {
         result.skipped = true;
         return result;
     }
     let length = metadata.len();
+    let zone = file.zone();
     let (start, end) = if !file.is_gzip() && length > BISECT_ABOVE {
-        window_range(&opened, length, &shared.window.since, &shared.window.until)
+        let timed = Timed {
+            file: &opened,
+            length,
+            zone: &zone,
+        };
+        window_range(&timed, shared.window.since, shared.window.until)
     } else {
         (0, length)
     };

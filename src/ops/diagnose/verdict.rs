@@ -8,6 +8,7 @@ use super::rules::{Decision, Mentions, Side, Table};
 use super::scan::Event;
 use super::signature::{keyword, message, signature};
 use super::window::Window;
+use crate::ops::logs::timeline::local_text;
 
 /// Request ids kept per finding.
 const IDS_PER_FINDING: usize = 5;
@@ -110,7 +111,7 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
     let mut findings: Vec<Finding> = groups
         .into_iter()
         .map(|(key, mut members)| {
-            members.sort_by(|left, right| left.time.cmp(&right.time));
+            members.sort_by_key(|member| member.time);
             let first = members[0];
             let mut services: Vec<String> = Vec::new();
             let mut ids: Vec<String> = Vec::new();
@@ -146,8 +147,8 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 level: members.iter().filter_map(|member| member.level).max(),
                 count: members.len() as u64,
                 seen: Some(Seen {
-                    first: first.time.chars().take(23).collect(),
-                    last: members[members.len() - 1].time.chars().take(23).collect(),
+                    first: local_text(first.time, &context.window.zone),
+                    last: local_text(members[members.len() - 1].time, &context.window.zone),
                 }),
                 services,
                 sample: first.first.clone(),

@@ -16,9 +16,17 @@ pub struct LogFile {
     pub group: String,
     /// Not the file being written now.
     pub rotated: bool,
+    /// The zone its writer writes times in; `None` until `zones::attach`
+    /// asked (only commands that compare times do).
+    pub zone: Option<jiff::tz::TimeZone>,
 }
 
 impl LogFile {
+    /// The zone its times without an offset are read in (UTC when not asked).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        self.zone.clone().unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     pub fn is_gzip(&self) -> bool {
         self.path
             .extension()
@@ -101,6 +109,7 @@ pub fn files_of_source(
                 service: service.to_string(),
                 group: group.name.clone(),
                 rotated: is_rotated,
+                zone: None,
             });
         } else {
             refused.push(path);
@@ -143,6 +152,7 @@ pub fn all_files(group: &Group, claims: &[LogFile]) -> Vec<LogFile> {
                     ),
                     group: group.name.clone(),
                     rotated: claim.is_some_and(|claim| claim.rotated),
+                    zone: None,
                     path,
                 });
             }

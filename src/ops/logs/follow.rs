@@ -5,8 +5,9 @@
 //! file shows its container's output (Docker) or its unit's journal.
 
 use super::files::{LogFile, service_files};
-use super::tail::{SourcedLine, last_lines_before, merge};
+use super::tail::{Source, SourcedLine, last_lines_before, merge};
 use super::tracker::Tracker;
+use super::zones::{UNASKED_HINT, Zones};
 use crate::backend::{Backend, Backends, OutputLine, OutputSource};
 use crate::catalog::{Catalog, Group, resolve};
 use crate::exit::Failure;
@@ -101,11 +102,28 @@ pub async fn show(
                 .await;
         }
     }
+    // Several services are merged by time: each writer's zone is needed.
+    let zones = if prefixed {
+        Zones::ask(
+            catalog,
+            origins
+                .iter()
+                .map(|(entry, _)| (entry.group.as_str(), entry.name.as_str())),
+        )
+        .await
+    } else {
+        Zones::default()
+    };
+    for warning in zones.unasked() {
+        note(&format!("warning: {warning}"));
+        note(&format!("hint: {UNASKED_HINT}"));
+    }
     // The last lines of every service, in one timeline. Each file is opened
     // once: its tail is read up to where following it will begin.
-    let mut sources: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    let mut sources: Vec<Source> = Vec::new();
     let mut trackers: Vec<(String, Tracker)> = Vec::new();
     for (entry, origin) in &origins {
+        let zone = zones.of(catalog, &entry.group, &entry.name);
         match origin {
             Origin::Files => {
                 let mut per_file = Vec::new();
@@ -125,23 +143,32 @@ pub async fn show(
                         .file
                         .seek(SeekFrom::Start(tracker.offset))
                         .map_err(cannot_read)?;
-                    per_file.push((entry.name.clone(), lines));
+                    per_file.push(Source {
+                        name: entry.name.clone(),
+                        zone: zone.clone(),
+                        lines,
+                    });
                     trackers.push((entry.name.clone(), tracker));
                 }
                 let merged: Vec<Vec<u8>> = merge(per_file, request.lines)
                     .into_iter()
                     .map(|line| line.text)
                     .collect();
-                sources.push((entry.name.clone(), merged));
+                sources.push(Source {
+                    name: entry.name.clone(),
+                    zone,
+                    lines: merged,
+                });
             }
             Origin::Output => {
                 if let (Some(source), Some(backend)) =
                     (output_source(catalog, entry), backends.get(entry.backend))
                 {
-                    sources.push((
-                        entry.name.clone(),
-                        backend.output(&source, request.lines, None).await?,
-                    ));
+                    sources.push(Source {
+                        name: entry.name.clone(),
+                        zone,
+                        lines: backend.output(&source, request.lines, None).await?,
+                    });
                 }
             }
         }

@@ -14,3 +14,4 @@ pub mod tail;
 pub mod timeline;
 pub mod trace;
 pub mod tracker;
+pub mod zones;

@@ -16,8 +16,8 @@ pub struct Query {
     pub ignore_case: bool,
     /// Lines of context before and after each match (`-C`).
     pub context: usize,
-    /// Only matches at or after this time key (see `timeline::line_time`).
-    pub since: Option<String>,
+    /// Only matches at or after this instant (a match without a time is kept).
+    pub since: Option<jiff::Timestamp>,
 }
 
 /// One line the search produced.
@@ -57,7 +57,8 @@ pub fn matcher(query: &Query) -> Result<RegexMatcher, String> {
 struct Collect<'a> {
     hits: &'a mut Vec<Hit>,
     matches: &'a mut u64,
-    since: Option<&'a str>,
+    /// `--since`, and the zone of the file's writer.
+    since: Option<(jiff::Timestamp, jiff::tz::TimeZone)>,
 }
 
 fn trim_newline(bytes: &[u8]) -> &[u8] {
@@ -81,10 +82,9 @@ impl Sink for Collect<'_> {
         {
             let text = trim_newline(line);
             let number = first + offset as u64;
-            let recent = match (self.since, line_time(text)) {
-                (Some(since), Some(time)) => time.as_str() >= since,
-                _ => true,
-            };
+            let recent = self.since.as_ref().is_none_or(|(since, zone)| {
+                line_time(text, zone).is_none_or(|time| time >= *since)
+            });
             if recent {
                 self.hits.push(Hit::Match {
                     line: number,
@@ -131,7 +131,7 @@ fn search_file(matcher: &RegexMatcher, query: &Query, file: &LogFile) -> FileHit
     let sink = Collect {
         hits: &mut hits,
         matches: &mut matches,
-        since: query.since.as_deref(),
+        since: query.since.map(|since| (since, file.zone())),
     };
     let result = if file.is_gzip() {
         std::fs::File::open(&file.path).and_then(|opened| {
@@ -220,6 +220,7 @@ mod tests {
             service: "svc".into(),
             group: "console".into(),
             rotated: false,
+            zone: None,
         }
     }
 
@@ -278,8 +279,33 @@ mod tests {
             "2025-09-18 10:00:00 ERROR old\n2025-09-18 17:00:00 ERROR new\nno time ERROR\n",
         )];
         let mut recent = query("ERROR", 0);
-        recent.since = Some("2025-09-18 16:00:00.000000000".into());
+        recent.since = Some("2025-09-18T16:00:00Z".parse().unwrap());
         let found = search(&files, &recent, 1).unwrap();
         assert_eq!(found[0].matches, 2);
+    }
+
+    #[test]
+    fn since_compares_instants_in_the_writers_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut utc = file(
+            dir.path(),
+            "utc.log",
+            "2026-12-04T09:58:00Z ERROR before\n2026-12-04T10:00:30Z ERROR after\n",
+        );
+        let mut local = file(
+            dir.path(),
+            "local.log",
+            "2026-12-04 17:58:00 ERROR before\n2026-12-04 18:00:10 ERROR after\n",
+        );
+        let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        utc.zone = Some(shanghai.clone());
+        local.zone = Some(shanghai);
+        let mut recent = query("ERROR", 0);
+        // 17:59 in Shanghai.
+        recent.since = Some("2026-12-04T09:59:00Z".parse().unwrap());
+        for found in search(&[utc, local], &recent, 1).unwrap() {
+            assert_eq!(found.matches, 1, "{}", found.file.path.display());
+            assert!(matches!(&found.hits[1], Hit::Match { text, .. } if text.ends_with(b"after")));
+        }
     }
 }

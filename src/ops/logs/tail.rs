@@ -59,19 +59,35 @@ pub struct SourcedLine {
     pub text: Vec<u8>,
 }
 
-/// Merges per-source line lists (each in its own order) into one timeline:
-/// by each line's timestamp, a line without one staying after the line
-/// before it in its source. Keeps the last `count` lines.
-pub fn merge(sources: Vec<(String, Vec<Vec<u8>>)>, count: usize) -> Vec<SourcedLine> {
-    let mut keyed: Vec<(String, usize, usize, SourcedLine)> = Vec::new();
-    for (source_index, (source, lines)) in sources.into_iter().enumerate() {
-        let mut last_time = String::new();
+/// The lines of one source, in its own order, and the zone its writer
+/// writes times in.
+pub struct Source {
+    pub name: String,
+    pub zone: jiff::tz::TimeZone,
+    pub lines: Vec<Vec<u8>>,
+}
+
+/// Merges sources into one timeline: by the instant of each line's time, a
+/// line without one staying after the line before it in its source. Keeps
+/// the last `count` lines.
+pub fn merge(sources: Vec<Source>, count: usize) -> Vec<SourcedLine> {
+    let mut keyed: Vec<(Option<jiff::Timestamp>, usize, usize, SourcedLine)> = Vec::new();
+    for (
+        source_index,
+        Source {
+            name: source,
+            zone,
+            lines,
+        },
+    ) in sources.into_iter().enumerate()
+    {
+        let mut last_time = None;
         for (line_index, text) in lines.into_iter().enumerate() {
-            if let Some(time) = line_time(&text) {
-                last_time = time;
+            if let Some(time) = line_time(&text, &zone) {
+                last_time = Some(time);
             }
             keyed.push((
-                last_time.clone(),
+                last_time,
                 source_index,
                 line_index,
                 SourcedLine {
@@ -81,7 +97,7 @@ pub fn merge(sources: Vec<(String, Vec<Vec<u8>>)>, count: usize) -> Vec<SourcedL
             ));
         }
     }
-    keyed.sort_by(|left, right| (&left.0, left.1, left.2).cmp(&(&right.0, right.1, right.2)));
+    keyed.sort_by_key(|line| (line.0, line.1, line.2));
     let skip = keyed.len().saturating_sub(count);
     keyed
         .into_iter()
@@ -93,6 +109,15 @@ pub fn merge(sources: Vec<(String, Vec<Vec<u8>>)>, count: usize) -> Vec<SourcedL
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::tz::TimeZone;
+
+    fn source(name: &str, zone: TimeZone, lines: Vec<Vec<u8>>) -> Source {
+        Source {
+            name: name.into(),
+            zone,
+            lines,
+        }
+    }
 
     #[test]
     fn the_last_lines_exactly() {
@@ -135,8 +160,8 @@ mod tests {
         ];
         let merged = merge(
             vec![
-                ("porter-api".into(), api),
-                ("unicloud-engine".into(), engine),
+                source("porter-api", TimeZone::UTC, api),
+                source("unicloud-engine", TimeZone::UTC, engine),
             ],
             10,
         );
@@ -155,8 +180,41 @@ mod tests {
             ]
         );
         assert_eq!(
-            merge(vec![("a".into(), vec![b"x".to_vec(), b"y".to_vec()])], 1)[0].text,
+            merge(
+                vec![source(
+                    "a",
+                    TimeZone::UTC,
+                    vec![b"x".to_vec(), b"y".to_vec()]
+                )],
+                1
+            )[0]
+            .text,
             b"y".to_vec()
         );
+    }
+
+    #[test]
+    fn utc_and_local_writers_merge_by_their_instants() {
+        let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
+        let merged = merge(
+            vec![
+                source("host", shanghai, vec![b"2026-12-04 18:00:10 host".to_vec()]),
+                source(
+                    "container",
+                    TimeZone::UTC,
+                    vec![
+                        b"2026-12-04 10:00:05 untimed-zone".to_vec(),
+                        b"2026-12-04T10:00:30Z marked".to_vec(),
+                    ],
+                ),
+            ],
+            10,
+        );
+        let sources: Vec<&str> = merged
+            .iter()
+            .map(|line| line.text.rsplit(|byte| *byte == b' ').next().unwrap())
+            .map(|word| std::str::from_utf8(word).unwrap())
+            .collect();
+        assert_eq!(sources, vec!["untimed-zone", "host", "marked"]);
     }
 }

@@ -1,59 +1,124 @@
-//! Timestamps at the start of log lines, so lines from several services can be
-//! merged into one timeline, and `--since` understood. Handles the forms the
-//! product's logs use: `2025-09-18 16:24:31.123`, `2025-09-18T16:24:31Z`,
-//! `2025-09-18 16:24:31,123` (Python logging), optionally in `[...]`.
+//! Times at the start of log lines, as absolute instants, so lines from
+//! several services (some writing UTC, some local time) merge into one true
+//! timeline, and `--since` / `--until` / `--at` compare with them. The one
+//! parser of a line's time: it finds the forms the product's logs use —
+//! `2025-09-18 16:24:31.123`, `2025-09-18T16:24:31Z`, `2025-09-18
+//! 16:24:31,123` (Python logging), `2026-12-04T18:00:10+0800` (journal),
+//! optionally in `[...]` — and jiff reads them, so `2025-13-45` is no time.
+//! A time with an offset (`Z`, `±hh:mm`, `±hhmm`) is that instant; one without
+//! is read in its writer's zone.
 
-/// A sortable key (`2025-09-18 16:24:31.123000000`) of a line's leading
-/// timestamp, if it has one within its first 40 bytes.
-pub fn line_time(line: &[u8]) -> Option<String> {
-    let window = &line[..line.len().min(40)];
-    let start = window.iter().position(u8::is_ascii_digit)?;
-    let text = &window[start..];
-    if text.len() < 19 {
-        return None;
-    }
-    let digits = |range: std::ops::Range<usize>| text[range].iter().all(u8::is_ascii_digit);
-    let shape = digits(0..4)
-        && text[4] == b'-'
-        && digits(5..7)
-        && text[7] == b'-'
-        && digits(8..10)
-        && matches!(text[10], b' ' | b'T')
-        && digits(11..13)
-        && text[13] == b':'
-        && digits(14..16)
-        && text[16] == b':'
-        && digits(17..19);
-    if !shape {
-        return None;
-    }
-    let mut key = String::with_capacity(29);
-    key.push_str(std::str::from_utf8(&text[0..10]).ok()?);
-    key.push(' ');
-    key.push_str(std::str::from_utf8(&text[11..19]).ok()?);
-    key.push('.');
-    let fraction: Vec<u8> = if text.len() > 20 && matches!(text[19], b'.' | b',') {
-        text[20..]
-            .iter()
-            .take_while(|byte| byte.is_ascii_digit())
-            .take(9)
-            .copied()
-            .collect()
-    } else {
-        Vec::new()
-    };
-    key.push_str(std::str::from_utf8(&fraction).ok()?);
-    for _ in fraction.len()..9 {
-        key.push('0');
-    }
-    Some(key)
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::fmt::temporal::DateTimeParser;
+use jiff::tz::TimeZone;
+
+static PARSER: DateTimeParser = DateTimeParser::new();
+
+/// How far into a line its time may start.
+const TIME_START_WITHIN: usize = 40;
+/// The most fractional digits jiff reads (nanoseconds).
+const MAX_FRACTION_DIGITS: usize = 9;
+
+/// The time at the start of a line as written: its date and time (with any
+/// fraction), and its offset if it carries one.
+struct Written<'a> {
+    date_time: &'a [u8],
+    offset: Option<&'a [u8]>,
 }
 
-/// Parses `--since`: a duration back from now (`30m`, `2h`, `1d`, `90s`) or a
-/// time (`2025-09-18 16:00`, `2025-09-18T16:00:00`, `2025-09-18`), into the
-/// same key form as [`line_time`], in local time as log lines are written.
-#[allow(clippy::needless_pass_by_value)] // callers pass `Zoned::now()`
-pub fn parse_since(text: &str, now: jiff::Zoned) -> Result<String, String> {
+/// Whether `text` starts with `YYYY-MM-DD HH:MM:SS` (or `T` between): where a
+/// time may be; jiff decides whether it is one.
+fn has_time_shape(text: &[u8]) -> bool {
+    const SHAPE: &[u8; 19] = b"0000-00-00 00:00:00";
+    text.len() >= SHAPE.len()
+        && SHAPE
+            .iter()
+            .zip(text)
+            .enumerate()
+            .all(|(index, (wanted, byte))| match wanted {
+                b'0' => byte.is_ascii_digit(),
+                b' ' if index == 10 => matches!(byte, b' ' | b'T'),
+                _ => byte == wanted,
+            })
+}
+
+/// The length of an offset at the start of `text`: `Z`, `±hh:mm` or `±hhmm`,
+/// not followed by another digit.
+fn offset_length(text: &[u8]) -> Option<usize> {
+    let digits = |range: std::ops::Range<usize>| {
+        text.get(range)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    let length = match text.first()? {
+        b'Z' | b'z' => 1,
+        b'+' | b'-' if digits(1..3) && text.get(3) == Some(&b':') && digits(4..6) => 6,
+        b'+' | b'-' if digits(1..5) => 5,
+        _ => return None,
+    };
+    let followed_by_digit = text.get(length).is_some_and(u8::is_ascii_digit);
+    (!followed_by_digit).then_some(length)
+}
+
+fn written(line: &[u8]) -> Option<Written<'_>> {
+    let window = &line[..line.len().min(TIME_START_WITHIN)];
+    let start = window.iter().position(u8::is_ascii_digit)?;
+    let text = &line[start..];
+    if !has_time_shape(text) {
+        return None;
+    }
+    let mut end = 19;
+    if matches!(text.get(19), Some(b'.' | b',')) {
+        let digits = text[20..]
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
+        if digits > 0 {
+            end = 20 + digits.min(MAX_FRACTION_DIGITS);
+        }
+        // Digits beyond nanoseconds are dropped, and cannot start an offset.
+        let after = 20 + digits;
+        return Some(Written {
+            date_time: &text[..end],
+            offset: offset_length(&text[after..]).map(|length| &text[after..after + length]),
+        });
+    }
+    Some(Written {
+        date_time: &text[..end],
+        offset: offset_length(&text[end..]).map(|length| &text[end..end + length]),
+    })
+}
+
+/// The instant of a line's leading time, if it has one within its first 40
+/// bytes: at its offset when it carries one, else read in `zone`, the zone
+/// its writer writes in.
+pub fn line_time(line: &[u8], zone: &TimeZone) -> Option<Timestamp> {
+    let Written { date_time, offset } = written(line)?;
+    let civil: DateTime = PARSER.parse_datetime(date_time).ok()?;
+    match offset {
+        Some(offset) => {
+            let mut text = Vec::with_capacity(date_time.len() + offset.len());
+            text.extend_from_slice(date_time);
+            text.extend_from_slice(offset);
+            PARSER.parse_timestamp(&text).ok()
+        }
+        None => zone.to_ambiguous_timestamp(civil).compatible().ok(),
+    }
+}
+
+/// A time as the operator reads it: in their zone, to the millisecond
+/// (`2025-09-18 16:24:31.123`).
+pub fn local_text(time: Timestamp, zone: &TimeZone) -> String {
+    time.to_zoned(zone.clone())
+        .strftime("%Y-%m-%d %H:%M:%S%.3f")
+        .to_string()
+}
+
+/// Parses `--since` (and `--until`, `--at`): a duration back from now (`30m`,
+/// `2h`, `1d`, `90s`) or a time (`2025-09-18 16:00`, `2025-09-18T16:00:00`,
+/// `2025-09-18`), in the operator's zone (`now`'s) unless it carries an
+/// offset (`2025-09-18T08:00:00Z`, `2025-09-18 16:00+08:00`).
+pub fn parse_since(text: &str, now: &jiff::Zoned) -> Result<Timestamp, String> {
     let text = text.trim();
     let relative = text
         .strip_suffix('d')
@@ -64,21 +129,41 @@ pub fn parse_since(text: &str, now: jiff::Zoned) -> Result<String, String> {
     if let Some((number, unit)) = relative
         && let Ok(count) = number.parse::<i64>()
     {
-        let then = now
+        return now
+            .timestamp()
             .checked_sub(jiff::SignedDuration::from_secs(count.saturating_mul(unit)))
-            .map_err(|error| error.to_string())?;
-        return Ok(then.strftime("%Y-%m-%d %H:%M:%S.000000000").to_string());
+            .map_err(|error| format!("--since {text:?}: {error}"));
     }
-    let normalized = text.replace('T', " ");
-    let padded = match normalized.len() {
-        10 => format!("{normalized} 00:00:00"),
-        16 => format!("{normalized}:00"),
-        _ => normalized.clone(),
+    let padded = match text.len() {
+        10 => format!("{text} 00:00:00"),
+        16 => format!("{text}:00"),
+        _ => match text.get(16..) {
+            // `2025-09-18 16:00+08:00`: seconds go before the offset.
+            Some(rest) if offset_length(rest.as_bytes()) == Some(rest.len()) => {
+                format!("{}:00{rest}", &text[..16])
+            }
+            _ => text.to_string(),
+        },
     };
-    line_time(padded.as_bytes()).ok_or_else(|| {
+    let refused = || {
         format!(
             "--since {text:?} is neither a duration (30m, 2h, 1d) nor a time (2025-09-18 16:00)"
         )
+    };
+    if !whole_time(&padded) {
+        return Err(refused());
+    }
+    // A whole time starts the text: its first 19 bytes are ASCII.
+    match PARSER.parse_datetime(&padded[..19]) {
+        Ok(_) => line_time(padded.as_bytes(), now.time_zone()).ok_or_else(refused),
+        Err(error) => Err(format!("--since {text:?} is not a valid time: {error}")),
+    }
+}
+
+/// Whether all of `text` is its leading time (nothing follows it).
+fn whole_time(text: &str) -> bool {
+    written(text.as_bytes()).is_some_and(|found| {
+        found.date_time.len() + found.offset.map_or(0, <[u8]>::len) == text.len()
     })
 }
 
@@ -86,36 +171,115 @@ pub fn parse_since(text: &str, now: jiff::Zoned) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_product_timestamp_forms() {
-        assert_eq!(
-            line_time(b"2025-09-18 16:24:31.123 12 ERROR x").as_deref(),
-            Some("2025-09-18 16:24:31.123000000")
-        );
-        assert_eq!(
-            line_time(b"2025-09-18T16:24:31Z INFO").as_deref(),
-            Some("2025-09-18 16:24:31.000000000")
-        );
-        assert_eq!(
-            line_time(b"[2025-09-18 16:24:31,5] x").as_deref(),
-            Some("2025-09-18 16:24:31.500000000")
-        );
-        assert_eq!(line_time(b"Traceback (most recent call last):"), None);
-        assert_eq!(line_time(b"   at line 2025"), None);
-        assert_eq!(line_time(b""), None);
+    fn shanghai() -> TimeZone {
+        TimeZone::get("Asia/Shanghai").unwrap()
+    }
+
+    fn instant(text: &str) -> Timestamp {
+        text.parse().unwrap()
     }
 
     #[test]
-    fn since_takes_durations_and_times() {
-        let now: jiff::Zoned = "2025-09-18T16:24:31+00:00[UTC]".parse().unwrap();
-        for (since, key) in [
-            ("2h", "2025-09-18 14:24:31.000000000"),
-            ("1d", "2025-09-17 16:24:31.000000000"),
-            ("2025-09-18 16:00", "2025-09-18 16:00:00.000000000"),
-            ("2025-09-18", "2025-09-18 00:00:00.000000000"),
+    fn the_product_timestamp_forms() {
+        let utc = TimeZone::UTC;
+        assert_eq!(
+            line_time(b"2025-09-18 16:24:31.123 12 ERROR x", &utc),
+            Some(instant("2025-09-18T16:24:31.123Z"))
+        );
+        assert_eq!(
+            line_time(b"2025-09-18T16:24:31Z INFO", &shanghai()),
+            Some(instant("2025-09-18T16:24:31Z"))
+        );
+        assert_eq!(
+            line_time(b"[2025-09-18 16:24:31,5] x", &utc),
+            Some(instant("2025-09-18T16:24:31.5Z"))
+        );
+        assert_eq!(line_time(b"Traceback (most recent call last):", &utc), None);
+        assert_eq!(line_time(b"   at line 2025", &utc), None);
+        assert_eq!(line_time(b"", &utc), None);
+    }
+
+    #[test]
+    fn a_line_with_an_offset_is_that_instant_whatever_the_writers_zone() {
+        for line in [
+            "2026-12-04T10:00:30Z porter",
+            "2026-12-04T10:00:30+00:00 porter",
+            "2026-12-04 18:00:30+08:00 porter",
+            "2026-12-04T18:00:30+0800 host s3block[12]: up",
+            "[2026-12-04 05:00:30.000-0500] x",
         ] {
-            assert_eq!(parse_since(since, now.clone()).unwrap(), key, "{since}");
+            assert_eq!(
+                line_time(line.as_bytes(), &shanghai()),
+                Some(instant("2026-12-04T10:00:30Z")),
+                "{line}"
+            );
         }
-        assert!(parse_since("yesterday", now).is_err());
+        // Without one, the writer's zone decides.
+        assert_eq!(
+            line_time(b"2026-12-04 18:00:10 INFO x", &shanghai()),
+            Some(instant("2026-12-04T10:00:10Z"))
+        );
+        assert_eq!(
+            line_time(b"2026-12-04 18:00:10 INFO x", &TimeZone::UTC),
+            Some(instant("2026-12-04T18:00:10Z"))
+        );
+        // A number after the time is no offset.
+        assert_eq!(
+            line_time(b"2026-12-04 18:00:10 -12345 x", &TimeZone::UTC),
+            Some(instant("2026-12-04T18:00:10Z"))
+        );
+    }
+
+    #[test]
+    fn an_impossible_date_is_no_time() {
+        for line in [
+            "2025-13-45 10:00:00 ERROR x",
+            "2025-02-30 10:00:00 ERROR x",
+            "2025-09-18 25:61:00 ERROR x",
+        ] {
+            assert_eq!(line_time(line.as_bytes(), &TimeZone::UTC), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_time_is_shown_in_the_operators_zone() {
+        assert_eq!(
+            local_text(instant("2026-12-04T10:00:30.5Z"), &shanghai()),
+            "2026-12-04 18:00:30.500"
+        );
+    }
+
+    #[test]
+    fn since_takes_durations_and_local_times() {
+        let now: jiff::Zoned = "2025-09-18T16:24:31+08:00[Asia/Shanghai]".parse().unwrap();
+        for (since, expected) in [
+            ("2h", "2025-09-18T06:24:31Z"),
+            ("1d", "2025-09-17T08:24:31Z"),
+            ("2025-09-18 16:00", "2025-09-18T08:00:00Z"),
+            ("2025-09-18T16:00:00", "2025-09-18T08:00:00Z"),
+            ("2025-09-18", "2025-09-17T16:00:00Z"),
+            ("2025-09-18T16:00:00Z", "2025-09-18T16:00:00Z"),
+            ("2025-09-18 16:00+00:00", "2025-09-18T16:00:00Z"),
+        ] {
+            assert_eq!(
+                parse_since(since, &now).unwrap(),
+                instant(expected),
+                "{since}"
+            );
+        }
+    }
+
+    #[test]
+    fn since_refuses_what_is_no_time() {
+        let now: jiff::Zoned = "2025-09-18T16:24:31+00:00[UTC]".parse().unwrap();
+        assert_eq!(
+            parse_since("yesterday", &now).unwrap_err(),
+            "--since \"yesterday\" is neither a duration (30m, 2h, 1d) nor a time (2025-09-18 16:00)"
+        );
+        assert_eq!(
+            parse_since("2025-13-45", &now).unwrap_err(),
+            "--since \"2025-13-45\" is not a valid time: failed to parse two digit integer as month: parameter 'month' is not in the required range of 1..=12"
+        );
+        assert!(parse_since("2025-09-18 16:00 tomorrow", &now).is_err());
     }
 }

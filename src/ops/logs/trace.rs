@@ -2,16 +2,18 @@
 //! every log of every present group, merged into one timeline — the guide's
 //! "trace the request path", done for the operator.
 
+use super::files::LogFile;
 use super::search::{FileHits, Hit, Query, search};
 use super::select::select;
 use super::timeline::line_time;
+use super::zones::attach;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceLine {
-    pub time: Option<String>,
+    pub time: Option<jiff::Timestamp>,
     pub service: String,
     pub path: String,
     pub line: u64,
@@ -23,13 +25,14 @@ pub struct TraceLine {
 pub fn timeline(found: &[FileHits]) -> Vec<TraceLine> {
     let mut lines = Vec::new();
     for (file_index, file) in found.iter().enumerate() {
-        let mut previous: Option<String> = None;
+        let zone = file.file.zone();
+        let mut previous: Option<jiff::Timestamp> = None;
         for hit in &file.hits {
             if let Hit::Match { line, text } = hit {
-                let time = line_time(text).or_else(|| previous.clone());
-                previous.clone_from(&time);
+                let time = line_time(text, &zone).or(previous);
+                previous = time;
                 lines.push((
-                    time.clone().unwrap_or_default(),
+                    time.unwrap_or_default(),
                     file_index,
                     *line,
                     TraceLine {
@@ -43,12 +46,17 @@ pub fn timeline(found: &[FileHits]) -> Vec<TraceLine> {
             }
         }
     }
-    lines.sort_by(|left, right| (&left.0, left.1, left.2).cmp(&(&right.0, right.1, right.2)));
+    lines.sort_by_key(|line| (line.0, line.1, line.2));
     lines.into_iter().map(|(_, _, _, line)| line).collect()
 }
 
-/// Traces `id` through every log of the present groups.
-pub fn trace(catalog: &Catalog, id: &str, threads: usize) -> Result<Vec<TraceLine>, Failure> {
+/// Traces `id` through every log of the present groups; with the warnings
+/// of groups whose writers' zones could not be asked.
+pub async fn trace(
+    catalog: &Catalog,
+    id: &str,
+    threads: usize,
+) -> Result<(Vec<TraceLine>, Vec<String>), Failure> {
     if id.trim().len() < 3 {
         return Err(
             Failure::usage(format!("the id {id:?} is too short to trace"))
@@ -64,5 +72,12 @@ pub fn trace(catalog: &Catalog, id: &str, threads: usize) -> Result<Vec<TraceLin
         since: None,
     };
     let found = search(&selection.files, &query, threads).map_err(Failure::usage)?;
-    Ok(timeline(&found))
+    // Only the files that mention the id are placed in time.
+    let mut found: Vec<FileHits> = found.into_iter().filter(|file| file.matches > 0).collect();
+    let mut files: Vec<LogFile> = found.iter().map(|file| file.file.clone()).collect();
+    let unasked = attach(catalog, &mut files).await;
+    for (file, zoned) in found.iter_mut().zip(files) {
+        file.file = zoned;
+    }
+    Ok((timeline(&found), unasked))
 }

@@ -15,7 +15,7 @@ use crate::catalog::{Catalog, Group};
 use crate::exit::{Exit, Failure};
 use crate::private_file::Directory;
 use archive::{Contents, Written};
-use read::{modified_key, relative_name, walk_files};
+use read::{modified_time, relative_name, walk_files};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,8 +24,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Request {
     pub output: Option<PathBuf>,
-    /// Leave out log files last written before this time key.
-    pub since: Option<String>,
+    /// Leave out log files last written before this instant.
+    pub since: Option<jiff::Timestamp>,
     /// At most this much of each log, its newest part.
     pub log_cap: u64,
     /// Replace host names, addresses and user names, keeping the mapping in
@@ -118,7 +118,7 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Co
     };
     let mut logs = super::select::select(catalog, None, &[])?.files;
     if let Some(since) = &request.since {
-        logs.retain(|file| modified_key(&file.path).is_none_or(|modified| &modified >= since));
+        logs.retain(|file| modified_time(&file.path).is_none_or(|modified| modified >= *since));
     }
     let logs = logs
         .into_iter()

@@ -52,16 +52,10 @@ fn from_line_start(mut bytes: Vec<u8>, truncated: bool) -> Vec<u8> {
     bytes
 }
 
-/// When a file was last written, as a `--since` time key.
-pub fn modified_key(path: &Path) -> Option<String> {
+/// When a file was last written.
+pub fn modified_time(path: &Path) -> Option<jiff::Timestamp> {
     let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    let timestamp = jiff::Timestamp::try_from(modified).ok()?;
-    Some(
-        timestamp
-            .to_zoned(jiff::tz::TimeZone::system())
-            .strftime("%Y-%m-%d %H:%M:%S.000000000")
-            .to_string(),
-    )
+    jiff::Timestamp::try_from(modified).ok()
 }
 
 /// Whether the start of `bytes` holds no NUL byte.
