@@ -342,7 +342,7 @@ fn an_impossible_date_is_refused_for_since() {
     assert_eq!(
         stderr,
         "error: --since \"2025-13-45\" is not a valid time: failed to parse two digit integer as month: parameter 'month' is not in the required range of 1..=12\n\
-         hint: give a duration (30m, 2h, 1d) or a local time (2025-09-18 16:00, 2025-09-18T08:00:00Z with an offset)\n"
+         hint: give a duration (30m, 2h, 1d ago) or a time: 2025-09-18 16:00 is local time, 2025-09-18T08:00:00Z carries its offset\n"
     );
     let (code, _, stderr) = run(&config, &["diagnose", "--at", "2025-02-30 10:00"]);
     assert_eq!(code, 2);

@@ -29,7 +29,7 @@ fn since_time(since: Option<&str>) -> Result<Option<jiff::Timestamp>, Failure> {
         .map(|text| {
             ops::logs::timeline::parse_since(text, &jiff::Zoned::now()).map_err(|message| {
                 Failure::usage(message).with_hint(
-                    "give a duration (30m, 2h, 1d) or a local time (2025-09-18 16:00, 2025-09-18T08:00:00Z with an offset)",
+                    "give a duration (30m, 2h, 1d ago) or a time: 2025-09-18 16:00 is local time, 2025-09-18T08:00:00Z carries its offset",
                 )
             })
         })

@@ -27,6 +27,16 @@ struct Written<'a> {
     offset: Option<&'a [u8]>,
 }
 
+impl Written<'_> {
+    /// The time with its offset, as jiff reads a timestamp.
+    fn with_offset(&self, offset: &[u8]) -> Vec<u8> {
+        let mut text = Vec::with_capacity(self.date_time.len() + offset.len());
+        text.extend_from_slice(self.date_time);
+        text.extend_from_slice(offset);
+        text
+    }
+}
+
 /// Whether `text` starts with `YYYY-MM-DD HH:MM:SS` (or `T` between): where a
 /// time may be; jiff decides whether it is one.
 fn has_time_shape(text: &[u8]) -> bool {
@@ -67,25 +77,23 @@ fn written(line: &[u8]) -> Option<Written<'_>> {
     if !has_time_shape(text) {
         return None;
     }
-    let mut end = 19;
-    if matches!(text.get(19), Some(b'.' | b',')) {
-        let digits = text[20..]
+    let digits = if matches!(text.get(19), Some(b'.' | b',')) {
+        text[20..]
             .iter()
             .take_while(|byte| byte.is_ascii_digit())
-            .count();
-        if digits > 0 {
-            end = 20 + digits.min(MAX_FRACTION_DIGITS);
-        }
-        // Digits beyond nanoseconds are dropped, and cannot start an offset.
-        let after = 20 + digits;
-        return Some(Written {
-            date_time: &text[..end],
-            offset: offset_length(&text[after..]).map(|length| &text[after..after + length]),
-        });
-    }
+            .count()
+    } else {
+        0
+    };
+    // Digits beyond nanoseconds are dropped; an offset may follow them all.
+    let (end, after) = if digits > 0 {
+        (20 + digits.min(MAX_FRACTION_DIGITS), 20 + digits)
+    } else {
+        (19, 19)
+    };
     Some(Written {
         date_time: &text[..end],
-        offset: offset_length(&text[end..]).map(|length| &text[end..end + length]),
+        offset: offset_length(&text[after..]).map(|length| &text[after..after + length]),
     })
 }
 
@@ -93,16 +101,13 @@ fn written(line: &[u8]) -> Option<Written<'_>> {
 /// bytes: at its offset when it carries one, else read in `zone`, the zone
 /// its writer writes in.
 pub fn line_time(line: &[u8], zone: &TimeZone) -> Option<Timestamp> {
-    let Written { date_time, offset } = written(line)?;
-    let civil: DateTime = PARSER.parse_datetime(date_time).ok()?;
-    match offset {
-        Some(offset) => {
-            let mut text = Vec::with_capacity(date_time.len() + offset.len());
-            text.extend_from_slice(date_time);
-            text.extend_from_slice(offset);
-            PARSER.parse_timestamp(&text).ok()
+    let found = written(line)?;
+    match found.offset {
+        Some(offset) => PARSER.parse_timestamp(found.with_offset(offset)).ok(),
+        None => {
+            let civil: DateTime = PARSER.parse_datetime(found.date_time).ok()?;
+            zone.to_ambiguous_timestamp(civil).compatible().ok()
         }
-        None => zone.to_ambiguous_timestamp(civil).compatible().ok(),
     }
 }
 
