@@ -55,6 +55,16 @@ pub fn zone_of(inspect: &ContainerInspectResponse) -> TimeZone {
     }
 }
 
+/// The zone of a group's files no container claims: the zone all its
+/// containers share, else UTC (Docker's default).
+pub fn zone_of_unclaimed(zones: &HashMap<String, TimeZone>) -> TimeZone {
+    let mut each = zones.values();
+    each.next()
+        .filter(|first| each.all(|zone| zone == *first))
+        .cloned()
+        .unwrap_or(TimeZone::UTC)
+}
+
 impl DockerClient {
     /// The zone of each service of a compose project, by service name, from
     /// one list and one inspect per container (concurrent), within `timeout`.
@@ -142,5 +152,22 @@ mod tests {
             TimeZone::UTC
         );
         assert_eq!(zone_of(&super::super::fixture("porter-api")), TimeZone::UTC);
+    }
+
+    #[test]
+    fn unclaimed_files_are_in_the_zone_the_containers_share() {
+        let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
+        let zones = |list: &[&TimeZone]| -> HashMap<String, TimeZone> {
+            list.iter()
+                .enumerate()
+                .map(|(index, zone)| (format!("service-{index}"), (*zone).clone()))
+                .collect()
+        };
+        assert_eq!(zone_of_unclaimed(&zones(&[&shanghai, &shanghai])), shanghai);
+        assert_eq!(
+            zone_of_unclaimed(&zones(&[&shanghai, &TimeZone::UTC])),
+            TimeZone::UTC
+        );
+        assert_eq!(zone_of_unclaimed(&zones(&[])), TimeZone::UTC);
     }
 }

@@ -277,18 +277,11 @@ impl ServiceBackend for Compose {
             Err(error) => Err(error),
         };
         match asked {
-            Ok(services) => {
-                let mut zones = services.values();
-                let shared = zones
-                    .next()
-                    .filter(|first| zones.all(|zone| zone == *first))
-                    .cloned();
-                WriterZones {
-                    others: shared.unwrap_or(jiff::tz::TimeZone::UTC),
-                    services,
-                    unasked: None,
-                }
-            }
+            Ok(services) => WriterZones {
+                others: container_zone::zone_of_unclaimed(&services),
+                services,
+                unasked: None,
+            },
             Err(error) => WriterZones {
                 unasked: Some(error.to_string()),
                 ..WriterZones::all_in(jiff::tz::TimeZone::UTC)
