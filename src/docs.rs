@@ -52,7 +52,7 @@ fn files_and_environment(roff: &mut Roff) {
     for (file, meaning) in [
         (
             "/etc/hmctl/hmctl.toml",
-            "adds groups and overrides built-in ones by name ([[group]] name, backend, project, files, units, log_dir, config_dir, program_dir, ports, upgrade_dir, present_if; [service.NAME] logs, stop_timeout, depends_on, settle). Unknown keys are errors.",
+            "adds groups and overrides built-in ones by name ([[group]] name, backend, project, files, units, log_dir, config_dir, program_dir, ports, upgrade_dir, present_if, log_timezone; [service.NAME] logs, stop_timeout, depends_on, settle, log_timezone). Unknown keys are errors.",
         ),
         (
             "/run/hmctl/hmctl.lock",
