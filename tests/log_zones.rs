@@ -13,6 +13,8 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 const SHANGHAI: &str = "Asia/Shanghai";
+/// What hmctl says to do when a group's zones cannot be asked.
+const UNASKED_HINT: &str = "hint: set log_timezone = \"ZONE\" for the group in hmctl.toml to say which zone its services write in";
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -123,7 +125,7 @@ fn grep_since_local_time_finds_utc_lines_written_after_it() {
     assert!(
         stderr.contains(
             "warning: console: cannot tell which time zone its services write in (cannot reach Docker"
-        ) && stderr.contains("their log times without an offset are read as UTC\nhint: set log_timezone = \"ZONE\" for the group in hmctl.toml to say which zone its services write in\n"),
+        ) && stderr.contains(&format!("their log times without an offset are read as UTC\n{UNASKED_HINT}\n")),
         "{stderr}"
     );
 }
@@ -175,6 +177,11 @@ fn trace_and_logs_order_utc_and_local_lines_by_their_instants() {
     assert_eq!(
         last_words(&stdout),
         vec!["host-old", "host-local", "container-unmarked", "utc-marked"]
+    );
+    assert!(
+        stderr.contains("warning: console: cannot tell which time zone its services write in (")
+            && stderr.contains(UNASKED_HINT),
+        "{stderr}"
     );
 }
 
@@ -248,6 +255,22 @@ fn diagnose_at_a_local_time_reads_utc_and_local_lines_in_its_window() {
             ),
         ],
         "{stdout}"
+    );
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let unasked = format!(
+        "; their log times without an offset are read as UTC (hint: {})",
+        &UNASKED_HINT["hint: ".len()..]
+    );
+    assert!(
+        notes.iter().any(|note| note
+            .starts_with("console: cannot tell which time zone its services write in (")
+            && note.ends_with(&unasked)),
+        "{notes:?}"
     );
     let chain = &report["chains"][0];
     assert_eq!(
