@@ -16,7 +16,9 @@ mod docker_state;
 mod inspect_cache;
 mod module;
 
-use super::{BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, Verdict};
+use super::{
+    BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, UnreadFiles, Verdict,
+};
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
@@ -135,15 +137,17 @@ impl ServiceBackend for Compose {
     ) -> Result<GroupsReport, Failure> {
         let mut report = GroupsReport::default();
         for group in groups {
-            let found = compose_group(self.client.as_ref(), group, remaining(deadline))
-                .await
-                .map_err(|error| {
-                    Failure::usage(error.to_string()).with_hint(
-                        "fix the compose file, or point the group's `files` at the right one",
-                    )
-                })?;
+            let found = compose_group(self.client.as_ref(), group, remaining(deadline)).await;
             report.add(found.rows, found.error);
-            report.projects.insert(group.name.clone(), found.project);
+            match found.project {
+                Ok(project) => {
+                    report.projects.insert(group.name.clone(), project);
+                }
+                Err(error) => report.unread.push(UnreadFiles {
+                    group: group.name.clone(),
+                    error,
+                }),
+            }
         }
         Ok(report)
     }

@@ -50,11 +50,15 @@ pub struct ManifestEntry {
     pub redactions: usize,
 }
 
-/// The bundle's list: each file that went in, and each left out with why.
+/// The bundle's list: each file that went in, each left out with why, and
+/// what could not be read at all (a daemon not asked, a compose file that
+/// does not parse).
 #[derive(Debug, Default, Serialize)]
 pub struct Manifest {
     pub files: Vec<ManifestEntry>,
     pub skipped: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
 }
 
 impl Manifest {
@@ -111,12 +115,27 @@ fn config_files(catalog: &Catalog) -> Vec<(String, PathBuf)> {
 }
 
 /// Asks the daemons and chooses the files: everything the bundle will hold.
-async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Contents, Failure> {
+/// Whatever could not be read goes into the manifest's `unread`, never
+/// stopping the bundle.
+async fn gather(catalog: &Catalog, request: &Request, root: String) -> Contents {
+    let mut unread = Vec::new();
     let status = match crate::ops::status::status(catalog, &[]).await {
-        Ok(report) => report.to_json(),
-        Err(failure) => format!("{{\"schema\": 1, \"error\": {:?}}}\n", failure.message),
+        Ok(report) => {
+            unread.extend(report.errors.iter().map(|error| error.message.clone()));
+            report.to_json()
+        }
+        Err(failure) => {
+            unread.push(format!("hmctl status: {}", failure.message));
+            failed_status_json(&failure)
+        }
     };
-    let mut logs = super::select::select(catalog, None, &[])?.files;
+    let mut logs = match super::select::select(catalog, None, &[]) {
+        Ok(selection) => selection.files,
+        Err(failure) => {
+            unread.push(format!("the log files: {}", failure.message));
+            Vec::new()
+        }
+    };
     if let Some(since) = &request.since {
         logs.retain(|file| modified_key(&file.path).is_none_or(|modified| &modified >= since));
     }
@@ -135,7 +154,7 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Co
             containers.push((group.name.clone(), json));
         }
     }
-    Ok(Contents {
+    Contents {
         root,
         status,
         catalog_source: catalog.source.clone(),
@@ -143,7 +162,24 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Co
         logs,
         containers,
         log_cap: request.log_cap,
-    })
+        unread,
+    }
+}
+
+/// The bundle's `status.json` when status itself failed: still one JSON
+/// document, in the shape of `status --json`.
+fn failed_status_json(failure: &Failure) -> String {
+    let document = serde_json::json!({
+        "schema": 1,
+        "host": crate::ops::status::host_name(),
+        "ok": false,
+        "services": [],
+        "checks": [],
+        "errors": [{"backend": "hmctl", "message": failure.message, "hint": failure.hint}],
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Writes the bundle. `progress(done, total)` is told as files are added.
@@ -173,7 +209,7 @@ pub async fn collect(
         .trim_end_matches(".tar")
         .to_string();
     // Gather first (daemons asked, files chosen), then write in one go.
-    let contents = gather(catalog, request, root).await?;
+    let contents = gather(catalog, request, root).await;
     let written = Directory::open(&directory_path).and_then(|directory| {
         write_in_place(&directory, &name, &contents, obfuscator, progress)
             .map(|written| (directory, written))
@@ -268,6 +304,7 @@ mod tests {
                     redactions: 1,
                 }],
                 skipped: vec!["/var/log/a.bin: binary".into()],
+                unread: vec![],
             },
             mapping: None,
         };

@@ -1,0 +1,109 @@
+//! A group whose compose files could not be read (a bad edit, an unreadable
+//! include): status still shows its containers as Docker lists them, and a
+//! change to its services is refused. The words for both are written here.
+
+use crate::compose::ComposeError;
+use crate::exit::{Exit, Failure};
+use crate::model::BackendKind;
+
+/// A group whose compose files could not be read, and why.
+#[derive(Debug)]
+pub struct UnreadFiles {
+    pub group: String,
+    pub error: ComposeError,
+}
+
+impl UnreadFiles {
+    /// The kind of group that has files to read.
+    pub const BACKEND: BackendKind = BackendKind::Compose;
+
+    /// What `status` says under its table and in `errors[]`.
+    pub fn message(&self) -> String {
+        format!(
+            "group {} is read without its compose file: {}",
+            self.group, self.error
+        )
+    }
+
+    /// What the operator can do about it.
+    pub fn hint(&self) -> String {
+        let file = self.error.file().display();
+        format!("fix {file}; `docker compose -f {file} config` shows what is wrong")
+    }
+
+    /// The files' error alone, as a failed operation: what needs the group's
+    /// exact services (an upgrade) stops here.
+    pub fn failure(&self) -> Failure {
+        Failure::new(Exit::OperationFailed, self.error.to_string()).with_hint(self.hint())
+    }
+
+    /// The hint of a TARGET that matched nothing: it may be a service only
+    /// the unread files declare.
+    pub fn unknown_target_hint(&self) -> String {
+        let file = self.error.file().display();
+        format!(
+            "group {} is shown without its compose file {file}, so a service only that file declares is not known; fix the file",
+            self.group
+        )
+    }
+
+    /// Why a change to `service` (of this group) is not made: without its
+    /// files, hmctl knows neither its dependencies nor how to create it.
+    pub fn refusal(&self, service: &str) -> Failure {
+        let file = self.error.file().display();
+        Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "cannot change {service} (nothing was changed): {}",
+                self.error
+            ),
+        )
+        .with_hint(format!(
+            "fix {file} (`docker compose -f {file} config` checks it), or act on the container with docker directly (`docker restart CONTAINER`)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unread() -> UnreadFiles {
+        UnreadFiles {
+            group: "console".into(),
+            error: ComposeError::Invalid {
+                path: "/opt/c.yml".into(),
+                message: "line 3 column 12: unclosed".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_file_and_the_group_are_named() {
+        let unread = unread();
+        assert_eq!(
+            unread.message(),
+            "group console is read without its compose file: invalid compose file /opt/c.yml: line 3 column 12: unclosed"
+        );
+        assert_eq!(
+            unread.hint(),
+            "fix /opt/c.yml; `docker compose -f /opt/c.yml config` shows what is wrong"
+        );
+    }
+
+    #[test]
+    fn a_change_is_refused_as_a_failed_operation_not_a_usage_error() {
+        let refusal = unread().refusal("porter-api");
+        assert_eq!(refusal.exit, Exit::OperationFailed);
+        assert_eq!(
+            refusal.message,
+            "cannot change porter-api (nothing was changed): invalid compose file /opt/c.yml: line 3 column 12: unclosed"
+        );
+        assert_eq!(
+            refusal.hint.as_deref(),
+            Some(
+                "fix /opt/c.yml (`docker compose -f /opt/c.yml config` checks it), or act on the container with docker directly (`docker restart CONTAINER`)"
+            )
+        );
+    }
+}
