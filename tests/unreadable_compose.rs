@@ -226,3 +226,22 @@ fn logs_collect_writes_a_bundle_whose_manifest_names_the_unreadable_file() {
         "{status:#}"
     );
 }
+
+#[test]
+fn a_target_only_the_broken_file_may_declare_is_refused_naming_the_file() {
+    let host = host();
+    let file = host.compose_file().display().to_string();
+    for verb in ["restart", "status"] {
+        let output = host.hmctl().args([verb, "porter-api"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{verb}");
+        let stderr = stderr_of(&output);
+        assert!(
+            stderr.starts_with(&format!(
+                "error: porter-api cannot be found (nothing was changed): group console is read without its compose file: invalid compose file {file}: line 3 column 12: "
+            )) && stderr.contains(&format!(
+                "hint: fix {file}; `docker compose -f {file} config` shows what is wrong"
+            )),
+            "{verb}: {stderr}"
+        );
+    }
+}

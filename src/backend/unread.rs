@@ -47,6 +47,19 @@ impl UnreadFiles {
         )
     }
 
+    /// Why `target`, which the catalog places in this group, matches no
+    /// service: it may be declared in the files that could not be read.
+    pub fn unresolved(&self, target: &str) -> Failure {
+        Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "{target} cannot be found (nothing was changed): {}",
+                self.message()
+            ),
+        )
+        .with_hint(self.hint())
+    }
+
     /// Why a change to `service` (of this group) is not made: without its
     /// files, hmctl knows neither its dependencies nor how to create it.
     pub fn refusal(&self, service: &str) -> Failure {
@@ -89,6 +102,17 @@ mod tests {
             unread.hint(),
             "fix /opt/c.yml; `docker compose -f /opt/c.yml config` shows what is wrong"
         );
+    }
+
+    #[test]
+    fn a_target_of_the_group_that_matches_nothing_names_the_file() {
+        let failure = unread().unresolved("porter-api");
+        assert_eq!(failure.exit, Exit::OperationFailed);
+        assert_eq!(
+            failure.message,
+            "porter-api cannot be found (nothing was changed): group console is read without its compose file: invalid compose file /opt/c.yml: line 3 column 12: unclosed"
+        );
+        assert_eq!(failure.hint, Some(unread().hint()));
     }
 
     #[test]

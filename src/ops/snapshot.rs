@@ -47,14 +47,32 @@ impl Snapshot {
         Ok(())
     }
 
-    /// Resolves TARGETs against the snapshot's services; a TARGET that
-    /// matches nothing while a group's files could not be read says so.
+    /// Resolves TARGETs against the snapshot's services. A TARGET that
+    /// matches nothing while a group's files could not be read is that
+    /// group's failure when the catalog places it there (the group itself, a
+    /// service the guides name for it), else a hint that it may be declared
+    /// in those files.
     pub fn resolve(&self, targets: &[String], catalog: &Catalog) -> Result<Vec<usize>, Failure> {
         crate::catalog::resolve(targets, &self.services, catalog).map_err(|failure| {
-            match self.unread.first() {
-                Some(unread) => failure.with_hint(unread.unknown_target_hint()),
-                None => failure,
-            }
+            let Some(first) = self.unread.first() else {
+                return failure;
+            };
+            let unresolved = targets.iter().find(|target| {
+                crate::catalog::resolve(std::slice::from_ref(*target), &self.services, catalog)
+                    .is_err()
+            });
+            let claimed = unresolved.and_then(|target| {
+                self.unread
+                    .iter()
+                    .find(|unread| {
+                        unread.group == *target
+                            || catalog.group(&unread.group).is_some_and(|group| {
+                                group.known_services.iter().any(|name| name == target)
+                            })
+                    })
+                    .map(|unread| unread.unresolved(target))
+            });
+            claimed.unwrap_or_else(|| failure.with_hint(first.unknown_target_hint()))
         })
     }
 

@@ -288,6 +288,28 @@ mod tests {
     }
 
     #[test]
+    fn a_target_the_guides_place_in_the_unread_group_is_its_failure() {
+        for target in ["porter-api", "owl-api"] {
+            let Err(failure) = report(
+                &Catalog::builtin(),
+                &[target.to_string()],
+                snapshot(),
+                vec![],
+            ) else {
+                panic!("{target} matches no row")
+            };
+            assert_eq!(failure.exit, Exit::OperationFailed, "{target}");
+            assert!(
+                failure.message.starts_with(&format!(
+                    "{target} cannot be found (nothing was changed): group console is read without its compose file: invalid compose file /opt/c.yml"
+                )),
+                "{}",
+                failure.message
+            );
+        }
+    }
+
+    #[test]
     fn a_target_the_unread_file_alone_may_declare_says_so() {
         let Err(failure) = report(
             &Catalog::builtin(),
