@@ -48,7 +48,7 @@ fn write(path: &Path, text: &str) {
 fn host() -> Host {
     let config = config_with(&format!(
         "{}{}",
-        "[[group]]\nname = \"console\"\nproject = \"hmt-unreadable\"\nfiles = [\"@DIR@/production/docker-compose-hyperbdr.yml\"]\nlog_dir = \"@DIR@/production/logs\"\npresent_if = [\"@DIR@/production\"]\nports = []\n\n",
+        "[[group]]\nname = \"console\"\nproject = \"hmt-unreadable\"\nfiles = [\"@DIR@/production/docker-compose-hyperbdr.yml\"]\nlog_dir = \"@DIR@/production/logs\"\nupgrade_dir = \"@DIR@/production/venvs\"\npresent_if = [\"@DIR@/production\"]\nports = []\n\n",
         gateway_group(&["s3block"])
     ));
     let root = config.dir.path().to_path_buf();
@@ -244,4 +244,37 @@ fn a_target_only_the_broken_file_may_declare_is_refused_naming_the_file() {
             "{verb}: {stderr}"
         );
     }
+}
+
+#[test]
+fn an_upgrade_of_the_group_is_refused_before_anything_is_staged() {
+    let host = host();
+    let file = host.compose_file().display().to_string();
+    write(&host.root.join("production/venvs/porter/version"), "1\n");
+    let package = host.root.join("package");
+    write(&package.join("porter/version"), "2\n");
+    let output = host
+        .hmctl()
+        .args(["upgrade", "--group", "console", "--yes"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: the services of group console are not known (nothing was changed): invalid compose file {file}: line 3 column 12: "
+        )),
+        "{stderr}"
+    );
+    let live: Vec<_> = std::fs::read_dir(host.root.join("production"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".hmctl"))
+        .collect();
+    assert!(live.is_empty(), "nothing staged: {live:?}");
+    assert_eq!(
+        std::fs::read_to_string(host.root.join("production/venvs/porter/version")).unwrap(),
+        "1\n"
+    );
 }

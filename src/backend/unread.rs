@@ -34,7 +34,14 @@ impl UnreadFiles {
     /// The files' error alone, as a failed operation: what needs the group's
     /// exact services (an upgrade) stops here.
     pub fn failure(&self) -> Failure {
-        Failure::new(Exit::OperationFailed, self.error.to_string()).with_hint(self.hint())
+        Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "the services of group {} are not known (nothing was changed): {}",
+                self.group, self.error
+            ),
+        )
+        .with_hint(self.hint())
     }
 
     /// The hint of a TARGET that matched nothing: it may be a service only

@@ -289,6 +289,21 @@ fn write_failure(output: &Path, directory: &Path, error: &std::io::Error) -> Fai
 mod tests {
     use super::*;
 
+    /// A status that failed is still one JSON document in the bundle, even
+    /// when its words hold control characters (Rust's debug quoting wrote
+    /// `\u{1b}`, which is not JSON).
+    #[test]
+    fn a_failed_status_is_written_as_json() {
+        let failure = Failure::usage("a \u{1b}[31mred\u{1b}[0m \"word\"\n").with_hint("fix it");
+        let text = failed_status_json(&failure);
+        let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(document["schema"], 1);
+        assert_eq!(document["ok"], false);
+        assert_eq!(document["errors"][0]["message"], failure.message.as_str());
+        assert_eq!(document["errors"][0]["hint"], "fix it");
+        assert!(text.ends_with("}\n"));
+    }
+
     /// `logs collect --json`: the manifest's lists stand beside the path.
     #[test]
     fn a_bundle_is_reported_in_one_flat_shape() {
