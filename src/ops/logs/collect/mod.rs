@@ -115,9 +115,9 @@ fn config_files(catalog: &Catalog) -> Vec<(String, PathBuf)> {
 }
 
 /// Asks the daemons and chooses the files: everything the bundle will hold.
-/// Whatever could not be read goes into the manifest's `unread`, never
-/// stopping the bundle.
-async fn gather(catalog: &Catalog, request: &Request, root: String) -> Contents {
+/// What could not be read (a daemon, a compose file, status itself) goes
+/// into the manifest's `unread`: it never stops the bundle.
+async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Contents, Failure> {
     let mut unread = Vec::new();
     let status = match crate::ops::status::status(catalog, &[]).await {
         Ok(report) => {
@@ -129,13 +129,7 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Contents 
             failed_status_json(&failure)
         }
     };
-    let mut logs = match super::select::select(catalog, None, &[]) {
-        Ok(selection) => selection.files,
-        Err(failure) => {
-            unread.push(format!("the log files: {}", failure.message));
-            Vec::new()
-        }
-    };
+    let mut logs = super::select::select(catalog, None, &[])?.files;
     if let Some(since) = &request.since {
         logs.retain(|file| modified_key(&file.path).is_none_or(|modified| &modified >= since));
     }
@@ -154,7 +148,7 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Contents 
             containers.push((group.name.clone(), json));
         }
     }
-    Contents {
+    Ok(Contents {
         root,
         status,
         catalog_source: catalog.source.clone(),
@@ -163,7 +157,7 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Contents 
         containers,
         log_cap: request.log_cap,
         unread,
-    }
+    })
 }
 
 /// The bundle's `status.json` when status itself failed: still one JSON
@@ -209,7 +203,7 @@ pub async fn collect(
         .trim_end_matches(".tar")
         .to_string();
     // Gather first (daemons asked, files chosen), then write in one go.
-    let contents = gather(catalog, request, root).await;
+    let contents = gather(catalog, request, root).await?;
     let written = Directory::open(&directory_path).and_then(|directory| {
         write_in_place(&directory, &name, &contents, obfuscator, progress)
             .map(|written| (directory, written))
