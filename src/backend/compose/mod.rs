@@ -16,9 +16,7 @@ mod docker_state;
 mod inspect_cache;
 mod module;
 
-use super::{
-    BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, UnreadFiles, Verdict,
-};
+use super::{BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, Verdict};
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
@@ -143,7 +141,7 @@ impl ServiceBackend for Compose {
                 Ok(project) => {
                     report.projects.insert(group.name.clone(), project);
                 }
-                Err(error) => report.unread.push(UnreadFiles {
+                Err(error) => report.unread.push(super::UnreadFiles {
                     group: group.name.clone(),
                     error,
                 }),

@@ -11,8 +11,8 @@ mod unit_group;
 pub use client::endpoint;
 
 use super::{
-    BackendError, BackendModule, Declared, DeclaredGroup, GroupsReport, Installed, OutputLine,
-    OutputSource, ServiceBackend, Verdict,
+    BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine, OutputSource,
+    ServiceBackend, Verdict,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
@@ -105,7 +105,7 @@ impl BackendModule for Systemd {
     async fn declared(
         group: &Group,
         connected: Option<&Systemd>,
-    ) -> Result<DeclaredGroup, Failure> {
+    ) -> Result<super::DeclaredGroup, Failure> {
         Ok(match connected {
             Some(systemd) => systemd.declared(group).await,
             None => Systemd::offline_declared(group),
