@@ -152,10 +152,9 @@ fn list_and_logs_still_answer_and_name_the_file() {
     assert_eq!(tail.status.code(), Some(0), "{}", stderr_of(&tail));
 }
 
-#[test]
-fn logs_collect_writes_a_bundle_whose_manifest_names_the_unreadable_file() {
-    let host = host();
-    let file = host.compose_file().display().to_string();
+/// Runs `logs collect` on the host and unpacks the bundle: its directory,
+/// and every file in it (path, text).
+fn collected(host: &Host) -> (tempfile::TempDir, PathBuf, Vec<(PathBuf, String)>) {
     let output_dir = tempfile::tempdir().unwrap();
     let bundle = output_dir.path().join("bundle.tar.gz");
     let output = host
@@ -165,33 +164,45 @@ fn logs_collect_writes_a_bundle_whose_manifest_names_the_unreadable_file() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let extracted = tempfile::tempdir().unwrap();
     let untar = std::process::Command::new("tar")
         .arg("-xzf")
         .arg(&bundle)
         .arg("-C")
-        .arg(extracted.path())
+        .arg(output_dir.path())
         .status()
         .unwrap();
     assert!(untar.success());
-    let root = extracted.path().join("bundle");
-    let mut json_files = 0;
+    let root = output_dir.path().join("bundle");
+    let mut files = Vec::new();
     let mut pending = vec![root.clone()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "json")
-            {
+            } else {
                 let text = std::fs::read_to_string(&path).unwrap();
-                serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|error| {
-                    panic!("{} is not JSON ({error}): {text}", path.display())
-                });
-                json_files += 1;
+                files.push((path, text));
             }
+        }
+    }
+    (output_dir, root, files)
+}
+
+#[test]
+fn logs_collect_writes_a_bundle_whose_manifest_names_the_unreadable_file() {
+    let host = host();
+    let file = host.compose_file().display().to_string();
+    let (_kept, root, files) = collected(&host);
+    let mut json_files = 0;
+    for (path, text) in &files {
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "json")
+        {
+            serde_json::from_str::<serde_json::Value>(text)
+                .unwrap_or_else(|error| panic!("{} is not JSON ({error}): {text}", path.display()));
+            json_files += 1;
         }
     }
     assert!(json_files >= 2, "status.json and manifest.json at least");
@@ -277,4 +288,27 @@ fn an_upgrade_of_the_group_is_refused_before_anything_is_staged() {
         std::fs::read_to_string(host.root.join("production/venvs/porter/version")).unwrap(),
         "1\n"
     );
+}
+
+#[test]
+fn a_secret_on_the_broken_line_stays_out_of_the_bundle() {
+    let host = host();
+    write(
+        &host.compose_file(),
+        "services:\n  mysql:\n    environment:\n      MYSQL_ROOT_PASSWORD: [Zq8sUperSecretPw\n",
+    );
+    let (_kept, _root, files) = collected(&host);
+    for (path, text) in &files {
+        assert!(
+            !text.contains("Zq8sUperSecretPw"),
+            "the secret is in {}",
+            path.display()
+        );
+    }
+    let manifest = &files
+        .iter()
+        .find(|(path, _)| path.ends_with("manifest.json"))
+        .unwrap()
+        .1;
+    assert!(manifest.contains("MYSQL_ROOT_PASSWORD: ***"), "{manifest}");
 }

@@ -49,7 +49,7 @@ impl UnreadFiles {
     pub fn unknown_target_hint(&self) -> String {
         let file = self.error.file().display();
         format!(
-            "group {} is shown without its compose file {file}, so a service only that file declares is not known; fix the file",
+            "group {} is read without its compose file {file}, so a service only that file declares is not known; fix the file",
             self.group
         )
     }

@@ -323,7 +323,7 @@ mod tests {
         assert_eq!(
             failure.hint.as_deref(),
             Some(
-                "group console is shown without its compose file /opt/c.yml, so a service only that file declares is not known; fix the file"
+                "group console is read without its compose file /opt/c.yml, so a service only that file declares is not known; fix the file"
             )
         );
     }
