@@ -77,6 +77,11 @@ fn a_broken_compose_file_shows_its_containers_the_units_and_the_file_and_exits_3
         text.contains("hmctl_backend_up{backend=\"compose\"} 1"),
         "Docker answered: a broken file is not a daemon down\n{text}"
     );
+    assert!(
+        text.contains("hmctl_group_files_read{group=\"console\"} 0\n")
+            && text.contains("hmctl_group_files_read{group=\"gateway\"} 1\n"),
+        "{text}"
+    );
 }
 
 #[test]

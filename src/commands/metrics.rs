@@ -18,10 +18,16 @@ pub async fn run(catalog: &Catalog, args: &MetricsArgs, printer: Printer) -> any
         .filter(|error| error.is_daemon())
         .map(|error| error.backend)
         .collect();
+    let unread_groups: Vec<&str> = report
+        .errors
+        .iter()
+        .filter_map(|error| error.group.as_deref())
+        .collect();
     let text = exposition(&Scrape {
         services: &report.services,
         checks: &report.checks,
         failed_daemons: &failed_daemons,
+        unread_groups: &unread_groups,
         duration,
         version: env!("CARGO_PKG_VERSION"),
         commit: env!("HMCTL_GIT_COMMIT"),
