@@ -88,6 +88,7 @@ fn a_broken_compose_file_shows_its_containers_the_units_and_the_file_and_exits_3
 fn a_change_in_the_broken_project_is_refused_and_another_group_still_changes() {
     let (project, config, file) = broken_console("unreadable-change");
     let before = started_at(&project, "plain");
+    let container = container_field(&project, "plain", "{{.Id}}")[..12].to_string();
     let refused = config.hmctl().args(["restart", "plain"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
@@ -95,7 +96,7 @@ fn a_change_in_the_broken_project_is_refused_and_another_group_still_changes() {
         stderr.contains(&format!(
             "error: cannot change plain (nothing was changed): invalid compose file {file}: line 3 column 12: "
         )) && stderr.contains(&format!(
-                "hint: fix {file} (`docker compose -f {file} config` checks it), or act on the container with docker directly (`docker restart CONTAINER`)"
+                "hint: fix {file} (`docker compose -f {file} config` checks it), or act on the container with docker directly (`docker restart {container}`)"
             )),
         "{stderr}"
     );

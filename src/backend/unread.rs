@@ -4,7 +4,7 @@
 
 use crate::compose::ComposeError;
 use crate::exit::{Exit, Failure};
-use crate::model::BackendKind;
+use crate::model::{BackendKind, ServiceStatus};
 
 /// A group whose compose files could not be read, and why.
 #[derive(Debug)]
@@ -69,17 +69,22 @@ impl UnreadFiles {
 
     /// Why a change to `service` (of this group) is not made: without its
     /// files, hmctl knows neither its dependencies nor how to create it.
-    pub fn refusal(&self, service: &str) -> Failure {
+    pub fn refusal(&self, service: &ServiceStatus) -> Failure {
         let file = self.error.file().display();
+        let container = service
+            .handle
+            .instance
+            .as_deref()
+            .map_or("CONTAINER", |id| id.get(..12).unwrap_or(id));
         Failure::new(
             Exit::OperationFailed,
             format!(
-                "cannot change {service} (nothing was changed): {}",
-                self.error
+                "cannot change {} (nothing was changed): {}",
+                service.name, self.error
             ),
         )
         .with_hint(format!(
-            "fix {file} (`docker compose -f {file} config` checks it), or act on the container with docker directly (`docker restart CONTAINER`)"
+            "fix {file} (`docker compose -f {file} config` checks it), or act on the container with docker directly (`docker restart {container}`)"
         ))
     }
 }
@@ -124,7 +129,14 @@ mod tests {
 
     #[test]
     fn a_change_is_refused_as_a_failed_operation_not_a_usage_error() {
-        let refusal = unread().refusal("porter-api");
+        let service = ServiceStatus::new(
+            "porter-api",
+            "console",
+            crate::model::Handle::new(BackendKind::Compose, "porter-api")
+                .run_by(Some("0123456789abcdef0123".into())),
+            crate::model::Observation::missing("no container"),
+        );
+        let refusal = unread().refusal(&service);
         assert_eq!(refusal.exit, Exit::OperationFailed);
         assert_eq!(
             refusal.message,
@@ -133,7 +145,7 @@ mod tests {
         assert_eq!(
             refusal.hint.as_deref(),
             Some(
-                "fix /opt/c.yml (`docker compose -f /opt/c.yml config` checks it), or act on the container with docker directly (`docker restart CONTAINER`)"
+                "fix /opt/c.yml (`docker compose -f /opt/c.yml config` checks it), or act on the container with docker directly (`docker restart 0123456789ab`)"
             )
         );
     }

@@ -41,7 +41,7 @@ impl Snapshot {
                 return Err(failure);
             }
             if let Some(unread) = self.unread_of(&service.group) {
-                return Err(unread.refusal(&service.name));
+                return Err(unread.refusal(service));
             }
         }
         Ok(())
