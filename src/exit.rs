@@ -16,7 +16,8 @@ pub enum Exit {
     OperationFailed = 1,
     /// Usage or configuration error: nothing was changed.
     Usage = 2,
-    /// `status`: at least one selected service is not running or not healthy.
+    /// `status`: at least one selected service is not running or not healthy,
+    /// or a group's compose file could not be read.
     NotRunning = 3,
     /// A backend could not be asked (unreachable, hung, permission denied).
     BackendUnavailable = 4,
@@ -49,7 +50,7 @@ impl Exit {
             }
             Exit::Usage => "usage or configuration error; nothing was changed",
             Exit::NotRunning => {
-                "status: at least one selected service is not running or not healthy; diagnose: something abnormal was found"
+                "status: at least one selected service is not running or not healthy, or a group's compose file could not be read; diagnose: something abnormal was found"
             }
             Exit::BackendUnavailable => {
                 "a backend could not be asked: Docker or systemd unreachable, hung, or permission denied"

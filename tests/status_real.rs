@@ -403,7 +403,7 @@ fn targets_select_rows_and_a_typo_changes_nothing() {
 }
 
 #[test]
-fn an_unparsable_compose_file_is_exit_2_with_file_and_line() {
+fn an_unparsable_compose_file_is_exit_3_not_2_with_file_and_line() {
     let project = Project::new(
         "bad-compose",
         &[(
@@ -419,7 +419,11 @@ fn an_unparsable_compose_file_is_exit_2_with_file_and_line() {
         .arg("status")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "not a usage error (issue 24)"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("c.yml") && stderr.contains("line 3"),

@@ -17,9 +17,11 @@ mod backends;
 mod compose;
 mod error;
 mod systemd;
+mod unread;
 
 pub use backends::Backends;
 pub use error::BackendError;
+pub use unread::UnreadFiles;
 
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
@@ -41,6 +43,9 @@ pub struct GroupsReport {
     pub error: Option<BackendError>,
     /// The compose projects in use, by group name (compose groups only).
     pub projects: BTreeMap<String, ComposeProject>,
+    /// The groups whose compose files could not be read (their rows are
+    /// their containers, as the daemon lists them).
+    pub unread: Vec<UnreadFiles>,
 }
 
 impl GroupsReport {
@@ -118,6 +123,22 @@ pub struct Declared {
     pub present: Option<bool>,
     /// The unit names as shown (`a.service | b.service`), for unit groups.
     pub unit: Option<String>,
+}
+
+/// The services `hmctl list` shows for one group, and why its files could
+/// not be read, when they could not (the services are then the guides' names).
+pub struct DeclaredGroup {
+    pub services: Vec<Declared>,
+    pub unread: Option<UnreadFiles>,
+}
+
+impl From<Vec<Declared>> for DeclaredGroup {
+    fn from(services: Vec<Declared>) -> DeclaredGroup {
+        DeclaredGroup {
+            services,
+            unread: None,
+        }
+    }
 }
 
 /// What each kind of backend does. The methods are the whole seam: `ops`
@@ -266,7 +287,7 @@ pub(crate) trait BackendModule: ServiceBackend + Sized {
 
     /// The services `hmctl list` shows for `group` (`connected`: the
     /// backend, when this kind lists with its daemon and it was connected).
-    async fn declared(group: &Group, connected: Option<&Self>) -> Result<Vec<Declared>, Failure>;
+    async fn declared(group: &Group, connected: Option<&Self>) -> Result<DeclaredGroup, Failure>;
 
     /// Where the daemon is reached, for messages.
     fn endpoint() -> String;
@@ -311,7 +332,7 @@ impl Backend {
     pub async fn declared(
         group: &Group,
         backend: Option<&Backend>,
-    ) -> Result<Vec<Declared>, Failure> {
+    ) -> Result<DeclaredGroup, Failure> {
         with_kind!(group.backend, Module => {
             let connected = backend.and_then(|backend| <&Module>::try_from(backend).ok());
             <Module as BackendModule>::declared(group, connected).await

@@ -14,5 +14,6 @@ pub async fn run(catalog: &Catalog, printer: Printer) -> anyhow::Result<Exit> {
         render::list::human(&listing, printer.style)
     };
     printer.data(&text)?;
+    super::report_errors(&printer, &listing.errors, false);
     Ok(Exit::Success)
 }

@@ -12,21 +12,27 @@ use crate::render::metrics::{Scrape, exposition};
 /// what `hmctl_backend_up` says); 1 when the textfile could not be written.
 pub async fn run(catalog: &Catalog, args: &MetricsArgs, printer: Printer) -> anyhow::Result<Exit> {
     let metrics::Scraped { report, duration } = metrics::scrape(catalog).await?;
-    let failed_daemons: Vec<&str> = report.errors.iter().map(|error| error.backend).collect();
+    let failed_daemons: Vec<&str> = report
+        .errors
+        .iter()
+        .filter(|error| error.is_daemon())
+        .map(|error| error.backend)
+        .collect();
+    let unread_groups: Vec<&str> = report
+        .errors
+        .iter()
+        .filter_map(|error| error.group.as_deref())
+        .collect();
     let text = exposition(&Scrape {
         services: &report.services,
         checks: &report.checks,
         failed_daemons: &failed_daemons,
+        unread_groups: &unread_groups,
         duration,
         version: env!("CARGO_PKG_VERSION"),
         commit: env!("HMCTL_GIT_COMMIT"),
     });
-    for error in &report.errors {
-        printer.warning(&error.message);
-        if let Some(hint) = &error.hint {
-            printer.hint(hint);
-        }
-    }
+    super::report_errors(&printer, &report.errors, false);
     match &args.textfile {
         None => printer.data(&text)?,
         Some(directory) => {

@@ -16,3 +16,22 @@ pub mod upgrade;
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
 }
+
+/// Says on stderr what could not be asked or read (each with its hint), as
+/// errors or as warnings.
+fn report_errors(
+    printer: &crate::output::Printer,
+    errors: &[crate::ops::status::ErrorEntry],
+    as_error: bool,
+) {
+    for error in errors {
+        if as_error {
+            printer.error(&error.message);
+        } else {
+            printer.warning(&error.message);
+        }
+        if let Some(hint) = &error.hint {
+            printer.hint(hint);
+        }
+    }
+}

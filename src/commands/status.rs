@@ -16,11 +16,6 @@ pub async fn run(catalog: &Catalog, args: &StatusArgs, printer: Printer) -> anyh
         render::status::human(&report, printer.style, jiff::Timestamp::now())
     };
     printer.data(&text)?;
-    for error in &report.errors {
-        printer.error(&error.message);
-        if let Some(hint) = &error.hint {
-            printer.hint(hint);
-        }
-    }
+    super::report_errors(&printer, &report.errors, true);
     Ok(report.exit)
 }

@@ -1,7 +1,7 @@
 //! Why a set of compose files could not be read: each error names the file
 //! (and, for includes and extends, the reference) so an operator can find it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Compose files larger than this are refused rather than read.
 pub(super) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -35,4 +35,21 @@ pub enum ComposeError {
         base: String,
         problem: String,
     },
+}
+
+impl ComposeError {
+    /// The file to fix: for an included file's error, the included file.
+    pub fn file(&self) -> &Path {
+        match self {
+            ComposeError::Read { path, .. }
+            | ComposeError::TooLarge { path }
+            | ComposeError::Invalid { path, .. }
+            | ComposeError::Unsupported { path, .. }
+            | ComposeError::Extends { path, .. } => path,
+            ComposeError::Included { source, .. } => source.file(),
+            ComposeError::IncludeCycle { chain } => {
+                chain.first().map_or(Path::new(""), |path| path)
+            }
+        }
+    }
 }

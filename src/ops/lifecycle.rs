@@ -9,7 +9,7 @@ use super::lock::{self, HostLock};
 use super::plan::{self, Pace, Plan};
 use super::snapshot::{self, BACKEND_DEADLINE};
 use crate::backend::Backends;
-use crate::catalog::{Catalog, resolve};
+use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
 use crate::model::Verb;
 use std::time::Duration;
@@ -67,7 +67,7 @@ pub fn lock_unless_dry_run(dry_run: bool) -> Result<Option<HostLock>, Failure> {
 /// Plans the request against the current state of the host.
 pub async fn plan(catalog: &Catalog, request: &Request) -> Result<(Plan, Backends), Failure> {
     let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
-    let selected = resolve(&request.targets, &snapshot.services, catalog)?;
+    let selected = snapshot.resolve(&request.targets, catalog)?;
     if selected.is_empty() {
         return Err(Failure::usage("no service of any present group to act on")
             .with_hint("`hmctl list` shows what is installed on this host"));

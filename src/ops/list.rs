@@ -3,6 +3,7 @@
 //! systemd whether units exist, but never needs Docker.
 
 use super::snapshot::BACKEND_DEADLINE;
+use super::status::ErrorEntry;
 use crate::backend::{Backend, Backends};
 use crate::catalog::{Catalog, Group, log_sources};
 use crate::exit::Failure;
@@ -36,6 +37,10 @@ pub struct Listing {
     pub schema: u32,
     pub groups: Vec<ListedGroup>,
     pub services: Vec<ListedService>,
+    /// The groups whose files could not be read (their services are then
+    /// the guides' names, present or not unknown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ErrorEntry>,
 }
 
 fn listed(
@@ -72,6 +77,7 @@ pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
     }
     let mut services = Vec::new();
     let mut groups = Vec::new();
+    let mut errors = Vec::new();
     for group in &catalog.groups {
         let present = group.is_present();
         groups.push(ListedGroup {
@@ -81,7 +87,9 @@ pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
             rule: group.presence_rule(),
         });
         let backend = present.then(|| backends.get(group.backend)).flatten();
-        for declared in Backend::declared(group, backend).await? {
+        let declared = Backend::declared(group, backend).await?;
+        errors.extend(declared.unread.as_ref().map(ErrorEntry::unread));
+        for declared in declared.services {
             services.push(listed(
                 catalog,
                 group,
@@ -95,5 +103,6 @@ pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
         schema: 1,
         groups,
         services,
+        errors,
     })
 }

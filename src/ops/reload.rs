@@ -6,7 +6,7 @@
 use super::plan::{self, Pace, Plan};
 use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
 use crate::backend::{Backends, Verdict};
-use crate::catalog::{Catalog, resolve};
+use crate::catalog::Catalog;
 use crate::exit::Failure;
 use crate::model::{Action, ServiceStatus, Verb};
 use std::collections::HashMap;
@@ -45,7 +45,7 @@ pub async fn plan(
     pace: Pace,
 ) -> Result<(Plan, Backends), Failure> {
     let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
-    let selected = resolve(targets, &snapshot.services, catalog)?;
+    let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     let can_recreate = backends
         .iter()

@@ -1,8 +1,9 @@
 //! One look at every present group: Docker and systemd asked concurrently,
 //! each under its own deadline, so a hung daemon never hides the other's
-//! services. `status` renders it; the lifecycle verbs plan from it.
+//! services, and a group whose files cannot be read never hides another's.
+//! `status` renders it; the lifecycle verbs plan from it.
 
-use crate::backend::{BackendError, Backends};
+use crate::backend::{BackendError, Backends, UnreadFiles};
 use crate::catalog::{Catalog, Group};
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
@@ -21,22 +22,63 @@ pub struct Snapshot {
     pub errors: Vec<BackendError>,
     /// The compose files in use, by group name.
     pub projects: BTreeMap<String, ComposeProject>,
+    /// The groups whose compose files could not be read.
+    pub unread: Vec<UnreadFiles>,
     /// The groups present on this host.
     pub groups: Vec<Group>,
 }
 
 impl Snapshot {
     /// Refuses a change when a daemon the `selected` services need could not
-    /// be asked: nothing is changed half-way.
+    /// be asked, or the files of their group could not be read: nothing is
+    /// changed half-way.
     pub fn refuse_if_unavailable(&self, selected: &[usize]) -> Result<(), Failure> {
         for index in selected {
-            if let Some(error) = self.error_for(self.services[*index].backend()) {
+            let service = &self.services[*index];
+            if let Some(error) = self.error_for(service.backend()) {
                 let mut failure = error.clone().into_failure();
                 failure.message = format!("{}; nothing was changed", failure.message);
                 return Err(failure);
             }
+            if let Some(unread) = self.unread_of(&service.group) {
+                return Err(unread.refusal(service));
+            }
         }
         Ok(())
+    }
+
+    /// Resolves TARGETs against the snapshot's services. A TARGET that
+    /// matches nothing while a group's files could not be read is that
+    /// group's failure when the catalog places it there (the group itself, a
+    /// service the guides name for it), else a hint that it may be declared
+    /// in those files.
+    pub fn resolve(&self, targets: &[String], catalog: &Catalog) -> Result<Vec<usize>, Failure> {
+        crate::catalog::resolve(targets, &self.services, catalog).map_err(|failure| {
+            let Some(first) = self.unread.first() else {
+                return failure;
+            };
+            let unresolved = targets.iter().find(|target| {
+                crate::catalog::resolve(std::slice::from_ref(*target), &self.services, catalog)
+                    .is_err()
+            });
+            let claimed = unresolved.and_then(|target| {
+                self.unread
+                    .iter()
+                    .find(|unread| {
+                        unread.group == *target
+                            || catalog.group(&unread.group).is_some_and(|group| {
+                                group.known_services.iter().any(|name| name == target)
+                            })
+                    })
+                    .map(|unread| unread.unresolved(target))
+            });
+            claimed.unwrap_or_else(|| failure.with_hint(first.unknown_target_hint()))
+        })
+    }
+
+    /// Why the files of `group` could not be read, if they could not.
+    pub fn unread_of(&self, group: &str) -> Option<&UnreadFiles> {
+        self.unread.iter().find(|unread| unread.group == group)
     }
 
     pub fn error_for(&self, backend: BackendKind) -> Option<&BackendError> {
@@ -69,12 +111,14 @@ pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Back
     let mut services = Vec::new();
     let mut errors = Vec::new();
     let mut projects = BTreeMap::new();
+    let mut unread = Vec::new();
     let mut backends = Backends::default();
     for (connected, report) in futures_util::future::join_all(looks).await {
         let report = report?;
         services.extend(report.rows);
         errors.extend(report.error);
         projects.extend(report.projects);
+        unread.extend(report.unread);
         backends.extend(connected);
     }
     // Keep catalog order: groups as listed, services as each group lists them.
@@ -85,6 +129,7 @@ pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Back
             services,
             errors,
             projects,
+            unread,
             groups,
         },
         backends,

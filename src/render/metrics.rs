@@ -38,6 +38,8 @@ pub struct Scrape<'a> {
     pub checks: &'a [Check],
     /// The daemons (`docker`, `systemd`) that failed to answer.
     pub failed_daemons: &'a [&'a str],
+    /// The groups whose compose files could not be read.
+    pub unread_groups: &'a [&'a str],
     /// How long taking the snapshot took.
     pub duration: Duration,
     pub version: &'a str,
@@ -57,10 +59,36 @@ pub fn exposition(scrape: &Scrape) -> String {
     for family in check_families(scrape.checks) {
         family.write_to(&mut out);
     }
+    group_files_family(scrape).write_to(&mut out);
     for family in scrape_families(scrape) {
         family.write_to(&mut out);
     }
     out
+}
+
+/// Whether each group's compose files could be read: a bad edit leaves
+/// every container running and `hmctl_service_up` at 1, so only this says it.
+fn group_files_family(scrape: &Scrape) -> Family {
+    let mut files_read = Family::new(
+        "hmctl_group_files_read",
+        Kind::Gauge,
+        "0 when the group's compose files could not be read this scrape (its services are then its containers as Docker lists them), else 1.",
+    );
+    let mut groups: Vec<&str> = scrape
+        .services
+        .iter()
+        .map(|service| service.group.as_str())
+        .chain(scrape.unread_groups.iter().copied())
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    for group in groups {
+        files_read.sample(
+            &[("group", group)],
+            flag(!scrape.unread_groups.contains(&group)),
+        );
+    }
+    files_read
 }
 
 fn service_families(services: &[ServiceStatus]) -> Vec<Family> {
@@ -226,6 +254,7 @@ mod tests {
             services,
             checks,
             failed_daemons: failed,
+            unread_groups: &[],
             duration: Duration::from_millis(1250),
             version: "0.1.0",
             commit: "abc",
@@ -281,6 +310,23 @@ mod tests {
         );
         assert!(text.contains("hmctl_backend_up{backend=\"systemd\"} 0\n"));
         assert!(text.contains(",state=\"unknown\"} 1\n"));
+    }
+
+    #[test]
+    fn a_group_whose_files_could_not_be_read_is_files_read_zero() {
+        let services = [service("s3block", State::Running, Health::None)];
+        let text = exposition(&Scrape {
+            services: &services,
+            checks: &[],
+            failed_daemons: &[],
+            unread_groups: &["console"],
+            duration: Duration::from_millis(1),
+            version: "0.1.0",
+            commit: "abc",
+        });
+        assert!(text.contains("hmctl_group_files_read{group=\"console\"} 0\n"));
+        assert!(text.contains("hmctl_group_files_read{group=\"gateway\"} 1\n"));
+        assert!(text.contains("# TYPE hmctl_group_files_read gauge\n"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A compose group as `status` shows it: one row per service declared in the
 //! compose files in use, plus any container of the project that no file
 //! declares. One-off containers and other projects' containers are not rows.
+//! When the files cannot be read (a bad edit), the rows are the project's
+//! containers as Docker lists them, each marked so, and the report says why.
 
 use super::docker::DockerClient;
 use super::docker_containers::Container;
@@ -16,9 +18,13 @@ use std::time::Duration;
 /// What a compose group looks like now.
 pub struct ComposeReport {
     pub rows: Vec<ServiceStatus>,
-    pub project: ComposeProject,
+    /// The project its files declare, or why they could not be read.
+    pub project: Result<ComposeProject, ComposeError>,
     pub error: Option<BackendError>,
 }
+
+/// The DETAIL of a container shown without its compose file.
+const UNREAD_MARK: &str = "(compose file unreadable)";
 
 /// The compose files a group uses: those its containers were created from
 /// (a console runs one product, so one of its two files), else every listed
@@ -65,12 +71,13 @@ fn worst(containers: &[&Container]) -> Observation {
     chosen
 }
 
-/// Asks Docker about a compose group and reads its compose files.
+/// Asks Docker about a compose group and reads its compose files; files that
+/// cannot be read leave the rows to Docker's labels.
 pub async fn compose_group(
     client: Result<&DockerClient, &BackendError>,
     group: &Group,
     timeout: Duration,
-) -> Result<ComposeReport, ComposeError> {
+) -> ComposeReport {
     let project_name = group.project.clone().unwrap_or_default();
     // Read the compose files while Docker lists the containers.
     let candidates = group.existing_files();
@@ -89,14 +96,16 @@ pub async fn compose_group(
     };
     let in_use = files_in_use(group, &containers);
     let project = match remembered {
-        Some(remembered) if remembered.files == in_use => remembered.project,
+        Some(remembered) if remembered.files == in_use => Ok(remembered.project),
         _ => {
             let mut files = match read_ahead {
                 Some(reading) => reading.await.unwrap_or_default(),
                 None => FileSet::default(),
             };
-            let project = files.project(&in_use)?;
-            RememberedProject::store(&group.name, &in_use, &files.read_paths(), &project);
+            let project = files.project(&in_use);
+            if let Ok(project) = &project {
+                RememberedProject::store(&group.name, &in_use, &files.read_paths(), project);
+            }
             project
         }
     };
@@ -115,7 +124,11 @@ pub async fn compose_group(
             .push(container);
     }
     let mut declared: HashSet<&str> = HashSet::new();
-    for service in project.enabled_services(&profiles) {
+    let services = project
+        .as_ref()
+        .map(|project| project.enabled_services(&profiles).collect::<Vec<_>>())
+        .unwrap_or_default();
+    for service in services {
         declared.insert(&service.name);
         let own: &[&Container] = by_service
             .get(service.name.as_str())
@@ -140,16 +153,67 @@ pub async fn compose_group(
         .collect();
     extra.sort_unstable_by_key(|(service, _)| *service);
     for (service, own) in extra {
+        let mut observation = worst(own);
+        if project.is_err() {
+            observation.detail = format!("{} {UNREAD_MARK}", observation.detail);
+        }
         rows.push(ServiceStatus::new(
             service,
             &group.name,
             handle(service, own.first().copied()),
-            worst(own),
+            observation,
         ));
     }
-    Ok(ComposeReport {
+    ComposeReport {
         rows,
         project,
         error,
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    /// What observing a group whose one compose file is `text` finds,
+    /// Docker being absent, and the group.
+    async fn observed(text: &str) -> (ComposeReport, Group) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("docker-compose-hyperbdr.yml");
+        std::fs::write(&file, text).unwrap();
+        let mut group = Catalog::builtin().group("console").unwrap().clone();
+        group.name = "unread-test".into();
+        group.files = vec![file];
+        let absent = BackendError::Unreachable {
+            backend: BackendKind::Compose,
+            endpoint: "unix:///nonexistent".into(),
+            detail: "no such socket".into(),
+        };
+        let report = compose_group(Err(&absent), &group, Duration::from_secs(1)).await;
+        (report, group)
+    }
+
+    #[tokio::test]
+    async fn a_file_that_does_not_parse_is_reported_not_raised() {
+        let (report, group) = observed("services:\n  plain:\n    image: [unclosed\n").await;
+        let Err(error) = &report.project else {
+            panic!("the file parsed")
+        };
+        assert_eq!(error.file(), group.files[0].as_path());
+        assert!(error.to_string().contains("line 3"), "{error}");
+        assert!(
+            report.rows.is_empty(),
+            "no file, no Docker: nothing to show"
+        );
+        assert!(report.error.is_some(), "Docker's absence is still said");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_parses_declares_its_services() {
+        let (report, _) = observed("services:\n  plain: {image: x}\n").await;
+        assert!(report.project.is_ok());
+        assert_eq!(report.rows.len(), 1);
+        assert_eq!(report.rows[0].name, "plain");
+    }
 }

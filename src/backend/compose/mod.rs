@@ -138,15 +138,17 @@ impl ServiceBackend for Compose {
     ) -> Result<GroupsReport, Failure> {
         let mut report = GroupsReport::default();
         for group in groups {
-            let found = compose_group(self.client.as_ref(), group, remaining(deadline))
-                .await
-                .map_err(|error| {
-                    Failure::usage(error.to_string()).with_hint(
-                        "fix the compose file, or point the group's `files` at the right one",
-                    )
-                })?;
+            let found = compose_group(self.client.as_ref(), group, remaining(deadline)).await;
             report.add(found.rows, found.error);
-            report.projects.insert(group.name.clone(), found.project);
+            match found.project {
+                Ok(project) => {
+                    report.projects.insert(group.name.clone(), project);
+                }
+                Err(error) => report.unread.push(super::UnreadFiles {
+                    group: group.name.clone(),
+                    error,
+                }),
+            }
         }
         Ok(report)
     }

@@ -4,7 +4,9 @@
 
 use super::Compose;
 use super::docker::{DockerClient, endpoint};
-use crate::backend::{BackendError, BackendModule, Declared, Installed, OutputSource};
+use crate::backend::{
+    BackendError, BackendModule, Declared, DeclaredGroup, Installed, OutputSource, UnreadFiles,
+};
 use crate::catalog::Group;
 use crate::compose::read_project;
 use crate::exit::Failure;
@@ -35,7 +37,13 @@ impl BackendModule for Compose {
             group.known_services.clone()
         } else {
             read_project(&files)
-                .map_err(|error| Failure::usage(error.to_string()))?
+                .map_err(|error| {
+                    UnreadFiles {
+                        group: group.name.clone(),
+                        error,
+                    }
+                    .failure()
+                })?
                 .services
                 .into_iter()
                 .map(|service| service.name)
@@ -53,33 +61,44 @@ impl BackendModule for Compose {
     }
 
     /// `hmctl list` of a compose group: the declared services are present,
-    /// the guides' names the files do not declare are not.
+    /// the guides' names the files do not declare are not. When the files
+    /// cannot be read, the guides' names, present or not unknown.
     async fn declared(
         group: &Group,
         _connected: Option<&Compose>,
-    ) -> Result<Vec<Declared>, Failure> {
+    ) -> Result<DeclaredGroup, Failure> {
         let mut services = Vec::new();
+        let mut unread = None;
         if group.is_present() {
-            let project = read_project(&group.existing_files())
-                .map_err(|error| Failure::usage(error.to_string()))?;
-            for service in project.services {
-                services.push(Declared {
-                    name: service.name,
-                    present: Some(true),
-                    unit: None,
-                });
+            match read_project(&group.existing_files()) {
+                Ok(project) => {
+                    for service in project.services {
+                        services.push(Declared {
+                            name: service.name,
+                            present: Some(true),
+                            unit: None,
+                        });
+                    }
+                }
+                Err(error) => {
+                    unread = Some(UnreadFiles {
+                        group: group.name.clone(),
+                        error,
+                    });
+                }
             }
         }
+        let known_present = if unread.is_some() { None } else { Some(false) };
         for name in &group.known_services {
             if !services.iter().any(|service| &service.name == name) {
                 services.push(Declared {
                     name: name.clone(),
-                    present: Some(false),
+                    present: known_present,
                     unit: None,
                 });
             }
         }
-        Ok(services)
+        Ok(DeclaredGroup { services, unread })
     }
 
     fn endpoint() -> String {

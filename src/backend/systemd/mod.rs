@@ -105,11 +105,12 @@ impl BackendModule for Systemd {
     async fn declared(
         group: &Group,
         connected: Option<&Systemd>,
-    ) -> Result<Vec<Declared>, Failure> {
+    ) -> Result<super::DeclaredGroup, Failure> {
         Ok(match connected {
             Some(systemd) => systemd.declared(group).await,
             None => Systemd::offline_declared(group),
-        })
+        }
+        .into())
     }
 
     fn endpoint() -> String {

@@ -20,6 +20,7 @@ pub mod window;
 #[cfg(test)]
 mod scan_tests;
 
+use crate::backend::UnreadFiles;
 use crate::catalog::{Catalog, by_priority, resolve, stage};
 use crate::exit::{Exit, Failure};
 use crate::ops::inventory::{Entry, inventory};
@@ -226,7 +227,7 @@ pub async fn run(
     one_line_words(request)?;
     let table = rules::table().map_err(|message| Failure::new(Exit::OperationFailed, message))?;
     let mut notes = Vec::new();
-    let entries = inventory(catalog)?;
+    let entries = inventory(catalog);
     let (scope, named) = scope(catalog, &entries, request, &mut notes)?;
     // A service's logs come with those of what it depends on (its middleware).
     let matter = state::services_that_matter(catalog, &entries, named.as_deref());
@@ -256,7 +257,12 @@ pub async fn run(
         match snapshot::take(catalog, BACKEND_DEADLINE).await {
             Ok((snapshot, backends)) => {
                 let chosen = state::select(&snapshot.services, &matter);
-                let errors: Vec<String> = snapshot.errors.iter().map(ToString::to_string).collect();
+                let errors: Vec<String> = snapshot
+                    .errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(snapshot.unread.iter().map(UnreadFiles::message))
+                    .collect();
                 (state::states(chosen, &backends).await, errors)
             }
             Err(failure) => (Vec::new(), vec![failure.message]),

@@ -74,7 +74,7 @@ pub async fn show(
     note: &dyn Fn(&str),
     emit: &mut dyn FnMut(&SourcedLine, bool) -> bool,
 ) -> Result<(), Failure> {
-    let entries = inventory(catalog)?;
+    let entries = inventory(catalog);
     let selected: Vec<Entry> = resolve(&request.targets, &entries, catalog)?
         .into_iter()
         .map(|index| entries[index].clone())

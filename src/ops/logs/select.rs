@@ -108,7 +108,7 @@ pub fn select(
     stage: Option<&str>,
     targets: &[String],
 ) -> Result<Selection, Failure> {
-    let entries = inventory(catalog)?;
+    let entries = inventory(catalog);
     let mut selection = Selection::default();
     if let Some(name) = stage {
         stage_files(catalog, &entries, name, &mut selection)?;

@@ -104,6 +104,7 @@ fn snapshot() -> (Catalog, Snapshot) {
         services,
         errors: vec![],
         projects: BTreeMap::from([("console".to_string(), project)]),
+        unread: vec![],
         groups: vec![console, gateway],
     };
     (catalog, snapshot)

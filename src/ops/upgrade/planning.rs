@@ -6,7 +6,7 @@ use super::journal::{Kind, Swap};
 use super::{Installing, Request, backup, package};
 use crate::catalog::{Catalog, Group, module_of};
 use crate::exit::Failure;
-use crate::ops::inventory::inventory;
+use crate::ops::inventory::group_inventory;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -154,7 +154,7 @@ fn live_names(dir: &Path) -> Vec<String> {
 }
 
 fn group_services(catalog: &Catalog, group: &Group) -> Result<Vec<String>, Failure> {
-    Ok(inventory(catalog)?
+    Ok(group_inventory(catalog, group)?
         .into_iter()
         .filter(|entry| entry.group == group.name)
         .map(|entry| entry.name)

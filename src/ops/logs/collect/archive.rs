@@ -25,6 +25,8 @@ pub struct Contents {
     /// (group, `docker inspect` JSON) of each compose group.
     pub containers: Vec<(String, String)>,
     pub log_cap: u64,
+    /// What could not be read, and why (for the manifest).
+    pub unread: Vec<String>,
 }
 
 /// The bundle being written.
@@ -51,6 +53,18 @@ impl Writer {
         self.manifest
             .skipped
             .push(format!("{}: {why}", path.display()));
+    }
+
+    /// Notes what could not be read, masked like a log line (an error may
+    /// quote the file it could not parse).
+    fn note_unread(&mut self, unread: &[String]) {
+        for message in unread {
+            let (mut masked, _) = redact_content("manifest.json", message, Content::Log);
+            if let Some(obfuscator) = &mut self.obfuscator {
+                masked = obfuscator.apply(&masked);
+            }
+            self.manifest.unread.push(masked);
+        }
     }
 
     fn add(&mut self, item: &Item) -> std::io::Result<()> {
@@ -108,6 +122,7 @@ pub fn write_bundle(
         manifest: Manifest::default(),
         obfuscator,
     };
+    writer.note_unread(&contents.unread);
     writer.add(&Item {
         path: "status.json",
         source: "hmctl status --json",
@@ -227,6 +242,7 @@ fn manifest(contents: &Contents, writer: &mut Writer) -> String {
         },
         "files": writer.manifest.files,
         "skipped": writer.manifest.skipped,
+        "unread": writer.manifest.unread,
     }))
     .unwrap_or_default();
     text.push('\n');

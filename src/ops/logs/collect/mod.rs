@@ -50,11 +50,15 @@ pub struct ManifestEntry {
     pub redactions: usize,
 }
 
-/// The bundle's list: each file that went in, and each left out with why.
+/// The bundle's list: each file that went in, each left out with why, and
+/// what could not be read at all (a daemon not asked, a compose file that
+/// does not parse).
 #[derive(Debug, Default, Serialize)]
 pub struct Manifest {
     pub files: Vec<ManifestEntry>,
     pub skipped: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
 }
 
 impl Manifest {
@@ -111,10 +115,19 @@ fn config_files(catalog: &Catalog) -> Vec<(String, PathBuf)> {
 }
 
 /// Asks the daemons and chooses the files: everything the bundle will hold.
+/// What could not be read (a daemon, a compose file, status itself) goes
+/// into the manifest's `unread`: it never stops the bundle.
 async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Contents, Failure> {
+    let mut unread = Vec::new();
     let status = match crate::ops::status::status(catalog, &[]).await {
-        Ok(report) => report.to_json(),
-        Err(failure) => format!("{{\"schema\": 1, \"error\": {:?}}}\n", failure.message),
+        Ok(report) => {
+            unread.extend(report.errors.iter().map(|error| error.message.clone()));
+            report.to_json()
+        }
+        Err(failure) => {
+            unread.push(format!("hmctl status: {}", failure.message));
+            failed_status_json(&failure)
+        }
     };
     let mut logs = super::select::select(catalog, None, &[])?.files;
     if let Some(since) = &request.since {
@@ -143,7 +156,24 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Co
         logs,
         containers,
         log_cap: request.log_cap,
+        unread,
     })
+}
+
+/// The bundle's `status.json` when status itself failed: still one JSON
+/// document, in the shape of `status --json`.
+fn failed_status_json(failure: &Failure) -> String {
+    let document = serde_json::json!({
+        "schema": 1,
+        "host": crate::ops::status::host_name(),
+        "ok": false,
+        "services": [],
+        "checks": [],
+        "errors": [{"backend": "hmctl", "message": failure.message, "hint": failure.hint}],
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Writes the bundle. `progress(done, total)` is told as files are added.
@@ -253,6 +283,21 @@ fn write_failure(output: &Path, directory: &Path, error: &std::io::Error) -> Fai
 mod tests {
     use super::*;
 
+    /// A status that failed is still one JSON document in the bundle, even
+    /// when its words hold control characters (Rust's debug quoting wrote
+    /// `\u{1b}`, which is not JSON).
+    #[test]
+    fn a_failed_status_is_written_as_json() {
+        let failure = Failure::usage("a \u{1b}[31mred\u{1b}[0m \"word\"\n").with_hint("fix it");
+        let text = failed_status_json(&failure);
+        let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(document["schema"], 1);
+        assert_eq!(document["ok"], false);
+        assert_eq!(document["errors"][0]["message"], failure.message.as_str());
+        assert_eq!(document["errors"][0]["hint"], "fix it");
+        assert!(text.ends_with("}\n"));
+    }
+
     /// `logs collect --json`: the manifest's lists stand beside the path.
     #[test]
     fn a_bundle_is_reported_in_one_flat_shape() {
@@ -268,6 +313,7 @@ mod tests {
                     redactions: 1,
                 }],
                 skipped: vec!["/var/log/a.bin: binary".into()],
+                unread: vec![],
             },
             mapping: None,
         };
