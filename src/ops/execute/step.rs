@@ -335,3 +335,17 @@ async fn run_unrecorded<C: Control>(
         Err(result) => result,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_the_status_already_gives_is_not_said_twice() {
+        let mut failed = Observation::missing("failed (Result: exit-code)");
+        failed.reason = Some("Result: exit-code".into());
+        assert_eq!(why(&failed), "failed (Result: exit-code)");
+        failed.reason = Some("exit status 1".into());
+        assert_eq!(why(&failed), "failed (Result: exit-code) — exit status 1");
+    }
+}
