@@ -143,6 +143,8 @@ fn with_the_bus_daemon_stopped_status_restart_and_logs_work_as_root() {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Before anything is stopped: the sandbox must expose the private socket.
+    private_socket();
     let config = config_with(&gateway_group(&["s3block"]));
     let _stopped = BusDaemonStopped::new();
 
