@@ -104,11 +104,8 @@ fn last_lines(results: &[StepResult]) -> String {
     text
 }
 
-/// What the operator can do about each failure, one `hint:` each.
-pub fn hints(report: &Report) -> Vec<String> {
-    let Some(results) = report.results.as_ref() else {
-        return Vec::new();
-    };
+/// What the operator can do about the failed steps, each hint once.
+pub fn hints(results: &[StepResult]) -> Vec<String> {
     let mut hints: Vec<String> = Vec::new();
     for hint in results.iter().filter_map(|result| result.hint.as_ref()) {
         if !hints.contains(hint) {
@@ -201,5 +198,13 @@ mod tests {
         );
         assert!(!table.contains("emerg"), "{table}");
         assert_eq!(below, "  nginx: [emerg] unknown directive \"x\"\n");
+    }
+
+    #[test]
+    fn each_hint_is_given_once() {
+        let mut masked = failed("lateweb", &[]);
+        masked.hint = Some("systemctl unmask lateweb".into());
+        let results = [masked.clone(), masked, failed("nginx", &[])];
+        assert_eq!(hints(&results), ["systemctl unmask lateweb"]);
     }
 }
