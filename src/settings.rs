@@ -52,6 +52,9 @@ pub struct Daemons {
     pub docker_host: String,
     /// systemd's bus: `DBUS_SYSTEM_BUS_ADDRESS`; `None`, the system bus.
     pub bus_address: Option<String>,
+    /// systemd's private socket, asked first as root when no bus is named:
+    /// `HMCTL_SYSTEMD_PRIVATE_SOCKET`, else `/run/systemd/private`.
+    pub private_socket: PathBuf,
 }
 
 /// A non-empty environment variable, as a path.
@@ -87,6 +90,10 @@ impl Settings {
                 docker_host: text_from(environment("DOCKER_HOST"))
                     .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string()),
                 bus_address: text_from(environment("DBUS_SYSTEM_BUS_ADDRESS")),
+                private_socket: path_from(
+                    environment("HMCTL_SYSTEMD_PRIVATE_SOCKET"),
+                    "/run/systemd/private",
+                ),
             },
             compose_profiles: text_from(environment("COMPOSE_PROFILES"))
                 .unwrap_or_default()
@@ -145,6 +152,10 @@ mod tests {
         assert_eq!(settings.cache_dir, PathBuf::from("/run/hmctl"));
         assert_eq!(settings.daemons.docker_host, "unix:///var/run/docker.sock");
         assert_eq!(settings.daemons.bus_address, None);
+        assert_eq!(
+            settings.daemons.private_socket,
+            PathBuf::from("/run/systemd/private")
+        );
         assert!(settings.compose_profiles.is_empty());
         assert!(!settings.no_color);
         assert_eq!(settings.config, None);
@@ -159,12 +170,20 @@ mod tests {
             ("COMPOSE_PROFILES", "a, b,,"),
             ("NO_COLOR", "1"),
             ("HMCTL_CONFIG", "/etc/other.toml"),
+            (
+                "HMCTL_SYSTEMD_PRIVATE_SOCKET",
+                "/run/sandbox/systemd/private",
+            ),
         ]);
         assert_eq!(settings.lock_file, PathBuf::from("/tmp/l"));
         assert_eq!(settings.state_dir, PathBuf::from("/var/lib/hmctl"));
         assert_eq!(settings.compose_profiles, ["a", "b"]);
         assert!(settings.no_color);
         assert_eq!(settings.config, Some(PathBuf::from("/etc/other.toml")));
+        assert_eq!(
+            settings.daemons.private_socket,
+            PathBuf::from("/run/sandbox/systemd/private")
+        );
     }
 
     #[test]

@@ -41,6 +41,14 @@ pub enum BackendError {
         action: String,
         detail: String,
     },
+    /// A refusal the operator can lift (a masked unit): `hint` says how.
+    #[error("{} refused to {action}: {detail}", backend.daemon())]
+    Blocked {
+        backend: BackendKind,
+        action: String,
+        detail: String,
+        hint: String,
+    },
 }
 
 fn humanize(duration: Duration) -> String {
@@ -59,13 +67,15 @@ impl BackendError {
             | BackendError::PermissionDenied { backend, .. }
             | BackendError::Timeout { backend, .. }
             | BackendError::NotOnThisHost { backend, .. }
-            | BackendError::Refused { backend, .. } => *backend,
+            | BackendError::Refused { backend, .. }
+            | BackendError::Blocked { backend, .. } => *backend,
         }
     }
 
     /// What the operator can do about it (each backend words its own).
     pub fn hint(&self) -> Option<String> {
-        if let BackendError::NotOnThisHost { hint, .. } = self {
+        if let BackendError::NotOnThisHost { hint, .. } | BackendError::Blocked { hint, .. } = self
+        {
             return Some(hint.clone());
         }
         super::Backend::hint(self)
@@ -73,7 +83,10 @@ impl BackendError {
 
     /// Whether this means the daemon could not be asked at all (exit 4).
     pub fn is_unavailable(&self) -> bool {
-        !matches!(self, BackendError::Refused { .. })
+        !matches!(
+            self,
+            BackendError::Refused { .. } | BackendError::Blocked { .. }
+        )
     }
 
     /// As a process-ending failure.

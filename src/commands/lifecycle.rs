@@ -61,5 +61,8 @@ pub async fn run(
     if let Some(failures) = render::lifecycle::failures(&report) {
         printer.error(&failures);
     }
+    for hint in render::lifecycle::hints(report.results.as_deref().unwrap_or_default()) {
+        printer.hint(&hint);
+    }
     Ok(report.exit)
 }

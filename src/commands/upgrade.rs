@@ -95,6 +95,13 @@ pub async fn run(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> any
             plan.live_dir.display()
         ));
     }
+    if let ops::upgrade::Report::Upgraded { results, .. }
+    | ops::upgrade::Report::RolledBack { results, .. } = &report
+    {
+        for hint in render::lifecycle::hints(results) {
+            printer.hint(&hint);
+        }
+    }
     if let ops::upgrade::Report::Declined(_) = &report {
         printer.info("nothing was changed");
     }

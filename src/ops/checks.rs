@@ -66,7 +66,8 @@ pub const DISK_USAGE_LIMIT_PERCENT: u64 = 80;
 /// same device. (A few `stat` calls; `/proc/self/mountinfo` on a host with
 /// hundreds of container mounts costs milliseconds to read.)
 fn mount_point_of(path: &Path) -> PathBuf {
-    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let existing = nearest_existing(path);
+    let canonical = existing.canonicalize().unwrap_or(existing);
     let Ok(device) = std::fs::metadata(&canonical).map(|metadata| metadata.dev()) else {
         return PathBuf::from("/");
     };
@@ -78,6 +79,16 @@ fn mount_point_of(path: &Path) -> PathBuf {
         }
     }
     mount
+}
+
+/// `path`, or its nearest ancestor that exists: a group's directory may be
+/// missing on this host (a gateway without `/var/lib/sgateway`), the disk it
+/// would be on is still there.
+fn nearest_existing(path: &Path) -> PathBuf {
+    path.ancestors()
+        .find(|ancestor| !ancestor.as_os_str().is_empty() && ancestor.exists())
+        .unwrap_or(Path::new("/"))
+        .to_path_buf()
 }
 
 /// Human size (`1.2 GiB`).
@@ -146,7 +157,8 @@ fn free_disk_check(group: &str, path: &Path) -> Check {
     let mut check = Check::new("free-disk", group);
     let mount = mount_point_of(path);
     check.path = Some(mount.display().to_string());
-    match rustix::fs::statvfs(path) {
+    let measured = nearest_existing(path);
+    match rustix::fs::statvfs(&measured) {
         Ok(stats) => {
             let (size, used, available, used_percent) = df_figures(&stats);
             check.used_bytes = Some(used);
@@ -163,8 +175,15 @@ fn free_disk_check(group: &str, path: &Path) -> Check {
                     ", above the 80% alarm threshold"
                 }
             ));
+            if measured != path
+                && let Some(detail) = &mut check.detail
+            {
+                detail.push_str(&format!("; {} does not exist", path.display()));
+            }
         }
-        Err(error) => check.detail = Some(format!("cannot measure: {error}")),
+        Err(error) => {
+            check.detail = Some(format!("cannot measure {}: {error}", measured.display()));
+        }
     }
     check
 }
@@ -271,6 +290,26 @@ mod tests {
         );
         assert!(!check.ok);
         assert!(check.detail.unwrap().contains("cannot measure"));
+    }
+
+    #[test]
+    fn free_disk_of_a_missing_directory_measures_the_disk_it_would_be_on() {
+        let root = tempfile::tempdir().unwrap();
+        let missing = root.path().join("var/lib/sgateway");
+        let check = free_disk_check("gateway", &missing);
+        let detail = check.detail.unwrap();
+        assert!(check.free_bytes.is_some(), "{detail}");
+        assert_eq!(
+            check.path.as_deref(),
+            Some(mount_point_of(root.path()).to_str().unwrap())
+        );
+        assert!(
+            detail.ends_with(&format!("; {} does not exist", missing.display())),
+            "{detail}"
+        );
+        // A directory that is there is measured without a word about it.
+        let present = free_disk_check("gateway", root.path());
+        assert!(!present.detail.unwrap().contains("does not exist"));
     }
 
     #[test]

@@ -84,7 +84,35 @@ pub fn results(results: &[StepResult], style: Style) -> String {
             Cell::new(&result.detail),
         ]);
     }
-    finish(&rows)
+    let mut text = finish(&rows);
+    text.push_str(&last_lines(results));
+    text
+}
+
+/// Each failed service's own last lines, once, below the table.
+fn last_lines(results: &[StepResult]) -> String {
+    let mut text = String::new();
+    for result in results
+        .iter()
+        .filter(|result| !result.last_lines.is_empty())
+    {
+        text.push_str(&format!("\nthe last lines of {}:\n", result.service));
+        for line in &result.last_lines {
+            text.push_str(&format!("  {line}\n"));
+        }
+    }
+    text
+}
+
+/// What the operator can do about the failed steps, each hint once.
+pub fn hints(results: &[StepResult]) -> Vec<String> {
+    let mut hints: Vec<String> = Vec::new();
+    for hint in results.iter().filter_map(|result| result.hint.as_ref()) {
+        if !hints.contains(hint) {
+            hints.push(hint.clone());
+        }
+    }
+    hints
 }
 
 /// The sentence that sums up what did not work, for stderr.
@@ -132,4 +160,51 @@ pub fn json(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Exit;
+
+    fn failed(service: &str, last_lines: &[&str]) -> StepResult {
+        StepResult {
+            service: service.into(),
+            group: "gateway".into(),
+            action: Action::Restart,
+            outcome: Outcome::Failed,
+            detail: "it exited: failed (Result: exit-code)".into(),
+            last_lines: last_lines.iter().map(ToString::to_string).collect(),
+            hint: None,
+            seconds: 0.4,
+            settle_seconds: None,
+            exit: Exit::OperationFailed,
+        }
+    }
+
+    #[test]
+    fn the_program_s_last_lines_come_once_below_the_table() {
+        let text = results(
+            &[
+                failed("nginx", &["nginx: [emerg] unknown directive \"x\""]),
+                failed("redis-server", &[]),
+            ],
+            Style::plain(),
+        );
+        let (table, below) = text.split_once("\nthe last lines of nginx:\n").unwrap();
+        assert!(
+            table.contains("it exited: failed (Result: exit-code)"),
+            "{table}"
+        );
+        assert!(!table.contains("emerg"), "{table}");
+        assert_eq!(below, "  nginx: [emerg] unknown directive \"x\"\n");
+    }
+
+    #[test]
+    fn each_hint_is_given_once() {
+        let mut masked = failed("lateweb", &[]);
+        masked.hint = Some("systemctl unmask lateweb".into());
+        let results = [masked.clone(), masked, failed("nginx", &[])];
+        assert_eq!(hints(&results), ["systemctl unmask lateweb"]);
+    }
 }

@@ -3,6 +3,10 @@
 //! own tiny world: a compose project named after it, a config in a temp dir.
 #![allow(dead_code)]
 
+mod journal;
+#[allow(unused_imports)] // not every test file reads a journal
+pub use journal::JournalShim;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

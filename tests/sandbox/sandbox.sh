@@ -11,10 +11,18 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-state=/run/hmctl-sandbox
+# A second systemd container beside the shared one (to try a new image while
+# others' tests run): HMCTL_SANDBOX=/run/hmctl-sandbox-next
+# HMCTL_SANDBOX_SYSTEMD=hmctl-sandbox-systemd-next tests/sandbox/sandbox.sh up
+state=${HMCTL_SANDBOX:-/run/hmctl-sandbox}
 cache=/var/cache/hmctl-sandbox
 bus_dir=$state/bus
-systemd_name=hmctl-sandbox-systemd
+# The container's /run/systemd, where systemd's private socket is.
+systemd_run_dir=$state/systemd
+systemd_name=${HMCTL_SANDBOX_SYSTEMD:-hmctl-sandbox-systemd}
+# Debian's own services with real units: nginx (Type=forking), redis-server
+# and mariadb (Type=notify).
+service_packages="nginx redis-server mariadb-server"
 busybox_image=hmtest/busybox:1
 
 log() { printf 'sandbox: %s\n' "$*" >&2; }
@@ -79,29 +87,63 @@ build_busybox_image() {
   rm -rf "$root"
 }
 
-# The systemd image: a debootstrapped Debian (cached on disk) plus the test
-# units of tests/sandbox/units, tagged by the units' hash so edits rebuild it.
-units_hash() { (cd "$here/units" && { cat $(ls); echo man-db; } | sha256sum | cut -c1-12); }
+# The systemd image: a debootstrapped Debian (cached on disk), Debian's own
+# services (a second cached root), plus the test units of tests/sandbox/units,
+# tagged by the hash of the units and the package list so edits rebuild it.
+units_hash() {
+  (cd "$here/units" && { find . -type f | LC_ALL=C sort | xargs cat; echo man-db $service_packages; } | sha256sum | cut -c1-12)
+}
 systemd_image() { echo "hmtest/systemd:$(units_hash)"; }
+
+debootstrap_root() {
+  # man-db: the packaging test reads `man hmctl` after installing the .deb here.
+  if [ -x "$cache/rootfs/usr/bin/man" ]; then return; fi
+  log "debootstrapping a Debian bookworm root with systemd (about 40 s, once)"
+  rm -rf "$cache/rootfs.partial" "$cache/rootfs"
+  mkdir -p "$cache"
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,man-db bookworm "$cache/rootfs.partial" \
+    >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
+  mv "$cache/rootfs.partial" "$cache/rootfs"
+}
+
+# The debootstrapped root with $service_packages installed by the root's own
+# apt (the container runs without a network, so it happens here, once); its
+# stamp holds the package list, so a changed list rebuilds it.
+services_root() {
+  local root=$cache/rootfs-services
+  if [ "$(cat "$root.packages" 2>/dev/null)" = "$service_packages" ] && [ -d "$root" ]; then return; fi
+  debootstrap_root
+  log "installing $service_packages into a copy of the root (about a minute, once)"
+  rm -rf "$root.partial" "$root" "$root.packages"
+  cp -a "$cache/rootfs" "$root.partial"
+  cp /etc/resolv.conf "$root.partial/etc/resolv.conf"
+  # Nothing is started while installing: there is no systemd in a chroot.
+  printf '#!/bin/sh\nexit 101\n' >"$root.partial/usr/sbin/policy-rc.d"
+  chmod 755 "$root.partial/usr/sbin/policy-rc.d"
+  # shellcheck disable=SC2086 # the list is words
+  if ! { chroot "$root.partial" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive chroot "$root.partial" apt-get install -y -qq --no-install-recommends $service_packages &&
+    chroot "$root.partial" apt-get clean; } >"$cache/services.log" 2>&1; then
+    tail -20 "$cache/services.log" >&2
+    exit 1
+  fi
+  rm -f "$root.partial/usr/sbin/policy-rc.d"
+  mv "$root.partial" "$root"
+  echo "$service_packages" >"$root.packages"
+}
 
 build_systemd_image() {
   local image
   image=$(systemd_image)
   if /usr/bin/docker image inspect "$image" >/dev/null 2>&1; then return; fi
-  # man-db: the packaging test reads `man hmctl` after installing the .deb here.
-  if [ ! -x "$cache/rootfs/usr/bin/man" ]; then
-    log "debootstrapping a Debian bookworm root with systemd (about 40 s, once)"
-    rm -rf "$cache/rootfs.partial" "$cache/rootfs"
-    mkdir -p "$cache"
-    debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,man-db bookworm "$cache/rootfs.partial" \
-      >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
-    mv "$cache/rootfs.partial" "$cache/rootfs"
-  fi
+  services_root
   log "building $image"
   local root
   root=$(mktemp -d)
-  cp -a "$cache/rootfs/." "$root/"
+  cp -a "$cache/rootfs-services/." "$root/"
   cp "$here"/units/*.service "$root/etc/systemd/system/"
+  # Drop-ins that fit Debian's own units to a container.
+  cp -r "$here"/units/*.service.d "$root/etc/systemd/system/"
   mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
   for unit in "$here"/units/*.service; do
     if grep -q '^WantedBy=multi-user.target' "$unit"; then
@@ -128,12 +170,13 @@ start_systemd() {
   running=$(/usr/bin/docker inspect -f '{{.Config.Image}} {{.State.Running}}' "$systemd_name" 2>/dev/null || true)
   if [ "$running" = "$image true" ] && bus_answers; then return; fi
   /usr/bin/docker rm -f "$systemd_name" >/dev/null 2>&1 || true
-  rm -rf "$bus_dir"
-  mkdir -p "$bus_dir"
-  log "starting systemd in container $systemd_name (bus: $bus_dir/system_bus_socket)"
+  rm -rf "$bus_dir" "$systemd_run_dir"
+  mkdir -p "$bus_dir" "$systemd_run_dir"
+  log "starting systemd in container $systemd_name (bus: $bus_dir/system_bus_socket, private: $systemd_run_dir/private)"
   /usr/bin/docker run -d --name "$systemd_name" --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
     --security-opt apparmor=unconfined --network none --tmpfs /run --tmpfs /run/lock \
-    -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v "$bus_dir:/run/dbus" "$image" >/dev/null
+    -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v "$bus_dir:/run/dbus" -v "$systemd_run_dir:/run/systemd" \
+    "$image" >/dev/null
   for _ in $(seq 1 100); do
     if bus_answers; then
       # Let boot finish so the enabled units are in their steady state.
@@ -153,6 +196,7 @@ export DOCKER_HOST=unix:///var/run/docker.sock
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$bus_dir/system_bus_socket
 export HMCTL_SANDBOX=$state
 export HMCTL_SANDBOX_SYSTEMD=$systemd_name
+export HMCTL_SANDBOX_SYSTEMD_RUN=$systemd_run_dir
 export HMCTL_SANDBOX_BUSYBOX=$busybox_image
 ENV
 }

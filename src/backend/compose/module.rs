@@ -117,7 +117,9 @@ impl BackendModule for Compose {
             BackendError::Timeout { .. } => {
                 Some("dockerd is hung or overloaded: check `journalctl -u docker`".into())
             }
-            BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
+            BackendError::NotOnThisHost { .. }
+            | BackendError::Refused { .. }
+            | BackendError::Blocked { .. } => None,
         }
     }
 

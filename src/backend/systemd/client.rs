@@ -1,8 +1,11 @@
 //! The systemd D-Bus client (zbus): unit properties, and start / stop / restart
 //! jobs awaited through `JobRemoved`, each bounded in time.
 
+use super::private_socket;
+use super::route::Route;
 use super::systemd_state::UnitProperties;
 use crate::backend::error::{BackendError, connection_error};
+use crate::catalog::service_name_of_unit;
 use crate::model::BackendKind;
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -12,6 +15,8 @@ use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 
 const DAEMON: BackendKind = BackendKind::Systemd;
 const SYSTEMD: &str = "org.freedesktop.systemd1";
+const MANAGER_PATH: &str = "/org/freedesktop/systemd1";
+const MANAGER_INTERFACE: &str = "org.freedesktop.systemd1.Manager";
 
 #[zbus::proxy(
     interface = "org.freedesktop.systemd1.Manager",
@@ -32,15 +37,19 @@ trait Manager {
     fn restart_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
 
     fn subscribe(&self) -> zbus::Result<()>;
+}
 
-    #[zbus(signal)]
-    fn job_removed(
-        &self,
-        id: u32,
-        job: OwnedObjectPath,
-        unit: String,
-        result: String,
-    ) -> zbus::Result<()>;
+/// The `JobRemoved` signals of systemd's manager. Matched by path, interface
+/// and member, not by sender: on the private socket a signal carries no
+/// sender, and there is no bus daemon to ask who owns systemd's name.
+async fn job_removed_signals(connection: &zbus::Connection) -> zbus::Result<zbus::MessageStream> {
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .path(MANAGER_PATH)?
+        .interface(MANAGER_INTERFACE)?
+        .member("JobRemoved")?
+        .build();
+    zbus::MessageStream::for_match_rule(rule, connection, None).await
 }
 
 /// Which job to ask systemd for.
@@ -61,17 +70,10 @@ impl UnitAction {
     }
 }
 
-/// Where hmctl talks to systemd: `DBUS_SYSTEM_BUS_ADDRESS`, else the system bus.
+/// Where hmctl talks to systemd: `DBUS_SYSTEM_BUS_ADDRESS`; else, as root,
+/// systemd's private socket when it is there; else the system bus.
 pub fn endpoint() -> String {
-    let address = crate::settings::get()
-        .daemons
-        .bus_address
-        .clone()
-        .unwrap_or_else(|| "unix:path=/run/dbus/system_bus_socket".to_string());
-    address
-        .strip_prefix("unix:path=")
-        .map(|path| path.split(',').next().unwrap_or(path).to_string())
-        .unwrap_or(address)
+    Route::choose().endpoint()
 }
 
 /// A connection to systemd's bus.
@@ -84,17 +86,36 @@ pub struct SystemdClient {
 }
 
 impl SystemdClient {
-    /// Connects to the system bus within `timeout`.
+    /// Connects to systemd within `timeout`: through its private socket
+    /// first when [`Route::choose`] says so, and through the system bus when
+    /// that socket cannot be connected to (not when systemd is too slow to
+    /// answer on it: the bus would lead to the same systemd).
     pub async fn connect(timeout: Duration) -> Result<SystemdClient, BackendError> {
-        let endpoint = endpoint();
-        let build = async {
-            match &crate::settings::get().daemons.bus_address {
-                Some(address) => zbus::connection::Builder::address(address.as_str())?,
-                None => zbus::connection::Builder::system()?,
+        let route = Route::choose();
+        match SystemdClient::connect_by(&route, timeout).await {
+            Err(error)
+                if route.is_peer_to_peer() && !matches!(error, BackendError::Timeout { .. }) =>
+            {
+                SystemdClient::connect_by(&Route::SystemBus, timeout).await
             }
-            .method_timeout(timeout)
-            .build()
-            .await
+            connected => connected,
+        }
+    }
+
+    /// Connects along one route within `timeout`.
+    async fn connect_by(route: &Route, timeout: Duration) -> Result<SystemdClient, BackendError> {
+        let endpoint = route.endpoint();
+        let build = async {
+            let builder = match route {
+                Route::Private(path) => {
+                    let stream = tokio::net::UnixStream::connect(path).await?;
+                    zbus::connection::Builder::socket(private_socket::split(stream)).p2p()
+                }
+                Route::Named(_) | Route::SystemBus => {
+                    zbus::connection::Builder::address(route.address().as_str())?
+                }
+            };
+            builder.method_timeout(timeout).build().await
         };
         match tokio::time::timeout(timeout, build).await {
             Err(_) => Err(BackendError::Timeout {
@@ -117,7 +138,17 @@ impl SystemdClient {
         action: &str,
         call: impl Future<Output = zbus::Result<T>>,
     ) -> Result<T, BackendError> {
-        match tokio::time::timeout(timeout, call).await {
+        self.judged(timeout, action, tokio::time::timeout(timeout, call).await)
+    }
+
+    /// A call's outcome within `timeout`, as [`SystemdClient::bounded`] reports it.
+    fn judged<T>(
+        &self,
+        timeout: Duration,
+        action: &str,
+        outcome: Result<zbus::Result<T>, tokio::time::error::Elapsed>,
+    ) -> Result<T, BackendError> {
+        match outcome {
             Err(_) => Err(BackendError::Timeout {
                 backend: DAEMON,
                 endpoint: self.endpoint.clone(),
@@ -212,7 +243,7 @@ impl SystemdClient {
         // even when systemd sends it before its method reply.
         let mut removed = self
             .bounded(timeout, "subscribe to job signals", async {
-                let stream = manager.receive_job_removed().await?;
+                let stream = job_removed_signals(&self.connection).await?;
                 self.subscribed
                     .get_or_try_init(|| manager.subscribe())
                     .await?;
@@ -226,18 +257,28 @@ impl SystemdClient {
                 UnitAction::Restart => manager.restart_unit(name, "replace").await,
             }
         };
-        let job = self
-            .bounded(timeout, &format!("{verb} {name}"), request)
-            .await?;
+        let requested = tokio::time::timeout(timeout, request).await;
+        if let Ok(Err(error)) = &requested
+            && let Some(blocked) = masked(name, verb, error)
+        {
+            return Err(blocked);
+        }
+        let job = self.judged(timeout, &format!("{verb} {name}"), requested)?;
         if !wait_for_job {
             return Ok("queued".to_string());
         }
         let wait = async {
             while let Some(signal) = removed.next().await {
-                if let Ok(arguments) = signal.args()
-                    && arguments.job == job
+                let removed_job = signal.ok().and_then(|message| {
+                    message
+                        .body()
+                        .deserialize::<(u32, OwnedObjectPath, String, String)>()
+                        .ok()
+                });
+                if let Some((_, removed_path, _, result)) = removed_job
+                    && removed_path == job
                 {
-                    return Ok(arguments.result);
+                    return Ok(result);
                 }
             }
             Err(zbus::Error::Failure(
@@ -275,6 +316,21 @@ fn signed(properties: &HashMap<String, OwnedValue>, key: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// systemd's refusal to act on a masked unit, with the way out.
+fn masked(unit: &str, verb: &str, error: &zbus::Error) -> Option<BackendError> {
+    let zbus::Error::MethodError(name, message, _) = error else {
+        return None;
+    };
+    (name.as_str() == "org.freedesktop.systemd1.UnitMasked").then(|| BackendError::Blocked {
+        backend: DAEMON,
+        action: format!("{verb} {unit}"),
+        detail: message
+            .clone()
+            .unwrap_or_else(|| format!("Unit {unit} is masked.")),
+        hint: format!("systemctl unmask {}", service_name_of_unit(unit)),
+    })
+}
+
 /// A zbus error, as an operator should read it.
 fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError {
     super::init_system::explain(error, translate_error(endpoint, action, error))
@@ -309,5 +365,39 @@ fn translate_error(endpoint: &str, action: &str, error: &zbus::Error) -> Backend
             detail: format!("bad bus address: {detail}"),
         },
         other => connection_error(DAEMON, endpoint, other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn method_error(name: &str, message: &str) -> zbus::Error {
+        let reply = zbus::message::Message::method_call("/", "StartUnit")
+            .unwrap()
+            .build(&())
+            .unwrap();
+        zbus::Error::MethodError(
+            zbus::names::OwnedErrorName::try_from(name).unwrap(),
+            Some(message.into()),
+            reply,
+        )
+    }
+
+    #[test]
+    fn a_masked_unit_is_refused_with_the_way_out() {
+        let error = method_error(
+            "org.freedesktop.systemd1.UnitMasked",
+            "Unit lateweb.service is masked.",
+        );
+        let refused = masked("lateweb.service", "start", &error).unwrap();
+        assert_eq!(
+            refused.to_string(),
+            "systemd refused to start lateweb.service: Unit lateweb.service is masked."
+        );
+        assert_eq!(refused.hint().as_deref(), Some("systemctl unmask lateweb"));
+        assert!(!refused.is_unavailable());
+        let other = method_error("org.freedesktop.systemd1.NoSuchUnit", "no such unit");
+        assert!(masked("lateweb.service", "start", &other).is_none());
     }
 }

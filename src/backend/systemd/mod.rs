@@ -5,6 +5,8 @@
 mod client;
 mod details;
 mod init_system;
+mod private_socket;
+mod route;
 mod systemd_state;
 mod unit_group;
 
@@ -126,7 +128,9 @@ impl BackendModule for Systemd {
             BackendError::Timeout { .. } => {
                 Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
             }
-            BackendError::NotOnThisHost { .. } | BackendError::Refused { .. } => None,
+            BackendError::NotOnThisHost { .. }
+            | BackendError::Refused { .. }
+            | BackendError::Blocked { .. } => None,
         }
     }
 

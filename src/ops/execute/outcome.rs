@@ -24,7 +24,15 @@ pub struct StepResult {
     pub group: String,
     pub action: Action,
     pub outcome: Outcome,
+    /// What happened, in a few words (the table row and the error line).
     pub detail: String,
+    /// The service's own last words (journal or output lines), shown once
+    /// below the table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub last_lines: Vec<String>,
+    /// What the operator can do about a failure (`systemctl unmask ...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     pub seconds: f64,
     /// The settle window the service was watched for once up (shorter than
     /// the plan's where the daemon proved readiness itself); `None` when it
@@ -48,6 +56,8 @@ impl StepResult {
             action: step.action,
             outcome,
             detail: detail.into(),
+            last_lines: Vec::new(),
+            hint: None,
             seconds: tenths(started.elapsed()),
             settle_seconds: None,
             exit,
@@ -79,6 +89,20 @@ impl StepResult {
     #[must_use]
     pub fn settled_for(mut self, window: Duration) -> Self {
         self.settle_seconds = Some(tenths(window));
+        self
+    }
+
+    /// The same result, quoting the service's last lines.
+    #[must_use]
+    pub fn quoting(mut self, last_lines: Vec<String>) -> Self {
+        self.last_lines = last_lines;
+        self
+    }
+
+    /// The same result, with what the operator can do about it.
+    #[must_use]
+    pub fn hinting(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
         self
     }
 

@@ -27,11 +27,14 @@ pub struct Context<'a, C: Control> {
     pub permits: &'a tokio::sync::Semaphore,
 }
 
-/// Words for why a service is not (yet) what was wanted.
+/// Words for why a service is not (yet) what was wanted: its status, and
+/// the reason when the status does not already say it.
 fn why(observation: &Observation) -> String {
     match &observation.reason {
-        Some(reason) => format!("{} — {reason}", observation.detail),
-        None => observation.detail.clone(),
+        Some(reason) if !observation.detail.contains(reason.as_str()) => {
+            format!("{} — {reason}", observation.detail)
+        }
+        _ => observation.detail.clone(),
     }
 }
 
@@ -44,10 +47,8 @@ fn failure_exit(error: &BackendError) -> Exit {
 }
 
 /// What the daemon says of a service that fell, beyond its status line
-/// (`said`): the unit's result and last journal lines — the program's own,
-/// systemd's lines about it only when it wrote none — or the container's
-/// last output lines.
-fn last_words(details: &Details, said: &str) -> String {
+/// (`said`): the unit's result, or that it was killed for memory.
+fn last_words(details: &Details, said: &str) -> Vec<String> {
     let mut words = Vec::new();
     if let Some(result) = &details.result
         && !said.contains(&format!("Result: {result}"))
@@ -57,6 +58,12 @@ fn last_words(details: &Details, said: &str) -> String {
     if details.oom_killed {
         words.push("killed: out of memory".to_string());
     }
+    words
+}
+
+/// The service's last lines: the unit's journal — the program's own, systemd's
+/// lines about it only when it wrote none — or the container's last output.
+fn last_lines(details: &Details) -> Vec<String> {
     let lines: &[String] = if details.journal.is_empty() {
         &details.output
     } else {
@@ -71,29 +78,22 @@ fn last_words(details: &Details, said: &str) -> String {
     } else {
         own
     };
-    let quoted: Vec<&str> = chosen
+    chosen
         .iter()
         .rev()
         .take(QUOTED_LINES)
         .rev()
-        .map(|line| line.trim())
-        .collect();
-    if !quoted.is_empty() {
-        words.push(format!("last lines: {}", quoted.join(" | ")));
-    }
-    words.join("; ")
+        .map(|line| line.trim().to_string())
+        .collect()
 }
 
 /// A failed step's result, with what the daemon says of the service.
 async fn fell<C: Control>(step: &Step, control: &C, words: String, started: Instant) -> StepResult {
     let details = control.details(step).await.unwrap_or_default();
-    let more = last_words(&details, &words);
-    let detail = if more.is_empty() {
-        words
-    } else {
-        format!("{words}; {more}")
-    };
-    StepResult::failed(step, detail, started, Exit::OperationFailed)
+    let mut detail = vec![words];
+    detail.extend(last_words(&details, &detail[0]));
+    StepResult::failed(step, detail.join("; "), started, Exit::OperationFailed)
+        .quoting(last_lines(&details))
 }
 
 /// Waits until the step's service is up, or clearly will not be.
@@ -166,16 +166,10 @@ async fn act<C: Control>(
             Err(fell(step, context.control, words, started).await)
         }
         Err(error) => {
-            let mut detail = error.to_string();
-            if let Some(hint) = error.hint() {
-                detail = format!("{detail} (hint: {hint})");
-            }
-            Err(StepResult::failed(
-                step,
-                detail,
-                started,
-                failure_exit(&error),
-            ))
+            Err(
+                StepResult::failed(step, error.to_string(), started, failure_exit(&error))
+                    .hinting(error.hint()),
+            )
         }
     }
 }
@@ -339,5 +333,19 @@ async fn run_unrecorded<C: Control>(
             settle(step, context, up, started).await
         }
         Err(result) => result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_the_status_already_gives_is_not_said_twice() {
+        let mut failed = Observation::missing("failed (Result: exit-code)");
+        failed.reason = Some("Result: exit-code".into());
+        assert_eq!(why(&failed), "failed (Result: exit-code)");
+        failed.reason = Some("exit status 1".into());
+        assert_eq!(why(&failed), "failed (Result: exit-code) — exit status 1");
     }
 }
