@@ -7,6 +7,9 @@
 //! (the last 2). A crash at any point is finished or undone by the next run.
 
 pub mod backup;
+#[cfg(test)]
+mod fault_tests;
+pub mod hooks;
 pub mod journal;
 pub mod package;
 mod planning;
@@ -14,6 +17,7 @@ pub mod recover;
 pub mod stage;
 pub mod swap;
 pub mod transaction;
+pub mod undo;
 
 pub use planning::{Plan, plan};
 
@@ -71,6 +75,23 @@ impl Report {
     }
 }
 
+/// Refuses to start over an earlier transaction of the group that recovery
+/// could not finish: its stage may hold live entries.
+fn unfinished_guard(group: &str) -> Result<(), Failure> {
+    let path = journal::journal_path(group);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        Exit::OperationFailed,
+        format!(
+            "an earlier upgrade or rollback of {group} is not finished: its journal {} is kept; nothing was changed",
+            path.display()
+        ),
+    )
+    .with_hint(undo::Stranded::HINT))
+}
+
 /// Runs the request. `confirm` is asked with the plan before anything changes.
 pub async fn run(
     catalog: &Catalog,
@@ -84,6 +105,7 @@ pub async fn run(
     if request.dry_run {
         return Ok(Report::Planned(plan));
     }
+    unfinished_guard(&plan.group)?;
     if !confirm(&plan)? {
         return Ok(Report::Declined(plan));
     }
@@ -118,14 +140,16 @@ pub async fn run(
         let source = plan.source.clone();
         let target = stage_dir.clone();
         let copying = interrupt.clone();
-        let staged =
-            tokio::task::spawn_blocking(move || stage::copy_tree(&source, &target, &copying))
-                .await
-                .map_err(|error| {
-                    Failure::new(Exit::OperationFailed, format!("staging stopped: {error}"))
-                })?;
+        let staged = tokio::task::spawn_blocking(move || {
+            hooks::fault("stage")?;
+            stage::copy_tree(&source, &target, &copying)
+        })
+        .await
+        .map_err(|error| {
+            Failure::new(Exit::OperationFailed, format!("staging stopped: {error}"))
+        })?;
         if let Err(error) = staged {
-            transaction::abandon(&journal);
+            let _ = undo::abandon(&journal);
             let message = match error {
                 stage::StageError::Interrupted => {
                     "interrupted while staging the package; nothing was changed".to_string()
@@ -137,19 +161,21 @@ pub async fn run(
             };
             return Err(Failure::new(Exit::OperationFailed, message));
         }
-        transaction::pause_point("staged");
+        hooks::pause_point("staged");
     }
     journal.entries = plan
         .entries
         .iter()
         .map(|(name, action)| swap::plan_entry(name, action.swap(), &plan.live_dir, &stage_dir))
         .collect::<Vec<EntryPlan>>();
-    journal.save().map_err(|error| {
-        Failure::new(
+    if let Err(error) = journal.save() {
+        // Nothing live was touched: the stage is only a copy of the package.
+        let _ = undo::abandon(&journal);
+        return Err(Failure::new(
             Exit::OperationFailed,
-            format!("cannot write the upgrade journal: {error}"),
-        )
-    })?;
+            format!("cannot write the upgrade journal: {error}; nothing was changed"),
+        ));
+    }
     let ending = transaction::run(catalog, journal, request.timeout, interrupt, progress).await;
     // The program directory changed: the next disk-usage figure is measured afresh.
     crate::ops::disk_cache::forget();
