@@ -92,6 +92,18 @@ fn unfinished_guard(group: &str) -> Result<(), Failure> {
     .with_hint(undo::Stranded::HINT))
 }
 
+/// Writes the journal before anything live changes; when it cannot be
+/// written, forgets the transaction (the stage is only a copy of the package).
+fn save_before_swap(journal: &journal::Journal) -> Result<(), Failure> {
+    journal.save().map_err(|error| {
+        let _ = undo::abandon(journal);
+        Failure::new(
+            Exit::OperationFailed,
+            format!("cannot write the upgrade journal: {error}; nothing was changed"),
+        )
+    })
+}
+
 /// Runs the request. `confirm` is asked with the plan before anything changes.
 pub async fn run(
     catalog: &Catalog,
@@ -131,12 +143,7 @@ pub async fn run(
                 format!("cannot clear {}: {error}", stage_dir.display()),
             )
         })?;
-        journal.save().map_err(|error| {
-            Failure::new(
-                Exit::OperationFailed,
-                format!("cannot write the upgrade journal: {error}"),
-            )
-        })?;
+        save_before_swap(&journal)?;
         let source = plan.source.clone();
         let target = stage_dir.clone();
         let copying = interrupt.clone();
@@ -168,14 +175,7 @@ pub async fn run(
         .iter()
         .map(|(name, action)| swap::plan_entry(name, action.swap(), &plan.live_dir, &stage_dir))
         .collect::<Vec<EntryPlan>>();
-    if let Err(error) = journal.save() {
-        // Nothing live was touched: the stage is only a copy of the package.
-        let _ = undo::abandon(&journal);
-        return Err(Failure::new(
-            Exit::OperationFailed,
-            format!("cannot write the upgrade journal: {error}; nothing was changed"),
-        ));
-    }
+    save_before_swap(&journal)?;
     let ending = transaction::run(catalog, journal, request.timeout, interrupt, progress).await;
     // The program directory changed: the next disk-usage figure is measured afresh.
     crate::ops::disk_cache::forget();

@@ -194,14 +194,19 @@ fn describe(journal: &Journal) -> String {
 }
 
 /// Stops the services; when one would not stop, nothing is swapped: they are
-/// started again and the transaction forgotten.
+/// started again and the transaction forgotten (as it is when the daemon
+/// cannot be asked).
 async fn stop(journal: &Journal, services: &Services<'_>, what: &str) -> Result<(), Failure> {
-    let reason = match services.act_at("stop", Verb::Stop).await {
-        Ok(stopped) => match failed(&stopped) {
-            None => return Ok(()),
-            Some(reason) => reason,
-        },
-        Err(failure) => failure.message,
+    let stopped = match services.act_at("stop", Verb::Stop).await {
+        Ok(stopped) => stopped,
+        Err(failure) => {
+            // The daemon did not answer (its own words and hint); nothing was swapped.
+            let _ = abandon(journal);
+            return Err(failure);
+        }
+    };
+    let Some(reason) = failed(&stopped) else {
+        return Ok(());
     };
     let _ = services.act(Verb::Start).await;
     let _ = abandon(journal);
