@@ -183,4 +183,49 @@ mod tests {
         assert_eq!(std::fs::read_to_string(live.join("porter")).unwrap(), "old");
         assert!(!live.join("added").exists() && live.join("gone").exists());
     }
+
+    /// An entry that is neither where the journal left it nor swapped is
+    /// named as such, for the operator to check by hand.
+    #[test]
+    fn whereabouts_name_the_paths_by_inode_and_say_when_neither_holds_it() {
+        let root = tempfile::tempdir().unwrap();
+        let (live, stage) = (root.path().join("live"), root.path().join("stage"));
+        for dir in [&live, &stage] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        std::fs::write(live.join("porter"), "old").unwrap();
+        std::fs::write(stage.join("porter"), "new").unwrap();
+        let entry = plan_entry("porter", Swap::Exchange, &live, &stage);
+        let (live_path, staged_path) = (live.join("porter"), stage.join("porter"));
+        assert_eq!(
+            whereabouts(&entry, &live, &stage),
+            format!(
+                "porter: the old version is in {}, the new one in {}",
+                live_path.display(),
+                staged_path.display()
+            )
+        );
+        std::fs::remove_file(&staged_path).unwrap();
+        assert_eq!(
+            whereabouts(&entry, &live, &stage),
+            format!(
+                "porter: the old version is in {}, the new one in neither {} nor {} (check by hand)",
+                live_path.display(),
+                live_path.display(),
+                staged_path.display()
+            )
+        );
+        assert!(is_back(&entry, &live));
+        std::fs::write(live.join("gone"), "old").unwrap();
+        let gone = plan_entry("gone", Swap::Remove, &live, &stage);
+        std::fs::remove_file(live.join("gone")).unwrap();
+        assert_eq!(
+            whereabouts(&gone, &live, &stage),
+            format!(
+                "gone: taken out by the new version; the old one is in neither {} nor {} (check by hand)",
+                live.join("gone").display(),
+                stage.join("gone").display()
+            )
+        );
+    }
 }
