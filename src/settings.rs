@@ -43,6 +43,9 @@ pub struct Settings {
     /// A test's pause point (`HMCTL_TEST_PAUSE_AT`), only in builds with the
     /// `test-hooks` feature.
     pub pause_at: Option<String>,
+    /// A test's planned failures (`HMCTL_TEST_FAIL_AT`), only in builds with
+    /// the `test-hooks` feature.
+    pub fail_at: Option<String>,
 }
 
 /// Where hmctl finds the daemons it asks.
@@ -110,6 +113,11 @@ impl Settings {
             } else {
                 None
             },
+            fail_at: if cfg!(feature = "test-hooks") {
+                text_from(environment("HMCTL_TEST_FAIL_AT"))
+            } else {
+                None
+            },
         }
     }
 
@@ -160,6 +168,7 @@ mod tests {
         assert!(!settings.no_color);
         assert_eq!(settings.config, None);
         assert_eq!(settings.pause_at, None);
+        assert_eq!(settings.fail_at, None);
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub fn keep(stage: &Path, root: &Path, note: &Note) -> std::io::Result<PathBuf> 
     let bytes = serde_json::to_vec_pretty(note).map_err(std::io::Error::other)?;
     super::journal::write_atomically(&stage.join(NOTE), &bytes)?;
     let target = new_path(root);
+    super::hooks::fault("keep")?;
     std::fs::rename(stage, &target)?;
     std::fs::File::open(root)?.sync_all()?;
     let backups = list(root);

@@ -21,12 +21,27 @@ pub enum Phase {
     Staging,
     /// Swapping entries in; some may be swapped.
     Swapping,
-    /// Every entry is in place; services starting.
+    /// Every entry is in place; services starting, not yet proved healthy:
+    /// recovery swaps every entry back.
     Swapped,
     /// Swapping entries back after a failure.
     RollingBack,
-    /// Keeping the replaced version as a backup.
+    /// The services proved healthy; keeping the replaced version as a backup.
+    /// Only this phase is finished forward by recovery.
     Committing,
+}
+
+impl Phase {
+    /// The word the journal holds (`rolling-back`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Staging => "staging",
+            Phase::Swapping => "swapping",
+            Phase::Swapped => "swapped",
+            Phase::RollingBack => "rolling-back",
+            Phase::Committing => "committing",
+        }
+    }
 }
 
 /// What a transaction does to one top-level entry.
@@ -85,6 +100,9 @@ pub struct Journal {
     pub entries: Vec<EntryPlan>,
     /// The services the transaction stops and starts.
     pub services: Vec<String>,
+    /// Where this journal is kept (not written in it).
+    #[serde(skip)]
+    pub file: PathBuf,
 }
 
 /// The directories a transaction moves entries between.
@@ -112,8 +130,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 impl Journal {
     pub fn save(&self) -> std::io::Result<()> {
+        super::hooks::fault(&format!("journal-{}", self.phase.as_str()))?;
         let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        write_atomically(&journal_path(&self.group), &bytes)
+        write_atomically(&self.file, &bytes)
     }
 
     pub fn set_phase(&mut self, phase: Phase) -> std::io::Result<()> {
@@ -122,8 +141,9 @@ impl Journal {
     }
 
     pub fn remove(&self) -> std::io::Result<()> {
-        let path = journal_path(&self.group);
-        match std::fs::remove_file(&path) {
+        super::hooks::fault("remove-journal")?;
+        let path = &self.file;
+        match std::fs::remove_file(path) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
             _ => std::fs::File::open(path.parent().unwrap_or(Path::new("/")))?.sync_all(),
         }
@@ -152,6 +172,10 @@ impl Journal {
                     .map_err(|error| error.to_string())
                     .and_then(|bytes| {
                         serde_json::from_slice::<Journal>(&bytes).map_err(|error| error.to_string())
+                    })
+                    .map(|journal| Journal {
+                        file: path.clone(),
+                        ..journal
                     });
                 (path, parsed)
             })
@@ -161,16 +185,22 @@ impl Journal {
     }
 }
 
-/// Appends a line to hmctl's own log of changes (`<state dir>/hmctl.log`).
-pub fn log_line(text: &str) {
-    let line = format!(
-        "{} {text}\n",
-        crate::model::format_timestamp(jiff::Timestamp::now())
-    );
-    let opened = crate::private_file::Directory::private(&state_dir(), 0o700)
-        .and_then(|directory| directory.open_own(std::ffi::OsStr::new("hmctl.log"), 0o600, true));
-    if let Ok(mut file) = opened {
-        let _ = file.write_all(line.as_bytes());
+impl Journal {
+    /// Appends a line to hmctl's own log of changes, `hmctl.log` beside the
+    /// journal (in the state directory).
+    pub fn log(&self, text: &str) {
+        let line = format!(
+            "{} {text}\n",
+            crate::model::format_timestamp(jiff::Timestamp::now())
+        );
+        let directory = self.file.parent().map_or_else(state_dir, Path::to_path_buf);
+        let opened =
+            crate::private_file::Directory::private(&directory, 0o700).and_then(|directory| {
+                directory.open_own(std::ffi::OsStr::new("hmctl.log"), 0o600, true)
+            });
+        if let Ok(mut file) = opened {
+            let _ = file.write_all(line.as_bytes());
+        }
     }
 }
 
@@ -199,6 +229,7 @@ mod tests {
                 staged_inode: None,
             }],
             services: vec!["porter-api".into()],
+            file: PathBuf::new(),
         }
     }
 

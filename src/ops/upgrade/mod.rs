@@ -7,6 +7,9 @@
 //! (the last 2). A crash at any point is finished or undone by the next run.
 
 pub mod backup;
+#[cfg(test)]
+mod fault_tests;
+pub mod hooks;
 pub mod journal;
 pub mod package;
 mod planning;
@@ -14,6 +17,7 @@ pub mod recover;
 pub mod stage;
 pub mod swap;
 pub mod transaction;
+pub mod undo;
 
 pub use planning::{Plan, plan};
 
@@ -71,6 +75,35 @@ impl Report {
     }
 }
 
+/// Refuses to start over an earlier transaction of the group that recovery
+/// could not finish: its stage may hold live entries.
+fn unfinished_guard(group: &str) -> Result<(), Failure> {
+    let path = journal::journal_path(group);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        Exit::OperationFailed,
+        format!(
+            "an earlier upgrade or rollback of {group} is not finished: its journal {} is kept; nothing was changed",
+            path.display()
+        ),
+    )
+    .with_hint(undo::Stranded::HINT))
+}
+
+/// Writes the journal before anything live changes; when it cannot be
+/// written, forgets the transaction (the stage is only a copy of the package).
+fn save_before_swap(journal: &journal::Journal) -> Result<(), Failure> {
+    journal.save().map_err(|error| {
+        let _ = undo::abandon(journal);
+        Failure::new(
+            Exit::OperationFailed,
+            format!("cannot write the upgrade journal: {error}; nothing was changed"),
+        )
+    })
+}
+
 /// Runs the request. `confirm` is asked with the plan before anything changes.
 pub async fn run(
     catalog: &Catalog,
@@ -84,6 +117,7 @@ pub async fn run(
     if request.dry_run {
         return Ok(Report::Planned(plan));
     }
+    unfinished_guard(&plan.group)?;
     if !confirm(&plan)? {
         return Ok(Report::Declined(plan));
     }
@@ -109,23 +143,20 @@ pub async fn run(
                 format!("cannot clear {}: {error}", stage_dir.display()),
             )
         })?;
-        journal.save().map_err(|error| {
-            Failure::new(
-                Exit::OperationFailed,
-                format!("cannot write the upgrade journal: {error}"),
-            )
-        })?;
+        save_before_swap(&journal)?;
         let source = plan.source.clone();
         let target = stage_dir.clone();
         let copying = interrupt.clone();
-        let staged =
-            tokio::task::spawn_blocking(move || stage::copy_tree(&source, &target, &copying))
-                .await
-                .map_err(|error| {
-                    Failure::new(Exit::OperationFailed, format!("staging stopped: {error}"))
-                })?;
+        let staged = tokio::task::spawn_blocking(move || {
+            hooks::fault("stage")?;
+            stage::copy_tree(&source, &target, &copying)
+        })
+        .await
+        .map_err(|error| {
+            Failure::new(Exit::OperationFailed, format!("staging stopped: {error}"))
+        })?;
         if let Err(error) = staged {
-            transaction::abandon(&journal);
+            let _ = undo::abandon(&journal);
             let message = match error {
                 stage::StageError::Interrupted => {
                     "interrupted while staging the package; nothing was changed".to_string()
@@ -137,19 +168,14 @@ pub async fn run(
             };
             return Err(Failure::new(Exit::OperationFailed, message));
         }
-        transaction::pause_point("staged");
+        hooks::pause_point("staged");
     }
     journal.entries = plan
         .entries
         .iter()
         .map(|(name, action)| swap::plan_entry(name, action.swap(), &plan.live_dir, &stage_dir))
         .collect::<Vec<EntryPlan>>();
-    journal.save().map_err(|error| {
-        Failure::new(
-            Exit::OperationFailed,
-            format!("cannot write the upgrade journal: {error}"),
-        )
-    })?;
+    save_before_swap(&journal)?;
     let ending = transaction::run(catalog, journal, request.timeout, interrupt, progress).await;
     // The program directory changed: the next disk-usage figure is measured afresh.
     crate::ops::disk_cache::forget();

@@ -1,9 +1,12 @@
 //! Finishing or undoing an upgrade that a crash or `kill -9` interrupted, at the
 //! start of the next hmctl run. Only when no hmctl holds the lock: a journal
-//! with a live holder is an upgrade still in progress.
+//! with a live holder is an upgrade still in progress. Only a transaction whose
+//! services proved healthy (phase committing) is finished; any other is undone,
+//! and one that cannot be undone keeps its journal and stage.
 
-use super::journal::{Journal, Kind, Phase, log_line};
-use super::transaction::{abandon, commit, swap_out};
+use super::journal::{Journal, Phase};
+use super::transaction::commit;
+use super::undo::{Stranded, abandon, swap_out};
 use crate::ops::lock;
 
 /// What recovery did, for the operator.
@@ -38,58 +41,66 @@ pub fn recover() -> Vec<Recovered> {
                 continue;
             }
         };
-        let what = match journal.kind {
-            Kind::Upgrade => "upgrade",
-            Kind::Rollback => "rollback",
-        };
-        let services = if journal.services.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; if stopped, start {} with `hmctl start {}`",
-                journal.services.join(", "),
-                journal.services.join(" ")
-            )
-        };
-        let message = match journal.phase {
-            Phase::Staging => {
-                abandon(&journal);
-                format!(
-                    "an interrupted {what} of {} was undone; it had changed nothing{services}",
-                    journal.group
-                )
-            }
-            Phase::Swapping | Phase::RollingBack => match swap_out(&mut journal) {
-                Ok(()) => {
-                    abandon(&journal);
-                    format!(
-                        "an interrupted {what} of {} was undone: the previous version of {} is back{services}",
-                        journal.group,
-                        journal.trees.live_dir.display()
-                    )
-                }
-                Err(error) => format!(
-                    "an interrupted {what} of {} could not be undone: {error}; the journal {} is kept",
-                    journal.group,
-                    path.display()
-                ),
-            },
-            Phase::Swapped | Phase::Committing => match commit(&mut journal) {
-                Ok(backup) => format!(
-                    "an interrupted {what} of {} was completed: the new version is whole, the old one kept in {}; check `hmctl status` (or `hmctl upgrade --rollback --group {}`){services}",
-                    journal.group,
-                    backup.display(),
-                    journal.group
-                ),
-                Err(error) => format!(
-                    "an interrupted {what} of {} could not be completed: {error}; the journal {} is kept",
-                    journal.group,
-                    path.display()
-                ),
-            },
-        };
-        log_line(&message);
+        let message = recover_one(&mut journal);
+        journal.log(&message);
         done.push(Recovered { message });
     }
     done
+}
+
+/// Finishes (phase committing) or undoes one interrupted transaction; what it did.
+pub(super) fn recover_one(journal: &mut Journal) -> String {
+    let what = journal.kind.to_string();
+    let services = if journal.services.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; start or restart {} with `hmctl restart {}`",
+            journal.services.join(", "),
+            journal.services.join(" ")
+        )
+    };
+    match journal.phase {
+        Phase::Committing => match commit(journal) {
+            Ok(backup) => format!(
+                "an interrupted {what} of {} was completed (its services had proved healthy): the new version is whole, the old one kept in {}; check `hmctl status` (or `hmctl upgrade --rollback --group {}`){services}",
+                journal.group,
+                backup.display(),
+                journal.group
+            ),
+            Err(error) => format!(
+                "an interrupted {what} of {} could not be completed: {error}; the journal {} is kept",
+                journal.group,
+                journal.file.display()
+            ),
+        },
+        Phase::Staging | Phase::Swapping | Phase::Swapped | Phase::RollingBack => {
+            undone(journal, &what, &services)
+        }
+    }
+}
+
+/// Undoes an interrupted transaction that never proved healthy; what it says.
+fn undone(journal: &mut Journal, what: &str, services: &str) -> String {
+    let staging = journal.phase == Phase::Staging;
+    let result = if staging {
+        abandon(journal)
+    } else {
+        swap_out(journal).and_then(|()| abandon(journal))
+    };
+    let group = &journal.group;
+    match (result, staging) {
+        (Err(stranded), _) => format!(
+            "an interrupted {what} of {group} could not be undone: {}\nhint: {}",
+            stranded.describe(),
+            Stranded::HINT
+        ),
+        (Ok(()), true) => {
+            format!("an interrupted {what} of {group} was undone; it had changed nothing{services}")
+        }
+        (Ok(()), false) => format!(
+            "an interrupted {what} of {group} was undone (its services had not proved healthy): the previous version of {} is back{services}",
+            journal.trees.live_dir.display()
+        ),
+    }
 }

@@ -24,6 +24,49 @@ pub fn is_applied(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> bool 
     }
 }
 
+/// Whether the entry is back as it was before the transaction: the live path
+/// holds the inode it held then (or, for an added entry, nothing). Only then may
+/// the stage, which after a swap holds the live version, be removed.
+pub fn is_back(entry: &EntryPlan, live_dir: &Path) -> bool {
+    inode(&live_dir.join(&entry.name)) == entry.live_inode
+}
+
+/// Where the entry's old and new versions are now, found by their inodes, for
+/// an operator who has to finish by hand (`porter: the old version is in
+/// /opt/.hmctl-upgrade-console/porter, the new one in /opt/venvs/porter`).
+pub fn whereabouts(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> String {
+    let live = live_dir.join(&entry.name);
+    let staged = stage_dir.join(&entry.name);
+    let (live_now, staged_now) = (inode(&live), inode(&staged));
+    let place = |recorded: u64| {
+        if live_now == Some(recorded) {
+            live.display().to_string()
+        } else if staged_now == Some(recorded) {
+            staged.display().to_string()
+        } else {
+            format!(
+                "neither {} nor {} (check by hand)",
+                live.display(),
+                staged.display()
+            )
+        }
+    };
+    let name = &entry.name;
+    match (entry.live_inode, entry.staged_inode) {
+        (Some(old), Some(new)) => format!(
+            "{name}: the old version is in {}, the new one in {}",
+            place(old),
+            place(new)
+        ),
+        (None, Some(new)) => format!("{name}: added by the new version, now in {}", place(new)),
+        (Some(old), None) => format!(
+            "{name}: taken out by the new version; the old one is in {}",
+            place(old)
+        ),
+        (None, None) => format!("{name}: in neither version"),
+    }
+}
+
 fn exchange(left: &Path, right: &Path) -> std::io::Result<()> {
     renameat_with(CWD, left, CWD, right, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
 }
@@ -56,6 +99,10 @@ fn turn(
     if is_applied(entry, live_dir, stage_dir) == (direction == Direction::Apply) {
         return Ok(());
     }
+    super::hooks::fault(match direction {
+        Direction::Apply => "swap-in",
+        Direction::Undo => "swap-out",
+    })?;
     let live = live_dir.join(&entry.name);
     let staged = stage_dir.join(&entry.name);
     let (from, to) = match entry.swap {
@@ -69,10 +116,15 @@ fn turn(
     }
 }
 
-/// Makes renames in `dirs` durable.
+/// Makes renames in `dirs` durable; a directory that is gone (a stage
+/// already removed) holds nothing to make durable.
 pub fn sync_dirs(dirs: &[&Path]) -> std::io::Result<()> {
     for dir in dirs {
-        std::fs::File::open(dir)?.sync_all()?;
+        match std::fs::File::open(dir) {
+            Ok(file) => file.sync_all()?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
     }
     Ok(())
 }
@@ -93,6 +145,8 @@ mod tests {
 
     #[test]
     fn exchange_insert_and_remove_apply_and_undo_idempotently() {
+        // No failure planned by another test may reach these renames.
+        let _exclusive = super::super::hooks::exclusive();
         let root = tempfile::tempdir().unwrap();
         let live = root.path().join("live");
         let stage = root.path().join("stage");
@@ -128,5 +182,50 @@ mod tests {
         }
         assert_eq!(std::fs::read_to_string(live.join("porter")).unwrap(), "old");
         assert!(!live.join("added").exists() && live.join("gone").exists());
+    }
+
+    /// An entry that is neither where the journal left it nor swapped is
+    /// named as such, for the operator to check by hand.
+    #[test]
+    fn whereabouts_name_the_paths_by_inode_and_say_when_neither_holds_it() {
+        let root = tempfile::tempdir().unwrap();
+        let (live, stage) = (root.path().join("live"), root.path().join("stage"));
+        for dir in [&live, &stage] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        std::fs::write(live.join("porter"), "old").unwrap();
+        std::fs::write(stage.join("porter"), "new").unwrap();
+        let entry = plan_entry("porter", Swap::Exchange, &live, &stage);
+        let (live_path, staged_path) = (live.join("porter"), stage.join("porter"));
+        assert_eq!(
+            whereabouts(&entry, &live, &stage),
+            format!(
+                "porter: the old version is in {}, the new one in {}",
+                live_path.display(),
+                staged_path.display()
+            )
+        );
+        std::fs::remove_file(&staged_path).unwrap();
+        assert_eq!(
+            whereabouts(&entry, &live, &stage),
+            format!(
+                "porter: the old version is in {}, the new one in neither {} nor {} (check by hand)",
+                live_path.display(),
+                live_path.display(),
+                staged_path.display()
+            )
+        );
+        assert!(is_back(&entry, &live));
+        std::fs::write(live.join("gone"), "old").unwrap();
+        let gone = plan_entry("gone", Swap::Remove, &live, &stage);
+        std::fs::remove_file(live.join("gone")).unwrap();
+        assert_eq!(
+            whereabouts(&gone, &live, &stage),
+            format!(
+                "gone: taken out by the new version; the old one is in neither {} nor {} (check by hand)",
+                live.join("gone").display(),
+                stage.join("gone").display()
+            )
+        );
     }
 }

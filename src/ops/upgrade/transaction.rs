@@ -3,8 +3,10 @@
 //! entry back and start again. The journal lets a later run finish or undo it.
 
 use super::backup::{self, Note};
-use super::journal::{EntryPlan, Journal, Kind, Phase, Trees, log_line};
+use super::hooks::{fault, pause_point};
+use super::journal::{EntryPlan, Journal, Kind, Phase, Trees};
 use super::swap;
+use super::undo::{Stranded, abandon, swap_out};
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
 use crate::model::Verb;
@@ -12,16 +14,6 @@ use crate::ops::execute::{Outcome, Progress, StepResult};
 use crate::ops::interrupt::Interrupt;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// A point where tests may freeze hmctl (`HMCTL_TEST_PAUSE_AT=swap-2`) to
-/// `kill -9` it there. Only builds with the `test-hooks` feature (the tests')
-/// have it; elsewhere, and without that variable, it does nothing.
-pub fn pause_point(name: &str) {
-    if cfg!(feature = "test-hooks") && crate::settings::get().pause_at.as_deref() == Some(name) {
-        eprintln!("hmctl: test pause at {name}");
-        std::thread::sleep(Duration::from_secs(300));
-    }
-}
 
 fn io_failure(what: &str, error: &std::io::Error) -> Failure {
     Failure::new(Exit::OperationFailed, format!("{what}: {error}"))
@@ -45,25 +37,17 @@ pub fn swap_in(journal: &mut Journal) -> Result<(), Failure> {
         })?;
         pause_point(&format!("swap-{}", index + 1));
     }
-    swap::sync_dirs(&[&journal.trees.live_dir, &journal.trees.stage_dir])
+    fault("sync-in")
+        .and_then(|()| swap::sync_dirs(&[&journal.trees.live_dir, &journal.trees.stage_dir]))
         .map_err(|error| io_failure("cannot sync", &error))?;
     journal
         .set_phase(Phase::Swapped)
         .map_err(|error| io_failure("cannot write the upgrade journal", &error))
 }
 
-/// Swaps every entry back (last first), making the renames durable.
-pub fn swap_out(journal: &mut Journal) -> std::io::Result<()> {
-    journal.set_phase(Phase::RollingBack)?;
-    for entry in journal.entries.iter().rev() {
-        swap::undo(entry, &journal.trees.live_dir, &journal.trees.stage_dir)?;
-    }
-    swap::sync_dirs(&[&journal.trees.live_dir, &journal.trees.stage_dir])
-}
-
-/// Keeps the replaced version as a backup and forgets the journal.
-pub fn commit(journal: &mut Journal) -> std::io::Result<PathBuf> {
-    journal.set_phase(Phase::Committing)?;
+/// Keeps the replaced version as a backup and forgets the journal; the
+/// journal is in phase committing (the services proved healthy).
+pub fn commit(journal: &Journal) -> std::io::Result<PathBuf> {
     pause_point("committing");
     let remove_on_restore: Vec<String> = journal
         .entries
@@ -107,29 +91,68 @@ pub enum Ending {
     },
 }
 
-/// Stops or starts the transaction's services, waiting for health on start.
-async fn services(
-    catalog: &Catalog,
-    group: &str,
-    names: &[String],
-    verb: Verb,
+/// The transaction's services and how to act on them.
+struct Services<'a> {
+    catalog: &'a Catalog,
+    group: String,
+    names: Vec<String>,
     timeout: Duration,
-    interrupt: &Interrupt,
-    progress: &dyn Progress,
-) -> Result<Vec<StepResult>, Failure> {
-    if names.is_empty() {
-        return Ok(Vec::new());
+    interrupt: &'a Interrupt,
+    progress: &'a dyn Progress,
+}
+
+impl Services<'_> {
+    /// Stops, starts or restarts the services, waiting for health on start.
+    async fn act(&self, verb: Verb) -> Result<Vec<StepResult>, Failure> {
+        if self.names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let request = crate::ops::lifecycle::Request {
+            verb,
+            targets: Vec::new(),
+            pace: crate::ops::plan::Pace {
+                timeout: Some(self.timeout),
+                ..crate::ops::plan::Pace::default()
+            },
+            dry_run: false,
+        };
+        crate::ops::lifecycle::act_on(
+            self.catalog,
+            &request,
+            &self.group,
+            &self.names,
+            self.interrupt,
+            self.progress,
+        )
+        .await
     }
-    let request = crate::ops::lifecycle::Request {
-        verb,
-        targets: Vec::new(),
-        pace: crate::ops::plan::Pace {
-            timeout: Some(timeout),
-            ..crate::ops::plan::Pace::default()
-        },
-        dry_run: false,
-    };
-    crate::ops::lifecycle::act_on(catalog, &request, group, names, interrupt, progress).await
+
+    /// [`Services::act`], unless the test planned a failure at `point`.
+    async fn act_at(&self, point: &str, verb: Verb) -> Result<Vec<StepResult>, Failure> {
+        match fault(point) {
+            Ok(()) => self.act(verb).await,
+            Err(error) => Err(io_failure(
+                &format!("cannot {} the services", verb.as_str()),
+                &error,
+            )),
+        }
+    }
+
+    /// Starts the services and gates on their health: `Some(reason)` unless
+    /// every one proved healthy.
+    async fn start_healthy(&self) -> (Vec<StepResult>, Option<String>) {
+        match self.act_at("start", Verb::Start).await {
+            Err(failure) => (Vec::new(), Some(failure.message)),
+            Ok(results) => {
+                let reason = failed(&results).or_else(|| {
+                    fault("health")
+                        .err()
+                        .map(|error| format!("the health gate failed: {error}"))
+                });
+                (results, reason)
+            }
+        }
+    }
 }
 
 fn failed(results: &[StepResult]) -> Option<String> {
@@ -141,6 +164,62 @@ fn failed(results: &[StepResult]) -> Option<String> {
     (!bad.is_empty()).then(|| bad.join("; "))
 }
 
+/// The failure of a transaction whose undo could not be finished.
+fn stranded_failure(journal: &Journal, what: &str, reason: &str, stranded: &Stranded) -> Failure {
+    journal.log(&format!(
+        "{what}: failed ({reason}), undo stranded: {}",
+        stranded.cause
+    ));
+    Failure::new(
+        Exit::OperationFailed,
+        format!(
+            "the {what} failed ({reason}) and could not be undone: {}",
+            stranded.describe()
+        ),
+    )
+    .with_hint(Stranded::HINT)
+}
+
+/// `upgrade of console from /tmp/v2` or `rollback of console to /opt/...`.
+fn describe(journal: &Journal) -> String {
+    let (word, preposition) = match journal.kind {
+        Kind::Upgrade => ("upgrade", "from"),
+        Kind::Rollback => ("rollback", "to"),
+    };
+    format!(
+        "{word} of {} {preposition} {}",
+        journal.group,
+        journal.trees.source.display()
+    )
+}
+
+/// Stops the services; when one would not stop, nothing is swapped: they are
+/// started again and the transaction forgotten (as it is when the daemon
+/// cannot be asked).
+async fn stop(journal: &Journal, services: &Services<'_>, what: &str) -> Result<(), Failure> {
+    let stopped = match services.act_at("stop", Verb::Stop).await {
+        Ok(stopped) => stopped,
+        Err(failure) => {
+            // The daemon did not answer (its own words and hint); nothing was swapped.
+            let _ = abandon(journal);
+            return Err(failure);
+        }
+    };
+    let Some(reason) = failed(&stopped) else {
+        return Ok(());
+    };
+    let _ = services.act(Verb::Start).await;
+    let _ = abandon(journal);
+    journal.log(&format!(
+        "{what}: not done, a service would not stop: {reason}"
+    ));
+    Err(Failure::new(
+        Exit::OperationFailed,
+        format!("the {what} was not done: a service would not stop: {reason}"),
+    )
+    .with_hint("nothing was changed"))
+}
+
 /// Runs a prepared transaction whose stage is ready and journal written (phase
 /// staging): stop, swap in, start, gate on health; roll back on failure.
 pub async fn run(
@@ -150,64 +229,76 @@ pub async fn run(
     interrupt: &Interrupt,
     progress: &dyn Progress,
 ) -> Result<Ending, Failure> {
-    let what = match journal.kind {
-        Kind::Upgrade => format!(
-            "upgrade of {} from {}",
-            journal.group,
-            journal.trees.source.display()
-        ),
-        Kind::Rollback => format!(
-            "rollback of {} to {}",
-            journal.group,
-            journal.trees.source.display()
-        ),
+    let what = describe(&journal);
+    let services = Services {
+        catalog,
+        group: journal.group.clone(),
+        names: journal.services.clone(),
+        timeout,
+        interrupt,
+        progress,
     };
-    // The journal is swapped below; the services it names stay the same.
-    let (group, names) = (journal.group.clone(), journal.services.clone());
-    let act = |verb: Verb| services(catalog, &group, &names, verb, timeout, interrupt, progress);
-    let stopped = act(Verb::Stop).await?;
-    if let Some(reason) = failed(&stopped) {
-        // Nothing was swapped: put the services back and leave the files alone.
-        let _ = act(Verb::Start).await;
-        abandon(&journal);
-        log_line(&format!(
-            "{what}: not done, a service would not stop: {reason}"
-        ));
-        return Err(Failure::new(
-            Exit::OperationFailed,
-            format!("the {what} was not done: a service would not stop: {reason}"),
-        )
-        .with_hint("nothing was changed"));
-    }
+    stop(&journal, &services, &what).await?;
     pause_point("stopped");
     if let Err(failure) = swap_in(&mut journal) {
-        let _ = swap_out(&mut journal);
-        let _ = act(Verb::Start).await;
-        abandon(&journal);
-        log_line(&format!("{what}: rolled back: {}", failure.message));
-        return Err(failure);
+        return Err(
+            match roll_back(&mut journal, &services, Verb::Start).await {
+                Err(stranded) => stranded_failure(&journal, &what, &failure.message, &stranded),
+                Ok(_) => {
+                    journal.log(&format!("{what}: rolled back: {}", failure.message));
+                    Failure::new(
+                        Exit::OperationFailed,
+                        format!(
+                            "{}; every entry was swapped back: the previous version of {} is live",
+                            failure.message,
+                            journal.trees.live_dir.display()
+                        ),
+                    )
+                }
+            },
+        );
     }
     pause_point("swapped");
-    let started = act(Verb::Start).await?;
-    match failed(&started) {
-        None => {
-            let backup = commit(&mut journal)
-                .map_err(|error| io_failure("cannot keep the replaced version", &error))?;
-            log_line(&format!(
-                "{what}: done; the replaced version is kept in {}",
-                backup.display()
-            ));
-            Ok(Ending::Committed {
-                backup,
-                results: started,
-            })
-        }
-        Some(reason) => {
-            swap_out(&mut journal)
-                .map_err(|error| io_failure("cannot swap the previous version back", &error))?;
-            let restarted = act(Verb::Restart).await?;
-            abandon(&journal);
-            log_line(&format!("{what}: rolled back: {reason}"));
+    let (started, mut reason) = services.start_healthy().await;
+    if reason.is_none()
+        && let Err(error) = journal.set_phase(Phase::Committing)
+    {
+        reason = Some(format!(
+            "cannot record in the upgrade journal that the services are healthy: {error}"
+        ));
+    }
+    match reason {
+        None => finish(&journal, &what).map(|backup| Ending::Committed {
+            backup,
+            results: started,
+        }),
+        Some(reason) => unhealthy(&mut journal, &services, &what, reason).await,
+    }
+}
+
+/// Rolls back a transaction whose services did not prove healthy.
+async fn unhealthy(
+    journal: &mut Journal,
+    services: &Services<'_>,
+    what: &str,
+    reason: String,
+) -> Result<Ending, Failure> {
+    match roll_back(journal, services, Verb::Restart).await {
+        Err(stranded) => Err(stranded_failure(journal, what, &reason, &stranded)),
+        Ok(Err(failure)) => Err(Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "the {what} was rolled back ({reason}): the previous version of {} is live, but its services did not restart: {}",
+                journal.trees.live_dir.display(),
+                failure.message
+            ),
+        )
+        .with_hint(format!(
+            "`hmctl restart {}` once the cause is fixed",
+            journal.services.join(" ")
+        ))),
+        Ok(Ok(restarted)) => {
+            journal.log(&format!("{what}: rolled back: {reason}"));
             Ok(Ending::RolledBack {
                 reason,
                 results: restarted,
@@ -216,12 +307,41 @@ pub async fn run(
     }
 }
 
-/// Forgets a transaction that changed nothing live (or was undone).
-pub fn abandon(journal: &Journal) {
-    if journal.kind == Kind::Upgrade {
-        let _ = super::stage::remove_tree(&journal.trees.stage_dir);
+/// Swaps every entry back, proves it, then starts (or restarts) the services
+/// and forgets the transaction. A stranded undo leaves the services stopped or
+/// as they are: they would run a mix of two versions.
+async fn roll_back(
+    journal: &mut Journal,
+    services: &Services<'_>,
+    verb: Verb,
+) -> Result<Result<Vec<StepResult>, Failure>, Stranded> {
+    swap_out(journal)?;
+    let results = services.act_at("restart", verb).await;
+    abandon(journal)?;
+    Ok(results)
+}
+
+/// Keeps the replaced version once the services proved healthy.
+fn finish(journal: &Journal, what: &str) -> Result<PathBuf, Failure> {
+    match commit(journal) {
+        Ok(backup) => {
+            journal.log(&format!(
+                "{what}: done; the replaced version is kept in {}",
+                backup.display()
+            ));
+            Ok(backup)
+        }
+        Err(error) => Err(Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "the new version of {} is live and its services healthy, but the replaced version (in {}) could not be kept as a backup: {error}; the journal {} is kept",
+                journal.trees.live_dir.display(),
+                journal.trees.stage_dir.display(),
+                journal.file.display()
+            ),
+        )
+        .with_hint("fix the cause, then run any hmctl command (`hmctl status`): it finishes keeping the backup")),
     }
-    let _ = journal.remove();
 }
 
 /// The journal of a new transaction.
@@ -249,5 +369,6 @@ pub fn journal(
         },
         entries,
         services,
+        file: super::journal::journal_path(group),
     }
 }
