@@ -42,12 +42,14 @@ fn built() -> [Built; 2] {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let started = std::time::Instant::now();
     // What is tested here is the packages — their format, linking, contents,
-    // install and run — not the optimiser: the whole-program LTO of a release
-    // (one core for minutes per target, on a 2-core CI machine beside the
-    // other tests) is left to `packaging/build` run for a release.
+    // install and run — not the optimiser: the whole-program LTO and full
+    // optimisation of a release (minutes of both cores per target, on a
+    // 2-core CI machine beside the other tests) are left to `packaging/build`
+    // run for a release.
     let status = Command::new(root.join("packaging/build"))
         .env("CARGO_PROFILE_RELEASE_LTO", "off")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
         .status()
         .unwrap();
     assert!(status.success(), "packaging/build");
