@@ -49,7 +49,7 @@ fn built() -> [Built; 2] {
     let status = Command::new(root.join("packaging/build"))
         .env("CARGO_PROFILE_RELEASE_LTO", "off")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .status()
         .unwrap();
     assert!(status.success(), "packaging/build");
