@@ -16,7 +16,7 @@ const UNIT_START_GRACE_SECONDS: u64 = 90;
 
 /// What is the matter with one service that is not ok.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Condition {
+pub(super) enum Condition {
     OutOfMemory,
     /// Declared, no container: `hmctl start` creates it.
     NotCreated,
@@ -42,7 +42,7 @@ fn up_for(status: &ServiceStatus, now: jiff::Timestamp) -> Option<u64> {
     u64::try_from(now.as_second() - since.as_second()).ok()
 }
 
-fn condition(service: &ServiceState, now: jiff::Timestamp) -> Condition {
+pub(super) fn condition(service: &ServiceState, now: jiff::Timestamp) -> Condition {
     let status = &service.status;
     let details = service.details.as_ref();
     let grace_left = |grace: u64| up_for(status, now).map(|up| grace.saturating_sub(up));
@@ -107,39 +107,63 @@ fn expected_by(context: &Context<'_>, status: &ServiceStatus) -> String {
     }
 }
 
-/// The verdict on one condition: (side, rule, cause, advice, next).
-fn judge(
-    condition: Condition,
-    service: &ServiceState,
-    context: &Context<'_>,
-) -> (Side, &'static str, String, String, Option<String>) {
-    let status = &service.status;
-    let name = &status.name;
-    let details = service.details.as_ref();
-    let facts = facts(status, details);
-    let restart = Some(format!("hmctl restart {name}"));
-    let read = Some(format!("hmctl logs {name} -n 50"));
-    let dependents = "services that depend on it recover after";
+/// The verdict on one condition, before it is a finding.
+struct Judgement {
+    side: Side,
+    rule: &'static str,
+    cause: String,
+    advice: String,
+    next: Option<String>,
+}
+
+impl Judgement {
+    fn new(
+        side: Side,
+        rule: &'static str,
+        cause: String,
+        advice: String,
+        next: Option<String>,
+    ) -> Self {
+        Judgement {
+            side,
+            rule,
+            cause,
+            advice,
+            next,
+        }
+    }
+}
+
+/// What restarting it does for the services that need it.
+const DEPENDENTS: &str = "services that depend on it recover after";
+
+fn judge(condition: Condition, service: &ServiceState, context: &Context<'_>) -> Judgement {
     match condition {
-        Condition::OutOfMemory => (
-            Side::Host,
-            "out-of-memory",
-            format!("{name} was killed for lack of memory (OOM){facts}"),
-            format!(
-                "check what uses the memory (`free -m`, `docker stats`), then start it again; {dependents}"
-            ),
-            restart,
-        ),
-        Condition::NotCreated => (
+        Condition::NotCreated | Condition::NotInstalled | Condition::Stopped { .. } => {
+            absent(condition, &service.status, context)
+        }
+        Condition::Unhealthy | Condition::StillStarting { .. } => {
+            unwell(condition, &service.status)
+        }
+        _ => down(condition, service),
+    }
+}
+
+/// A service that is not there, or not started: what makes it run.
+fn absent(condition: Condition, status: &ServiceStatus, context: &Context<'_>) -> Judgement {
+    let name = &status.name;
+    let start = Some(format!("hmctl start {name}"));
+    match condition {
+        Condition::NotCreated => Judgement::new(
             Side::Product,
             "service-not-created",
             format!("{name} is declared in the compose files but has no container"),
             format!(
                 "`hmctl start {name}` creates and starts it; if it should not run here, check its compose file"
             ),
-            Some(format!("hmctl start {name}")),
+            start,
         ),
-        Condition::NotInstalled => (
+        Condition::NotInstalled => Judgement::new(
             Side::Host,
             "service-not-installed",
             format!(
@@ -152,40 +176,9 @@ fn judge(
             ),
             None,
         ),
-        Condition::CrashLooping => (
-            Side::Product,
-            "service-crash-loop",
-            format!("{name} is crash-looping{facts}"),
-            format!(
-                "a restart alone will not help: read its last output (shown with its state), fix what it reports, then `hmctl restart {name}`"
-            ),
-            read,
-        ),
-        Condition::Failed => (
-            Side::Product,
-            "service-failed",
-            format!("{name} failed{facts}"),
-            format!(
-                "read its last lines (shown with its state, or `hmctl logs {name}`), fix what they report, then restart it; {dependents}"
-            ),
-            restart,
-        ),
-        Condition::Exited => (
-            Side::Product,
-            "service-down",
-            format!(
-                "{name} is {}: {}{facts}",
-                status.state.as_str(),
-                status.detail
-            ),
-            format!(
-                "read its last lines (shown with its state, or `hmctl logs {name}`), then start it again; {dependents}"
-            ),
-            restart,
-        ),
         Condition::Stopped {
             enabled: Some(false),
-        } => (
+        } => Judgement::new(
             Side::Host,
             "service-not-enabled",
             format!("{name} is stopped and not enabled: it does not start at boot"),
@@ -193,44 +186,107 @@ fn judge(
                 "if this host should run it: `hmctl start {name}` now, and `systemctl enable {}` to keep it across reboots",
                 status.handle.name
             ),
-            Some(format!("hmctl start {name}")),
+            start,
         ),
-        Condition::Stopped { .. } => (
+        _ => Judgement::new(
             Side::Product,
             "service-down",
             format!("{name} is stopped ({})", status.detail),
-            format!("start it again; {dependents}"),
-            Some(format!("hmctl start {name}")),
+            format!("start it again; {DEPENDENTS}"),
+            start,
         ),
-        Condition::Unhealthy => (
+    }
+}
+
+/// A service that runs but does not serve (yet): its log, not a restart.
+fn unwell(condition: Condition, status: &ServiceStatus) -> Judgement {
+    let name = &status.name;
+    let read = Some(format!("hmctl logs {name} -n 50"));
+    let checks = format!(
+        "its health checks say why (shown with its state); fix that, then `hmctl restart {name}`"
+    );
+    match condition {
+        Condition::StillStarting { left: Some(0) } => Judgement::new(
+            Side::Product,
+            "service-unhealthy",
+            format!(
+                "{name} is still not ready after its start period ({})",
+                status.detail
+            ),
+            checks,
+            read,
+        ),
+        Condition::StillStarting { left } => Judgement::new(
+            Side::Product,
+            "service-starting",
+            format!("{name} is still starting ({})", status.detail),
+            left.map_or_else(
+                || "give it a moment".to_string(),
+                |seconds| format!("give it {seconds} s"),
+            ),
+            None,
+        ),
+        _ => Judgement::new(
             Side::Product,
             "service-unhealthy",
             format!("{name} is {} ({})", status.health.as_str(), status.detail),
-            format!(
-                "its health checks say why (shown with its state); fix that, then `hmctl restart {name}`"
-            ),
+            checks,
             read,
         ),
-        Condition::StillStarting { left } => {
-            let wait = match left {
-                Some(0) => "it is past its start period: look again in a few seconds".to_string(),
-                Some(seconds) => format!("give it {seconds} s"),
-                None => "give it a moment".to_string(),
-            };
-            (
-                Side::Product,
-                "service-starting",
-                format!("{name} is still starting ({})", status.detail),
-                wait,
-                None,
-            )
-        }
+    }
+}
+
+/// A service that stopped on its own: what it said, then a restart — not
+/// for a crash loop, which a restart does not end.
+fn down(condition: Condition, service: &ServiceState) -> Judgement {
+    let status = &service.status;
+    let name = &status.name;
+    let facts = facts(status, service.details.as_ref());
+    let restart = Some(format!("hmctl restart {name}"));
+    let read_first = format!("read its last lines (shown with its state, or `hmctl logs {name}`)");
+    match condition {
+        Condition::OutOfMemory => Judgement::new(
+            Side::Host,
+            "out-of-memory",
+            format!("{name} was killed for lack of memory (OOM){facts}"),
+            format!(
+                "check what uses the memory (`free -m`, `docker stats`), then start it again; {DEPENDENTS}"
+            ),
+            restart,
+        ),
+        Condition::CrashLooping => Judgement::new(
+            Side::Product,
+            "service-crash-loop",
+            format!("{name} is crash-looping{facts}"),
+            format!(
+                "a restart alone will not help: {read_first}, fix what it reports, then `hmctl restart {name}`"
+            ),
+            Some(format!("hmctl logs {name} -n 50")),
+        ),
+        Condition::Failed => Judgement::new(
+            Side::Product,
+            "service-failed",
+            format!("{name} failed{facts}"),
+            format!("{read_first}, fix what they report, then restart it; {DEPENDENTS}"),
+            restart,
+        ),
+        _ => Judgement::new(
+            Side::Product,
+            "service-down",
+            format!(
+                "{name} is {}: {}{facts}",
+                status.state.as_str(),
+                status.detail
+            ),
+            format!("{read_first}, then start it again; {DEPENDENTS}"),
+            restart,
+        ),
     }
 }
 
 /// The sortable time key (`2025-09-18 16:24:31.123000000`, this host's
 /// zone) of a daemon's timestamp, comparable with the log lines' keys.
-fn time_key(timestamp: jiff::Timestamp) -> String {
+pub(super) fn time_key(timestamp: jiff::Timestamp) -> String {
     let zoned = timestamp.to_zoned(jiff::tz::TimeZone::system());
     format!(
         "{}.{:09}",
@@ -242,7 +298,7 @@ fn time_key(timestamp: jiff::Timestamp) -> String {
 /// When the trouble began: a failing health check's first failed run of its
 /// last streak (the container started well before); the state change for
 /// the rest; nothing for what never existed.
-fn began(service: &ServiceState, condition: Condition) -> Option<String> {
+pub(super) fn began(service: &ServiceState, condition: Condition) -> Option<String> {
     match condition {
         Condition::NotCreated | Condition::NotInstalled => None,
         Condition::Unhealthy => {
@@ -281,7 +337,13 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
         .map(|state| {
             let status = &state.status;
             let condition = condition(state, context.now);
-            let (side, rule, cause, advice, next) = judge(condition, state, context);
+            let Judgement {
+                side,
+                rule,
+                cause,
+                advice,
+                next,
+            } = judge(condition, state, context);
             let informational = matches!(
                 condition,
                 Condition::StillStarting {
@@ -323,107 +385,4 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
             }
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{BackendKind, Handle, Observation};
-
-    fn state(
-        kind: BackendKind,
-        observation: Observation,
-        details: Option<Details>,
-    ) -> ServiceState {
-        ServiceState {
-            status: ServiceStatus::new(
-                "influxdb",
-                "console",
-                Handle::new(kind, "influxdb"),
-                observation,
-            ),
-            details,
-        }
-    }
-
-    fn now() -> jiff::Timestamp {
-        "2026-12-04T19:00:00Z".parse().unwrap()
-    }
-
-    fn starting(seconds_ago: i64, start_period: u64) -> ServiceState {
-        state(
-            BackendKind::Compose,
-            Observation {
-                state: State::Running,
-                health: Health::Starting,
-                since: Some(now() - jiff::SignedDuration::from_secs(seconds_ago)),
-                ..Observation::missing("Up 5 seconds (health: starting)")
-            },
-            Some(Details {
-                health_timing: Some(HealthCheckTiming {
-                    interval_seconds: 2,
-                    start_period_seconds: start_period,
-                }),
-                ..Details::default()
-            }),
-        )
-    }
-
-    #[test]
-    fn a_health_check_in_its_start_period_is_given_time() {
-        assert_eq!(
-            condition(&starting(5, 60), now()),
-            Condition::StillStarting { left: Some(55) }
-        );
-        assert_eq!(
-            condition(&starting(90, 60), now()),
-            Condition::StillStarting { left: Some(0) }
-        );
-    }
-
-    #[test]
-    fn a_missing_container_is_created_and_a_missing_unit_is_not_restarted() {
-        let container = state(
-            BackendKind::Compose,
-            Observation::missing("no container"),
-            None,
-        );
-        assert_eq!(condition(&container, now()), Condition::NotCreated);
-        let unit = state(
-            BackendKind::Systemd,
-            Observation::missing("unit not found"),
-            None,
-        );
-        assert_eq!(condition(&unit, now()), Condition::NotInstalled);
-    }
-
-    #[test]
-    fn an_unhealthy_container_began_failing_at_its_first_failed_check() {
-        let run = |end: &str, exit_code: i64| crate::model::HealthRun {
-            end: Some(end.into()),
-            exit_code,
-            output: String::new(),
-        };
-        let mut sick = starting(60, 0);
-        sick.status.health = Health::Unhealthy;
-        sick.details = Some(Details {
-            health_checks: vec![
-                run("2026-12-04T18:59:50Z", 1),
-                run("2026-12-04T18:59:52Z", 0),
-                run("2026-12-04T18:59:54Z", 1),
-                run("2026-12-04T18:59:56Z", 1),
-            ],
-            ..Details::default()
-        });
-        assert_eq!(condition(&sick, now()), Condition::Unhealthy);
-        let key = time_key("2026-12-04T18:59:54Z".parse().unwrap());
-        assert_eq!(began(&sick, Condition::Unhealthy), Some(key));
-    }
-
-    #[test]
-    fn time_keys_sort_with_the_log_lines() {
-        let key = time_key("2026-12-04T19:00:00.5Z".parse().unwrap());
-        assert_eq!(key.len(), "2025-09-18 16:24:31.123000000".len());
-        assert!(key.ends_with(".500000000"), "{key}");
-    }
 }

@@ -20,6 +20,8 @@ pub mod verdict;
 pub mod window;
 
 #[cfg(test)]
+mod advice_tests;
+#[cfg(test)]
 mod scan_tests;
 
 use crate::catalog::{Catalog, by_priority, resolve, stage};
