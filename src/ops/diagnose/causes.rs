@@ -260,6 +260,42 @@ fn first_event(draft: &Draft, findings: &[Finding]) -> Option<FirstEvent> {
     })
 }
 
+/// A draft as a group (not yet numbered): its members causes first, then
+/// by time; the services failing through it; its verdict and first event.
+fn cause_group(mut draft: Draft, findings: &[Finding]) -> (CauseGroup, Draft) {
+    draft.members.sort_by_key(|(index, role)| {
+        (
+            *role != Role::Cause,
+            began(&findings[*index]).0,
+            findings[*index].began.clone(),
+        )
+    });
+    let mut affected: Vec<String> = Vec::new();
+    for (index, _) in &draft.members {
+        for service in &findings[*index].services {
+            if *service != draft.service && !affected.contains(service) {
+                affected.push(service.clone());
+            }
+        }
+    }
+    let group = CauseGroup {
+        id: 0,
+        service: draft.service.clone(),
+        causes: Vec::new(),
+        symptoms: Vec::new(),
+        first_event: first_event(&draft, findings),
+        verdict: group_verdict(&draft, findings, &affected),
+        rank: draft
+            .members
+            .iter()
+            .map(|(index, _)| findings[*index].rank)
+            .min()
+            .unwrap_or(usize::MAX),
+        affected,
+    };
+    (group, draft)
+}
+
 /// The groups, the verdict's first, with the findings numbered in the order
 /// they are told (each group's causes, then its symptoms; informational last)
 /// and each pointing at its group; and the summary.
@@ -270,39 +306,7 @@ pub fn group(
 ) -> (Vec<Finding>, Vec<CauseGroup>, Option<Summary>) {
     let mut groups: Vec<(CauseGroup, Draft)> = drafts(&findings, chains, dependencies)
         .into_iter()
-        .map(|mut draft| {
-            draft.members.sort_by_key(|(index, role)| {
-                (
-                    *role != Role::Cause,
-                    began(&findings[*index]).0,
-                    findings[*index].began.clone(),
-                )
-            });
-            let mut affected: Vec<String> = Vec::new();
-            for (index, _) in &draft.members {
-                for service in &findings[*index].services {
-                    if *service != draft.service && !affected.contains(service) {
-                        affected.push(service.clone());
-                    }
-                }
-            }
-            let group = CauseGroup {
-                id: 0,
-                service: draft.service.clone(),
-                causes: Vec::new(),
-                symptoms: Vec::new(),
-                first_event: first_event(&draft, &findings),
-                verdict: group_verdict(&draft, &findings, &affected),
-                rank: draft
-                    .members
-                    .iter()
-                    .map(|(index, _)| findings[*index].rank)
-                    .min()
-                    .unwrap_or(usize::MAX),
-                affected,
-            };
-            (group, draft)
-        })
+        .map(|draft| cause_group(draft, &findings))
         .collect();
     groups.sort_by(|(left, _), (right, _)| {
         let time = |group: &CauseGroup| group.first_event.as_ref().map(|event| event.time.clone());

@@ -22,6 +22,8 @@ pub mod window;
 #[cfg(test)]
 mod advice_tests;
 #[cfg(test)]
+mod causes_tests;
+#[cfg(test)]
 mod scan_tests;
 
 use crate::catalog::{Catalog, by_priority, resolve, stage};
