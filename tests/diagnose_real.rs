@@ -265,6 +265,17 @@ fn issue_30_a_rabbitmq_outage_reads_cause_first_with_advice_that_works() {
         next_of(&document, "hmt-diagnose-exporter").as_str(),
     );
     assert_eq!(systemctl(&["is-active", "hmt-diagnose-exporter"]), "active");
+    // rabbitmq back, its errors still in the window: read it, not restart it.
+    let document = wait_for(Duration::from_secs(30), "porter-api healthy again", || {
+        let (_, document) = diagnose_json(&config);
+        match service(&document, "porter-api")["health"].as_str() {
+            Some("healthy") => Ok(document),
+            _ => Err(format!("{document:#}")),
+        }
+    });
+    assert_eq!(document["summary"]["rule"], "middleware-unreachable");
+    assert_eq!(document["summary"]["next"], "hmctl logs rabbitmq -n 100");
+    assert_advice_succeeds(&config, "hmctl logs rabbitmq -n 100");
 }
 
 /// A crash loop, a container never created and a unit that failed: each
