@@ -210,7 +210,10 @@ fn issue_30_a_rabbitmq_outage_reads_cause_first_with_advice_that_works() {
     assert_eq!(code, 3, "{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[0].starts_with("Verdict: product — ") && lines[0].contains("rabbitmq is exited"),
+        lines[0].starts_with("Verdict: product — the middleware rabbitmq is exited: Exited (137) ")
+            && lines[0].ends_with(
+                " (exit code 137); porter-api fails through it (rule middleware-unreachable)"
+            ),
         "{text}"
     );
     assert!(

@@ -94,8 +94,8 @@ attach at 2025-09-18 16:24:31 while booting a host, volume 6ec3e693-...
     req-8f2b4c1e-...: porter-api -> unicloud-engine; failed first: unicloud-engine
   ...
 
-A RabbitMQ outage opens with \"Verdict: product - rabbitmq is exited: ...; porter-api
-fails through it\", \"First failing: rabbitmq at ...\" and \"Next: hmctl restart rabbitmq\".
+A RabbitMQ outage opens with \"Verdict: product - the middleware rabbitmq is exited: ...;
+porter-api fails through it\", \"First failing: rabbitmq at ...\" and \"Next: hmctl restart rabbitmq\".
 
 Exit status: 0 nothing abnormal found, 3 findings, 2 bad input.";
 

@@ -344,6 +344,11 @@ pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
                 advice,
                 next,
             } = judge(condition, state, context);
+            // A dead middleware is said to be one: every other service needs it.
+            let cause = match table.middleware_service(&status.name) {
+                Some(_) if rule == "service-down" => format!("the middleware {cause}"),
+                _ => cause,
+            };
             let informational = matches!(
                 condition,
                 Condition::StillStarting {

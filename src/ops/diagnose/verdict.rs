@@ -160,7 +160,6 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 decision: &decision,
                 since: context.window.since_argument(),
             };
-            let first_time: String = first.time.chars().take(23).collect();
             Finding {
                 id: 0,
                 source: Source::Logs,
@@ -172,7 +171,7 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 level: members.iter().filter_map(|member| member.level).max(),
                 count: members.len() as u64,
                 seen: Some(Seen {
-                    first: first_time,
+                    first: first.time.chars().take(23).collect(),
                     last: members[members.len() - 1].time.chars().take(23).collect(),
                 }),
                 services,
