@@ -302,10 +302,11 @@ fn a_clean_window_has_no_findings() {
         &["--since", "2025-09-18 11:00", "--until", "2025-09-18 13:00"],
     );
     assert_eq!(code, 0);
-    // One line, then what could not be asked (no daemon here).
+    // One line, then what could not be asked (no daemon here): never
+    // "running" for a state not asked.
     assert_eq!(
         text.lines().next().unwrap(),
-        "Nothing abnormal: every service, 2025-09-18 11:00:00 to 2025-09-18 13:00:00; every service that matters is running, no errors in the window (read 571 B of 2 log files).",
+        "Nothing abnormal: every service, 2025-09-18 11:00:00 to 2025-09-18 13:00:00; the services' state could not be asked (below), no errors in the window (read 571 B of 2 log files).",
         "{text}"
     );
     assert!(

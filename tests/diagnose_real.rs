@@ -355,4 +355,24 @@ fn a_clean_window_is_one_line() {
             && text.contains("; every service that matters is running, no errors in the window (read 0 B of 0 log files)."),
         "{text}"
     );
+    // A unit whose systemd cannot be asked is not said to be running.
+    let config = config_with(&format!(
+        "{}{}",
+        console_group(&project),
+        gateway_group(&["s3block"])
+    ));
+    let output = config
+        .hmctl()
+        .arg("diagnose")
+        .env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/hmt-bus")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.lines().next().unwrap().contains(
+            "; the state of 1 service could not be asked (below), no errors in the window"
+        ),
+        "{text}"
+    );
 }

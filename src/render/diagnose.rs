@@ -1,6 +1,7 @@
 //! `hmctl diagnose` as text that reads like the troubleshooting guide's worked
 //! examples (state, log search, analysis, actions), and as JSON.
 
+use crate::model::State;
 use crate::ops::checks::human_bytes;
 use crate::ops::diagnose::chain::Chain;
 use crate::ops::diagnose::report::{
@@ -302,8 +303,22 @@ fn verdict(out: &mut String, summary: &Summary) {
 fn clean(report: &Report) -> String {
     let heading = heading(report);
     let cost = &report.cost;
+    let unasked = report
+        .services
+        .iter()
+        .filter(|service| service.status.state == State::Unknown)
+        .count();
+    // Never "running" for what could not be asked.
+    let state = match (report.services.is_empty(), unasked) {
+        (true, _) if !report.notes.is_empty() => {
+            "the services' state could not be asked (below)".to_string()
+        }
+        (false, 0) | (true, _) => "every service that matters is running".to_string(),
+        (false, 1) => "the state of 1 service could not be asked (below)".to_string(),
+        (false, count) => format!("the state of {count} services could not be asked (below)"),
+    };
     format!(
-        "Nothing abnormal: {}; every service that matters is running, no errors in the window (read {} of {} log files).\n",
+        "Nothing abnormal: {}; {state}, no errors in the window (read {} of {} log files).\n",
         heading.trim_end().trim_start_matches("Diagnosis of "),
         human_bytes(cost.bytes_read),
         cost.files_read
