@@ -376,3 +376,29 @@ fn a_clean_window_is_one_line() {
         "{text}"
     );
 }
+
+/// Only a health check within its start period: nothing abnormal (exit 0),
+/// and the line that says how long to give it.
+#[test]
+fn a_health_check_still_in_its_start_period_alone_is_information() {
+    let project = Project::new(
+        "diagnose-starting",
+        &[(
+            "docker-compose-hyperbdr.yml",
+            "services:\n  influxdb:\n    @BASE@\n    command: @SLEEPER@\n    healthcheck: {test: [\"CMD\", \"false\"], interval: 30s, retries: 3, start_period: 600s}\n",
+        )],
+    );
+    project.compose(&["up", "-d"]);
+    let config = config_with(&console_group(&project));
+    let (code, text) = diagnose_text(&config);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("Nothing abnormal: "), "{text}");
+    assert!(
+        lines[1].starts_with("  · influxdb is still starting (Up ")
+            && lines[1].contains("(health: starting)): give it ")
+            && lines[1].ends_with(" s"),
+        "{text}"
+    );
+}
