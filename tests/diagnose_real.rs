@@ -281,8 +281,8 @@ fn issue_30_a_rabbitmq_outage_reads_cause_first_with_advice_that_works() {
     assert_advice_succeeds(&config, "hmctl logs rabbitmq -n 100");
 }
 
-/// A crash loop, a container never created and a unit that failed: each
-/// one's advice, run as given, succeeds (the failed unit's once its cause,
+/// A crash loop, a container never created, one created but not started
+/// and a unit that failed: each one's advice, run as given, succeeds (the failed unit's once its cause,
 /// a flag file, is gone).
 #[test]
 fn the_advice_for_each_state_succeeds_in_the_sandbox() {
@@ -291,6 +291,7 @@ fn the_advice_for_each_state_succeeds_in_the_sandbox() {
         &[("docker-compose-hyperbdr.yml", STATES)],
     );
     project.compose(&["up", "-d", "looping", "plain"]);
+    project.compose(&["create", "healthy"]);
     let _flag = Command::new("docker")
         .args([
             "exec",
@@ -319,6 +320,7 @@ fn the_advice_for_each_state_succeeds_in_the_sandbox() {
     });
     assert_eq!(next_of(&document, "looping"), "hmctl logs looping -n 50");
     assert_eq!(next_of(&document, "never"), "hmctl start never");
+    assert_eq!(next_of(&document, "healthy"), "hmctl start healthy");
     assert_eq!(
         next_of(&document, "hmt-diagnose-flaky"),
         "hmctl restart hmt-diagnose-flaky"
@@ -330,6 +332,7 @@ fn the_advice_for_each_state_succeeds_in_the_sandbox() {
     );
     assert_advice_succeeds(&config, &next_of(&document, "looping"));
     assert_advice_succeeds(&config, &next_of(&document, "never"));
+    assert_advice_succeeds(&config, &next_of(&document, "healthy"));
     let _ = Command::new("docker")
         .args([
             "exec",
