@@ -236,7 +236,7 @@ fn a_middleware_outage_is_the_product_and_names_the_middleware() {
     );
     assert_eq!(
         report["summary"]["first_event"]["time"],
-        "2025-09-18 14:03:12.004000000"
+        "2025-09-18 14:03:12.004"
     );
     let (_, text, _) = diagnose(
         "middleware-outage",

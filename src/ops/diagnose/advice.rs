@@ -284,14 +284,15 @@ fn down(condition: Condition, service: &ServiceState) -> Judgement {
     }
 }
 
-/// The sortable time key (`2025-09-18 16:24:31.123000000`, this host's
-/// zone) of a daemon's timestamp, comparable with the log lines' keys.
+/// A daemon's timestamp as findings write their times (`2025-09-18
+/// 16:24:31.123`, this host's zone, to the millisecond): sortable with the
+/// log lines' times.
 pub(super) fn time_key(timestamp: jiff::Timestamp) -> String {
     let zoned = timestamp.to_zoned(jiff::tz::TimeZone::system());
     format!(
-        "{}.{:09}",
+        "{}.{:03}",
         zoned.strftime("%Y-%m-%d %H:%M:%S"),
-        timestamp.subsec_nanosecond().max(0)
+        timestamp.subsec_millisecond().max(0)
     )
 }
 

@@ -111,8 +111,8 @@ fn an_unhealthy_container_began_failing_at_its_first_failed_check() {
 #[test]
 fn time_keys_sort_with_the_log_lines() {
     let key = time_key("2026-12-04T19:00:00.5Z".parse().unwrap());
-    assert_eq!(key.len(), "2025-09-18 16:24:31.123000000".len());
-    assert!(key.ends_with(".500000000"), "{key}");
+    assert_eq!(key.len(), "2025-09-18 16:24:31.123".len());
+    assert!(key.ends_with(":00.500"), "{key}");
 }
 
 /// The findings of `states` on the built-in catalog, at `now()`.

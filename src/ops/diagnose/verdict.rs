@@ -166,7 +166,7 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 severity: Severity::Problem,
                 role: Role::Cause,
                 group: None,
-                began: Some(first.time.clone()),
+                began: Some(first.time.chars().take(23).collect()),
                 signature: key,
                 level: members.iter().filter_map(|member| member.level).max(),
                 count: members.len() as u64,
