@@ -82,16 +82,8 @@ fn summary(report: &Value) -> (&str, &str, &str, &str) {
 
 #[test]
 fn the_guides_first_example_cinder_404_during_host_boot() {
-    let (code, report) = json(
-        "cinder-404-boot",
-        &[
-            "--stage",
-            "boot-block",
-            "--at",
-            "2025-09-18 16:24:31",
-            "volume 6ec3e693-69f7-4129-a43a-16eebe74b528",
-        ],
-    );
+    let (scenario, args) = SCENARIOS[0];
+    let (code, report) = json(scenario, args);
     assert_eq!(code, 3);
     assert_eq!(
         summary(&report),
@@ -132,14 +124,29 @@ fn the_worked_example_reads_like_the_guide() {
         &["--stage", "boot-block", "--at", "2025-09-18 16:24:31"],
     );
     assert_eq!(code, 3);
+    // The verdict, the first failing service and the next step come first.
+    let head: Vec<&str> = text.lines().take(3).collect();
+    assert_eq!(
+        head,
+        [
+            "Verdict: target side — Nova answered unicloud-engine: the resource does not exist, or the account cannot see it; porter-api passed it on (rule cloud-not-found)",
+            "First failing: unicloud-engine at 16:24:31.123 — Failed to attach volume <uuid> to server <uuid>: Nova returned <n> calling Cinder: Volume <uuid> could not be found. (HTTP <n>) (Request-ID: <req>)",
+            "Next: hmctl logs grep -F 6ec3e693-69f7-4129-a43a-16eebe74b528 unicloud-engine -C 50 --since '2025-09-18 16:14:31'",
+        ],
+        "{text}"
+    );
+    // A symptom says nothing of its own when no rule explains it.
+    assert!(
+        !text.contains("porter-api logged an error no rule explains"),
+        "{text}"
+    );
     for expected in [
         "Diagnosis of stage boot-block, 2025-09-18 16:14:31 to 2025-09-18 16:34:31 (10 minutes either side of 2025-09-18 16:24:31)",
-        "  1. [target side] unicloud-engine, 1×, at 16:24:31.123",
-        "     Nova answered unicloud-engine: the resource does not exist, or the account cannot see it (rule cloud-not-found)",
+        "  1. Nova answered unicloud-engine: the resource does not exist, or the account cannot see it; porter-api passed it on [target side, rule cloud-not-found]",
+        "   ✗ unicloud-engine, 1×, at 16:24:31.123",
+        "       Nova answered unicloud-engine: the resource does not exist, or the account cannot see it (rule cloud-not-found)",
+        "   ↳ porter-api, 1×, at 16:24:33.415",
         "  req-8f2b4c1e-2d3a-4b5c-9e7f-0a1b2c3d4e5f: unicloud-engine → porter-api; failed first: unicloud-engine",
-        "  Verdict: target side (rule cloud-not-found)",
-        "  First failing service: unicloud-engine (a failure across services)",
-        "  Next: hmctl logs grep -F 6ec3e693-69f7-4129-a43a-16eebe74b528 unicloud-engine -C 50 --since '2025-09-18 16:14:31'",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -214,6 +221,37 @@ fn a_middleware_outage_is_the_product_and_names_the_middleware() {
         report["chains"][0]["services"],
         serde_json::json!(["owl-engine", "proxy-engine"])
     );
+    // One group: rabbitmq's own error is the cause, every refusal a symptom.
+    assert_eq!(report["groups"].as_array().unwrap().len(), 1, "{report:#}");
+    let group = &report["groups"][0];
+    assert_eq!(group["service"], "rabbitmq");
+    assert_eq!(group["causes"], serde_json::json!([1]));
+    assert_eq!(
+        group["affected"],
+        serde_json::json!(["porter-api", "unicloud-api", "owl-engine", "proxy-engine"])
+    );
+    assert_eq!(
+        report["findings"][0]["services"],
+        serde_json::json!(["rabbitmq"])
+    );
+    assert_eq!(
+        report["summary"]["first_event"]["time"],
+        "2025-09-18 14:03:12.004"
+    );
+    let (_, text, _) = diagnose(
+        "middleware-outage",
+        &["--since", "2025-09-18 14:00", "--until", "2025-09-18 14:30"],
+    );
+    let head: Vec<&str> = text.lines().take(3).collect();
+    assert_eq!(
+        head,
+        [
+            "Verdict: product — porter-api, unicloud-api, owl-engine, proxy-engine cannot reach the middleware rabbitmq (rule middleware-unreachable)",
+            "First failing: rabbitmq at 14:03:12.004 — Mnesia(rabbit@rabbitmq): ** ERROR ** mnesia_event got {inconsistent_database, running_partitioned_network, rabbit@rabbitmq}",
+            "Next: hmctl restart rabbitmq",
+        ],
+        "{text}"
+    );
 }
 
 #[test]
@@ -264,7 +302,103 @@ fn a_clean_window_has_no_findings() {
         &["--since", "2025-09-18 11:00", "--until", "2025-09-18 13:00"],
     );
     assert_eq!(code, 0);
-    assert!(text.contains("none: no errors in the window"), "{text}");
+    // One line, then what could not be asked (no daemon here): never
+    // "running" for a state not asked.
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "Nothing abnormal: every service, 2025-09-18 11:00:00 to 2025-09-18 13:00:00; the services' state could not be asked (below), no errors in the window (read 571 B of 2 log files).",
+        "{text}"
+    );
+    assert!(
+        text.lines().skip(1).all(|line| line.starts_with("note: ")),
+        "{text}"
+    );
+}
+
+/// The scenarios and how they are asked, for the tests that run them all.
+const SCENARIOS: &[(&str, &[&str])] = &[
+    (
+        "cinder-404-boot",
+        &[
+            "--stage",
+            "boot-block",
+            "--at",
+            "2025-09-18 16:24:31",
+            "volume 6ec3e693-69f7-4129-a43a-16eebe74b528",
+        ],
+    ),
+    (
+        "cinder-404-boot",
+        &["--stage", "boot-block", "--at", "2025-09-18 16:24:31"],
+    ),
+    (
+        "keystone-404-agentless",
+        &["--stage", "install", "--at", "2025-09-18 10:02:15"],
+    ),
+    (
+        "middleware-outage",
+        &["--since", "2025-09-18 14:00", "--until", "2025-09-18 14:30"],
+    ),
+    (
+        "cloud-auth-failure",
+        &["--since", "2025-09-18 11:00", "--until", "2025-09-18 12:00"],
+    ),
+    ("log-disk-full", &["--at", "2025-09-18 09:15"]),
+];
+
+/// Every `hmctl logs grep ...` a report advises, run as given on the same logs,
+/// finds what it was advised for (exit 0): no advice that cannot work.
+#[test]
+fn issue_30_every_log_command_advised_finds_something() {
+    for (scenario, args) in SCENARIOS {
+        let (_, report) = json(scenario, args);
+        let config = scenario_config(scenario);
+        let nexts = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(report["groups"].as_array().unwrap())
+            .filter_map(|finding| finding["verdict"]["next"].as_str());
+        // Searches only: `logs collect` would write a bundle on this host.
+        for next in nexts.filter(|next| next.starts_with("hmctl logs grep ")) {
+            let words = advised_words(next);
+            let output = hmctl()
+                .arg("--config")
+                .arg(&config.path)
+                .args(&words[1..])
+                .output()
+                .unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{scenario}: {next:?} found nothing: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}
+
+/// Each finding belongs to one group, as a cause or a symptom, and each
+/// group lists exactly its findings.
+#[test]
+fn issue_30_groups_and_roles_agree() {
+    for (scenario, args) in SCENARIOS {
+        let (_, report) = json(scenario, args);
+        for (index, finding) in report["findings"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(finding["id"], index + 1, "{scenario}: {finding:#}");
+            let group = &report["groups"][finding["group"].as_u64().unwrap() as usize - 1];
+            let list = if finding["role"] == "cause" {
+                "causes"
+            } else {
+                "symptoms"
+            };
+            assert!(
+                group[list].as_array().unwrap().contains(&finding["id"]),
+                "{scenario}: {finding:#} not in {group:#}"
+            );
+        }
+        assert_eq!(report["summary"]["group"], 1, "{scenario}");
+    }
 }
 
 #[test]

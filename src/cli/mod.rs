@@ -79,18 +79,23 @@ Example (the guide's \"Failed to attach cloud volume\"): the UI says Failed to
 attach at 2025-09-18 16:24:31 while booting a host, volume 6ec3e693-...
 
   $ hmctl diagnose --stage boot-block --at '2025-09-18 16:24:31' 'volume 6ec3e693-69f7-4129-a43a-16eebe74b528'
-  ...
-  Findings (0 from state, 2 error signatures in the logs)
-    1. [target side] unicloud-engine, 1x, at 16:24:31.123
-       ... Failed to attach volume 6ec3e693-... Nova returned 404 calling Cinder ... (HTTP 404)
-       Nova answered unicloud-engine: the resource does not exist, or the account cannot see it
+  Verdict: target side - Nova answered unicloud-engine: the resource does not exist, ...; porter-api passed it on (rule cloud-not-found)
+  First failing: unicloud-engine at 16:24:31.123 - Failed to attach volume <uuid> to server <uuid>: ...
+  Next: hmctl logs grep -F 'volume 6ec3e693-...' unicloud-engine -C 50 --since '2025-09-18 16:14:31'
+    On that platform, check the resource exists and belongs to the project / tenant ...
+
+  The cause, and what fails through it
+    1. Nova answered unicloud-engine: ...; porter-api passed it on [target side, rule cloud-not-found]
+     x unicloud-engine, 1x, at 16:24:31.123
+         ... Failed to attach volume 6ec3e693-... Nova returned 404 calling Cinder ... (HTTP 404)
+     > porter-api, 1x, at 16:24:33.415
+         ... Failed to boot host 0a1b2c3d: task 8812 failed: Failed to attach
   Request chains
     req-8f2b4c1e-...: porter-api -> unicloud-engine; failed first: unicloud-engine
-  Analysis
-    Verdict: target side (rule cloud-not-found)
-    First failing service: unicloud-engine (a failure across services)
-  Actions
-    Next: hmctl logs grep -F 'volume 6ec3e693-...' unicloud-engine -C 50 --since '2025-09-18 16:14:31'
+  ...
+
+A RabbitMQ outage opens with \"Verdict: product - the middleware rabbitmq is exited: ...;
+porter-api fails through it\", \"First failing: rabbitmq at ...\" and \"Next: hmctl restart rabbitmq\".
 
 Exit status: 0 nothing abnormal found, 3 findings, 2 bad input.";
 
@@ -152,7 +157,7 @@ pub enum Command {
     /// ...), merged by time and prefixed by service when there are several. A
     /// service without a log file shows its container's output or its journal.
     Logs(LogsArgs),
-    /// The troubleshooting guide's method as one command: state, errors, chains, verdict.
+    /// The troubleshooting guide's method as one command: the verdict and next step first, then the evidence by cause.
     ///
     /// Takes the error time (--at, or --since/--until; default the last hour)
     /// and any request / resource id (--id) from the UI. 1. State first: the
@@ -164,8 +169,13 @@ pub enum Command {
     /// signature (ids, numbers, addresses and paths masked). 3. The request ids
     /// in them followed across services: which failed first. 4. A verdict per
     /// finding (source side, target side, product, host) and the next command
-    /// to run. Exit 0 when nothing abnormal was found, 3 when something was, 2
-    /// for bad input.
+    /// to run, one that can work in the service's state. 5. The findings
+    /// grouped by cause: a dead dependency with the services failing through
+    /// it, an error with what passed it on; the report opens with the verdict,
+    /// the first failing service (the earliest event) and the next step. A
+    /// health check within its start period is information, not a finding.
+    /// Exit 0 when nothing abnormal was found (one line), 3 when something
+    /// was, 2 for bad input.
     #[command(after_long_help = DIAGNOSE_EXAMPLE)]
     Diagnose(DiagnoseArgs),
     /// List every known service: group, backend, log files, present or not.

@@ -14,12 +14,33 @@ pub struct HealthRun {
     pub output: String,
 }
 
+/// When Docker runs a container's health check: until the first check after
+/// the start period, a `starting` health is normal, not a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HealthCheckTiming {
+    /// Between two checks (Docker's default: 30 s).
+    pub interval_seconds: u64,
+    /// During which failed checks do not count (Docker's default: 0).
+    pub start_period_seconds: u64,
+}
+
+impl HealthCheckTiming {
+    /// How long after its start a container may still say `starting`
+    /// without anything being wrong: the start period, or the first check.
+    pub fn grace_seconds(self) -> u64 {
+        self.start_period_seconds.max(self.interval_seconds)
+    }
+}
+
 /// The details of one service that is not well.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Details {
     /// Docker's last health-check runs, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub health_checks: Vec<HealthRun>,
+    /// When Docker runs the health check, for a container that has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_timing: Option<HealthCheckTiming>,
     pub oom_killed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
@@ -31,6 +52,10 @@ pub struct Details {
     /// systemd's `Service.Result` (`exit-code`, `signal`, `timeout`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// Whether systemd starts the unit at boot (`UnitFileState`): `false`
+    /// for a disabled or masked unit, unknown for a static one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     /// The unit's last journal lines.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<String>,

@@ -11,7 +11,7 @@ mod named;
 mod operation;
 mod state;
 
-pub use details::{Details, HealthRun};
+pub use details::{Details, HealthCheckTiming, HealthRun};
 pub use kind::{BackendKind, GroupKey, LogLayout};
 pub use named::Named;
 pub(crate) use named::named_by_fields;

@@ -28,7 +28,7 @@ impl Graph {
     }
 
     /// Whether `from` needs `to`, directly or through others.
-    fn reaches(&self, from: &str, to: &str) -> bool {
+    pub fn reaches(&self, from: &str, to: &str) -> bool {
         let mut pending = vec![from];
         let mut seen: Vec<&str> = Vec::new();
         while let Some(current) = pending.pop() {

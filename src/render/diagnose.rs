@@ -1,9 +1,12 @@
 //! `hmctl diagnose` as text that reads like the troubleshooting guide's worked
 //! examples (state, log search, analysis, actions), and as JSON.
 
+use crate::model::State;
 use crate::ops::checks::human_bytes;
 use crate::ops::diagnose::chain::Chain;
-use crate::ops::diagnose::report::{Finding, Report, Seen, ServiceState, Source};
+use crate::ops::diagnose::report::{
+    CauseGroup, Finding, Report, Role, Seen, ServiceState, Severity, Source, Summary,
+};
 use std::fmt::Write;
 
 /// `HH:MM:SS.mmm` of a time key, or the key itself when short.
@@ -52,7 +55,11 @@ fn state_lines(out: &mut String, service: &ServiceState) {
     if let Some(code) = details.exit_code.filter(|code| *code != 0) {
         facts.push(format!("exit code {code}"));
     }
-    if let Some(result) = &details.result {
+    if let Some(result) = details
+        .result
+        .as_ref()
+        .filter(|result| *result != "success")
+    {
         facts.push(format!("Result: {result}"));
     }
     if let Some(restarts) = details.restarts.filter(|count| *count > 0) {
@@ -62,7 +69,7 @@ fn state_lines(out: &mut String, service: &ServiceState) {
         facts.push(error.clone());
     }
     if !facts.is_empty() {
-        let _ = writeln!(out, "    {}", facts.join("; "));
+        let _ = writeln!(out, "       {}", facts.join("; "));
     }
     for run in &details.health_checks {
         let when = run
@@ -71,14 +78,17 @@ fn state_lines(out: &mut String, service: &ServiceState) {
             .and_then(|end| end.get(11..19))
             .unwrap_or("?");
         let output = run.output.lines().last().unwrap_or("");
-        let _ = writeln!(
-            out,
-            "    health check at {when}: exit {} {output}",
+        let line = format!(
+            "       health check at {when}: exit {} {output}",
             run.exit_code
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     for line in &details.journal {
-        let _ = writeln!(out, "    journal: {line}");
+        let _ = writeln!(out, "       journal: {line}");
+    }
+    for line in &details.output {
+        let _ = writeln!(out, "       output: {line}");
     }
 }
 
@@ -88,60 +98,136 @@ fn name_width<'a>(names: impl Iterator<Item = &'a String>) -> usize {
 }
 
 fn state(out: &mut String, report: &Report) {
-    out.push_str("\nState\n");
     if report.services.is_empty() {
-        out.push_str("  (no service state: see the notes below)\n");
+        out.push_str("\nState: not asked (see the notes below)\n");
         return;
     }
-    let width = name_width(report.services.iter().map(|service| &service.status.name));
-    for service in &report.services {
+    let well: Vec<&str> = report
+        .services
+        .iter()
+        .filter(|service| service.status.ok)
+        .map(|service| service.status.name.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nState ({} services, {} running and healthy)",
+        report.services.len(),
+        well.len()
+    );
+    let unwell: Vec<&ServiceState> = report
+        .services
+        .iter()
+        .filter(|service| !service.status.ok)
+        .collect();
+    let width = name_width(unwell.iter().map(|service| &service.status.name));
+    for service in unwell {
         let status = &service.status;
-        let mark = if status.ok { " " } else { "!" };
         let _ = writeln!(
             out,
-            "{mark} {:width$}  {:10} {:9} {}",
+            "  ! {:width$}  {:10} {:9} {}",
             status.name,
             status.state.as_str(),
             status.health.as_str(),
             status.detail
         );
-        state_lines(out, service);
+    }
+    if !well.is_empty() {
+        let _ = writeln!(out, "  running and healthy: {}", well.join(", "));
     }
 }
 
-fn finding(out: &mut String, number: usize, finding: &Finding) {
-    let verdict = &finding.verdict;
-    let when = match &finding.seen {
-        Some(Seen { first, last }) if first != last => {
+/// When a finding began or was seen, for its line.
+fn when(finding: &Finding) -> String {
+    match (&finding.seen, &finding.began) {
+        (Some(Seen { first, last }), _) if first != last => {
             format!(", {} to {}", clock(first), clock(last))
         }
-        Some(Seen { first, .. }) => format!(", at {}", clock(first)),
-        None => String::new(),
-    };
-    let count = if finding.source == Source::Logs {
-        format!(", {}×", finding.count)
+        (Some(Seen { first, .. }), _) => format!(", at {}", clock(first)),
+        (None, Some(began)) => format!(", since {}", clock(began)),
+        (None, None) => String::new(),
+    }
+}
+
+fn finding(out: &mut String, report: &Report, finding: &Finding) {
+    let mark = if finding.role == Role::Symptom {
+        "↳"
     } else {
-        String::new()
+        "✗"
     };
+    if finding.source == Source::State {
+        let service = report
+            .services
+            .iter()
+            .find(|service| finding.services.contains(&service.status.name));
+        let state = service.map_or("", |service| service.status.state.as_str());
+        let _ = writeln!(
+            out,
+            "   {mark} {}  {state}  {}{}",
+            finding.services.join(", "),
+            finding.sample,
+            when(finding)
+        );
+        if finding.role == Role::Symptom {
+            let _ = writeln!(out, "       {}", finding.verdict.cause);
+        }
+        if let Some(service) = service {
+            state_lines(out, service);
+        }
+        return;
+    }
     let _ = writeln!(
         out,
-        "  {number}. [{}] {}{count}{when}",
-        verdict.side.words(),
-        finding.services.join(", ")
+        "   {mark} {}, {}×{}",
+        finding.services.join(", "),
+        finding.count,
+        when(finding)
     );
     let _ = writeln!(
         out,
-        "     {}",
+        "       {}",
         finding.sample.chars().take(300).collect::<String>()
     );
     if let Some(location) = &finding.location {
-        let _ = writeln!(out, "     in {location}");
+        let _ = writeln!(out, "       in {location}");
     }
     if !finding.request_ids.is_empty() {
-        let _ = writeln!(out, "     request ids: {}", finding.request_ids.join(", "));
+        let _ = writeln!(
+            out,
+            "       request ids: {}",
+            finding.request_ids.join(", ")
+        );
     }
-    let _ = writeln!(out, "     {} (rule {})", verdict.cause, verdict.rule);
-    let _ = writeln!(out, "     next: {}", verdict.next);
+    let verdict = &finding.verdict;
+    // A symptom no rule explains is explained by its group.
+    if finding.role == Role::Cause || verdict.rule != "unclassified" {
+        let _ = writeln!(out, "       {} (rule {})", verdict.cause, verdict.rule);
+    }
+}
+
+fn group(out: &mut String, report: &Report, group: &CauseGroup) {
+    let verdict = &group.verdict;
+    let _ = writeln!(
+        out,
+        "  {}. {} [{}, rule {}]",
+        group.id,
+        verdict.cause,
+        verdict.side.words(),
+        verdict.rule
+    );
+    for id in group.causes.iter().chain(&group.symptoms) {
+        if let Some(found) = report.findings.iter().find(|found| found.id == *id) {
+            finding(out, report, found);
+        }
+    }
+    if group.id != 1 {
+        let _ = writeln!(out, "     {}", verdict.advice);
+    }
+    match &verdict.next {
+        Some(next) => {
+            let _ = writeln!(out, "     next: {next}");
+        }
+        None => out.push_str("     next: nothing hmctl can run\n"),
+    }
 }
 
 fn chain(out: &mut String, chain: &Chain) {
@@ -182,27 +268,86 @@ fn cost(out: &mut String, report: &Report) {
     }
 }
 
-/// The report for people.
-pub fn human(report: &Report) -> String {
-    let mut out = heading(report);
-    state(&mut out, report);
-    let logs = report
-        .findings
-        .iter()
-        .filter(|finding| finding.source == Source::Logs)
-        .count();
+/// The opening: the verdict, the first failing service and the one next
+/// step — what an operator reads first.
+fn verdict(out: &mut String, summary: &Summary) {
     let _ = writeln!(
         out,
-        "\nFindings ({} from state, {logs} error signatures in the logs)",
-        report.findings.len() - logs
+        "Verdict: {} — {} (rule {})",
+        summary.side.words(),
+        summary.cause,
+        summary.rule
     );
-    if report.findings.is_empty() {
-        out.push_str(
-            "  none: no errors in the window, and every service that matters is running\n",
+    if let Some(first) = &summary.first_event {
+        let _ = writeln!(
+            out,
+            "First failing: {} at {} — {}",
+            first.service,
+            clock(&first.time),
+            first.what
         );
+    } else if let Some(service) = &summary.first_failing_service {
+        let _ = writeln!(out, "First failing: {service}");
     }
-    for (index, found) in report.findings.iter().enumerate() {
-        finding(&mut out, index + 1, found);
+    match &summary.next {
+        Some(next) => {
+            let _ = writeln!(out, "Next: {next}");
+        }
+        None => out.push_str("Next: nothing hmctl can run (below)\n"),
+    }
+    let _ = writeln!(out, "  {}", summary.advice);
+}
+
+/// The one line of a window with nothing abnormal.
+fn clean(report: &Report) -> String {
+    let heading = heading(report);
+    let cost = &report.cost;
+    let unasked = report
+        .services
+        .iter()
+        .filter(|service| service.status.state == State::Unknown)
+        .count();
+    // Never "running" for what could not be asked.
+    let state = match (report.services.is_empty(), unasked) {
+        (true, _) if !report.notes.is_empty() => {
+            "the services' state could not be asked (below)".to_string()
+        }
+        (false, 0) | (true, _) => "every service that matters is running".to_string(),
+        (false, 1) => "the state of 1 service could not be asked (below)".to_string(),
+        (false, count) => format!("the state of {count} services could not be asked (below)"),
+    };
+    format!(
+        "Nothing abnormal: {}; {state}, no errors in the window (read {} of {} log files).\n",
+        heading.trim_end().trim_start_matches("Diagnosis of "),
+        human_bytes(cost.bytes_read),
+        cost.files_read
+    )
+}
+
+/// The report for people: the verdict first, then the evidence grouped by
+/// cause, what is only informational, the request chains and the state.
+pub fn human(report: &Report) -> String {
+    let information: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Info)
+        .collect();
+    let mut out = String::new();
+    match &report.summary {
+        None => out.push_str(&clean(report)),
+        Some(summary) => {
+            verdict(&mut out, summary);
+            out.push('\n');
+            out.push_str(&heading(report));
+        }
+    }
+    for (index, found) in report.groups.iter().enumerate() {
+        match index {
+            0 => out.push_str("\nThe cause, and what fails through it\n"),
+            1 => out.push_str("\nAlso not well (not part of the verdict)\n"),
+            _ => {}
+        }
+        group(&mut out, report, found);
     }
     if report.unrelated_signatures > 0 {
         let _ = writeln!(
@@ -211,37 +356,34 @@ pub fn human(report: &Report) -> String {
             report.unrelated_signatures
         );
     }
-    if !report.chains.is_empty() {
-        out.push_str("\nRequest chains\n");
-        for found in &report.chains {
-            chain(&mut out, found);
+    if !information.is_empty() {
+        out.push_str(if report.summary.is_some() {
+            "\nFor information\n"
+        } else {
+            ""
+        });
+        for found in information {
+            let _ = writeln!(out, "  · {}: {}", found.verdict.cause, found.verdict.advice);
         }
     }
-    if let Some(summary) = &report.summary {
-        out.push_str("\nAnalysis\n");
-        let _ = writeln!(
-            out,
-            "  Verdict: {} (rule {})",
-            summary.side.words(),
-            summary.rule
-        );
-        let _ = writeln!(out, "  {}", summary.cause);
-        if let Some(service) = &summary.first_failing_service {
-            let spread = if summary.cross_service {
-                "a failure across services"
-            } else {
-                "a single-service issue"
-            };
-            let _ = writeln!(out, "  First failing service: {service} ({spread})");
+    if report.summary.is_some() {
+        if !report.chains.is_empty() {
+            out.push_str("\nRequest chains\n");
+            for found in &report.chains {
+                chain(&mut out, found);
+            }
         }
-        out.push_str("\nActions\n");
-        let _ = writeln!(out, "  {}", summary.advice);
-        let _ = writeln!(out, "  Next: {}", summary.next);
+        state(&mut out, report);
+    }
+    if report.summary.is_some() && !report.notes.is_empty() {
+        out.push('\n');
     }
     for note in &report.notes {
-        let _ = writeln!(out, "\nnote: {note}");
+        let _ = writeln!(out, "note: {note}");
     }
-    cost(&mut out, report);
+    if report.summary.is_some() {
+        cost(&mut out, report);
+    }
     out
 }
 

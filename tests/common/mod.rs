@@ -440,3 +440,62 @@ pub fn wait_until_all_ok(config: &Config, what: &str) {
         }
     });
 }
+
+/// The words of a command hmctl advises (`hmctl logs grep -F 'a b' x`),
+/// split as a POSIX shell splits words quoted the way hmctl quotes them:
+/// plain, or in single quotes with `'\''` for a quote.
+pub fn advised_words(command: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted, mut started) = (Vec::new(), String::new(), false, false);
+    let mut characters = command.chars();
+    while let Some(character) = characters.next() {
+        match character {
+            '\'' => (quoted, started) = (!quoted, true),
+            '\\' if !quoted => word.extend(characters.next()),
+            ' ' if !quoted => {
+                if started || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            other => word.push(other),
+        }
+    }
+    if started || !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// A unit file of the test's own in the sandbox's systemd container (loaded
+/// on demand, no daemon-reload), stopped and removed when dropped.
+pub struct TestUnit {
+    pub name: String,
+}
+
+impl TestUnit {
+    pub fn new(name: &str, text: &str) -> TestUnit {
+        let sandbox = sandbox();
+        let path = format!("/etc/systemd/system/{name}.service");
+        let written = Command::new("docker")
+            .args(["exec", &sandbox.systemd_container, "sh", "-c"])
+            .args([r#"printf '%s' "$1" > "$2""#, "sh", text, &path])
+            .status()
+            .expect("docker exec");
+        assert!(written.success(), "could not write {path}");
+        TestUnit {
+            name: name.to_string(),
+        }
+    }
+}
+
+impl Drop for TestUnit {
+    fn drop(&mut self) {
+        systemctl(&["stop", &self.name]);
+        systemctl(&["reset-failed", &self.name]);
+        let sandbox = sandbox();
+        let _ = Command::new("docker")
+            .args(["exec", &sandbox.systemd_container, "rm", "-f"])
+            .arg(format!("/etc/systemd/system/{}.service", self.name))
+            .status();
+    }
+}

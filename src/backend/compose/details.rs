@@ -3,7 +3,7 @@
 //! OOM kill, the restart count and Docker's own error; and its last output lines.
 
 use super::docker::DockerClient;
-use crate::model::{Details, HealthRun};
+use crate::model::{Details, HealthCheckTiming, HealthRun};
 use bollard::models::ContainerInspectResponse;
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -37,6 +37,36 @@ fn output_lines(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// Docker's defaults for a health check that does not set them.
+const DEFAULT_INTERVAL_SECONDS: u64 = 30;
+
+/// When Docker runs the container's health check, if it has one (Docker
+/// gives nanoseconds; 0 or none is its default).
+fn health_timing(inspect: &ContainerInspectResponse) -> Option<HealthCheckTiming> {
+    let check = inspect.config.as_ref()?.healthcheck.as_ref()?;
+    let disabled = check
+        .test
+        .as_ref()
+        .is_some_and(|test| test.first().is_some_and(|word| word == "NONE"));
+    if disabled {
+        return None;
+    }
+    let seconds = |nanoseconds: Option<i64>| {
+        nanoseconds
+            .and_then(|value| u64::try_from(value).ok())
+            .map_or(0, |value| value.div_ceil(1_000_000_000))
+    };
+    let interval = seconds(check.interval);
+    Some(HealthCheckTiming {
+        interval_seconds: if interval == 0 {
+            DEFAULT_INTERVAL_SECONDS
+        } else {
+            interval
+        },
+        start_period_seconds: seconds(check.start_period),
+    })
+}
+
 /// The details of a container, from its inspect answer.
 pub fn of_container(inspect: &ContainerInspectResponse) -> Details {
     let state = inspect.state.clone().unwrap_or_default();
@@ -56,6 +86,7 @@ pub fn of_container(inspect: &ContainerInspectResponse) -> Details {
         .unwrap_or_default();
     Details {
         health_checks,
+        health_timing: health_timing(inspect),
         oom_killed: state.oom_killed == Some(true),
         exit_code: state.exit_code,
         restarts: inspect
@@ -78,6 +109,28 @@ mod tests {
         assert!(!details.health_checks.is_empty());
         assert!(details.health_checks.iter().all(|run| run.exit_code == 1));
         assert!(!details.oom_killed);
+    }
+
+    #[test]
+    fn a_health_check_says_when_it_runs() {
+        let mut inspect = fixture("sick");
+        let timing = of_container(&inspect).health_timing.unwrap();
+        assert_eq!(timing.interval_seconds, 1);
+        if let Some(check) = inspect
+            .config
+            .as_mut()
+            .and_then(|config| config.healthcheck.as_mut())
+        {
+            check.interval = None;
+            check.start_period = Some(45_000_000_000);
+        }
+        let timing = of_container(&inspect).health_timing.unwrap();
+        assert_eq!(
+            (timing.interval_seconds, timing.start_period_seconds),
+            (30, 45)
+        );
+        assert_eq!(timing.grace_seconds(), 45);
+        assert_eq!(of_container(&fixture("dead")).health_timing, None);
     }
 
     #[test]

@@ -213,6 +213,7 @@ impl SystemdClient {
             load_state: text(&unit, "LoadState"),
             active_state: text(&unit, "ActiveState"),
             sub_state: text(&unit, "SubState"),
+            unit_file_state: text(&unit, "UnitFileState"),
             result: text(&service, "Result"),
             state_change_timestamp: number(&unit, "StateChangeTimestamp"),
             main_pid: u32::try_from(number(&service, "MainPID")).unwrap_or(0),

@@ -23,7 +23,7 @@ use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceSta
 use client::{SystemdClient, UnitAction};
 use std::collections::HashMap;
 use std::time::Duration;
-use systemd_state::observe_unit;
+use systemd_state::{observe_unit, starts_at_boot};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use unit_group::unit_group;
@@ -381,6 +381,7 @@ impl ServiceBackend for Systemd {
         Ok(Details {
             exit_code: observed.exit_code,
             restarts: observed.restarts,
+            enabled: starts_at_boot(&properties),
             result: Some(properties.result).filter(|result| !result.is_empty()),
             journal,
             ..Details::default()

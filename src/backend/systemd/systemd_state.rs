@@ -9,6 +9,8 @@ pub struct UnitProperties {
     pub load_state: String,
     pub active_state: String,
     pub sub_state: String,
+    /// `UnitFileState`: `enabled`, `disabled`, `static`, `masked`, ...
+    pub unit_file_state: String,
     /// `Service.Result`: `success`, `exit-code`, `signal`, `timeout`, ...
     pub result: String,
     /// µs since the epoch; 0 means never.
@@ -33,6 +35,16 @@ pub fn readiness(properties: &UnitProperties) -> Readiness {
         "notify" | "notify-reload" | "forking" | "dbus" => Readiness::Declared,
         "oneshot" if properties.remain_after_exit => Readiness::Finished,
         _ => Readiness::Started,
+    }
+}
+
+/// Whether systemd starts the unit at boot, by its `UnitFileState`; `None`
+/// when that is not the unit file's to say (`static`, `transient`, ...).
+pub fn starts_at_boot(properties: &UnitProperties) -> Option<bool> {
+    match properties.unit_file_state.as_str() {
+        "enabled" | "enabled-runtime" | "linked" | "linked-runtime" | "alias" => Some(true),
+        "disabled" | "masked" | "masked-runtime" => Some(false),
+        _ => None,
     }
 }
 
@@ -150,6 +162,21 @@ mod tests {
         assert_eq!(observed.detail, "inactive (dead)");
         assert_eq!(observed.since, None);
         assert_eq!(observed.exit_code, None);
+    }
+
+    #[test]
+    fn the_unit_file_says_whether_it_starts_at_boot() {
+        let of = |state: &str| {
+            starts_at_boot(&UnitProperties {
+                unit_file_state: state.into(),
+                ..recorded("loaded", "inactive", "dead", "success")
+            })
+        };
+        assert_eq!(of("enabled"), Some(true));
+        assert_eq!(of("disabled"), Some(false));
+        assert_eq!(of("masked"), Some(false));
+        assert_eq!(of("static"), None);
+        assert_eq!(of(""), None);
     }
 
     #[test]

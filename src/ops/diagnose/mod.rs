@@ -5,7 +5,9 @@
 //! with the next command to run. Each step is its own module, of pure
 //! functions over plain data; this one only puts them together.
 
+pub mod advice;
 pub mod candidates;
+pub mod causes;
 pub mod chain;
 pub mod event;
 pub mod position;
@@ -17,6 +19,10 @@ pub mod state;
 pub mod verdict;
 pub mod window;
 
+#[cfg(test)]
+mod advice_tests;
+#[cfg(test)]
+mod causes_tests;
 #[cfg(test)]
 mod scan_tests;
 
@@ -263,12 +269,13 @@ pub async fn run(
                     .map(ToString::to_string)
                     .chain(snapshot.unread.iter().map(UnreadFiles::message))
                     .collect();
-                (state::states(chosen, &backends).await, errors)
+                let graphs = state::dependency_graphs(catalog, &snapshot);
+                (state::states(chosen, &backends).await, errors, graphs)
             }
-            Err(failure) => (Vec::new(), vec![failure.message]),
+            Err(failure) => (Vec::new(), vec![failure.message], Vec::new()),
         }
     };
-    let (scanned, (states, daemon_errors)) = tokio::join!(scanning, looking);
+    let (scanned, (states, daemon_errors, graphs)) = tokio::join!(scanning, looking);
     notes.extend(daemon_errors);
     let (events, cost) = scanned
         .map_err(|error| {
@@ -286,25 +293,26 @@ pub async fn run(
         window: &window,
         keyword: scope.id.as_deref().or(scope.keyword.as_deref()),
         states: &states,
+        catalog,
+        now: now.timestamp(),
     };
-    let mut findings = verdict::state_findings(table, &context);
+    let mut findings = advice::state_findings(table, &context);
     findings.extend(verdict::log_findings(&events, table, &context));
     let unrelated_signatures = verdict::log_findings(&unrelated, table, &context).len();
     let chains = chain::chains(&events, scope.id.as_deref(), &window.zone);
-    let summary = verdict::summary(&findings, &chains);
-    let exit = if findings.is_empty() {
-        Exit::Success
-    } else {
-        Exit::NotRunning
-    };
+    let dependencies = causes::Dependencies { graphs: &graphs };
+    let (findings, groups, summary) = causes::group(findings, &chains, &dependencies);
+    let ok = groups.is_empty();
+    let exit = if ok { Exit::Success } else { Exit::NotRunning };
     Ok(Report {
         schema: 1,
         host: crate::ops::status::host_name(),
         scope,
         window,
-        ok: findings.is_empty(),
+        ok,
         services: states,
         findings,
+        groups,
         unrelated_signatures,
         chains,
         summary,

@@ -1,6 +1,7 @@
 //! The data `hmctl diagnose` hands to rendering: the same content for people
-//! and for `--json` (schema 1), in the guide's order — state, errors, chains,
-//! verdict — with what reading cost.
+//! and for `--json` (schema 1) — the verdict, the findings grouped by cause
+//! (each symptom pointing at the cause it fails through), state, chains — with
+//! what reading cost.
 
 use super::chain::Chain;
 use super::rules::Side;
@@ -66,8 +67,9 @@ pub struct Verdict {
     pub rule: String,
     pub cause: String,
     pub advice: String,
-    /// The next command to run.
-    pub next: String,
+    /// The next command to run; none when no hmctl command can help (a unit
+    /// that is not installed).
+    pub next: Option<String>,
 }
 
 /// Where a finding comes from.
@@ -80,10 +82,38 @@ pub enum Source {
     Logs,
 }
 
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Something is wrong: it counts for the exit code.
+    Problem,
+    /// Normal for now (a health check within its start period): said, not counted.
+    Info,
+}
+
+/// A finding's part in its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The failure itself: the dead service's state, its own errors.
+    Cause,
+    /// What fails through it: a dependent's errors or state.
+    Symptom,
+    /// Informational, in no group.
+    Info,
+}
+
 /// One abnormal thing: a service's state, or one error signature.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// Its number in the report (1, 2, ...), which groups refer to.
+    pub id: usize,
     pub source: Source,
+    pub severity: Severity,
+    pub role: Role,
+    /// The id of its group (none for an informational finding).
+    pub group: Option<usize>,
     pub signature: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
@@ -91,6 +121,9 @@ pub struct Finding {
     /// When its lines were written (a state finding has none).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub seen: Option<Seen>,
+    /// When it began: the state change (a container's finish, a unit's
+    /// state change) or the first error line; none when the daemon keeps no time.
+    pub began: Option<String>,
     pub services: Vec<String>,
     /// The first line as written, and where.
     pub sample: String,
@@ -99,6 +132,40 @@ pub struct Finding {
     pub request_ids: Vec<String>,
     pub verdict: Verdict,
     /// The rule's rank: a lower one decides the summary.
+    #[serde(skip)]
+    pub rank: usize,
+    /// The service an error says it cannot reach (`rabbitmq`), which it
+    /// then fails through.
+    #[serde(skip)]
+    pub unreachable: Option<String>,
+}
+
+/// The earliest event of a group: which service failed first, when, how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirstEvent {
+    pub service: String,
+    pub time: String,
+    /// What happened then (`exited (137)`, the first error's signature).
+    pub what: String,
+}
+
+/// Findings with one cause: a dead dependency and what fails through it, or
+/// one error and what passed it on.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseGroup {
+    pub id: usize,
+    /// The service the failure comes from.
+    pub service: String,
+    /// The findings that are the failure itself.
+    pub causes: Vec<usize>,
+    /// The findings of what fails through it.
+    pub symptoms: Vec<usize>,
+    /// The other services that fail through it.
+    pub affected: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_event: Option<FirstEvent>,
+    pub verdict: Verdict,
+    /// Precedence: a lower one decides the summary.
     #[serde(skip)]
     pub rank: usize,
 }
@@ -121,15 +188,21 @@ impl Finding {
 /// The answer in one place: which service failed first, and the verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// The group the verdict is about.
+    pub group: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_failing_service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_event: Option<FirstEvent>,
+    /// The other services failing through it.
+    pub affected: Vec<String>,
     /// One service failed, or a failure passed across several.
     pub cross_service: bool,
     pub side: Side,
     pub rule: String,
     pub cause: String,
     pub advice: String,
-    pub next: String,
+    pub next: Option<String>,
 }
 
 /// The whole `diagnose` answer (`--json` schema 1).
@@ -142,6 +215,8 @@ pub struct Report {
     pub ok: bool,
     pub services: Vec<ServiceState>,
     pub findings: Vec<Finding>,
+    /// The findings grouped by cause, the verdict's group first.
+    pub groups: Vec<CauseGroup>,
     /// Error signatures in the window left out because they do not concern
     /// the `--id` / KEYWORD.
     pub unrelated_signatures: usize,
@@ -178,7 +253,11 @@ mod tests {
 
     fn finding(seen: Option<Seen>) -> Finding {
         Finding {
+            id: 1,
             source: Source::Logs,
+            severity: Severity::Problem,
+            role: Role::Cause,
+            group: Some(1),
             signature: "connection refused".into(),
             level: Some(Level::Error),
             count: 2,
@@ -186,15 +265,17 @@ mod tests {
             services: vec!["porter-api".into()],
             sample: "ERROR connection refused".into(),
             location: None,
+            began: None,
             request_ids: Vec::new(),
             verdict: Verdict {
                 side: Side::Product,
                 rule: "unclassified".into(),
                 cause: "c".into(),
                 advice: "a".into(),
-                next: "n".into(),
+                next: Some("n".into()),
             },
             rank: 0,
+            unreachable: None,
         }
     }
 
@@ -202,10 +283,12 @@ mod tests {
     /// neither.
     #[test]
     fn a_finding_is_written_in_the_reports_shape() {
-        let head =
-            r#"{"source":"logs","signature":"connection refused","level":"error","count":2,"#;
+        let head = concat!(
+            r#"{"id":1,"source":"logs","severity":"problem","role":"cause","group":1,"#,
+            r#""signature":"connection refused","level":"error","count":2,"#
+        );
         let tail = concat!(
-            r#""services":["porter-api"],"sample":"ERROR connection refused","request_ids":[],"#,
+            r#""began":null,"services":["porter-api"],"sample":"ERROR connection refused","request_ids":[],"#,
             r#""verdict":{"side":"product","rule":"unclassified","cause":"c","advice":"a","next":"n"}}"#
         );
         let seen = Seen {

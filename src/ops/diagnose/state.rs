@@ -8,10 +8,13 @@ use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::model::{Details, ServiceStatus};
 use crate::ops::inventory::Entry;
+use crate::ops::order::Graph;
+use crate::ops::plan::group_graph;
+use crate::ops::snapshot::Snapshot;
 use std::time::Duration;
 
 /// At most this many unhealthy services are asked for details.
-pub const MAX_DETAILS: usize = 8;
+pub const MAX_DETAILS: usize = 16;
 /// How long the details may take in all.
 pub const DETAILS_DEADLINE: Duration = Duration::from_secs(3);
 
@@ -56,6 +59,23 @@ pub fn services_that_matter(
         }
     }
     wanted
+}
+
+/// Which service needs which, per group present: what a start waits for
+/// (compose and hmctl.toml `depends_on`, else the group's middleware).
+pub fn dependency_graphs(catalog: &Catalog, snapshot: &Snapshot) -> Vec<Graph> {
+    snapshot
+        .groups
+        .iter()
+        .map(|group| {
+            let members: Vec<&ServiceStatus> = snapshot
+                .services
+                .iter()
+                .filter(|service| service.group == group.name)
+                .collect();
+            group_graph(catalog, group, snapshot.projects.get(&group.name), &members)
+        })
+        .collect()
 }
 
 /// The snapshot's rows for `names`, in snapshot order.

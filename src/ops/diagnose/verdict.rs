@@ -1,9 +1,9 @@
 //! From evidence to findings: the window's error events grouped by signature,
-//! the services that are down, each given the rule table's verdict with its
-//! next command filled in, and the one summary verdict the report leads with.
+//! each given the rule table's verdict with its next command filled in (the
+//! services' states are judged in `advice`, the groups in `causes`).
 
-use super::chain::{Chain, request_ids};
-use super::report::{Finding, Seen, ServiceState, Source, Summary, Verdict};
+use super::chain::request_ids;
+use super::report::{Finding, Role, Seen, ServiceState, Severity, Source, Verdict};
 use super::rules::{Decision, Mentions, Side, Table};
 use super::scan::Event;
 use super::signature::{keyword, message, signature};
@@ -19,6 +19,8 @@ pub struct Context<'a> {
     /// The operator's KEYWORD or `--id`: what to grep for next.
     pub keyword: Option<&'a str>,
     pub states: &'a [ServiceState],
+    pub catalog: &'a crate::catalog::Catalog,
+    pub now: jiff::Timestamp,
 }
 
 /// A string as one shell word (single-quoted when it needs to be).
@@ -77,6 +79,13 @@ fn verdict(
         ));
         if state.status.ok {
             next = format!("hmctl logs {middleware} -n 100");
+        } else if let Some(own) = super::advice::state_findings(table, &only(context, state))
+            .into_iter()
+            .next()
+        {
+            // What can bring it back in the state it is in (not installed:
+            // nothing hmctl can run).
+            next = own.verdict.next.unwrap_or_default();
         }
     }
     Verdict {
@@ -84,12 +93,23 @@ fn verdict(
         rule: decision.rule.clone(),
         cause,
         advice: fill(&rule.advice, values),
-        next,
+        next: Some(next).filter(|next| !next.is_empty()),
+    }
+}
+
+/// `context` narrowed to one service's state.
+fn only<'a>(context: &Context<'a>, state: &'a ServiceState) -> Context<'a> {
+    Context {
+        window: context.window,
+        keyword: context.keyword,
+        states: std::slice::from_ref(state),
+        catalog: context.catalog,
+        now: context.now,
     }
 }
 
 /// Rank of a rule (times ten, so state findings can sit between rules).
-fn rank_of(table: &Table, id: &str) -> usize {
+pub fn rank_of(table: &Table, id: &str) -> usize {
     table
         .rules
         .iter()
@@ -142,7 +162,12 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 since: context.window.since_argument(),
             };
             Finding {
+                id: 0,
                 source: Source::Logs,
+                severity: Severity::Problem,
+                role: Role::Cause,
+                group: None,
+                began: Some(super::advice::time_key(first.time)),
                 signature: key,
                 level: members.iter().filter_map(|member| member.level).max(),
                 count: members.len() as u64,
@@ -156,95 +181,12 @@ pub fn log_findings(events: &[Event], table: &Table, context: &Context<'_>) -> V
                 request_ids: ids,
                 verdict: verdict(table, &decision, &values, context),
                 rank: decision.rank * 10,
+                unreachable: decision.mentions.middleware.clone(),
             }
         })
         .collect();
     findings.sort_by(|left, right| left.first_seen().cmp(&right.first_seen()));
     findings
-}
-
-/// A finding for each selected service that is not running or not healthy
-/// (a service whose daemon could not be asked is a note, not a finding).
-pub fn state_findings(table: &Table, context: &Context<'_>) -> Vec<Finding> {
-    context
-        .states
-        .iter()
-        .filter(|state| !state.status.ok && state.status.state != crate::model::State::Unknown)
-        .map(|state| {
-            let status = &state.status;
-            let oom = state.details.as_ref().is_some_and(|details| details.oom_killed);
-            let middleware = table.middleware_service(&status.name).is_some();
-            let (side, rule, rank, cause) = if oom {
-                (
-                    Side::Host,
-                    "out-of-memory",
-                    rank_of(table, "out-of-memory"),
-                    format!("{} was killed for lack of memory (OOM)", status.name),
-                )
-            } else {
-                let what = if middleware { "the middleware " } else { "" };
-                (
-                    Side::Product,
-                    "service-down",
-                    rank_of(table, "middleware-unreachable") + 5,
-                    format!("{what}{} is {} ({})", status.name, status.state.as_str(), status.detail),
-                )
-            };
-            Finding {
-                source: Source::State,
-                signature: format!("{} {}", status.name, status.state.as_str()),
-                level: None,
-                count: 1,
-                seen: None,
-                services: vec![status.name.clone()],
-                sample: status.detail.clone(),
-                location: None,
-                request_ids: Vec::new(),
-                verdict: Verdict {
-                    side,
-                    rule: rule.into(),
-                    cause,
-                    advice: format!(
-                        "read its last lines (`hmctl logs {}`), then start it again; services that depend on it recover after",
-                        status.name
-                    ),
-                    next: format!("hmctl restart {}", status.name),
-                },
-                rank,
-            }
-        })
-        .collect()
-}
-
-/// The summary: the verdict of the highest-precedence finding (the earliest
-/// of equals) and the service whose error came first.
-pub fn summary(findings: &[Finding], chains: &[Chain]) -> Option<Summary> {
-    let primary = findings.iter().min_by(|left, right| {
-        (left.rank, left.first_seen()).cmp(&(right.rank, right.first_seen()))
-    })?;
-    let earliest_log = findings
-        .iter()
-        .filter(|finding| finding.source == Source::Logs)
-        .min_by(|left, right| left.first_seen().cmp(&right.first_seen()));
-    let first_failing_service = earliest_log
-        .or(Some(primary))
-        .and_then(|finding| finding.services.first().cloned());
-    let cross_service = chains.iter().any(|chain| chain.services.len() > 1)
-        || findings
-            .iter()
-            .flat_map(|finding| &finding.services)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-            > 1;
-    Some(Summary {
-        first_failing_service,
-        cross_service,
-        side: primary.verdict.side,
-        rule: primary.verdict.rule.clone(),
-        cause: primary.verdict.cause.clone(),
-        advice: primary.verdict.advice.clone(),
-        next: primary.verdict.next.clone(),
-    })
 }
 
 #[cfg(test)]
