@@ -13,18 +13,18 @@ use std::ops::Range;
 
 const HEX: &str = "[0-9A-Fa-f]";
 
-/// The places an address may start, by family (named groups of [`super`]'s
-/// expression). Cheap to search for: no look-around, no captures.
+/// The places an address may start: cheap to search for (no look-around,
+/// no captures); [`Family::of`] tells which kind a match is.
 pub(super) fn patterns() -> String {
     [
-        r"(?P<ipv4>\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b)".to_string(),
+        r"\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b".to_string(),
         // Eight groups (IPv6 in full, EUI-64), six of two digits (EUI-48),
         // four of four (EUI-64), or any run holding `::`.
         format!(
-            r"(?P<colon>\b{HEX}{{1,4}}(?::{HEX}{{1,4}}){{7}}\b|\b{HEX}{{2}}(?::{HEX}{{2}}){{5}}\b|\b{HEX}{{4}}(?::{HEX}{{4}}){{3}}\b|\b(?:{HEX}{{1,4}}:){{1,7}}:)"
+            r"\b{HEX}{{1,4}}(?::{HEX}{{1,4}}){{7}}\b|\b{HEX}{{2}}(?::{HEX}{{2}}){{5}}\b|\b{HEX}{{4}}(?::{HEX}{{4}}){{3}}\b|\b(?:{HEX}{{1,4}}:){{1,7}}:"
         ),
-        format!(r"(?P<dash>\b{HEX}{{2}}(?:-{HEX}{{2}}){{5}}\b|\b{HEX}{{4}}(?:-{HEX}{{4}}){{3}}\b)"),
-        format!(r"(?P<dot>\b{HEX}{{4}}\.{HEX}{{4}}\.{HEX}{{4}}\b)"),
+        format!(r"\b{HEX}{{2}}(?:-{HEX}{{2}}){{5}}\b|\b{HEX}{{4}}(?:-{HEX}{{4}}){{3}}\b"),
+        format!(r"\b{HEX}{{4}}\.{HEX}{{4}}\.{HEX}{{4}}\b"),
     ]
     .join("|")
 }
@@ -44,13 +44,24 @@ pub(super) enum Family {
 }
 
 impl Family {
-    /// The names of the expression's groups, with their family.
-    pub(super) const GROUPS: [(&'static str, Family); 4] = [
-        ("ipv4", Family::Ipv4),
-        ("colon", Family::Colon),
-        ("dash", Family::Dash),
-        ("dot", Family::Dot),
-    ];
+    /// The family of a match of [`patterns`], by its separators; `None`
+    /// for what no pattern matches (a match that starts with no hex digit).
+    pub(super) fn of(found: &str) -> Option<Family> {
+        let bytes = found.as_bytes();
+        if !bytes.first().is_some_and(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        let dots = bytes.iter().filter(|byte| **byte == b'.').count();
+        if bytes.contains(&b':') {
+            Some(Family::Colon)
+        } else if bytes.contains(&b'-') {
+            Some(Family::Dash)
+        } else if dots == 3 {
+            Some(Family::Ipv4)
+        } else {
+            (dots == 2).then_some(Family::Dot)
+        }
+    }
 
     fn separator(self) -> u8 {
         match self {

@@ -17,16 +17,26 @@ use address::{Address, Family};
 use regex::{Captures, Regex};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::LazyLock;
 
-/// Where an address or a user key may stand: one pass, one expression.
+/// A key naming a user, and its value.
+const USER_KEY: &str =
+    r#"(?i:\b(?:user|username|user_name|login|owner))["']?[ \t]*[:=][ \t]*["']?"#;
+const USER_VALUE: &str = r"[A-Za-z0-9._@\-]+";
+
+/// Where an address or a user key may stand: one pass of one expression,
+/// matches found by the DFA alone (no captures).
 static CANDIDATES: LazyLock<Regex> = LazyLock::new(|| {
-    let pattern = format!(
-        r#"{}|(?P<user_key>(?i:\b(?:user|username|user_name|login|owner))["']?[ \t]*[:=][ \t]*["']?)(?P<user>[A-Za-z0-9._@\-]+)"#,
-        address::patterns()
-    )
-    // ASCII word boundaries keep the whole expression in the fast DFA.
-    .replace(r"\b", r"(?-u:\b)");
+    let pattern = format!("{}|{USER_KEY}{USER_VALUE}", address::patterns())
+        // ASCII word boundaries keep the whole expression in the fast DFA.
+        .replace(r"\b", r"(?-u:\b)");
+    Regex::new(&pattern).expect("a valid regex")
+});
+
+/// A user key's value, in a match of [`CANDIDATES`] that is one.
+static USER: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!("^{USER_KEY}(?P<user>{USER_VALUE})").replace(r"\b", r"(?-u:\b)");
     Regex::new(&pattern).expect("a valid regex")
 });
 
@@ -165,16 +175,12 @@ impl Obfuscator {
         let mut copied = 0;
         let mut position = 0;
         while position < text.len() {
-            let Some(captures) = CANDIDATES.captures_at(text, position) else {
+            let Some(whole) = CANDIDATES.find_at(text, position) else {
                 break;
             };
-            let Some(whole) = captures.get(0) else { break };
-            let (range, token) = match Family::GROUPS
-                .iter()
-                .find(|(name, _)| captures.name(name).is_some())
-            {
-                Some((_, family)) => {
-                    let found = address::recognise(text, position, whole.range(), *family);
+            let (range, token) = match Family::of(whole.as_str()) {
+                Some(family) => {
+                    let found = address::recognise(text, position, whole.range(), family);
                     let token = found.address.map(|address| {
                         let kind = match address {
                             Address::Ip(_) => Kind::Ip,
@@ -184,7 +190,7 @@ impl Obfuscator {
                     });
                     (found.run, token)
                 }
-                None => self.replace_user(&captures),
+                None => self.replace_user(whole.as_str(), whole.start()),
             };
             position = range.end.max(whole.end()).max(whole.start() + 1);
             if let Some(token) = token {
@@ -200,16 +206,20 @@ impl Obfuscator {
         replaced
     }
 
-    /// The value of a `user=` key: its range and token, unless it is a
-    /// system account or a token already.
-    fn replace_user(&mut self, captures: &Captures) -> (std::ops::Range<usize>, Option<String>) {
-        let Some(user) = captures.name("user") else {
-            return (0..0, None);
+    /// The value of a `user=` key (`found`, at `offset` in the text): its
+    /// range and token, unless it is a system account or a token already.
+    fn replace_user(&mut self, found: &str, offset: usize) -> (Range<usize>, Option<String>) {
+        let Some(user) = USER
+            .captures(found)
+            .and_then(|captures| captures.name("user"))
+        else {
+            return (offset..offset, None);
         };
         let name = user.as_str();
         let kept =
             SYSTEM_USERS.contains(&name.to_ascii_lowercase().as_str()) || Kind::is_token(name);
-        (user.range(), (!kept).then(|| self.token(Kind::User, name)))
+        let range = offset + user.start()..offset + user.end();
+        (range, (!kept).then(|| self.token(Kind::User, name)))
     }
 
     /// The mapping, token → original, as JSON.
