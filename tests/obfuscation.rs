@@ -165,17 +165,21 @@ fn issue_29_every_line_of_the_table_behaves_as_stated() {
 #[test]
 fn issue_29_one_mac_in_any_form_has_one_stand_in_across_files() {
     let mut obfuscator = Obfuscator::with_names(Vec::new());
-    let first = obfuscator.apply("boot: nic 52:54:00:3A:7C:E1 up, peer 10.0.3.17\n");
-    let second = obfuscator.apply("sync: {\"mac\": \"52-54-00-3a-7c-e1\", \"cisco\": \"5254.003a.7ce1\", \"other\": \"52:54:00:3a:7c:e2\"}\n");
-    assert_eq!(first, "boot: nic mac-1 up, peer ip-1\n");
+    let first =
+        obfuscator.apply("boot: nic 52:54:00:3A:7C:E1 up, peer 10.0.3.17 via 2001:DB8::7\n");
+    let second = obfuscator.apply(
+        "sync: {\"mac\": \"52-54-00-3a-7c-e1\", \"cisco\": \"5254.003a.7ce1\", \"other\": \"52:54:00:3a:7c:e2\", \"gw\": \"2001:db8:0::7\"}\n",
+    );
+    assert_eq!(first, "boot: nic mac-1 up, peer ip-1 via ip-2\n");
     assert_eq!(
         second,
-        "sync: {\"mac\": \"mac-1\", \"cisco\": \"mac-1\", \"other\": \"mac-2\"}\n"
+        "sync: {\"mac\": \"mac-1\", \"cisco\": \"mac-1\", \"other\": \"mac-2\", \"gw\": \"ip-2\"}\n"
     );
     let mapping: serde_json::Value = serde_json::from_str(&obfuscator.mapping_json()).unwrap();
     assert_eq!(mapping["mac-1"], "52:54:00:3a:7c:e1");
     assert_eq!(mapping["mac-2"], "52:54:00:3a:7c:e2");
     assert_eq!(mapping["ip-1"], "10.0.3.17");
+    assert_eq!(mapping["ip-2"], "2001:db8::7");
 }
 
 /// A version: a package name and five to eight dotted numbers, or a version

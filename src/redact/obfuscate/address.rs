@@ -29,8 +29,7 @@ pub(super) fn patterns() -> String {
     .join("|")
 }
 
-/// How a candidate's groups are written, by the group of the expression that
-/// found it.
+/// How a candidate's groups are written: which separator, which digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Family {
     /// Four decimal numbers and dots.
