@@ -1,6 +1,6 @@
 //! Issue 29: `logs collect --obfuscate` at least as precise as sos clean. A
 //! table of lines — sos report's cleaner parser tests (the anchor) and the
-//! product's own shapes — half of which must change exactly as written, half
+//! product's own shapes — of which 27 must change exactly as written and 20
 //! stay byte for byte (versions, signatures, timestamps, durations, ratios,
 //! `host::method` names, UUIDs); a property over random versions and
 //! fingerprints that must never change, and random addresses that must never
@@ -288,9 +288,10 @@ fn generated_line(seed: u64) -> String {
 }
 
 /// Obfuscation throughput, best of three, in MiB/s. A figure to compare
-/// before and after a change, not a check; run it optimised:
-/// `cargo test --test obfuscation --config 'profile.dev.package.hmctl.opt-level=3'
-/// --config 'profile.dev.package.regex-automata.opt-level=3' -- --ignored --nocapture`.
+/// before and after a change, not a check; run it with hmctl and the regex
+/// crates optimised, `--config 'profile.dev.package.NAME.opt-level=3'` for
+/// hmctl, regex, regex-automata, memchr and aho-corasick, then
+/// `-- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement: run with --ignored and optimisation"]
 fn obfuscation_throughput_on_a_50_mib_log() {
