@@ -252,6 +252,20 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Dense runs of digits, hex letters and separators (and a multi-byte
+    /// character) are read without a panic, and a second pass finds nothing
+    /// the first left.
+    #[test]
+    fn issue_29_any_run_of_groups_is_read_without_a_panic(text in "[0-9a-fA-F:.\\- _g=é]{0,80}") {
+        let once = Obfuscator::with_names(Vec::new()).apply(&text);
+        let twice = Obfuscator::with_names(Vec::new()).apply(&once);
+        prop_assert_eq!(&twice, &once, "{:?}", text);
+    }
+}
+
 /// The lines a product log holds, with numbers drawn from `seed`.
 fn generated_line(seed: u64) -> String {
     let a = seed % 250 + 1;
