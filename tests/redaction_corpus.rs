@@ -204,12 +204,38 @@ fn obfuscation_is_consistent_and_its_mapping_stays_out_of_the_bundle() {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let host_word = Regex::new(&format!(r"\b{}\b", regex::escape(host.trim()))).unwrap();
     assert!(!host_word.is_match(&everything), "the host name survived");
+    let lower_case = everything.to_ascii_lowercase();
     for (token, original) in mapping.as_object().unwrap() {
+        let original = original.as_str().unwrap();
         if token.starts_with("ip-") || token.starts_with("host-") {
-            assert!(
-                !everything.contains(original.as_str().unwrap()),
-                "{original} survived"
-            );
+            assert!(!everything.contains(original), "{original} survived");
+        }
+        if token.starts_with("mac-") {
+            // In any of its forms: the mapping holds it in lower case, colons between.
+            for form in [original.to_string(), original.replace(':', "-")] {
+                assert!(!lower_case.contains(&form), "{form} survived");
+            }
+        }
+    }
+    // Issue 29: one MAC in two forms and two files has one stand-in; the
+    // version and the module signature stay; every structured file parses.
+    let app = std::fs::read_to_string(root.join("agent/config/app.json")).unwrap();
+    let log = std::fs::read_to_string(root.join("agent/logs/porter-api.log")).unwrap();
+    let mac = token("52:54:00:3a:7c:e1");
+    assert!(mac.starts_with("mac-"), "{mac}");
+    assert!(app.contains(&format!("\"hwaddr\": \"{mac}\"")), "{app}");
+    assert!(log.contains(&format!("nic {mac} up on ")), "{log}");
+    assert!(token("02:42:ac:11:00:02").starts_with("mac-"));
+    assert!(log.contains("running mycoolpackage-1.2.3.4.5, module signature 2D:4F:6E:55:4F:E8:5E:D2:D2:A3:73:62:AB:FD:F9:C5:A5:53:31:93\n"), "{log}");
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let relative = file.strip_prefix(&root).unwrap().display().to_string();
+        if let Ok(original) =
+            std::fs::read_to_string(corpus().join(relative.trim_start_matches("agent/")))
+            && parses(&name, &original) == Some(true)
+        {
+            let copied = std::fs::read_to_string(file).unwrap();
+            assert_eq!(parses(&name, &copied), Some(true), "{relative}:\n{copied}");
         }
     }
 }

@@ -150,9 +150,10 @@ pub struct CollectArgs {
     #[arg(long, value_name = "MIB", default_value_t = crate::ops::logs::collect::DEFAULT_LOG_CAP >> 20, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_log_size: u64,
 
-    /// Also replace host names, IP addresses and user names by tokens (host-1,
-    /// ip-1, user-1), the same in every file; the mapping is kept beside the
-    /// bundle as FILE.mapping.json (mode 0600), never in it.
+    /// Also replace host names, IP and MAC addresses and user names by tokens
+    /// (host-1, ip-1, mac-1, user-1), the same in every file; versions and
+    /// signatures are left alone. The mapping is kept beside the bundle as
+    /// FILE.mapping.json (mode 0600), never in it.
     #[arg(long)]
     pub obfuscate: bool,
 }
