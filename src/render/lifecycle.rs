@@ -145,6 +145,9 @@ struct Document<'a> {
     plan: &'a Plan,
     #[serde(skip_serializing_if = "Option::is_none")]
     results: Option<&'a Vec<StepResult>>,
+    /// After a start: the stopped services that need what it started.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    left_stopped: &'a [crate::ops::dependents::Dependent],
 }
 
 pub fn json(report: &Report) -> String {
@@ -156,6 +159,7 @@ pub fn json(report: &Report) -> String {
         interrupted: report.interrupted,
         plan: &report.plan,
         results: report.results.as_ref(),
+        left_stopped: &report.left_down,
     };
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');

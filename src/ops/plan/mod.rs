@@ -79,7 +79,7 @@ pub fn action_for(verb: Verb, service: &ServiceStatus) -> Action {
 /// depends_on`, and — for a service that declares neither — the catalog's
 /// first services (middleware). A declaration is trusted: porter-api, which
 /// names mysql, rabbitmq and redis, does not also wait for influxdb.
-fn group_graph(
+pub fn group_graph(
     catalog: &Catalog,
     group: &Group,
     project: Option<&ComposeProject>,
