@@ -208,8 +208,12 @@ hint: `hmctl start porter-api porter-migration owl-api` starts them too, in orde
 }
 
 #[test]
-fn force_stops_only_mysql() {
+fn restart_is_not_refused_and_force_stops_only_mysql() {
     let (project, config) = console("oks-force");
+    let mysql = started_at(&project, "mysql");
+    // Down only between its own stop and start: what needs it rides that out.
+    succeeds(&config, &["restart", "mysql", "--settle", "0"]);
+    assert_ne!(started_at(&project, "mysql"), mysql);
     let api = started_at(&project, "porter-api");
     succeeds(&config, &["stop", "--force", "mysql", "--timeout", "5"]);
     assert_eq!(
@@ -236,7 +240,8 @@ fn force_stops_only_mysql() {
 }
 
 /// A transient unit in the sandbox's systemd that writes when it was told to
-/// stop (nanoseconds since the epoch) into /tmp/NAME.stopped.
+/// stop (bash's `$EPOCHREALTIME`, a builtin: systemd kills every process the
+/// unit forks while it stops) into /tmp/NAME.stopped.
 fn transient_unit(name: &str) {
     let sandbox = sandbox();
     let _ = Command::new("docker")
@@ -249,7 +254,7 @@ fn transient_unit(name: &str) {
         ])
         .output();
     let script = format!(
-        "trap 'date +%s%N >/tmp/{name}.stopped; sleep 0.3; exit 0' TERM; rm -f /tmp/{name}.stopped; sleep infinity & wait"
+        "trap 'echo $EPOCHREALTIME >/tmp/{name}.stopped; exit 0' TERM; rm -f /tmp/{name}.stopped; sleep infinity & wait"
     );
     let output = Command::new("docker")
         .args([
@@ -259,7 +264,7 @@ fn transient_unit(name: &str) {
             "--unit",
             name,
         ])
-        .args(["/bin/sh", "-c", &script])
+        .args(["/bin/bash", "-c", &script])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
@@ -273,7 +278,7 @@ fn transient_unit(name: &str) {
     );
 }
 
-fn stopped_at(name: &str) -> u128 {
+fn stopped_at(name: &str) -> f64 {
     let sandbox = sandbox();
     let output = Command::new("docker")
         .args(["exec", &sandbox.systemd_container, "cat"])
