@@ -180,7 +180,8 @@ pub enum Command {
     ///
     /// The verdict `hmctl stop` gives, alone, for scripts: exit 0 when it is
     /// safe, 1 when it is not, with each running service outside TARGET that
-    /// needs a service of it (porter-api needs mysql). Changes nothing.
+    /// needs a service of it (porter-api needs mysql); 2 for an unknown TARGET,
+    /// 4 when Docker or systemd cannot be asked. Changes nothing.
     OkToStop(OkToStopArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
