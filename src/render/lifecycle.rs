@@ -205,6 +205,26 @@ mod tests {
     }
 
     #[test]
+    fn a_start_gives_what_it_left_stopped_as_data() {
+        let mut report = Report::planned(Plan {
+            verb: Verb::Start,
+            steps: vec![],
+        });
+        let document: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        assert!(document.get("left_stopped").is_none(), "{document:#}");
+        report.left_down = vec![crate::ops::dependents::Dependent {
+            service: "porter-api".into(),
+            group: "console".into(),
+            needs: vec!["mysql".into()],
+        }];
+        let document: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(
+            document["left_stopped"],
+            serde_json::json!([{"service": "porter-api", "group": "console", "needs": ["mysql"]}])
+        );
+    }
+
+    #[test]
     fn each_hint_is_given_once() {
         let mut masked = failed("lateweb", &[]);
         masked.hint = Some("systemctl unmask lateweb".into());
