@@ -68,7 +68,8 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Status(args) => commands::status::run(catalog, args, printer).await,
         Command::Start(args) => commands::lifecycle::run(catalog, Verb::Start, args, printer).await,
-        Command::Stop(args) => commands::lifecycle::run(catalog, Verb::Stop, args, printer).await,
+        Command::Stop(args) => commands::lifecycle::stop(catalog, args, printer).await,
+        Command::OkToStop(args) => commands::ok_to_stop::run(catalog, args, printer).await,
         Command::Restart(args) => {
             commands::lifecycle::run(catalog, Verb::Restart, args, printer).await
         }

@@ -12,9 +12,11 @@ use std::fmt;
 pub enum Exit {
     /// Done; every selected service is running and healthy.
     Success = 0,
-    /// An operation failed (a service did not reach the wanted state, an upgrade was rolled back).
+    /// An operation failed (a service did not reach the wanted state, an upgrade
+    /// was rolled back); `ok-to-stop`: not safe.
     OperationFailed = 1,
-    /// Usage or configuration error: nothing was changed.
+    /// Usage or configuration error, or a stop refused because running
+    /// services need what it stops: nothing was changed.
     Usage = 2,
     /// `status`: at least one selected service is not running or not healthy,
     /// or a group's compose file could not be read.
@@ -46,9 +48,11 @@ impl Exit {
         match self {
             Exit::Success => "done; every selected service is running and healthy",
             Exit::OperationFailed => {
-                "an operation failed: a service did not reach the wanted state in time, an upgrade was rolled back, logs grep or trace found nothing"
+                "an operation failed: a service did not reach the wanted state in time, an upgrade was rolled back, logs grep or trace found nothing; ok-to-stop: not safe"
             }
-            Exit::Usage => "usage or configuration error; nothing was changed",
+            Exit::Usage => {
+                "usage or configuration error, or a stop refused because running services need what it stops; nothing was changed"
+            }
             Exit::NotRunning => {
                 "status: at least one selected service is not running or not healthy, or a group's compose file could not be read; diagnose: something abnormal was found"
             }

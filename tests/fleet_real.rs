@@ -514,3 +514,130 @@ fn the_collection_passes_ansible_test_sanity() {
         "{said}"
     );
 }
+
+/// mysql and porter-api, which needs it: the world of the module's ok-to-stop test.
+const NEEDS_MYSQL: &str = "services:\n  mysql:\n    @BASE@\n    command: @SLEEPER@\n    restart: always\n  porter-api:\n    @BASE@\n    command: @SLEEPER@\n    restart: always\n    depends_on: [mysql]\n";
+
+/// Three stops of mysql by hmctl_service on this machine (connection local):
+/// refused in check mode, planned with its dependents in check mode, forced.
+const STOPS: &str = r"- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars: {ansible_python_interpreter: '@PYTHON@'}
+  module_defaults:
+    hypermotion.hmctl.hmctl_service: {hmctl_path: '@HMCTL@', config: '@CONFIG@'}
+  tasks:
+    - name: stop mysql
+      hypermotion.hmctl.hmctl_service: {name: mysql, state: stopped}
+      check_mode: true
+      ignore_errors: true
+    - name: stop mysql with its dependents
+      hypermotion.hmctl.hmctl_service: {name: mysql, state: stopped, with_dependents: true}
+      check_mode: true
+";
+
+/// The forced stop, for real (the same play's header as [`STOPS`]).
+const FORCED: &str = r"    - name: stop mysql alone
+      hypermotion.hmctl.hmctl_service: {name: mysql, state: stopped, force: true, timeout: 5}
+";
+
+#[test]
+fn the_module_reports_a_refused_stop_in_check_mode_without_acting() {
+    use common::{Project, config_with, console_group, row, status_json, wait_until_all_ok};
+    let project = Project::new(
+        "oks-ansible",
+        &[("docker-compose-hyperbdr.yml", NEEDS_MYSQL)],
+    );
+    project.compose(&["up", "-d"]);
+    let config = config_with(&console_group(&project));
+    wait_until_all_ok(&config, "mysql and porter-api to run");
+    let venv = PathBuf::from(
+        std::env::var("HMCTL_ANSIBLE_VENV")
+            .unwrap_or_else(|_| "/var/cache/hmctl-sandbox/fleet/ansible-10.7.0".into()),
+    );
+    let work = tempfile::Builder::new()
+        .prefix("hmt-oks-ansible-")
+        .tempdir()
+        .unwrap();
+    let work = work.path();
+    let text = STOPS
+        .replace("@PYTHON@", &venv.join("bin/python").display().to_string())
+        .replace(
+            "@HMCTL@",
+            &assert_cmd::cargo::cargo_bin("hmctl").display().to_string(),
+        )
+        .replace("@CONFIG@", &config.path.display().to_string());
+    let run_local = |name: &str, text: &str| -> Value {
+        let name = write_playbook(work, name, text);
+        let output = Command::new(venv.join("bin/ansible-playbook"))
+            .current_dir(work)
+            .env(
+                "ANSIBLE_COLLECTIONS_PATH",
+                repository().join("packaging/ansible"),
+            )
+            .env("ANSIBLE_STDOUT_CALLBACK", "json")
+            .env("ANSIBLE_LOCAL_TEMP", work.join("ansible-tmp"))
+            .env("ANSIBLE_HOME", work.join("ansible-home"))
+            .env("ANSIBLE_LOCALHOST_WARNING", "False")
+            .env("HMCTL_LOCK_FILE", config.dir.path().join("hmctl.lock"))
+            .env("HMCTL_STATE_DIR", config.dir.path().join("state"))
+            .args(["-i", "localhost,", &name])
+            .output()
+            .expect("ansible-playbook");
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+            panic!(
+                "no JSON from ansible-playbook ({error}): {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+    };
+    let document = run_local("stops.yml", &text);
+    let task = |name: &str| results(&document, name)[0].1.clone();
+
+    let refused = task("stop mysql");
+    assert_eq!(refused["failed"], true, "{refused:#}");
+    assert_eq!(refused["rc"], 2, "{refused:#}");
+    assert_eq!(
+        refused["msg"],
+        "not stopping mysql: running services need it (porter-api needs mysql); nothing was changed"
+    );
+    assert!(
+        refused["hint"]
+            .as_str()
+            .unwrap()
+            .contains("`hmctl stop --force mysql`"),
+        "{refused:#}"
+    );
+    let verdict = serde_json::json!({
+        "schema": 1,
+        "safe": false,
+        "stopping": ["mysql"],
+        "dependents": [{"service": "porter-api", "group": "console", "needs": ["mysql"]}]
+    });
+    assert_eq!(refused["verdict"], verdict);
+
+    let planned = task("stop mysql with its dependents");
+    assert_eq!(planned["changed"], true, "{planned:#}");
+    assert_eq!(planned["acted"], serde_json::json!(["porter-api", "mysql"]));
+    assert!(planned["results"].is_null());
+    assert_eq!(planned["verdict"], verdict);
+    let (_, document_now) = status_json(&config, &[]);
+    for service in ["mysql", "porter-api"] {
+        assert_eq!(
+            row(&document_now, service)["state"],
+            "running",
+            "check mode acted"
+        );
+    }
+
+    let header = text.split("  tasks:\n").next().unwrap();
+    let document = run_local("forced.yml", &format!("{header}  tasks:\n{FORCED}"));
+    let forced = results(&document, "stop mysql alone")[0].1.clone();
+    assert_eq!(forced["changed"], true, "{forced:#}");
+    assert_eq!(forced["acted"], serde_json::json!(["mysql"]));
+    assert!(forced["verdict"].is_null(), "force asks no verdict");
+    let (_, document_now) = status_json(&config, &[]);
+    assert_eq!(row(&document_now, "mysql")["state"], "exited");
+    assert_eq!(row(&document_now, "porter-api")["state"], "running");
+}

@@ -188,6 +188,28 @@ pub struct LifecycleArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StopArgs {
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
+
+    /// Also stop the running services that need what is stopped (dependents
+    /// first); `hmctl start` of them all brings them back in order.
+    #[arg(long, conflicts_with = "force")]
+    pub with_dependents: bool,
+
+    /// Stop only what was asked, even when running services need it.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OkToStopArgs {
+    /// Services, units, groups or modules that would be stopped.
+    #[arg(value_name = "TARGET", required = true, add = ArgValueCandidates::new(crate::completion::targets))]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct MetricsArgs {
     /// Write DIR/hmctl.prom atomically (for node_exporter's
     /// --collector.textfile.directory) instead of printing.

@@ -7,7 +7,7 @@ mod args;
 
 pub use args::{
     CollectArgs, DiagnoseArgs, GrepArgs, LifecycleArgs, LogsArgs, LogsCommand, MetricsArgs,
-    StatusArgs, TraceArgs, UpgradeArgs,
+    OkToStopArgs, StatusArgs, StopArgs, TraceArgs, UpgradeArgs,
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -125,8 +125,16 @@ pub enum Command {
     /// healthy; exit 1 names each one that did not make it and why.
     Start(LifecycleArgs),
     /// Stop services: dependents first, their dependencies last.
-    Stop(LifecycleArgs),
+    ///
+    /// Refused (exit 2, nothing changed) when running services outside TARGET
+    /// need a service being stopped, naming each (porter-api needs mysql):
+    /// --with-dependents stops them too, dependents first; --force stops only
+    /// what was asked. --dry-run gives the same verdict.
+    Stop(StopArgs),
     /// Restart services in dependency order, each waited for until healthy.
+    ///
+    /// A restart is not refused for what needs the service: it is down only
+    /// between its stop and its start, and hmctl waits until it is healthy again.
     Restart(LifecycleArgs),
     /// Recreate the containers whose image changed; run after updating a base image.
     ///
@@ -178,6 +186,13 @@ pub enum Command {
     /// was, 2 for bad input.
     #[command(after_long_help = DIAGNOSE_EXAMPLE)]
     Diagnose(DiagnoseArgs),
+    /// Say whether stopping TARGET would leave a running service without something it needs.
+    ///
+    /// The verdict `hmctl stop` gives, alone, for scripts: exit 0 when it is
+    /// safe, 1 when it is not, with each running service outside TARGET that
+    /// needs a service of it (porter-api needs mysql); 2 for an unknown TARGET,
+    /// 4 when Docker or systemd cannot be asked. Changes nothing.
+    OkToStop(OkToStopArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
     /// Print every service's state as Prometheus metrics, or write them for node_exporter.

@@ -1,19 +1,45 @@
 //! `hmctl start|stop|restart|reload [TARGET...]`.
 
 use crate::catalog::Catalog;
-use crate::cli::LifecycleArgs;
+use crate::cli::{LifecycleArgs, StopArgs};
 use crate::exit::Exit;
 use crate::model::Verb;
 use crate::ops;
+use crate::ops::dependents::DependentsPolicy;
 use crate::ops::execute::Progress;
 use crate::ops::interrupt::Interrupt;
 use crate::output::Printer;
 use crate::render;
 
+/// `hmctl stop`: the lifecycle, with what to do about running dependents.
+pub async fn stop(catalog: &Catalog, args: &StopArgs, printer: Printer) -> anyhow::Result<Exit> {
+    let StopArgs {
+        lifecycle,
+        with_dependents,
+        force,
+    } = args;
+    let policy = match (with_dependents, force) {
+        (true, _) => DependentsPolicy::StopToo,
+        (false, true) => DependentsPolicy::Ignore,
+        (false, false) => DependentsPolicy::Refuse,
+    };
+    run_with(catalog, Verb::Stop, lifecycle, policy, printer).await
+}
+
 pub async fn run(
     catalog: &Catalog,
     verb: Verb,
     args: &LifecycleArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
+    run_with(catalog, verb, args, DependentsPolicy::default(), printer).await
+}
+
+async fn run_with(
+    catalog: &Catalog,
+    verb: Verb,
+    args: &LifecycleArgs,
+    dependents: DependentsPolicy,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     let LifecycleArgs {
@@ -32,6 +58,7 @@ pub async fn run(
             wait: !no_wait,
         },
         dry_run: *dry_run,
+        dependents,
     };
     let interrupt = Interrupt::install(move |first| {
         printer.warning(if first {
@@ -62,6 +89,10 @@ pub async fn run(
         printer.error(&failures);
     }
     for hint in render::lifecycle::hints(report.results.as_deref().unwrap_or_default()) {
+        printer.hint(&hint);
+    }
+    if let Some((warning, hint)) = render::dependents::left_down(&report.left_down) {
+        printer.warning(&warning);
         printer.hint(&hint);
     }
     Ok(report.exit)

@@ -3,6 +3,7 @@
 //! print the plan). A daemon that cannot be asked or an unknown target stops
 //! everything before the first change.
 
+use super::dependents::{self, Dependent, DependentsPolicy};
 use super::execute::{self, Connected, Options, Progress, StepResult};
 use super::interrupt::Interrupt;
 use super::lock::{self, HostLock};
@@ -26,6 +27,8 @@ pub struct Request {
     /// grace of a stop), `--settle`, and whether to wait at all (`--no-wait`).
     pub pace: Pace,
     pub dry_run: bool,
+    /// What a stop does about running services that need what it stops.
+    pub dependents: DependentsPolicy,
 }
 
 /// What happened.
@@ -36,6 +39,8 @@ pub struct Report {
     pub results: Option<Vec<StepResult>>,
     pub interrupted: bool,
     pub exit: Exit,
+    /// After a start: the stopped services outside it that need what it started.
+    pub left_down: Vec<Dependent>,
 }
 
 impl Report {
@@ -46,8 +51,16 @@ impl Report {
             results: None,
             interrupted: false,
             exit: Exit::Success,
+            left_down: Vec::new(),
         }
     }
+}
+
+/// A plan, the daemons it was made with, and what it leaves down.
+pub struct Planned {
+    pub plan: Plan,
+    pub backends: Backends,
+    pub left_down: Vec<Dependent>,
 }
 
 /// Takes the host lock for a changing command.
@@ -64,17 +77,37 @@ pub fn lock_unless_dry_run(dry_run: bool) -> Result<Option<HostLock>, Failure> {
     }
 }
 
-/// Plans the request against the current state of the host.
-pub async fn plan(catalog: &Catalog, request: &Request) -> Result<(Plan, Backends), Failure> {
+/// Plans the request against the current state of the host. A stop that
+/// would leave a running service without something it needs is refused
+/// here, before anything changes, unless the request says how on.
+pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failure> {
     let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
-    let selected = snapshot.resolve(&request.targets, catalog)?;
+    let mut selected = snapshot.resolve(&request.targets, catalog)?;
     if selected.is_empty() {
         return Err(Failure::usage("no service of any present group to act on")
             .with_hint("`hmctl list` shows what is installed on this host"));
     }
     snapshot.refuse_if_unavailable(&selected)?;
+    if request.verb == Verb::Stop && request.dependents != DependentsPolicy::Ignore {
+        let verdict = dependents::verdict(catalog, &snapshot, &selected);
+        if !verdict.is_safe() {
+            if request.dependents == DependentsPolicy::Refuse {
+                return Err(dependents::refusal(&request.targets, &verdict));
+            }
+            selected = dependents::with_dependents(&snapshot, &selected, &verdict);
+            snapshot.refuse_if_unavailable(&selected)?;
+        }
+    }
+    let left_down = match request.verb {
+        Verb::Start => dependents::left_down(catalog, &snapshot, &selected),
+        _ => Vec::new(),
+    };
     let plan = plan::build(request.verb, catalog, &snapshot, &selected, request.pace)?;
-    Ok((plan, backends))
+    Ok(Planned {
+        plan,
+        backends,
+        left_down,
+    })
 }
 
 /// Runs the request.
@@ -85,15 +118,31 @@ pub async fn run(
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
     let _lock = lock_unless_dry_run(request.dry_run)?;
-    let (plan, backends) = if request.verb == Verb::Reload {
-        super::reload::plan(catalog, &request.targets, request.pace).await?
+    let Planned {
+        plan,
+        backends,
+        left_down,
+    } = if request.verb == Verb::Reload {
+        let (plan, backends) = super::reload::plan(catalog, &request.targets, request.pace).await?;
+        Planned {
+            plan,
+            backends,
+            left_down: Vec::new(),
+        }
     } else {
         plan(catalog, request).await?
     };
     if request.dry_run {
-        return Ok(Report::planned(plan));
+        return Ok(Report {
+            left_down,
+            ..Report::planned(plan)
+        });
     }
-    Ok(carry_out(plan, backends, request, interrupt, progress).await)
+    let report = carry_out(plan, backends, request, interrupt, progress).await;
+    Ok(Report {
+        left_down,
+        ..report
+    })
 }
 
 /// Executes a plan on the connected daemons and sums it up.
@@ -126,6 +175,7 @@ pub async fn carry_out(
         results: Some(results),
         interrupted: interrupt.is_raised(),
         exit,
+        left_down: Vec::new(),
     }
 }
 

@@ -2,11 +2,14 @@
 //! returns plain data; `render` turns it into text.
 
 pub mod checks;
+pub mod dependents;
 pub mod diagnose;
 pub mod disk_cache;
 pub mod disk_usage;
 pub mod disk_walk;
 pub mod execute;
+#[cfg(test)]
+pub mod fixtures;
 pub mod interrupt;
 pub mod inventory;
 pub mod lifecycle;

@@ -27,6 +27,11 @@ impl Graph {
         }
     }
 
+    /// What `service` needs directly (nothing for a service not in the graph).
+    pub fn needs(&self, service: &str) -> &[String] {
+        self.needs.get(service).map_or(&[], Vec::as_slice)
+    }
+
     /// Whether `from` needs `to`, directly or through others.
     pub fn reaches(&self, from: &str, to: &str) -> bool {
         let mut pending = vec![from];

@@ -145,6 +145,9 @@ struct Document<'a> {
     plan: &'a Plan,
     #[serde(skip_serializing_if = "Option::is_none")]
     results: Option<&'a Vec<StepResult>>,
+    /// After a start: the stopped services that need what it started.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    left_stopped: &'a [crate::ops::dependents::Dependent],
 }
 
 pub fn json(report: &Report) -> String {
@@ -156,6 +159,7 @@ pub fn json(report: &Report) -> String {
         interrupted: report.interrupted,
         plan: &report.plan,
         results: report.results.as_ref(),
+        left_stopped: &report.left_down,
     };
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
@@ -198,6 +202,26 @@ mod tests {
         );
         assert!(!table.contains("emerg"), "{table}");
         assert_eq!(below, "  nginx: [emerg] unknown directive \"x\"\n");
+    }
+
+    #[test]
+    fn a_start_gives_what_it_left_stopped_as_data() {
+        let mut report = Report::planned(Plan {
+            verb: Verb::Start,
+            steps: vec![],
+        });
+        let document: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        assert!(document.get("left_stopped").is_none(), "{document:#}");
+        report.left_down = vec![crate::ops::dependents::Dependent {
+            service: "porter-api".into(),
+            group: "console".into(),
+            needs: vec!["mysql".into()],
+        }];
+        let document: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(
+            document["left_stopped"],
+            serde_json::json!([{"service": "porter-api", "group": "console", "needs": ["mysql"]}])
+        );
     }
 
     #[test]

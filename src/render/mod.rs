@@ -1,6 +1,7 @@
 //! Pure functions from hmctl's data to text: tables for people, JSON for
 //! scripts. Nothing here talks to a daemon or decides an exit code.
 
+pub mod dependents;
 pub mod diagnose;
 pub mod duration;
 pub mod exposition;

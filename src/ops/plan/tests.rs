@@ -2,41 +2,8 @@
 //! dependencies, settle windows, stop graces, cycles.
 
 use super::*;
-use crate::compose::ComposeService;
-use crate::model::{BackendKind, Handle, Health, Observation};
-use std::collections::BTreeMap;
-
-fn service(
-    name: &str,
-    group: &str,
-    backend: BackendKind,
-    state: State,
-    health: Health,
-) -> ServiceStatus {
-    let handle = Handle::new(backend, name)
-        .within("test")
-        .run_by(Some(name.into()));
-    ServiceStatus::new(
-        name,
-        group,
-        handle,
-        Observation {
-            state,
-            health,
-            ..Observation::missing(format!("{} now", state.as_str()))
-        },
-    )
-}
-
-fn compose_service(name: &str, depends_on: &[&str]) -> ComposeService {
-    ComposeService {
-        name: name.into(),
-        depends_on: depends_on.iter().map(ToString::to_string).collect(),
-        has_healthcheck: false,
-        profiles: vec![],
-        stop_grace_period: Some(Duration::from_secs(3)),
-    }
-}
+use crate::model::{BackendKind, Health};
+use crate::ops::fixtures::{compose_service, service};
 
 /// A console (mysql, porter-api needing it, porter-migration needing
 /// porter-api, owl-api on its own) and a gateway (s3block, watchman).
@@ -91,22 +58,13 @@ fn snapshot() -> (Catalog, Snapshot) {
             Health::None,
         ),
     ];
-    let project = ComposeProject {
-        files: vec!["/opt/installer/production/docker-compose-hyperbdr.yml".into()],
-        services: vec![
-            compose_service("mysql", &[]),
-            compose_service("porter-api", &[]),
-            compose_service("porter-migration", &["porter-api"]),
-            compose_service("owl-api", &[]),
-        ],
-    };
-    let snapshot = Snapshot {
-        services,
-        errors: vec![],
-        projects: BTreeMap::from([("console".to_string(), project)]),
-        unread: vec![],
-        groups: vec![console, gateway],
-    };
+    let declared = vec![
+        compose_service("mysql", &[]),
+        compose_service("porter-api", &[]),
+        compose_service("porter-migration", &["porter-api"]),
+        compose_service("owl-api", &[]),
+    ];
+    let snapshot = crate::ops::fixtures::snapshot(services, declared, vec![console, gateway]);
     (catalog, snapshot)
 }
 

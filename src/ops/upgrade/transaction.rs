@@ -115,6 +115,8 @@ impl Services<'_> {
                 ..crate::ops::plan::Pace::default()
             },
             dry_run: false,
+            // Upgrade stops exactly the services it swaps, and starts them again.
+            dependents: crate::ops::dependents::DependentsPolicy::Ignore,
         };
         crate::ops::lifecycle::act_on(
             self.catalog,

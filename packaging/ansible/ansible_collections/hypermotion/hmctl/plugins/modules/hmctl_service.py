@@ -17,6 +17,10 @@ description:
     from hmctl's plan (an action that starts, stops, restarts, creates or recreates).
   - Outside check mode C(changed) is true exactly when hmctl acted on a service.
   - A failure carries hmctl's message (C(msg)), its hint (C(hint)) and its exit code (C(rc)).
+  - With O(state=stopped), hmctl refuses (rc 2) a stop that would leave a running service
+    without something it needs, unless O(with_dependents) or O(force); the module first asks
+    C(hmctl ok-to-stop) and returns its answer as RV(verdict), in check mode too, so a check
+    run reports a refused stop without acting.
 options:
   name:
     description: One service, unit or module.
@@ -45,6 +49,18 @@ options:
       - Per service, seconds to wait for health (start, restart) or for a stop before a kill.
       - Default hmctl's (120 s for health).
     type: int
+  with_dependents:
+    description:
+      - With O(state=stopped), also stop the running services that need what is stopped,
+        dependents first (hmctl's C(--with-dependents)).
+    type: bool
+    default: false
+  force:
+    description:
+      - With O(state=stopped), stop only what was asked even when running services need it
+        (hmctl's C(--force)).
+    type: bool
+    default: false
   hmctl_path:
     description: The hmctl executable, a name looked up in PATH or an absolute path.
     type: str
@@ -62,6 +78,7 @@ attributes:
     support: none
 notes:
   - Use O(name), O(names) or O(group), exactly one.
+  - O(with_dependents) and O(force) exclude each other and apply to O(state=stopped) only.
 author:
   - hmctl developers (@hmctl)
 '''
@@ -77,6 +94,12 @@ EXAMPLES = r'''
   hypermotion.hmctl.hmctl_service:
     group: agent
     state: started
+
+- name: Stop mysql and every running service that needs it, dependents first
+  hypermotion.hmctl.hmctl_service:
+    name: mysql
+    state: stopped
+    with_dependents: true
 
 - name: Stop two console services without waiting
   hypermotion.hmctl.hmctl_service:
@@ -123,6 +146,21 @@ acted:
   type: list
   elements: str
   sample: [s3block]
+verdict:
+  description: >-
+    With O(state=stopped) and not O(force): C(hmctl ok-to-stop)'s answer — whether the stop
+    is safe, the services it would stop that run now, and each running service outside the
+    selection that needs one of them (service, group, needs).
+  returned: when O(state=stopped) and hmctl could answer
+  type: dict
+  sample:
+    schema: 1
+    safe: false
+    stopping: [mysql]
+    dependents:
+      - service: porter-api
+        group: console
+        needs: [mysql]
 rc:
   description: hmctl's exit code.
   returned: always
@@ -148,17 +186,31 @@ VERBS = dict(started='start', stopped='stop', restarted='restart', reloaded='rel
 ACTED_OUTCOMES = frozenset(['done', 'failed'])
 
 
+def targets_of(params):
+    """The TARGETs the module's parameters name."""
+    return params['names'] or [params['name'] or params['group']]
+
+
 def command_arguments(params, check_mode):
     """hmctl's verb, options and targets for the module's parameters."""
     arguments = [VERBS[params['state']]]
+    if params['with_dependents']:
+        arguments.append('--with-dependents')
+    if params['force']:
+        arguments.append('--force')
     if params['timeout'] is not None:
         arguments.extend(['--timeout', str(params['timeout'])])
     if not params['wait']:
         arguments.append('--no-wait')
     if check_mode:
         arguments.append('--dry-run')
-    targets = params['names'] or [params['name'] or params['group']]
-    return arguments + ['--'] + targets
+    return arguments + ['--'] + targets_of(params)
+
+
+def verdict_of(module):
+    """hmctl ok-to-stop's answer for the targets, or None when it could not answer."""
+    code, document = run_hmctl(module, ['ok-to-stop', '--'] + targets_of(module.params))[:2]
+    return document if code in (0, 1) else None
 
 
 def planned(document):
@@ -184,16 +236,22 @@ def main():
         state=dict(type='str', required=True, choices=list(VERBS)),
         wait=dict(type='bool', default=True),
         timeout=dict(type='int'),
+        with_dependents=dict(type='bool', default=False),
+        force=dict(type='bool', default=False),
     )
     argument_spec.update(COMMON_ARGUMENTS)
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[('name', 'names', 'group')],
+        mutually_exclusive=[('name', 'names', 'group'), ('with_dependents', 'force')],
         required_one_of=[('name', 'names', 'group')],
         supports_check_mode=True,
     )
     if module.params['timeout'] is not None and module.params['timeout'] < 1:
         module.fail_json(msg='timeout must be at least 1 second', rc=2)
+    stopping = module.params['state'] == 'stopped'
+    if not stopping and (module.params['with_dependents'] or module.params['force']):
+        module.fail_json(msg='with_dependents and force apply to state=stopped only', rc=2)
+    verdict = verdict_of(module) if stopping and not module.params['force'] else None
     arguments = command_arguments(module.params, module.check_mode)
     code, document, stderr, command = run_hmctl(module, arguments)
     document = document or {}
@@ -205,6 +263,8 @@ def main():
         acted=services,
         rc=code,
     )
+    if verdict is not None:
+        result['verdict'] = verdict
     if code != 0:
         fail_with_hmctl(module, code, stderr, command, **result)
     module.exit_json(**result)
