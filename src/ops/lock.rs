@@ -62,20 +62,11 @@ fn open_lock(path: &Path) -> Result<File, Failure> {
                 "hmctl keeps its lock in a directory only root can write (/run/hmctl); remove what is in the way, or point HMCTL_LOCK_FILE at such a directory",
             );
         }
-        let denied = error.kind() == std::io::ErrorKind::PermissionDenied;
-        let failure = Failure::new(
-            if denied {
-                Exit::BackendUnavailable
-            } else {
-                Exit::OperationFailed
-            },
+        Failure::of_private_file(
+            &error,
             format!("cannot open the lock file {}: {error}", path.display()),
-        );
-        if denied {
-            failure.with_hint("changing services needs root: run it with sudo")
-        } else {
-            failure
-        }
+            "changing services needs root: run it with sudo",
+        )
     })
 }
 
@@ -127,6 +118,27 @@ pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, F
     Ok(HostLock { _file: file })
 }
 
+/// The pid that holds the lock at `path` now, if any: the lock file opened
+/// read-only (never through a link) and tried; a lock that can be taken has
+/// no holder (and is let go at once).
+pub fn holder(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nofollow = i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nofollow)
+        .open(path)
+        .ok()?;
+    if !matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock)) {
+        return None;
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("pid="))
+        .and_then(|pid| pid.parse().ok())
+}
+
 /// The command line, as the lock records it (`hmctl restart porter-api`).
 pub fn command_line() -> String {
     let words: Vec<String> = std::env::args_os()
@@ -172,7 +184,9 @@ mod tests {
             "{}",
             failure.message
         );
+        assert_eq!(holder(&path), Some(std::process::id()));
         drop(held);
+        assert_eq!(holder(&path), None);
         acquire(&path, "hmctl stop", Duration::ZERO).unwrap();
     }
 

@@ -7,6 +7,7 @@ pub mod disk_cache;
 pub mod disk_usage;
 pub mod disk_walk;
 pub mod execute;
+pub mod history;
 pub mod interrupt;
 pub mod inventory;
 pub mod lifecycle;
