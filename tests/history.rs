@@ -169,7 +169,7 @@ fn no_option_takes_a_secret_so_history_keeps_none() {
                 argument.get_value_names().map(|names| {
                     names
                         .iter()
-                        .map(|name| name.as_str())
+                        .map(clap::builder::Str::as_str)
                         .collect::<Vec<_>>()
                         .join(" ")
                 }),
