@@ -4,6 +4,7 @@
 //! history that cannot be written (the restart still happens).
 
 mod common;
+mod venv_world;
 
 use common::*;
 use std::io::{BufRead, BufReader};
@@ -16,6 +17,23 @@ fn world(test: &str) -> (Project, Config) {
     let project = plain_project(test);
     let config = config_with(&console_group(&project));
     (project, config)
+}
+
+/// Spawns `command` to freeze at the pause point `point`; returns once it is there.
+fn paused_at(mut command: std::process::Command, point: &str) -> std::process::Child {
+    let mut child = command
+        .env("HMCTL_TEST_PAUSE_AT", point)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let marker = format!("test pause at {point}");
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains(&marker) {
+        line.clear();
+    }
+    assert!(line.contains(&marker), "never reached {point}: {line}");
+    child
 }
 
 fn history_json(config: &Config, args: &[&str]) -> serde_json::Value {
@@ -96,20 +114,9 @@ fn an_operators_restart_under_sudo_names_them_and_the_result() {
 #[test]
 fn a_restart_killed_with_9_is_running_then_did_not_finish() {
     let (_project, config) = world("history-kill");
-    let mut restart = config
-        .spawn_command()
-        .env("SUDO_USER", "alice")
-        .env("HMCTL_TEST_PAUSE_AT", "began")
-        .args(["restart", "plain"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(restart.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("test pause at began") {
-        line.clear();
-    }
-    assert!(line.contains("test pause at began"), "{line}");
+    let mut command = config.spawn_command();
+    command.env("SUDO_USER", "alice").args(["restart", "plain"]);
+    let mut restart = paused_at(command, "began");
     let document = history_json(&config, &[]);
     assert_eq!(document["runs"][0]["standing"], "running", "{document}");
     assert_eq!(document["runs"][0]["who"], "alice");
@@ -189,4 +196,78 @@ sys.exit(code)
     let from = document["runs"][0]["from"].as_str().unwrap_or_default();
     assert!(from.starts_with("ansible"), "{document}");
     assert_eq!(document["runs"][0]["exit_code"], 0);
+}
+
+/// A console whose porter-api runs from venvs/porter (version "old";
+/// unicloud-engine from venvs/unicloud), and a package that brings porter's
+/// version "new".
+fn upgradable(test: &str) -> (Project, Config, std::path::PathBuf) {
+    sandbox();
+    let module = |dir: &std::path::Path, version: &str| {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("version"), version).unwrap();
+        std::fs::write(dir.join("healthy"), "yes").unwrap();
+    };
+    let (project, config) = upgrade_console(test, venv_world::CONSOLE, |venvs| {
+        module(&venvs.join("porter"), "old");
+        module(&venvs.join("unicloud"), "old");
+    });
+    let package = project.path().join("package/installer/venvs");
+    module(&package.join("porter"), "new");
+    (project, config, package)
+}
+
+#[test]
+fn an_upgrade_keeps_its_package_and_backup_in_the_history() {
+    let (_project, config, package) = upgradable("history-upgrade");
+    let output = config
+        .hmctl()
+        .env("SUDO_USER", "alice")
+        .args(["upgrade", "--yes", "--timeout", "20"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let document = history_json(&config, &["porter-api"]);
+    let run = &document["runs"][0];
+    assert_eq!(run["activity"], "upgrade", "{run}");
+    assert_eq!(run["who"], "alice");
+    assert_eq!(run["exit_code"], 0);
+    assert_eq!(run["package"], package.display().to_string());
+    let backup = run["backup"].as_str().unwrap_or_default();
+    assert!(
+        std::path::Path::new(backup).join("porter/version").exists(),
+        "{run}"
+    );
+    assert_eq!(run["services"][0]["name"], "porter-api");
+    assert!(
+        run["steps"][0].as_str().unwrap().starts_with("replace "),
+        "{run}"
+    );
+}
+
+#[test]
+fn an_upgrade_killed_with_9_did_not_finish_and_its_recovery_is_recorded() {
+    let (_project, config, package) = upgradable("history-upgrade-kill");
+    let mut command = config.spawn_command();
+    command.args(["upgrade", "--yes"]).arg(&package);
+    let mut upgrade = paused_at(command, "staged");
+    upgrade.kill().unwrap();
+    upgrade.wait().unwrap();
+    // This run recovers the interrupted upgrade first, then shows both.
+    let document = history_json(&config, &[]);
+    let runs = document["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{document}");
+    assert_eq!(runs[0]["activity"], "upgrade");
+    assert_eq!(runs[0]["standing"], "did-not-finish");
+    assert_eq!(runs[1]["activity"], "recovery");
+    assert_eq!(runs[1]["standing"], "finished");
+    assert_eq!(runs[1]["exit_code"], 0);
+    assert!(
+        runs[1]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("an interrupted upgrade of console was undone"),
+        "{document}"
+    );
 }
