@@ -141,6 +141,23 @@ fn no_history_yet_says_so() {
     );
 }
 
+#[test]
+fn a_history_that_cannot_be_read_is_named() {
+    let state = state_with("");
+    let file = state.path().join("history.jsonl");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    let output = history(state.path(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: cannot read the history {}: Is a directory (os error 21)\n",
+            file.display()
+        )
+    );
+}
+
 /// The words of an option's name that say it would take a secret.
 const SECRET_WORDS: &[&str] = &[
     "password",

@@ -179,9 +179,39 @@ fn write(record: &Record, message: &str, priority: Priority, fields: &[(&str, St
     }
     let datagram = system_journal::datagram(message, priority, fields);
     if let Err(error) = system_journal::send(&settings.journal_socket, &datagram) {
-        warn(format!(
-            "cannot send this run to the journal {}: {error}; the operation went ahead",
-            settings.journal_socket.display()
-        ));
+        warn(unsent(&settings.journal_socket, &error));
+    }
+}
+
+/// The warning for a record the journal's socket did not take.
+fn unsent(socket: &std::path::Path, error: &std::io::Error) -> String {
+    format!(
+        "cannot send this run to the journal {}: {error}; the operation went ahead",
+        socket.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_that_does_not_take_the_record_is_a_warning_said_once() {
+        // A socket path longer than a socket address holds: the send fails,
+        // and not as "no journal here".
+        let socket = std::path::PathBuf::from(format!("/run/{}", "x".repeat(200)));
+        let error = system_journal::send(&socket, b"MESSAGE=x\n").unwrap_err();
+        let message = unsent(&socket, &error);
+        assert_eq!(
+            message,
+            format!(
+                "cannot send this run to the journal {}: {error}; the operation went ahead",
+                socket.display()
+            )
+        );
+        warn(message.clone());
+        warn(message.clone());
+        assert_eq!(take_warnings(), [message]);
+        assert!(take_warnings().is_empty());
     }
 }
