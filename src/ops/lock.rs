@@ -118,10 +118,18 @@ pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, F
     Ok(HostLock { _file: file })
 }
 
-/// The pid that holds the lock at `path` now, if any: the lock file opened
+/// Who holds the lock now, as its file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: u32,
+    /// When it took the lock (to the second), if the file says.
+    pub since: Option<jiff::Timestamp>,
+}
+
+/// Who holds the lock at `path` now, if anyone: the lock file opened
 /// read-only (never through a link) and tried; a lock that can be taken has
 /// no holder (and is let go at once).
-pub fn holder(path: &Path) -> Option<u32> {
+pub fn holder(path: &Path) -> Option<Holder> {
     use std::os::unix::fs::OpenOptionsExt;
     let nofollow = i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0);
     let mut file = std::fs::OpenOptions::new()
@@ -134,9 +142,14 @@ pub fn holder(path: &Path) -> Option<u32> {
     }
     let mut text = String::new();
     file.read_to_string(&mut text).ok()?;
-    text.lines()
-        .find_map(|line| line.strip_prefix("pid="))
-        .and_then(|pid| pid.parse().ok())
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+    };
+    Some(Holder {
+        pid: field("pid")?.parse().ok()?,
+        since: field("since").and_then(|since| since.parse().ok()),
+    })
 }
 
 /// The command line, as the lock records it (`hmctl restart porter-api`).
@@ -184,7 +197,13 @@ mod tests {
             "{}",
             failure.message
         );
-        assert_eq!(holder(&path), Some(std::process::id()));
+        let holding = holder(&path).unwrap();
+        assert_eq!(holding.pid, std::process::id());
+        assert!(
+            holding
+                .since
+                .is_some_and(|since| since <= jiff::Timestamp::now())
+        );
         drop(held);
         assert_eq!(holder(&path), None);
         acquire(&path, "hmctl stop", Duration::ZERO).unwrap();

@@ -142,7 +142,13 @@ mod tests {
             began("3", 30, "2026-12-04T10:06:00Z", "hmctl start rabbitmq"),
         ];
         History {
-            runs: runs(records, Some(30)),
+            runs: runs(
+                records,
+                Some(crate::ops::lock::Holder {
+                    pid: 30,
+                    since: None,
+                }),
+            ),
             skipped: 0,
         }
     }

@@ -4,6 +4,7 @@
 //! down), filtered by time and by the services it touched.
 
 use super::record::{Began, Ended, Record, Touched};
+use crate::ops::lock::Holder;
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -37,10 +38,11 @@ pub struct Run {
     pub standing: Standing,
 }
 
-/// Pairs the records into runs, oldest first. `holder` is the pid that holds
-/// the host lock now, if any. An "ended" whose "began" was rotated away is
-/// left out.
-pub fn runs(records: Vec<Record>, holder: Option<u32>) -> Vec<Run> {
+/// Pairs the records into runs, oldest first. `holder` is who holds the host
+/// lock now, if anyone: a run without an end is running when that is its pid
+/// and it took the lock before the run began (a killed run's pid reused by a
+/// later holder is not). An "ended" whose "began" was rotated away is left out.
+pub fn runs(records: Vec<Record>, holder: Option<Holder>) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
     for record in records {
         match record {
@@ -58,7 +60,10 @@ pub fn runs(records: Vec<Record>, holder: Option<u32>) -> Vec<Run> {
         }
     }
     for run in &mut runs {
-        if run.ended.is_none() && holder == Some(run.began.pid) {
+        let holds = holder.is_some_and(|holder| {
+            holder.pid == run.began.pid && holder.since.is_none_or(|since| since <= run.began.at)
+        });
+        if run.ended.is_none() && holds {
             run.standing = Standing::Running;
         }
     }
@@ -150,16 +155,34 @@ mod tests {
             began("2", 20, "2026-12-04T11:00:00Z", "porter-api"),
             began("3", 30, "2026-12-04T12:00:00Z", "porter-api"),
         ];
-        let standings: Vec<Standing> = runs(records, Some(30))
-            .iter()
-            .map(|run| run.standing)
-            .collect();
+        let standings = |holder: Holder| -> Vec<Standing> {
+            runs(records.clone(), Some(holder))
+                .iter()
+                .map(|run| run.standing)
+                .collect()
+        };
+        let since = |text: &str| Some(text.parse().unwrap());
         assert_eq!(
-            standings,
+            standings(Holder {
+                pid: 30,
+                since: since("2026-12-04T11:59:59Z"),
+            }),
             [
                 Standing::Finished,
                 Standing::DidNotFinish,
                 Standing::Running
+            ]
+        );
+        // Pid 20 was killed; a later hmctl that got pid 20 holds the lock now.
+        assert_eq!(
+            standings(Holder {
+                pid: 20,
+                since: since("2026-12-04T12:30:00Z"),
+            }),
+            [
+                Standing::Finished,
+                Standing::DidNotFinish,
+                Standing::DidNotFinish
             ]
         );
     }
