@@ -35,13 +35,8 @@ pub struct History {
 /// Reads the history and keeps what `request` asks for.
 pub fn show(catalog: &Catalog, request: &Request) -> Result<History, Failure> {
     let settings = crate::settings::get();
-    let reading = store::read(&settings.state_dir).map_err(|(path, error)| {
-        Failure::of_private_file(
-            &error,
-            format!("cannot read the history {}: {error}", path.display()),
-            "the history is root's alone: run it with sudo",
-        )
-    })?;
+    let reading =
+        store::read(&settings.state_dir).map_err(|(path, error)| unreadable(&path, &error))?;
     let holder = crate::ops::lock::holder(&settings.lock_file);
     let all = query::runs(reading.records, holder);
     let filter = Filter {
@@ -57,6 +52,15 @@ pub fn show(catalog: &Catalog, request: &Request) -> Result<History, Failure> {
             .collect(),
         skipped: reading.skipped,
     })
+}
+
+/// Why the history could not be read: exit 4 with a hint when only root may.
+fn unreadable(path: &std::path::Path, error: &std::io::Error) -> Failure {
+    Failure::of_private_file(
+        error,
+        format!("cannot read the history {}: {error}", path.display()),
+        "the history is root's alone: run it with sudo",
+    )
 }
 
 /// The service names `targets` mean, resolved like every verb's TARGET but
@@ -93,4 +97,28 @@ fn services_named(
             .map(|index| known[index].name.clone())
             .collect(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Exit;
+
+    #[test]
+    fn a_history_only_root_may_read_is_exit_4_with_a_hint() {
+        let path = std::path::Path::new("/var/lib/hmctl/history.jsonl");
+        let denied = unreadable(path, &std::io::Error::from_raw_os_error(13));
+        assert_eq!(denied.exit, Exit::BackendUnavailable);
+        assert_eq!(
+            denied.message,
+            "cannot read the history /var/lib/hmctl/history.jsonl: Permission denied (os error 13)"
+        );
+        assert_eq!(
+            denied.hint.as_deref(),
+            Some("the history is root's alone: run it with sudo")
+        );
+        let other = unreadable(path, &std::io::Error::from_raw_os_error(5));
+        assert_eq!(other.exit, Exit::OperationFailed);
+        assert_eq!(other.hint, None);
+    }
 }
