@@ -65,6 +65,15 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
         printer.warning(&recovered.message);
     }
     let catalog = &catalog;
+    let result = dispatch(&cli, catalog, printer).await;
+    // The history could not be written: said after the change, never instead of it.
+    for warning in ops::history::recorder::take_warnings() {
+        printer.warning(&warning);
+    }
+    result
+}
+
+async fn dispatch(cli: &Cli, catalog: &Catalog, printer: Printer) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Status(args) => commands::status::run(catalog, args, printer).await,
         Command::Start(args) => commands::lifecycle::run(catalog, Verb::Start, args, printer).await,
@@ -80,6 +89,7 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
         Command::Logs(args) => commands::logs::run(catalog, args, printer).await,
         Command::Metrics(args) => commands::metrics::run(catalog, args, printer).await,
         Command::Diagnose(args) => commands::diagnose::run(catalog, args, printer).await,
+        Command::History(args) => commands::history::run(catalog, args, printer),
         Command::List => commands::list::run(catalog, printer).await,
         Command::Completions { shell } => commands::completions::run(*shell, printer),
     }

@@ -89,6 +89,16 @@ impl Failure {
         self.hint = Some(hint.into());
         self
     }
+
+    /// A file of hmctl's own that could not be used: permission denied is
+    /// exit 4 with `denied_hint` (only root may), anything else exit 1.
+    pub fn of_private_file(error: &std::io::Error, message: String, denied_hint: &str) -> Self {
+        if error.kind() == std::io::ErrorKind::PermissionDenied {
+            Failure::new(Exit::BackendUnavailable, message).with_hint(denied_hint)
+        } else {
+            Failure::new(Exit::OperationFailed, message)
+        }
+    }
 }
 
 impl fmt::Display for Failure {

@@ -46,6 +46,22 @@ pub struct Settings {
     /// A test's planned failures (`HMCTL_TEST_FAIL_AT`), only in builds with
     /// the `test-hooks` feature.
     pub fail_at: Option<String>,
+    /// Who runs hmctl and from where, as the environment tells it (history).
+    pub caller: Caller,
+    /// The journal's native socket hmctl's history is also sent to:
+    /// `HMCTL_JOURNAL_SOCKET`, else `/run/systemd/journal/socket`.
+    pub journal_socket: PathBuf,
+}
+
+/// What the environment says about the operator behind a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// `SUDO_USER`: the login user behind `sudo`.
+    pub sudo_user: Option<String>,
+    /// `SSH_CONNECTION` (`client port server port`).
+    pub ssh_connection: Option<String>,
+    /// `HMCTL_CALLER=ansible`: run by the Ansible collection's modules.
+    pub ansible: bool,
 }
 
 /// Where hmctl finds the daemons it asks.
@@ -118,6 +134,16 @@ impl Settings {
             } else {
                 None
             },
+            caller: Caller {
+                sudo_user: text_from(environment("SUDO_USER")),
+                ssh_connection: text_from(environment("SSH_CONNECTION")),
+                ansible: text_from(environment("HMCTL_CALLER"))
+                    .is_some_and(|caller| caller == "ansible"),
+            },
+            journal_socket: path_from(
+                environment("HMCTL_JOURNAL_SOCKET"),
+                "/run/systemd/journal/socket",
+            ),
         }
     }
 
@@ -169,6 +195,28 @@ mod tests {
         assert_eq!(settings.config, None);
         assert_eq!(settings.pause_at, None);
         assert_eq!(settings.fail_at, None);
+        assert_eq!(settings.caller, Caller::default());
+        assert_eq!(
+            settings.journal_socket,
+            PathBuf::from("/run/systemd/journal/socket")
+        );
+    }
+
+    #[test]
+    fn the_caller_comes_from_sudo_ssh_and_the_collection() {
+        let settings = resolved(&[
+            ("SUDO_USER", "alice"),
+            ("SSH_CONNECTION", "10.0.0.5 51234 10.0.0.9 22"),
+            ("HMCTL_CALLER", "ansible"),
+            ("HMCTL_JOURNAL_SOCKET", "/tmp/journal.sock"),
+        ]);
+        assert_eq!(settings.caller.sudo_user.as_deref(), Some("alice"));
+        assert_eq!(
+            settings.caller.ssh_connection.as_deref(),
+            Some("10.0.0.5 51234 10.0.0.9 22")
+        );
+        assert!(settings.caller.ansible);
+        assert_eq!(settings.journal_socket, PathBuf::from("/tmp/journal.sock"));
     }
 
     #[test]

@@ -272,3 +272,20 @@ fn settle_seconds(text: &str) -> Result<f64, String> {
         Err(format!("{seconds} is not within 0 to {most} seconds"))
     }
 }
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only runs that touched these services, units, groups or modules (a
+    /// service removed since is still found by its name).
+    #[arg(value_name = "TARGET", add = ArgValueCandidates::new(crate::completion::targets))]
+    pub targets: Vec<String>,
+
+    /// Only runs still going at or after this time: 30m, 2h, 1d (ago), or
+    /// 2025-09-18 16:00 (local time unless it carries an offset).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only runs that began at or before this time, in the same forms.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}

@@ -6,8 +6,8 @@
 mod args;
 
 pub use args::{
-    CollectArgs, DiagnoseArgs, GrepArgs, LifecycleArgs, LogsArgs, LogsCommand, MetricsArgs,
-    OkToStopArgs, StatusArgs, StopArgs, TraceArgs, UpgradeArgs,
+    CollectArgs, DiagnoseArgs, GrepArgs, HistoryArgs, LifecycleArgs, LogsArgs, LogsCommand,
+    MetricsArgs, OkToStopArgs, StatusArgs, StopArgs, TraceArgs, UpgradeArgs,
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -62,7 +62,8 @@ const FILES_AND_ENVIRONMENT: &str = "\
 Files:
   /etc/hmctl/hmctl.toml  adds groups and overrides built-in ones (see --config)
   /run/hmctl/            root's alone (0700): the lock hmctl.lock and caches (0600)
-  /var/lib/hmctl/        root's alone (0700): upgrade journals and hmctl.log (0600)
+  /var/lib/hmctl/        root's alone (0700): upgrade journals, hmctl.log and the
+                         history, history.jsonl (0600)
   /var/tmp/hmctl-logs-HOST-TIME.tar.gz  a support bundle (0600)
 
 Environment:
@@ -193,6 +194,18 @@ pub enum Command {
     /// needs a service of it (porter-api needs mysql); 2 for an unknown TARGET,
     /// 4 when Docker or systemd cannot be asked. Changes nothing.
     OkToStop(OkToStopArgs),
+    /// Show every change hmctl made on this host: who, from where, what, how it ended.
+    ///
+    /// One row per run of start, stop, restart, reload, upgrade, rollback and
+    /// recovery: when it began, who (the login user behind sudo), from where
+    /// (SSH client, terminal, or ansible), the command line as given, its
+    /// result and how long it took; --json adds the plan's steps, each
+    /// service's result and time, the exit code, and for an upgrade the
+    /// package and the backup kept. A run killed before it ended shows "did
+    /// not finish"; one still going, "running". Kept in
+    /// /var/lib/hmctl/history.jsonl (root's alone, rotated at 4 MiB) and sent
+    /// to the journal (identifier hmctl).
+    History(HistoryArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
     /// Print every service's state as Prometheus metrics, or write them for node_exporter.

@@ -25,15 +25,7 @@ pub async fn run(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow
 
 /// `--since TIME` as the instant log lines are compared with.
 fn since_time(since: Option<&str>) -> Result<Option<jiff::Timestamp>, Failure> {
-    since
-        .map(|text| {
-            ops::logs::timeline::parse_since(text, &jiff::Zoned::now()).map_err(|message| {
-                Failure::usage(message).with_hint(
-                    "give a duration (30m, 2h, 1d ago) or a time: 2025-09-18 16:00 is local time, 2025-09-18T08:00:00Z carries its offset",
-                )
-            })
-        })
-        .transpose()
+    super::time_flag("--since", since)
 }
 
 /// Warns of the groups whose writers' zones are guesses.

@@ -5,6 +5,7 @@
 
 pub mod completions;
 pub mod diagnose;
+pub mod history;
 pub mod lifecycle;
 pub mod list;
 pub mod logs;
@@ -35,4 +36,20 @@ fn report_errors(
             printer.hint(hint);
         }
     }
+}
+
+/// A time flag (`--since`, `--until`): a duration back from now or a time,
+/// in the operator's zone unless it carries an offset.
+fn time_flag(
+    flag: &str,
+    text: Option<&str>,
+) -> Result<Option<jiff::Timestamp>, crate::exit::Failure> {
+    text.map(|text| {
+        crate::ops::logs::timeline::parse_since(text, &jiff::Zoned::now()).map_err(|message| {
+            crate::exit::Failure::usage(message.replace("--since", flag)).with_hint(
+                "give a duration (30m, 2h, 1d ago) or a time: 2025-09-18 16:00 is local time, 2025-09-18T08:00:00Z carries its offset",
+            )
+        })
+    })
+    .transpose()
 }

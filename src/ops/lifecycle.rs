@@ -5,6 +5,7 @@
 
 use super::dependents::{self, Dependent, DependentsPolicy};
 use super::execute::{self, Connected, Options, Progress, StepResult};
+use super::history;
 use super::interrupt::Interrupt;
 use super::lock::{self, HostLock};
 use super::plan::{self, Pace, Plan};
@@ -138,11 +139,50 @@ pub async fn run(
             ..Report::planned(plan)
         });
     }
+    let recording = history::recorder::begin(history::recorder::Intent::of_plan(&plan));
+    super::upgrade::hooks::pause_point("began");
     let report = carry_out(plan, backends, request, interrupt, progress).await;
-    Ok(Report {
+    let report = Report {
         left_down,
         ..report
-    })
+    };
+    let results = report.results.as_deref().unwrap_or_default();
+    recording.end(
+        report.exit,
+        &summary(results, report.interrupted),
+        history::recorder::results_of(results),
+        None,
+    );
+    Ok(report)
+}
+
+/// A lifecycle's end in a few words, for the history (`done: a, b; failed: c`).
+pub fn summary(results: &[execute::StepResult], interrupted: bool) -> String {
+    use execute::Outcome;
+    let mut parts = Vec::new();
+    for (outcome, word) in [
+        (Outcome::Done, "done"),
+        (Outcome::Failed, "failed"),
+        (Outcome::Skipped, "skipped"),
+        (Outcome::NotDone, "not done"),
+    ] {
+        let names: Vec<&str> = results
+            .iter()
+            .filter(|result| result.outcome == outcome)
+            .map(|result| result.service.as_str())
+            .collect();
+        if !names.is_empty() {
+            parts.push(format!("{word}: {}", names.join(", ")));
+        }
+    }
+    if interrupted {
+        parts.push("interrupted".to_string());
+    }
+    if parts.is_empty() {
+        "nothing to do".to_string()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// Executes a plan on the connected daemons and sums it up.

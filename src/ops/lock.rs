@@ -62,20 +62,11 @@ fn open_lock(path: &Path) -> Result<File, Failure> {
                 "hmctl keeps its lock in a directory only root can write (/run/hmctl); remove what is in the way, or point HMCTL_LOCK_FILE at such a directory",
             );
         }
-        let denied = error.kind() == std::io::ErrorKind::PermissionDenied;
-        let failure = Failure::new(
-            if denied {
-                Exit::BackendUnavailable
-            } else {
-                Exit::OperationFailed
-            },
+        Failure::of_private_file(
+            &error,
             format!("cannot open the lock file {}: {error}", path.display()),
-        );
-        if denied {
-            failure.with_hint("changing services needs root: run it with sudo")
-        } else {
-            failure
-        }
+            "changing services needs root: run it with sudo",
+        )
     })
 }
 
@@ -127,6 +118,40 @@ pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, F
     Ok(HostLock { _file: file })
 }
 
+/// Who holds the lock now, as its file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: u32,
+    /// When it took the lock (to the second), if the file says.
+    pub since: Option<jiff::Timestamp>,
+}
+
+/// Who holds the lock at `path` now, if anyone: the lock file opened
+/// read-only (never through a link) and tried; a lock that can be taken has
+/// no holder (and is let go at once).
+pub fn holder(path: &Path) -> Option<Holder> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nofollow = i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nofollow)
+        .open(path)
+        .ok()?;
+    if !matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock)) {
+        return None;
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).ok()?;
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+    };
+    Some(Holder {
+        pid: field("pid")?.parse().ok()?,
+        since: field("since").and_then(|since| since.parse().ok()),
+    })
+}
+
 /// The command line, as the lock records it (`hmctl restart porter-api`).
 pub fn command_line() -> String {
     let words: Vec<String> = std::env::args_os()
@@ -172,7 +197,15 @@ mod tests {
             "{}",
             failure.message
         );
+        let holding = holder(&path).unwrap();
+        assert_eq!(holding.pid, std::process::id());
+        assert!(
+            holding
+                .since
+                .is_some_and(|since| since <= jiff::Timestamp::now())
+        );
         drop(held);
+        assert_eq!(holder(&path), None);
         acquire(&path, "hmctl stop", Duration::ZERO).unwrap();
     }
 

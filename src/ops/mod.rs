@@ -10,6 +10,7 @@ pub mod disk_walk;
 pub mod execute;
 #[cfg(test)]
 pub mod fixtures;
+pub mod history;
 pub mod interrupt;
 pub mod inventory;
 pub mod lifecycle;

@@ -5,6 +5,7 @@ pub mod dependents;
 pub mod diagnose;
 pub mod duration;
 pub mod exposition;
+pub mod history;
 pub mod lifecycle;
 pub mod list;
 pub mod logs;

@@ -121,6 +121,77 @@ pub async fn run(
     if !confirm(&plan)? {
         return Ok(Report::Declined(plan));
     }
+    let recording = crate::ops::history::recorder::begin(intent_of(&plan, &request.installing));
+    let outcome = transact(catalog, plan, request, interrupt, progress).await;
+    end_recording(recording, &outcome);
+    outcome
+}
+
+/// What the history records before an upgrade or a rollback acts.
+fn intent_of(plan: &Plan, installing: &Installing) -> crate::ops::history::recorder::Intent {
+    use crate::ops::history::record::{Activity, Touched};
+    crate::ops::history::recorder::Intent {
+        activity: match plan.kind {
+            Kind::Rollback => Activity::Rollback,
+            Kind::Upgrade => Activity::Upgrade,
+        },
+        services: plan
+            .services
+            .iter()
+            .map(|name| Touched {
+                name: name.clone(),
+                group: plan.group.clone(),
+                aliases: Vec::new(),
+            })
+            .collect(),
+        steps: plan
+            .entries
+            .iter()
+            .map(|(name, action)| format!("{action} {}", plan.live_dir.join(name).display()))
+            .collect(),
+        package: match installing {
+            Installing::Package(path) => Some(path.clone()),
+            Installing::Rollback => None,
+        },
+    }
+}
+
+/// Records how an upgrade or a rollback ended.
+fn end_recording(
+    recording: crate::ops::history::recorder::Recording,
+    outcome: &Result<Report, Failure>,
+) {
+    use crate::ops::history::recorder::results_of;
+    match outcome {
+        Ok(Report::Upgraded {
+            backup, results, ..
+        }) => recording.end(
+            Exit::Success,
+            &format!("upgraded; backup kept at {}", backup.display()),
+            results_of(results),
+            Some(backup.clone()),
+        ),
+        Ok(Report::RolledBack {
+            reason, results, ..
+        }) => recording.end(
+            Exit::OperationFailed,
+            &format!("rolled back: {reason}"),
+            results_of(results),
+            None,
+        ),
+        Ok(report) => recording.end(report.exit(), "nothing was changed", Vec::new(), None),
+        Err(failure) => recording.end(failure.exit, &failure.message, Vec::new(), None),
+    }
+}
+
+/// Stages, swaps, starts and commits (or undoes) the confirmed `plan`.
+async fn transact(
+    catalog: &Catalog,
+    plan: Plan,
+    request: &Request,
+    interrupt: &Interrupt,
+    progress: &dyn Progress,
+) -> Result<Report, Failure> {
     let rollback = plan.kind == Kind::Rollback;
     let stage_dir = if rollback {
         plan.source.clone()

@@ -41,11 +41,52 @@ pub fn recover() -> Vec<Recovered> {
                 continue;
             }
         };
+        let recording = crate::ops::history::recorder::begin(recovery_intent(&journal));
         let message = recover_one(&mut journal);
         journal.log(&message);
+        let exit = if symlink_exists(&journal.file) {
+            crate::exit::Exit::OperationFailed
+        } else {
+            crate::exit::Exit::Success
+        };
+        recording.end(exit, &message, Vec::new(), None);
         done.push(Recovered { message });
     }
     done
+}
+
+/// What the history records before recovery touches an interrupted transaction.
+fn recovery_intent(journal: &Journal) -> crate::ops::history::recorder::Intent {
+    use crate::ops::history::record::{Activity, Touched};
+    crate::ops::history::recorder::Intent {
+        activity: Activity::Recovery,
+        services: journal
+            .services
+            .iter()
+            .map(|name| Touched {
+                name: name.clone(),
+                group: journal.group.clone(),
+                aliases: Vec::new(),
+            })
+            .collect(),
+        steps: vec![format!(
+            "{} the interrupted {} of {} (phase {})",
+            if journal.phase == Phase::Committing {
+                "complete"
+            } else {
+                "undo"
+            },
+            journal.kind,
+            journal.group,
+            journal.phase.as_str()
+        )],
+        package: None,
+    }
+}
+
+/// Whether anything is at `path` (a journal kept because recovery failed).
+fn symlink_exists(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Finishes (phase committing) or undoes one interrupted transaction; what it did.

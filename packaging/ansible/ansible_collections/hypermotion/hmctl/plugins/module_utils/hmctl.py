@@ -30,7 +30,7 @@ def hmctl_command(module, arguments):
 def run_hmctl(module, arguments):
     """Runs hmctl; returns (exit code, parsed JSON or None, stderr, argv)."""
     command = hmctl_command(module, arguments)
-    code, stdout, stderr = module.run_command(command, environ_update=dict(NO_COLOR='1'))
+    code, stdout, stderr = module.run_command(command, environ_update=dict(NO_COLOR='1', HMCTL_CALLER='ansible'))
     document = None
     if stdout.strip():
         try:
