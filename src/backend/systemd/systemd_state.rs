@@ -82,11 +82,14 @@ pub fn observe_unit(properties: &UnitProperties) -> Observation {
         // Killed by a signal: the shell's convention, 128 + signal.
         (_, _) => Some(128 + i64::from(properties.exec_main_status)),
     };
-    let reason = match state {
-        State::Failed | State::Restarting => Some(match exit_code {
-            Some(code) => format!("exit status {code}"),
-            None => format!("Result: {}", properties.result),
-        }),
+    // A unit caught between its death and its automatic restart can still say
+    // `Result: success` (seen with Debian's redis-server): no reason at all
+    // reads truer than that one.
+    let reason = match (state, exit_code) {
+        (State::Failed | State::Restarting, Some(code)) => Some(format!("exit status {code}")),
+        (State::Failed | State::Restarting, None) if failed_result => {
+            Some(format!("Result: {}", properties.result))
+        }
         _ => None,
     };
     Observation {
@@ -153,6 +156,17 @@ mod tests {
         assert_eq!(observed.detail, "failed (Result: exit-code)");
         assert_eq!(observed.exit_code, Some(1));
         assert_eq!(observed.reason.as_deref(), Some("exit status 1"));
+    }
+
+    #[test]
+    fn a_unit_waiting_for_its_automatic_restart_never_says_result_success() {
+        let observed = observe_unit(&recorded("loaded", "activating", "auto-restart", "success"));
+        assert_eq!(observed.state, State::Restarting);
+        assert_eq!(observed.detail, "activating (auto-restart)");
+        assert_eq!(observed.reason, None);
+        let observed = observe_unit(&recorded("loaded", "activating", "auto-restart", "exit-code"));
+        assert_eq!(observed.detail, "activating (auto-restart) (Result: exit-code)");
+        assert_eq!(observed.reason.as_deref(), Some("Result: exit-code"));
     }
 
     #[test]
