@@ -164,8 +164,16 @@ mod tests {
         assert_eq!(observed.state, State::Restarting);
         assert_eq!(observed.detail, "activating (auto-restart)");
         assert_eq!(observed.reason, None);
-        let observed = observe_unit(&recorded("loaded", "activating", "auto-restart", "exit-code"));
-        assert_eq!(observed.detail, "activating (auto-restart) (Result: exit-code)");
+        let observed = observe_unit(&recorded(
+            "loaded",
+            "activating",
+            "auto-restart",
+            "exit-code",
+        ));
+        assert_eq!(
+            observed.detail,
+            "activating (auto-restart) (Result: exit-code)"
+        );
         assert_eq!(observed.reason.as_deref(), Some("Result: exit-code"));
     }
 
