@@ -439,7 +439,7 @@ fn check_mode_predicts_and_changes_nothing_then_the_rolling_restart_stops_at_the
     assert_eq!(
         ran,
         ["gw-01", "gw-02", "gw-03", "gw-04", "gw-05", "gw-06"],
-        "batches of 3 up to the broken one"
+        "batches of 3 up to the broken one: {restarted:#?}"
     );
     for (host, result) in &restarted {
         if host == BROKEN {

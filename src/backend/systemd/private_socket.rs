@@ -28,6 +28,12 @@ struct SystemdReader {
     authenticating: Option<Vec<u8>>,
     /// A message read and mended, not yet handed to zbus.
     pending: Vec<u8>,
+    /// Bytes read from the socket that do not make a whole message yet. Kept
+    /// here, not in a local of the reading future, so that a read cancelled
+    /// half-way loses nothing (each await only appends what a finished read
+    /// returned), and so that what follows systemd's `OK` line in the same
+    /// read is the start of the first message.
+    incoming: Vec<u8>,
 }
 
 /// A connected private socket, ready for `zbus::connection::Builder::socket`.
@@ -37,6 +43,7 @@ pub fn split(stream: tokio::net::UnixStream) -> BoxedSplit {
         inner: read,
         authenticating: Some(Vec::new()),
         pending: Vec::new(),
+        incoming: Vec::new(),
     });
     let write: Box<dyn WriteHalf> = Box::new(SystemdWriter {
         inner: write,
@@ -79,30 +86,29 @@ impl WriteHalf for SystemdWriter {
 }
 
 impl SystemdReader {
-    /// Reads exactly `buffer.len()` bytes from the socket.
-    async fn read_exact(&mut self, buffer: &mut [u8]) -> io::Result<()> {
-        let mut filled = 0;
-        while filled < buffer.len() {
-            let (read, _) = self.inner.recvmsg(&mut buffer[filled..]).await?;
+    /// Reads until `incoming` holds one whole message, then moves it, its
+    /// sender mended, into `pending`.
+    async fn read_message(&mut self) -> io::Result<()> {
+        loop {
+            if self.incoming.len() >= PRIMARY_HEADER {
+                let length = message_length(&self.incoming).ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidData, "not a D-Bus message")
+                })?;
+                if self.incoming.len() >= length {
+                    let rest = self.incoming.split_off(length);
+                    let mut message = std::mem::replace(&mut self.incoming, rest);
+                    give_sender_a_unique_name(&mut message);
+                    self.pending = message;
+                    return Ok(());
+                }
+            }
+            let mut chunk = [0; 4096];
+            let (read, _) = self.inner.recvmsg(&mut chunk).await?;
             if read == 0 {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
-            filled += read;
+            self.incoming.extend_from_slice(&chunk[..read]);
         }
-        Ok(())
-    }
-
-    /// Reads one whole message into `pending`, its sender mended.
-    async fn read_message(&mut self) -> io::Result<()> {
-        let mut message = vec![0; PRIMARY_HEADER];
-        self.read_exact(&mut message).await?;
-        let length = message_length(&message)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not a D-Bus message"))?;
-        message.resize(length, 0);
-        self.read_exact(&mut message[PRIMARY_HEADER..]).await?;
-        give_sender_a_unique_name(&mut message);
-        self.pending = message;
-        Ok(())
     }
 }
 
@@ -111,15 +117,17 @@ impl ReadHalf for SystemdReader {
     async fn recvmsg(&mut self, buffer: &mut [u8]) -> io::Result<(usize, Vec<OwnedFd>)> {
         if let Some(line) = &mut self.authenticating {
             let (read, fds) = self.inner.recvmsg(buffer).await?;
-            for byte in &buffer[..read] {
+            for (at, byte) in buffer[..read].iter().enumerate() {
                 line.push(*byte);
                 if *byte == b'\n' {
-                    // `OK <guid>` ends systemd's part of the authentication.
+                    // `OK <guid>` ends systemd's part of the authentication;
+                    // what came with it belongs to the first message.
                     let done = line.starts_with(b"OK ");
                     line.clear();
                     if done {
                         self.authenticating = None;
-                        break;
+                        self.incoming.extend_from_slice(&buffer[at + 1..read]);
+                        return Ok((at + 1, fds));
                     }
                 }
             }
@@ -238,6 +246,60 @@ mod tests {
             .build(&("/org/freedesktop/systemd1/unit/s3block_2eservice",))
             .unwrap();
         message.data().bytes().to_vec()
+    }
+
+    /// What systemd sends, read through the reader: the `OK` line alone, then
+    /// whole messages, however the bytes were cut into reads (the line and
+    /// the first message in one read, a message in many).
+    async fn read_through(chunks: Vec<Vec<u8>>, wanted: usize) -> (Vec<u8>, Vec<u8>) {
+        use tokio::io::AsyncWriteExt;
+        let (ours, mut theirs) = tokio::net::UnixStream::pair().unwrap();
+        let (read, _write) = ours.into_split();
+        let mut reader = SystemdReader {
+            inner: read,
+            authenticating: Some(Vec::new()),
+            pending: Vec::new(),
+            incoming: Vec::new(),
+        };
+        let writer = tokio::spawn(async move {
+            for chunk in chunks {
+                theirs.write_all(&chunk).await.unwrap();
+                theirs.flush().await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            theirs
+        });
+        let mut buffer = [0; 64];
+        let mut line = Vec::new();
+        while !line.ends_with(b"\n") {
+            let (read, _) = reader.recvmsg(&mut buffer).await.unwrap();
+            line.extend_from_slice(&buffer[..read]);
+        }
+        let mut messages = Vec::new();
+        while messages.len() < wanted {
+            let (read, _) = reader.recvmsg(&mut buffer).await.unwrap();
+            messages.extend_from_slice(&buffer[..read]);
+        }
+        drop(writer.await.unwrap());
+        (line, messages)
+    }
+
+    #[tokio::test]
+    async fn messages_are_whole_however_the_reads_cut_them() {
+        let message = reply_from_systemd(":1.abcdefghijklmnopqrstu");
+        let mut stream = b"OK 0123456789abcdef\r\n".to_vec();
+        stream.extend_from_slice(&message);
+        stream.extend_from_slice(&message);
+        let two = [message.clone(), message.clone()].concat();
+        // The line and both messages in one read.
+        let (line, messages) = read_through(vec![stream.clone()], two.len()).await;
+        assert_eq!(line, b"OK 0123456789abcdef\r\n");
+        assert_eq!(messages, two);
+        // Three bytes at a time.
+        let chunks = stream.chunks(3).map(<[u8]>::to_vec).collect();
+        let (line, messages) = read_through(chunks, two.len()).await;
+        assert_eq!(line, b"OK 0123456789abcdef\r\n");
+        assert_eq!(messages, two);
     }
 
     #[test]
