@@ -147,6 +147,24 @@ impl Project {
 impl Drop for Project {
     fn drop(&mut self) {
         self.compose_quiet(&["down", "-t", "0", "--remove-orphans"]);
+        // A test that broke its compose file leaves `down` nothing to read:
+        // what is left of the project goes by its label.
+        let filter = format!("label=com.docker.compose.project={}", self.name);
+        let left = Command::new("docker")
+            .args(["ps", "-aq", "--filter", &filter])
+            .output();
+        if let Ok(left) = left {
+            let ids: Vec<String> = String::from_utf8_lossy(&left.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["rm", "-f"])
+                    .args(&ids)
+                    .output();
+            }
+        }
     }
 }
 
