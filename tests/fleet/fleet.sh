@@ -14,11 +14,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 label=hmctl.fleet
 log() { printf 'fleet: %s\n' "$*" >&2; }
 
-sandbox_image() {
-  local hash
-  hash=$(cd "$here/../sandbox/units" && { cat $(ls); echo man-db; } | sha256sum | cut -c1-12)
-  echo "hmtest/systemd:$hash"
-}
+# The sandbox names its own image (its tag hashes the units and the packages).
+sandbox_image() { "$here/../sandbox/sandbox.sh" image; }
 
 image() {
   local base tag

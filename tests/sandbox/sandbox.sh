@@ -6,6 +6,7 @@
 #
 #   tests/sandbox/sandbox.sh up      install, start dockerd, build images, start systemd
 #   tests/sandbox/sandbox.sh env     print the variables that point hmctl at the sandbox
+#   tests/sandbox/sandbox.sh image   print the systemd image's tag (tests/fleet/fleet.sh builds on it)
 #   tests/sandbox/sandbox.sh demo    up + a small console project; print its hmctl.toml path
 #   tests/sandbox/sandbox.sh down    remove test containers, the systemd container, the demo
 set -euo pipefail
@@ -252,7 +253,8 @@ down() {
 case "${1:-}" in
   up) up ;;
   env) print_env ;;
+  image) systemd_image ;;
   demo) demo ;;
   down) down ;;
-  *) echo "usage: $0 up|env|demo|down" >&2; exit 2 ;;
+  *) echo "usage: $0 up|env|image|demo|down" >&2; exit 2 ;;
 esac
