@@ -99,8 +99,22 @@ compose() {
 case "${1:-}" in
   up)
     "$here/sandbox.sh" up >/dev/null
+    # The tests ask for the replica from several processes at once: one
+    # brings it up while the others wait (two `docker-compose up` at once
+    # create a service's container twice).
+    mkdir -p "$(dirname "$cache")"
+    exec 9>"$(dirname "$cache")/replica.lock"
+    flock 9
     build_tree
     write_config
+    # One container per service, or the project is made anew.
+    services=$(compose config --services | wc -l)
+    containers=$(docker ps -aq --filter "label=com.docker.compose.project=$project" | wc -l)
+    if [ "$containers" -ne 0 ] && [ "$containers" -ne "$services" ]; then
+      log "$containers containers for $services services: making the project anew"
+      compose down -t 1 >/dev/null 2>&1 || true
+      docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -f >/dev/null
+    fi
     compose up -d >/dev/null 2>&1 || compose up -d
     echo "$cache/hmctl.toml"
     ;;
