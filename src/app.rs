@@ -17,6 +17,7 @@ pub fn main(cli: Cli) -> Exit {
     settings::install(Settings::resolve(
         Arguments {
             config: cli.config.clone(),
+            daemon_timeout: cli.daemon_timeout,
         },
         |name| std::env::var_os(name),
     ));

@@ -10,12 +10,23 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::Duration;
+
+/// How long hmctl waits for a daemon's answer unless told otherwise: long
+/// enough for a busy dockerd, short enough that a hung one costs an operator
+/// seconds, not minutes.
+pub const DEFAULT_DAEMON_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The shortest and longest `--daemon-timeout`, in seconds.
+pub const DAEMON_TIMEOUT_RANGE: (f64, f64) = (0.1, 600.0);
 
 /// What the command line says that the settings need.
 #[derive(Debug, Clone, Default)]
 pub struct Arguments {
     /// `--config FILE` (clap already falls back to `HMCTL_CONFIG`).
     pub config: Option<PathBuf>,
+    /// `--daemon-timeout SECS` (clap already falls back to `HMCTL_DAEMON_TIMEOUT`).
+    pub daemon_timeout: Option<Duration>,
 }
 
 /// The resolved settings of one run.
@@ -34,6 +45,9 @@ pub struct Settings {
     /// `HMCTL_CACHE_DIR`, else `/run/hmctl`.
     pub cache_dir: PathBuf,
     pub daemons: Daemons,
+    /// How long hmctl waits for each answer of a daemon: `--daemon-timeout`,
+    /// `HMCTL_DAEMON_TIMEOUT`, else [`DEFAULT_DAEMON_TIMEOUT`].
+    pub daemon_timeout: Duration,
     /// The compose profiles in force: `COMPOSE_PROFILES`, comma-separated.
     pub compose_profiles: Vec<String>,
     /// Where programs are looked for (`PATH`): the Compose CLIs.
@@ -94,7 +108,22 @@ impl Settings {
     /// Resolves the settings from the command line's `arguments` and the
     /// `environment` (`std::env::var_os`, or a test's table).
     pub fn resolve(arguments: Arguments, environment: impl Fn(&str) -> Option<OsString>) -> Self {
-        let Arguments { config } = arguments;
+        let Arguments {
+            config,
+            daemon_timeout,
+        } = arguments;
+        // The environment's value when the command line gave none (a value
+        // clap did not check is used only when it is in range).
+        let daemon_timeout = daemon_timeout
+            .or_else(|| {
+                let text = text_from(environment("HMCTL_DAEMON_TIMEOUT"))?;
+                let seconds: f64 = text.trim().parse().ok()?;
+                let (least, most) = DAEMON_TIMEOUT_RANGE;
+                (least..=most)
+                    .contains(&seconds)
+                    .then(|| Duration::from_secs_f64(seconds))
+            })
+            .unwrap_or(DEFAULT_DAEMON_TIMEOUT);
         let config = config.or_else(|| {
             environment("HMCTL_CONFIG")
                 .filter(|value| !value.is_empty())
@@ -105,6 +134,7 @@ impl Settings {
             lock_file: path_from(environment("HMCTL_LOCK_FILE"), "/run/hmctl/hmctl.lock"),
             state_dir: path_from(environment("HMCTL_STATE_DIR"), "/var/lib/hmctl"),
             cache_dir: path_from(environment("HMCTL_CACHE_DIR"), "/run/hmctl"),
+            daemon_timeout,
             daemons: Daemons {
                 docker_host: text_from(environment("DOCKER_HOST"))
                     .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string()),
@@ -191,6 +221,7 @@ mod tests {
             PathBuf::from("/run/systemd/private")
         );
         assert!(settings.compose_profiles.is_empty());
+        assert_eq!(settings.daemon_timeout, Duration::from_secs(5));
         assert!(!settings.no_color);
         assert_eq!(settings.config, None);
         assert_eq!(settings.pause_at, None);
@@ -227,6 +258,7 @@ mod tests {
             ("COMPOSE_PROFILES", "a, b,,"),
             ("NO_COLOR", "1"),
             ("HMCTL_CONFIG", "/etc/other.toml"),
+            ("HMCTL_DAEMON_TIMEOUT", "30"),
             (
                 "HMCTL_SYSTEMD_PRIVATE_SOCKET",
                 "/run/sandbox/systemd/private",
@@ -237,6 +269,7 @@ mod tests {
         assert_eq!(settings.compose_profiles, ["a", "b"]);
         assert!(settings.no_color);
         assert_eq!(settings.config, Some(PathBuf::from("/etc/other.toml")));
+        assert_eq!(settings.daemon_timeout, Duration::from_secs(30));
         assert_eq!(
             settings.daemons.private_socket,
             PathBuf::from("/run/sandbox/systemd/private")
@@ -248,9 +281,23 @@ mod tests {
         let settings = Settings::resolve(
             Arguments {
                 config: Some(PathBuf::from("/a.toml")),
+                daemon_timeout: Some(Duration::from_millis(2500)),
             },
-            |name| (name == "HMCTL_CONFIG").then(|| OsString::from("/b.toml")),
+            |name| match name {
+                "HMCTL_CONFIG" => Some(OsString::from("/b.toml")),
+                "HMCTL_DAEMON_TIMEOUT" => Some(OsString::from("30")),
+                _ => None,
+            },
         );
         assert_eq!(settings.config, Some(PathBuf::from("/a.toml")));
+        assert_eq!(settings.daemon_timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn a_daemon_timeout_out_of_range_in_the_environment_is_the_default() {
+        for text in ["0", "-1", "601", "soon"] {
+            let settings = resolved(&[("HMCTL_DAEMON_TIMEOUT", text)]);
+            assert_eq!(settings.daemon_timeout, DEFAULT_DAEMON_TIMEOUT, "{text}");
+        }
     }
 }

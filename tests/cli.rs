@@ -234,3 +234,25 @@ fn list_names_every_group_and_the_guide_log_files() {
     );
     assert_eq!(porter["present"], false);
 }
+
+#[test]
+fn a_daemon_timeout_out_of_range_is_a_usage_error_naming_the_range() {
+    for (given, said) in [
+        ("0", "0 is not within 0.1 to 600 seconds"),
+        ("601", "601 is not within 0.1 to 600 seconds"),
+        ("soon", "\"soon\" is not a number of seconds"),
+    ] {
+        let output = hmctl()
+            .args(["--daemon-timeout", given, "status"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{given}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "error: invalid value '{given}' for '--daemon-timeout <SECS>': {said}"
+            )),
+            "{stderr}"
+        );
+    }
+}

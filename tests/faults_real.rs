@@ -287,7 +287,7 @@ fn a_hung_docker_stops_a_restart_in_bounded_time_before_it_changes_anything() {
     let output = config
         .hmctl()
         .env("DOCKER_HOST", format!("unix://{}", socket.display()))
-        .args(["restart", "plain"])
+        .args(["--daemon-timeout", "2", "restart", "plain"])
         .output()
         .unwrap();
     assert!(

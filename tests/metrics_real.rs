@@ -156,7 +156,11 @@ fn a_daemon_down_or_hung_is_backend_up_zero_and_the_scrape_still_succeeds() {
     ];
     for (variable, value, down, up) in cases {
         let started = Instant::now();
-        let (code, text, stderr) = metrics(&config, &[(variable, &value)], &[]);
+        let (code, text, stderr) = metrics(
+            &config,
+            &[(variable, &value), ("HMCTL_DAEMON_TIMEOUT", "2")],
+            &[],
+        );
         assert_eq!(code, 0, "{variable}={value}: {stderr}");
         assert!(
             started.elapsed() < Duration::from_secs(10),

@@ -51,11 +51,14 @@ pub enum BackendError {
     },
 }
 
-fn humanize(duration: Duration) -> String {
-    if duration.as_millis().is_multiple_of(1000) {
-        format!("{} s", duration.as_secs())
+/// Seconds to a tenth, without a trailing `.0` (`5 s`, `2.5 s`): a deadline
+/// measured from a clock is a hair off the whole number it was set to.
+pub(crate) fn humanize(duration: Duration) -> String {
+    let tenths = (duration.as_millis() + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        format!("{} s", tenths / 10)
     } else {
-        format!("{:.1} s", duration.as_secs_f64())
+        format!("{}.{} s", tenths / 10, tenths % 10)
     }
 }
 
@@ -151,4 +154,19 @@ pub fn root_message(error: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::humanize;
+    use std::time::Duration;
+
+    #[test]
+    fn a_deadline_reads_in_seconds_to_a_tenth() {
+        assert_eq!(humanize(Duration::from_secs(5)), "5 s");
+        assert_eq!(humanize(Duration::from_millis(1_999)), "2 s");
+        assert_eq!(humanize(Duration::from_millis(2_004)), "2 s");
+        assert_eq!(humanize(Duration::from_millis(2_500)), "2.5 s");
+        assert_eq!(humanize(Duration::from_millis(100)), "0.1 s");
+    }
 }

@@ -33,7 +33,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// How long `hmctl list` may wait for each answer of a daemon.
-const LIST_TIMEOUT: Duration = Duration::from_secs(5);
+fn list_timeout() -> Duration {
+    crate::settings::get().daemon_timeout
+}
 
 /// What observing the groups of one kind found.
 #[derive(Default)]

@@ -12,6 +12,7 @@ pub use args::{
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// See and control every HyperBDR / HyperMotion service on this host.
 ///
@@ -27,6 +28,12 @@ pub struct Cli {
     /// Read this configuration file instead of /etc/hmctl/hmctl.toml.
     #[arg(long, global = true, value_name = "FILE", env = "HMCTL_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// How long to wait for each answer of dockerd or systemd, in seconds (a
+    /// fraction allowed, 0.1 to 600). A daemon that does not answer in time is
+    /// reported and the other kind's services are still shown.
+    #[arg(long, global = true, value_name = "SECS", env = "HMCTL_DAEMON_TIMEOUT", value_parser = daemon_timeout_seconds)]
+    pub daemon_timeout: Option<Duration>,
 
     /// Print one JSON document on stdout instead of a table.
     #[arg(long, global = true)]
@@ -248,5 +255,19 @@ impl Shell {
             Shell::Elvish => "elvish",
             Shell::Powershell => "powershell",
         }
+    }
+}
+
+/// `--daemon-timeout`: seconds, a fraction allowed, 0.1 to 600.
+fn daemon_timeout_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    let (least, most) = crate::settings::DAEMON_TIMEOUT_RANGE;
+    if (least..=most).contains(&seconds) {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(format!("{seconds} is not within {least} to {most} seconds"))
     }
 }

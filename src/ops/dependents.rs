@@ -6,7 +6,7 @@
 //! dependency graph, so the verdict and the plan's order always agree.
 
 use super::plan::group_graph;
-use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
+use super::snapshot::{self, Snapshot, backend_deadline};
 use crate::catalog::Catalog;
 use crate::exit::Failure;
 use crate::model::{ServiceStatus, State};
@@ -223,7 +223,7 @@ pub fn refusal(targets: &[String], verdict: &Verdict) -> Failure {
 /// `hmctl ok-to-stop TARGET...`: the verdict a stop of them would get, from
 /// one look at the host; changes nothing and takes no lock.
 pub async fn check(catalog: &Catalog, targets: &[String]) -> Result<Verdict, Failure> {
-    let (snapshot, _backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
+    let (snapshot, _backends) = snapshot::take(catalog, backend_deadline()).await?;
     let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     Ok(verdict(catalog, &snapshot, &selected))

@@ -9,7 +9,7 @@ use super::history;
 use super::interrupt::Interrupt;
 use super::lock::{self, HostLock};
 use super::plan::{self, Pace, Plan};
-use super::snapshot::{self, BACKEND_DEADLINE};
+use super::snapshot::{self, backend_deadline};
 use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
@@ -82,7 +82,7 @@ pub fn lock_unless_dry_run(dry_run: bool) -> Result<Option<HostLock>, Failure> {
 /// would leave a running service without something it needs is refused
 /// here, before anything changes, unless the request says how on.
 pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
+    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
     let mut selected = snapshot.resolve(&request.targets, catalog)?;
     if selected.is_empty() {
         return Err(Failure::usage("no service of any present group to act on")
@@ -229,7 +229,7 @@ pub async fn act_on(
     interrupt: &Interrupt,
     progress: &dyn Progress,
 ) -> Result<Vec<StepResult>, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
+    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
     let selected: Vec<usize> = snapshot
         .services
         .iter()

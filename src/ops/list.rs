@@ -2,7 +2,7 @@
 //! and whether it is present on this host. It reads the compose files and asks
 //! systemd whether units exist, but never needs Docker.
 
-use super::snapshot::BACKEND_DEADLINE;
+use super::snapshot::backend_deadline;
 use super::status::ErrorEntry;
 use crate::backend::{Backend, Backends};
 use crate::catalog::{Catalog, Group, log_sources};
@@ -71,7 +71,7 @@ pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
     for group in catalog.present_groups() {
         if group.backend.lists_with_daemon() {
             backends
-                .get_or_connect(group.backend, BACKEND_DEADLINE)
+                .get_or_connect(group.backend, backend_deadline())
                 .await;
         }
     }

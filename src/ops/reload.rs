@@ -4,7 +4,7 @@
 //! changed, in dependency order, each waited for until healthy.
 
 use super::plan::{self, Pace, Plan};
-use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
+use super::snapshot::{self, Snapshot, backend_deadline};
 use crate::backend::{Backends, Verdict};
 use crate::catalog::Catalog;
 use crate::exit::Failure;
@@ -44,7 +44,7 @@ pub async fn plan(
     targets: &[String],
     pace: Pace,
 ) -> Result<(Plan, Backends), Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, BACKEND_DEADLINE).await?;
+    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
     let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     let can_recreate = backends

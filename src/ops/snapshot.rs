@@ -12,8 +12,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How long `status` waits for each daemon in all (connect, list, inspect).
-pub const BACKEND_DEADLINE: Duration = Duration::from_secs(5);
+/// How long `status` waits for each daemon in all (connect, list, inspect):
+/// `--daemon-timeout`, 5 s unless told.
+pub fn backend_deadline() -> Duration {
+    crate::settings::get().daemon_timeout
+}
 
 /// Every present group's services, as the daemons see them now.
 pub struct Snapshot {

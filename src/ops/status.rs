@@ -2,7 +2,7 @@
 //! host checks, and the exit code that sums them up (0 / 3 / 4).
 
 use super::checks::{Check, CheckTarget, run_checks};
-use super::snapshot::{self, BACKEND_DEADLINE, Snapshot};
+use super::snapshot::{self, Snapshot, backend_deadline};
 use crate::backend::{BackendError, UnreadFiles};
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
@@ -126,7 +126,7 @@ pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusRepor
             .await
             .unwrap_or_default()
     };
-    let (taken, checks) = tokio::join!(snapshot::take(catalog, BACKEND_DEADLINE), checks);
+    let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
     let (snapshot, _backends) = taken?;
     report(catalog, targets, snapshot, checks)
 }

@@ -34,9 +34,18 @@ pub fn sandbox() -> Sandbox {
 /// The hmctl binary under test, with colour off and no ambient config.
 pub fn hmctl() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("hmctl").expect("the hmctl binary");
-    command.env("NO_COLOR", "1").env_remove("HMCTL_CONFIG");
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("HMCTL_CONFIG")
+        .env("HMCTL_DAEMON_TIMEOUT", PATIENT_DAEMON_TIMEOUT);
     command
 }
+
+/// How long hmctl waits for a daemon in tests (seconds): the suite runs many
+/// tests at once on a small machine, where dockerd can take more than the
+/// default 5 s to answer. The tests of a hung daemon pass their own, shorter
+/// `--daemon-timeout`.
+pub const PATIENT_DAEMON_TIMEOUT: &str = "60";
 
 /// A command that keeps running a long time and stops at once on SIGTERM.
 pub const SLEEPER: &str = r#"["sh", "-c", "trap 'exit 0' TERM; sleep 2147483647 & wait"]"#;
@@ -335,6 +344,7 @@ impl Config {
         command
             .env("NO_COLOR", "1")
             .env_remove("HMCTL_CONFIG")
+            .env("HMCTL_DAEMON_TIMEOUT", PATIENT_DAEMON_TIMEOUT)
             .arg("--config")
             .arg(&self.path)
             .env("HMCTL_LOCK_FILE", self.dir.path().join("hmctl.lock"))

@@ -19,7 +19,6 @@ pub const VERSION_LABEL: &str = "com.docker.compose.version";
 /// The Python `docker-compose` 1.x takes a second to answer on an idle host,
 /// and many on a busy one; creating a container is rare, so waiting is cheap.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
-const LIST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A generation of Docker Compose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +139,7 @@ async fn made_by(project: &str) -> Result<Option<String>, BackendError> {
     };
     let labels = [format!("{}={project}", super::docker::label::PROJECT)];
     let listed = tokio::time::timeout(
-        LIST_TIMEOUT,
+        crate::settings::get().daemon_timeout,
         super::docker_list::list(Path::new(socket), &labels),
     )
     .await;
@@ -151,8 +150,8 @@ async fn made_by(project: &str) -> Result<Option<String>, BackendError> {
     };
     match listed {
         Err(_) => Err(refused(format!(
-            "{socket} did not answer within {} s",
-            LIST_TIMEOUT.as_secs()
+            "{socket} did not answer within {}",
+            crate::backend::error::humanize(crate::settings::get().daemon_timeout)
         ))),
         Ok(Err(error)) => Err(refused(format!("{socket}: {error:?}"))),
         Ok(Ok(containers)) => Ok(containers

@@ -238,15 +238,12 @@ impl DockerClient {
     /// A client whose own timeout leaves room for a stop of `grace`.
     async fn with_call_timeout(&self, grace: Duration) -> Result<Docker, BackendError> {
         Ok(self
-            .api(VERSION_TIMEOUT)
+            .api(crate::settings::get().daemon_timeout)
             .await?
             .clone()
             .with_timeout(grace + CALL_MARGIN + Duration::from_secs(1)))
     }
 }
-
-/// How long learning the API version may take when a call has no timeout of its own.
-pub(super) const VERSION_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How much longer than the stop grace a stop or restart call may take.
 pub const CALL_MARGIN: Duration = Duration::from_secs(30);

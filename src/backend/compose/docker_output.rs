@@ -1,7 +1,7 @@
 //! A container's output (what `docker logs` shows): the last lines, then,
 //! when following, new output as it comes, with no timeout cutting it.
 
-use super::docker::{DAEMON, DockerClient, VERSION_TIMEOUT};
+use super::docker::{DAEMON, DockerClient};
 use crate::backend::error::{BackendError, root_message};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ impl DockerClient {
         follow: bool,
     ) -> Result<impl futures_util::Stream<Item = Result<Vec<u8>, BackendError>> + use<>, BackendError>
     {
-        let docker = self.api(VERSION_TIMEOUT).await?;
+        let docker = self.api(crate::settings::get().daemon_timeout).await?;
         let options = bollard::query_parameters::LogsOptionsBuilder::new()
             .stdout(true)
             .stderr(true)

@@ -213,7 +213,7 @@ impl ServiceBackend for Compose {
         let docker = self.docker().map_err(BackendError::into_failure)?;
         let project = source.group.project.clone().unwrap_or_default();
         let inspect = docker
-            .service_container(&project, source.name, Duration::from_secs(5))
+            .service_container(&project, source.name, crate::settings::get().daemon_timeout)
             .await
             .map_err(BackendError::into_failure)?
             .ok_or_else(|| {

@@ -115,7 +115,10 @@ impl BackendModule for Compose {
                 Some("run as root or join the docker group".into())
             }
             BackendError::Timeout { .. } => {
-                Some("dockerd is hung or overloaded: check `journalctl -u docker`".into())
+                Some(
+                "dockerd is hung or overloaded: check `journalctl -u docker`; on a busy host, wait longer with --daemon-timeout SECS"
+                    .into(),
+            )
             }
             BackendError::NotOnThisHost { .. }
             | BackendError::Refused { .. }

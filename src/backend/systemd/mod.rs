@@ -126,7 +126,10 @@ impl BackendModule for Systemd {
             ),
             BackendError::PermissionDenied { .. } => Some("run as root (sudo hmctl ...)".into()),
             BackendError::Timeout { .. } => {
-                Some("systemd is not answering on its bus: check `journalctl -b` and dbus".into())
+                Some(
+                "systemd is not answering on its bus: check `journalctl -b` and dbus; on a busy host, wait longer with --daemon-timeout SECS"
+                    .into(),
+            )
             }
             BackendError::NotOnThisHost { .. }
             | BackendError::Refused { .. }
@@ -184,7 +187,7 @@ impl Systemd {
             let mut found = None;
             let mut asked = true;
             for unit in &choice.alternatives {
-                match client.unit(unit, super::LIST_TIMEOUT).await {
+                match client.unit(unit, super::list_timeout()).await {
                     Ok(properties) if observe_unit(&properties).state != State::Missing => {
                         found = Some(unit.clone());
                         break;

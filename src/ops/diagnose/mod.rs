@@ -32,7 +32,7 @@ use crate::exit::{Exit, Failure};
 use crate::ops::inventory::{Entry, inventory};
 use crate::ops::logs::files::LogFile;
 use crate::ops::logs::select::select;
-use crate::ops::snapshot::{self, BACKEND_DEADLINE};
+use crate::ops::snapshot::{self, backend_deadline};
 use report::{Report, Scope};
 use scan::Event;
 
@@ -260,7 +260,7 @@ pub async fn run(
         })
     };
     let looking = async {
-        match snapshot::take(catalog, BACKEND_DEADLINE).await {
+        match snapshot::take(catalog, backend_deadline()).await {
             Ok((snapshot, backends)) => {
                 let chosen = state::select(&snapshot.services, &matter);
                 let errors: Vec<String> = snapshot

@@ -43,9 +43,6 @@ pub struct Connected {
     pub job_timeout: Duration,
 }
 
-/// How long hmctl asks a daemon for a fallen service's last words.
-const DETAILS_TIMEOUT: Duration = Duration::from_secs(5);
-
 impl Control for Connected {
     async fn act(&self, step: &Step, wait_for_job: bool) -> Result<Option<String>, BackendError> {
         self.backends
@@ -64,7 +61,7 @@ impl Control for Connected {
     async fn details(&self, step: &Step) -> Result<Details, BackendError> {
         self.backends
             .reaching(&step.handle)?
-            .details(&step.handle, DETAILS_TIMEOUT)
+            .details(&step.handle, crate::settings::get().daemon_timeout)
             .await
     }
 }

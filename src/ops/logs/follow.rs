@@ -54,8 +54,6 @@ fn current_files(catalog: &Catalog, entry: &Entry) -> Vec<LogFile> {
         .unwrap_or_default()
 }
 
-/// How long connecting to a daemon for a service's own output may take.
-const OUTPUT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often files are looked at for new lines while following.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
@@ -98,7 +96,7 @@ pub async fn show(
                 Backend::output_name(entry.backend, &source)
             ));
             backends
-                .for_output(entry.backend, OUTPUT_CONNECT_TIMEOUT)
+                .for_output(entry.backend, crate::settings::get().daemon_timeout)
                 .await;
         }
     }

@@ -9,10 +9,6 @@ use crate::backend::{Backend, WriterZones};
 use crate::catalog::Catalog;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
-use std::time::Duration;
-
-/// How long asking one group's daemon for its zones may take.
-const ASK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the operator can do when a group's zones cannot be asked.
 pub const UNASKED_HINT: &str = "set log_timezone = \"ZONE\" for the group in hmctl.toml to say which zone its services write in";
@@ -40,9 +36,9 @@ impl Zones {
             {
                 continue;
             }
-            let answer = Backend::for_output(group.backend, ASK_TIMEOUT)
+            let answer = Backend::for_output(group.backend, crate::settings::get().daemon_timeout)
                 .await
-                .writer_zones(group, ASK_TIMEOUT)
+                .writer_zones(group, crate::settings::get().daemon_timeout)
                 .await;
             zones.by_group.insert(group_name.to_string(), answer);
         }

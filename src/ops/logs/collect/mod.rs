@@ -18,7 +18,6 @@ use archive::{Contents, Written};
 use read::{modified_time, relative_name, walk_files};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// What `logs collect` needs to know.
 #[derive(Debug, Clone)]
@@ -80,7 +79,7 @@ pub struct Bundle {
 }
 
 async fn group_containers(group: &Group) -> Option<String> {
-    Backend::for_output(group.backend, Duration::from_secs(5))
+    Backend::for_output(group.backend, crate::settings::get().daemon_timeout)
         .await
         .describe(group)
         .await
