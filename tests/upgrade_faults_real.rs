@@ -118,10 +118,15 @@ fn a_fault_before_the_swap_changes_nothing() {
     let before = tree(&world.venvs());
     let package = world.package("v2", &["porter"], "new");
     let porter_started = started_at(&world.project, "porter-api");
-    for (faults, message) in [
+    let journal_hint = format!(
+        "the journal is {}: free space on its filesystem or fix its permissions, then run the upgrade again",
+        world.journal().display()
+    );
+    for (faults, message, hint) in [
         (
             "journal-staging:1",
             "cannot write the upgrade journal: Input/output error (os error 5); nothing was changed".to_string(),
+            journal_hint.clone(),
         ),
         (
             "stage:1:ENOSPC",
@@ -129,16 +134,21 @@ fn a_fault_before_the_swap_changes_nothing() {
                 "cannot stage the package beside {}: No space left on device (os error 28); nothing was changed and no staging file was left",
                 world.venvs().display()
             ),
+            format!(
+                "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
+                world.venvs().display()
+            ),
         ),
         (
             "journal-staging:2",
             "cannot write the upgrade journal: Input/output error (os error 5); nothing was changed".to_string(),
+            journal_hint.clone(),
         ),
     ] {
         let output = world.upgrade_failing(&package, faults);
         assert_eq!(output.status.code(), Some(1), "{faults}: {}", stderr(&output));
         assert!(
-            stderr(&output).contains(&format!("error: {message}\n")),
+            stderr(&output).contains(&format!("error: {message}\nhint: {hint}\n")),
             "{faults}: {}",
             stderr(&output)
         );

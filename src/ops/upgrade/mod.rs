@@ -101,6 +101,10 @@ fn save_before_swap(journal: &journal::Journal) -> Result<(), Failure> {
             Exit::OperationFailed,
             format!("cannot write the upgrade journal: {error}; nothing was changed"),
         )
+        .with_hint(format!(
+            "the journal is {}: free space on its filesystem or fix its permissions, then run the upgrade again",
+            journal.file.display()
+        ))
     })
 }
 
@@ -224,20 +228,32 @@ async fn transact(
         })
         .await
         .map_err(|error| {
-            Failure::new(Exit::OperationFailed, format!("staging stopped: {error}"))
+            let _ = undo::abandon(&journal);
+            Failure::new(
+                Exit::OperationFailed,
+                format!("staging stopped unexpectedly: {error}; nothing was changed"),
+            )
+            .with_hint("run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support")
         })?;
         if let Err(error) = staged {
             let _ = undo::abandon(&journal);
-            let message = match error {
-                stage::StageError::Interrupted => {
-                    "interrupted while staging the package; nothing was changed".to_string()
-                }
-                stage::StageError::Io(error) => format!(
-                    "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
-                    plan.live_dir.display()
+            return Err(match error {
+                stage::StageError::Interrupted => Failure::new(
+                    Exit::OperationFailed,
+                    "interrupted while staging the package; nothing was changed",
                 ),
-            };
-            return Err(Failure::new(Exit::OperationFailed, message));
+                stage::StageError::Io(error) => Failure::new(
+                    Exit::OperationFailed,
+                    format!(
+                        "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
+                        plan.live_dir.display()
+                    ),
+                )
+                .with_hint(format!(
+                    "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
+                    plan.live_dir.display()
+                )),
+            });
         }
         hooks::pause_point("staged");
     }
