@@ -259,7 +259,11 @@ fn docker_unreachable_still_shows_the_units() {
         .unwrap();
     assert_eq!(output.status.code(), Some(4));
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(row(&document, "s3block")["state"], "running");
+    assert_eq!(
+        row(&document, "s3block")["state"],
+        "running",
+        "{document:#}"
+    );
     assert_eq!(row(&document, "plain")["state"], "unknown");
     assert_eq!(document["errors"][0]["backend"], "docker");
     let stderr = String::from_utf8_lossy(&output.stderr);

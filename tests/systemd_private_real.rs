@@ -68,7 +68,9 @@ fn in_container(args: &[&str]) -> bool {
 }
 
 /// The bus daemon of the sandbox's systemd, stopped until this is dropped
-/// (when the test passes or fails).
+/// (when the test passes or fails). The sandbox is shared: the test that
+/// stops it runs alone (`.config/nextest.toml`), or every other test asking
+/// systemd through the bus would find it unreachable.
 struct BusDaemonStopped;
 
 impl BusDaemonStopped {
