@@ -26,7 +26,9 @@ pub use unread::UnreadFiles;
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
-use crate::model::{BackendKind, Details, Handle, Observation, ServiceStatus, Step};
+use crate::model::{
+    BackendKind, Details, EventSource, Handle, Observation, ServiceEvent, ServiceStatus, Step,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -143,6 +145,77 @@ impl From<Vec<Declared>> for DeclaredGroup {
     }
 }
 
+/// The window `hmctl events` reads: from `since` (all the daemon keeps
+/// when `None`) to `until` (`None` only when following).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventWindow {
+    pub since: Option<jiff::Timestamp>,
+    pub until: Option<jiff::Timestamp>,
+}
+
+impl EventWindow {
+    /// Whether `time` is within the window.
+    pub fn contains(&self, time: jiff::Timestamp) -> bool {
+        self.since.is_none_or(|since| time >= since) && self.until.is_none_or(|until| time <= until)
+    }
+}
+
+/// Where a source's events go: collected for a window, or sent on as they
+/// come while following.
+pub(crate) struct EventSink<'a> {
+    follow: Option<&'a mpsc::UnboundedSender<ServiceEvent>>,
+    pub collected: Vec<ServiceEvent>,
+}
+
+impl<'a> EventSink<'a> {
+    pub fn new(follow: Option<&'a mpsc::UnboundedSender<ServiceEvent>>) -> EventSink<'a> {
+        EventSink {
+            follow,
+            collected: Vec::new(),
+        }
+    }
+
+    /// Keeps or sends on `event`; false once nobody listens any more.
+    pub fn take(&mut self, event: ServiceEvent) -> bool {
+        match self.follow {
+            Some(sender) => sender.send(event).is_ok(),
+            None => {
+                self.collected.push(event);
+                true
+            }
+        }
+    }
+}
+
+/// A source of events that could not be read, and why.
+#[derive(Debug, Clone)]
+pub struct SourceFailure {
+    pub source: EventSource,
+    pub error: BackendError,
+}
+
+/// What a backend's sources of events said: the events, the sources that
+/// answered, and those that could not be read.
+#[derive(Debug, Default)]
+pub struct EventsRead {
+    pub events: Vec<ServiceEvent>,
+    pub answered: Vec<EventSource>,
+    pub failures: Vec<SourceFailure>,
+}
+
+impl EventsRead {
+    /// Adds what one source said.
+    pub fn add(&mut self, source: EventSource, read: Result<Vec<ServiceEvent>, BackendError>) {
+        match read {
+            Ok(events) => {
+                self.events.extend(events);
+                self.answered.push(source);
+            }
+            Err(error) => self.failures.push(SourceFailure { source, error }),
+        }
+    }
+}
+
 /// What each kind of backend does. The methods are the whole seam: `ops`
 /// needs nothing else of a daemon.
 pub(crate) trait ServiceBackend {
@@ -196,6 +269,18 @@ pub(crate) trait ServiceBackend {
     /// line (`diagnose`): health-check runs, exit code, OOM kill, restarts, a
     /// unit's result and last journal lines; bounded by `timeout`.
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError>;
+
+    /// What happened to `groups`' services (all of this kind) in `window`,
+    /// by the daemon's own records, each read within `timeout`. With
+    /// `follow`, what happens from `window.since` on is sent there instead,
+    /// until the daemon's stream ends.
+    async fn events(
+        &self,
+        groups: &[Group],
+        window: EventWindow,
+        timeout: Duration,
+        follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead;
 }
 
 /// The closed set of backends, from one list: each kind's variant and the
@@ -409,5 +494,15 @@ impl Backend {
         timeout: Duration,
     ) -> Result<Details, BackendError> {
         dispatch!(self, backend => backend.details(handle, timeout).await)
+    }
+
+    pub async fn events(
+        &self,
+        groups: &[Group],
+        window: EventWindow,
+        timeout: Duration,
+        follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead {
+        dispatch!(self, backend => backend.events(groups, window, timeout, follow).await)
     }
 }
