@@ -112,6 +112,8 @@ fn a_daemon_that_cannot_be_asked_is_named_and_the_history_still_shown() {
     assert_eq!(errors[0]["kind"], "error");
     assert_eq!(errors[0]["source"], "docker-events");
     assert_eq!(errors[1]["source"], "hmctl-history");
+    let following = events(broken.path(), Some(&config.path), &["-f"]);
+    assert_eq!(following.status.code(), Some(4), "{following:?}");
     assert_eq!(
         errors[1]["message"],
         format!(

@@ -30,7 +30,6 @@ pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyh
         until: super::time_flag("--until", until.as_deref())?,
     };
     let selection = ops::events::select(catalog, targets)?;
-    let interrupt = Interrupt::install(|_| {});
     let now = jiff::Timestamp::now();
     let mut timeline = ops::events::gather(
         &selection,
@@ -64,10 +63,12 @@ pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyh
     if timeline.skipped_history > 0 {
         printer.warning(&render::events::skipped_history(timeline.skipped_history));
     }
-    if timeline.nothing_read() && !*follow {
+    // Nothing to follow either: the same sources would be asked.
+    if timeline.nothing_read() {
         return Ok(Exit::BackendUnavailable);
     }
     if *follow {
+        let interrupt = Interrupt::install(|_| {});
         let mut emit = |live: Live| match live {
             Live::Event(event) => {
                 let text = if printer.json {
