@@ -141,3 +141,52 @@ fn bad_input_is_exit_2() {
     let unknown = events(state.path(), None, &["no-such-service"]);
     assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
 }
+
+#[test]
+fn a_hung_dockerd_and_a_missing_journalctl_are_bounded_and_named() {
+    let state = state_with_a_restart();
+    let config = common::config_with(
+        "[[group]]\nname = \"console\"\nproject = \"hmt-events-hung\"\npresent_if = []\n\n\
+         [[group]]\nname = \"gateway\"\nunits = [\"s3block\"]\npresent_if = []\n",
+    );
+    let silent = common::silent_socket(state.path());
+    let empty_path = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let output = common::hmctl()
+        .arg("--config")
+        .arg(&config.path)
+        .args([
+            "--daemon-timeout",
+            "1",
+            "events",
+            "--since",
+            "2026-12-04T10:00:00Z",
+        ])
+        .env("HMCTL_STATE_DIR", state.path())
+        .env("HMCTL_LOCK_FILE", state.path().join("hmctl.lock"))
+        .env("DOCKER_HOST", format!("unix://{}", silent.display()))
+        .env("PATH", empty_path.path())
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("restart by alice"),
+        "{output:?}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "warning: events from docker-events could not be read, the other sources are shown: Docker at {} did not answer within 1 s\n",
+            silent.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: events from journal could not be read, the other sources are shown: cannot read the journal of s3block.service: cannot run journalctl: No such file or directory (os error 2)\n\
+             hint: install journalctl (systemd), or ask for the services of other groups\n"
+        ),
+        "{stderr}"
+    );
+}
