@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// sent on as they come (with when they came); killed when dropped.
 struct Follower {
     lines: mpsc::Receiver<(Instant, String)>,
-    _child: KillOnDrop,
+    child: KillOnDrop,
 }
 
 impl Follower {
@@ -42,8 +42,19 @@ impl Follower {
         });
         Follower {
             lines,
-            _child: KillOnDrop(child),
+            child: KillOnDrop(child),
         }
+    }
+
+    /// Sends Ctrl-C (SIGINT) and waits for the exit code.
+    fn interrupt(&mut self) -> Option<i32> {
+        let pid = i32::try_from(self.child.0.id()).unwrap();
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid).unwrap(),
+            rustix::process::Signal::INT,
+        )
+        .unwrap();
+        self.child.0.wait().unwrap().code()
     }
 
     /// The next line, if one comes within `within`.
@@ -310,7 +321,7 @@ fn following_sees_a_containers_and_a_units_new_event_within_a_second() {
     let config = config_with(&(console_group(&project) + &gateway_group(&[&unit.name])));
     let journal = JournalShim::new();
     let path = journal.path();
-    let follower = Follower::spawn(&config, Some(&path), &["events", "-f"]);
+    let mut follower = Follower::spawn(&config, Some(&path), &["events", "-f"]);
     // The table's header comes once the window is shown; following starts then.
     let header = wait_for(Duration::from_secs(30), "the header", || {
         follower
@@ -354,4 +365,8 @@ fn following_sees_a_containers_and_a_units_new_event_within_a_second() {
             }
         }
     }
+    // Ctrl-C ends following, as it ends `logs -f`: exit 0.
+    let interrupted = Instant::now();
+    assert_eq!(follower.interrupt(), Some(0));
+    assert!(interrupted.elapsed() < Duration::from_secs(3));
 }
