@@ -167,19 +167,38 @@ pub enum Live {
     Unread(Unread),
 }
 
-/// The history's runs, by run and whether it had ended, already told.
-type Told = BTreeSet<(String, bool)>;
+/// The history's runs already told (by run and whether it had ended), and
+/// the size and time of its current file when last read.
+#[derive(Default)]
+struct Told {
+    runs: BTreeSet<(String, bool)>,
+    file: Option<(u64, std::time::SystemTime)>,
+}
 
 /// The operator actions of runs not told yet: a run is told when it begins
-/// (at its start) and again when it ends (at its end, with its result).
+/// (at its start) and again when it ends (at its end, with its result). The
+/// history is read again only when its file changed.
 fn new_history_events(told: &mut Told) -> Vec<ServiceEvent> {
+    let path = crate::settings::get()
+        .state_dir
+        .join(crate::ops::history::store::FILE_NAME);
+    let file = std::fs::symlink_metadata(&path)
+        .and_then(|metadata| Ok((metadata.len(), metadata.modified()?)))
+        .ok();
+    if file.is_some() && file == told.file {
+        return Vec::new();
+    }
+    told.file = file;
     let Ok((runs, _)) = crate::ops::history::all_runs() else {
         return Vec::new();
     };
     let mut events = Vec::new();
     for run in runs {
         let ended_at = run.ended.as_ref().map(|ended| ended.at);
-        if !told.insert((run.began.run.clone(), ended_at.is_some())) {
+        if !told
+            .runs
+            .insert((run.began.run.clone(), ended_at.is_some()))
+        {
             continue;
         }
         let mut run_events =
@@ -225,7 +244,7 @@ pub async fn follow(
     drop((sender, failures));
     tokio::pin!(streams);
     // What the history held when following began was told with the window.
-    let mut told = Told::new();
+    let mut told = Told::default();
     new_history_events(&mut told);
     let mut pending: Vec<ServiceEvent> = Vec::new();
     let mut streams_ended = false;
