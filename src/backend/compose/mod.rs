@@ -343,45 +343,39 @@ async fn project_events(
         .filter_map(|group| Some((group.project.as_deref()?, group.name.as_str())))
         .collect();
     let streams = projects.iter().map(|(project, group)| {
-        docker.project_events(
-            project,
-            group,
-            (window.since, window.until),
-            timeout,
-            follow,
-        )
+        let bounds = (window.since, window.until);
+        docker.project_events(project, group, bounds, timeout, follow)
     });
+    // A window's states are read while Docker streams its events.
+    let states = async {
+        if follow.is_some() {
+            return None;
+        }
+        let states = projects
+            .iter()
+            .map(|(project, group)| docker.project_states(project, group, timeout));
+        Some(futures_util::future::join_all(states).await)
+    };
+    let (streamed, states) = tokio::join!(futures_util::future::join_all(streams), states);
     let mut read = EventsRead::default();
-    let streamed: Result<Vec<Vec<ServiceEvent>>, BackendError> =
-        futures_util::future::join_all(streams)
-            .await
-            .into_iter()
-            .collect();
+    let streamed: Result<Vec<Vec<ServiceEvent>>, BackendError> = streamed.into_iter().collect();
     read.add(
         EventSource::DockerEvents,
         streamed.map(|events| events.concat()),
     );
-    if follow.is_some() {
-        return read;
+    if let Some(states) = states {
+        let states: Result<Vec<Vec<ServiceEvent>>, BackendError> = states.into_iter().collect();
+        read.add(
+            EventSource::ContainerState,
+            states.map(|events| {
+                events
+                    .into_iter()
+                    .flatten()
+                    .filter(|event| window.contains(event.time))
+                    .collect()
+            }),
+        );
     }
-    let states = projects
-        .iter()
-        .map(|(project, group)| docker.project_states(project, group, timeout));
-    let states: Result<Vec<Vec<ServiceEvent>>, BackendError> =
-        futures_util::future::join_all(states)
-            .await
-            .into_iter()
-            .collect();
-    read.add(
-        EventSource::ContainerState,
-        states.map(|events| {
-            events
-                .into_iter()
-                .flatten()
-                .filter(|event| window.contains(event.time))
-                .collect()
-        }),
-    );
     read
 }
 
