@@ -190,3 +190,51 @@ fn a_hung_dockerd_and_a_missing_journalctl_are_bounded_and_named() {
         "{stderr}"
     );
 }
+
+/// A directory whose `journalctl` is the shell script `body`.
+fn journalctl_doing(body: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = tempfile::tempdir().unwrap();
+    let script = directory.path().join("journalctl");
+    std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    directory
+}
+
+#[test]
+fn a_journal_that_fails_or_hangs_is_named_with_what_to_do() {
+    let state = state_with_a_restart();
+    let config = common::config_with(
+        "[[group]]\nname = \"gateway\"\nunits = [\"s3block\"]\npresent_if = []\n",
+    );
+    let warned = |journalctl: &tempfile::TempDir| {
+        let output = common::hmctl()
+            .arg("--config")
+            .arg(&config.path)
+            .args(["--daemon-timeout", "1", "events"])
+            .env("HMCTL_STATE_DIR", state.path())
+            .env("HMCTL_LOCK_FILE", state.path().join("hmctl.lock"))
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", journalctl.path().display()),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert_eq!(
+        warned(&journalctl_doing(
+            "echo 'Failed to open journal' >&2; exit 1"
+        )),
+        "warning: events from journal could not be read, the other sources are shown: cannot read the journal of s3block.service: journalctl failed (exit status: 1): Failed to open journal\n\
+         hint: journalctl must be able to read the system journal: run as root (sudo hmctl ...) or as a member of the systemd-journal group\n"
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        warned(&journalctl_doing("exec sleep 30")),
+        "warning: events from journal could not be read, the other sources are shown: cannot read the journal of s3block.service: journalctl did not finish within 1 s\n\
+         hint: on a busy host, wait longer with --daemon-timeout SECS, or ask for a shorter window with --since\n"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
