@@ -91,6 +91,7 @@ async fn dispatch(cli: &Cli, catalog: &Catalog, printer: Printer) -> anyhow::Res
         Command::Metrics(args) => commands::metrics::run(catalog, args, printer).await,
         Command::Diagnose(args) => commands::diagnose::run(catalog, args, printer).await,
         Command::History(args) => commands::history::run(catalog, args, printer),
+        Command::Events(args) => commands::events::run(catalog, args, printer).await,
         Command::List => commands::list::run(catalog, printer).await,
         Command::Completions { shell } => commands::completions::run(*shell, printer),
     }

@@ -49,6 +49,15 @@ pub enum BackendError {
         detail: String,
         hint: String,
     },
+    /// A record the daemon keeps (a unit's journal) could not be read:
+    /// `what` names it, `hint` says what the operator can do.
+    #[error("cannot read {what}: {detail}")]
+    Unreadable {
+        backend: BackendKind,
+        what: String,
+        detail: String,
+        hint: String,
+    },
 }
 
 /// Seconds to a tenth, without a trailing `.0` (`5 s`, `2.5 s`): a deadline
@@ -71,13 +80,16 @@ impl BackendError {
             | BackendError::Timeout { backend, .. }
             | BackendError::NotOnThisHost { backend, .. }
             | BackendError::Refused { backend, .. }
-            | BackendError::Blocked { backend, .. } => *backend,
+            | BackendError::Blocked { backend, .. }
+            | BackendError::Unreadable { backend, .. } => *backend,
         }
     }
 
     /// What the operator can do about it (each backend words its own).
     pub fn hint(&self) -> Option<String> {
-        if let BackendError::NotOnThisHost { hint, .. } | BackendError::Blocked { hint, .. } = self
+        if let BackendError::NotOnThisHost { hint, .. }
+        | BackendError::Blocked { hint, .. }
+        | BackendError::Unreadable { hint, .. } = self
         {
             return Some(hint.clone());
         }

@@ -16,17 +16,20 @@
 mod backends;
 mod compose;
 mod error;
+mod events;
 mod systemd;
 mod unread;
 
 pub use backends::Backends;
 pub use error::BackendError;
+pub(crate) use events::EventSink;
+pub use events::{EventWindow, EventsRead, SourceFailure};
 pub use unread::UnreadFiles;
 
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
-use crate::model::{BackendKind, Details, Handle, Observation, ServiceStatus, Step};
+use crate::model::{BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -196,6 +199,18 @@ pub(crate) trait ServiceBackend {
     /// line (`diagnose`): health-check runs, exit code, OOM kill, restarts, a
     /// unit's result and last journal lines; bounded by `timeout`.
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError>;
+
+    /// What happened to `groups`' services (all of this kind) in `window`,
+    /// by the daemon's own records, each read within `timeout`. With
+    /// `follow`, what happens from `window.since` on is sent there instead,
+    /// until the daemon's stream ends.
+    async fn events(
+        &self,
+        groups: &[Group],
+        window: EventWindow,
+        timeout: Duration,
+        follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead;
 }
 
 /// The closed set of backends, from one list: each kind's variant and the
@@ -409,5 +424,15 @@ impl Backend {
         timeout: Duration,
     ) -> Result<Details, BackendError> {
         dispatch!(self, backend => backend.details(handle, timeout).await)
+    }
+
+    pub async fn events(
+        &self,
+        groups: &[Group],
+        window: EventWindow,
+        timeout: Duration,
+        follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead {
+        dispatch!(self, backend => backend.events(groups, window, timeout, follow).await)
     }
 }

@@ -289,3 +289,25 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 }
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only what happened to these services, units, groups or modules.
+    #[arg(value_name = "TARGET", add = ArgValueCandidates::new(crate::completion::targets))]
+    pub targets: Vec<String>,
+
+    /// Only events at or after this time: 30m, 2h, 1d (ago), or 2025-09-18
+    /// 16:00 (local time unless it carries an offset). Without it, all that
+    /// the daemons and the history keep.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events at or before this time, in the same forms (default: now).
+    #[arg(long, value_name = "TIME", conflicts_with = "follow")]
+    pub until: Option<String>,
+
+    /// Keep printing new events as they happen (Docker's events, the units'
+    /// journal, hmctl's own changes), until Ctrl-C.
+    #[arg(short, long)]
+    pub follow: bool,
+}

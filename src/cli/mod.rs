@@ -6,8 +6,8 @@
 mod args;
 
 pub use args::{
-    CollectArgs, DiagnoseArgs, GrepArgs, HistoryArgs, LifecycleArgs, LogsArgs, LogsCommand,
-    MetricsArgs, OkToStopArgs, StatusArgs, StopArgs, TraceArgs, UpgradeArgs,
+    CollectArgs, DiagnoseArgs, EventsArgs, GrepArgs, HistoryArgs, LifecycleArgs, LogsArgs,
+    LogsCommand, MetricsArgs, OkToStopArgs, StatusArgs, StopArgs, TraceArgs, UpgradeArgs,
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -213,6 +213,19 @@ pub enum Command {
     /// /var/lib/hmctl/history.jsonl (root's alone, rotated at 4 MiB) and sent
     /// to the journal (identifier hmctl).
     History(HistoryArgs),
+    /// Show what happened to the services, as one timeline: starts, deaths, health changes, operators' actions.
+    ///
+    /// Oldest first, each event with its time, group, service, what happened
+    /// (started, exited with its code, killed with its signal, OOM killed,
+    /// health changed, restarted, stopped, failed with systemd's result, an
+    /// operator's action through hmctl with who and from where) and its
+    /// source: docker-events (Docker's event stream), container-state (each
+    /// container's last start and finish, kept across a dockerd restart),
+    /// journal (systemd's messages about the units), hmctl-history. A source
+    /// that cannot be read is named under the table and the rest shown.
+    /// --json prints one JSON object per line (JSON Lines), each with
+    /// `schema`. Exit 0, 2 for bad input, 4 when no source could be read.
+    Events(EventsArgs),
     /// List every known service: group, backend, log files, present or not.
     List,
     /// Print every service's state as Prometheus metrics, or write them for node_exporter.

@@ -5,6 +5,7 @@
 
 pub mod completions;
 pub mod diagnose;
+pub mod events;
 pub mod history;
 pub mod lifecycle;
 pub mod list;

@@ -6,12 +6,14 @@
 //! `tests/layering.rs` for its check).
 
 mod details;
+mod event;
 mod kind;
 mod named;
 mod operation;
 mod state;
 
 pub use details::{Details, HealthCheckTiming, HealthRun};
+pub use event::{EventSource, Happening, ServiceEvent, signal_name};
 pub use kind::{BackendKind, GroupKey, LogLayout};
 pub use named::Named;
 pub(crate) use named::named_by_fields;

@@ -7,6 +7,7 @@ pub mod diagnose;
 pub mod disk_cache;
 pub mod disk_usage;
 pub mod disk_walk;
+pub mod events;
 pub mod execute;
 #[cfg(test)]
 pub mod fixtures;

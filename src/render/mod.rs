@@ -4,6 +4,7 @@
 pub mod dependents;
 pub mod diagnose;
 pub mod duration;
+pub mod events;
 pub mod exposition;
 pub mod history;
 pub mod lifecycle;

@@ -10,6 +10,7 @@ mod container_zone;
 mod details;
 mod docker;
 mod docker_containers;
+mod docker_events;
 mod docker_list;
 mod docker_output;
 mod docker_ping;
@@ -18,12 +19,16 @@ mod inspect_cache;
 mod module;
 
 use super::{
-    BackendError, GroupsReport, OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+    BackendError, EventWindow, EventsRead, GroupsReport, OutputLine, OutputSource, ServiceBackend,
+    Verdict, WriterZones,
 };
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
-use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, Step};
+use crate::model::{
+    Action, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent, ServiceStatus,
+    Step,
+};
 use compose_group::compose_group;
 use docker::{CALL_MARGIN, DockerClient, label, short};
 use docker_state::observe_container;
@@ -305,6 +310,73 @@ impl ServiceBackend for Compose {
             ..details::of_container(&inspect?)
         })
     }
+
+    async fn events(
+        &self,
+        groups: &[Group],
+        window: EventWindow,
+        timeout: Duration,
+        follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead {
+        match self.docker() {
+            Ok(docker) => project_events(docker, groups, window, timeout, follow.as_ref()).await,
+            Err(error) => {
+                let mut read = EventsRead::default();
+                read.add(EventSource::DockerEvents, Err(error));
+                read
+            }
+        }
+    }
+}
+
+/// Docker's events of `groups`' projects, and (reading a window) each
+/// container's last start and finish within it.
+async fn project_events(
+    docker: &DockerClient,
+    groups: &[Group],
+    window: EventWindow,
+    timeout: Duration,
+    follow: Option<&mpsc::UnboundedSender<ServiceEvent>>,
+) -> EventsRead {
+    let projects: Vec<(&str, &str)> = groups
+        .iter()
+        .filter_map(|group| Some((group.project.as_deref()?, group.name.as_str())))
+        .collect();
+    let streams = projects.iter().map(|(project, group)| {
+        let bounds = (window.since, window.until);
+        docker.project_events(project, group, bounds, timeout, follow)
+    });
+    // A window's states are read while Docker streams its events.
+    let states = async {
+        if follow.is_some() {
+            return None;
+        }
+        let states = projects
+            .iter()
+            .map(|(project, group)| docker.project_states(project, group, timeout));
+        Some(futures_util::future::join_all(states).await)
+    };
+    let (streamed, states) = tokio::join!(futures_util::future::join_all(streams), states);
+    let mut read = EventsRead::default();
+    let streamed: Result<Vec<Vec<ServiceEvent>>, BackendError> = streamed.into_iter().collect();
+    read.add(
+        EventSource::DockerEvents,
+        streamed.map(|events| events.concat()),
+    );
+    if let Some(states) = states {
+        let states: Result<Vec<Vec<ServiceEvent>>, BackendError> = states.into_iter().collect();
+        read.add(
+            EventSource::ContainerState,
+            states.map(|events| {
+                events
+                    .into_iter()
+                    .flatten()
+                    .filter(|event| window.contains(event.time))
+                    .collect()
+            }),
+        );
+    }
+    read
 }
 
 /// A recorded `docker inspect` answer from `fixtures/`, for the tests of the

@@ -122,7 +122,8 @@ impl BackendModule for Compose {
             }
             BackendError::NotOnThisHost { .. }
             | BackendError::Refused { .. }
-            | BackendError::Blocked { .. } => None,
+            | BackendError::Blocked { .. }
+            | BackendError::Unreadable { .. } => None,
         }
     }
 

@@ -5,6 +5,7 @@
 mod client;
 mod details;
 mod init_system;
+mod journal_events;
 mod private_socket;
 mod route;
 mod systemd_state;
@@ -13,13 +14,16 @@ mod unit_group;
 pub use client::endpoint;
 
 use super::{
-    BackendError, BackendModule, Declared, GroupsReport, Installed, OutputLine, OutputSource,
-    ServiceBackend, Verdict, WriterZones,
+    BackendError, BackendModule, Declared, EventWindow, EventsRead, GroupsReport, Installed,
+    OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
 use crate::exit::{Exit, Failure};
-use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, State, Step};
+use crate::model::{
+    Action, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent, ServiceStatus,
+    State, Step,
+};
 use client::{SystemdClient, UnitAction};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -133,7 +137,8 @@ impl BackendModule for Systemd {
             }
             BackendError::NotOnThisHost { .. }
             | BackendError::Refused { .. }
-            | BackendError::Blocked { .. } => None,
+            | BackendError::Blocked { .. }
+            | BackendError::Unreadable { .. } => None,
         }
     }
 
@@ -207,6 +212,28 @@ impl Systemd {
         }
         services
     }
+}
+
+/// Whose each unit of `groups` is (every alternative name, as the journal
+/// names units: with its `.service`).
+fn unit_owners(groups: &[Group]) -> journal_events::Owners {
+    let mut owners = journal_events::Owners::new();
+    for group in groups {
+        for choice in &group.units {
+            let service = service_name_of_unit(choice.primary()).to_string();
+            for unit in &choice.alternatives {
+                let unit = if unit.contains('.') {
+                    unit.clone()
+                } else {
+                    format!("{unit}.service")
+                };
+                owners
+                    .entry(unit)
+                    .or_insert_with(|| (group.name.clone(), service.clone()));
+            }
+        }
+    }
+    owners
 }
 
 /// The `journalctl` of `units`: the last `count` lines, and on with `follow`.
@@ -389,5 +416,26 @@ impl ServiceBackend for Systemd {
             journal,
             ..Details::default()
         })
+    }
+
+    /// systemd's messages about the units, from the journal (no bus needed).
+    async fn events(
+        &self,
+        groups: &[Group],
+        window: EventWindow,
+        timeout: Duration,
+        follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead {
+        let owners = unit_owners(groups);
+        let read = journal_events::read(
+            &owners,
+            (window.since, window.until),
+            timeout,
+            follow.as_ref(),
+        )
+        .await;
+        let mut events = EventsRead::default();
+        events.add(EventSource::Journal, read);
+        events
     }
 }

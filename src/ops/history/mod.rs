@@ -34,11 +34,7 @@ pub struct History {
 
 /// Reads the history and keeps what `request` asks for.
 pub fn show(catalog: &Catalog, request: &Request) -> Result<History, Failure> {
-    let settings = crate::settings::get();
-    let reading =
-        store::read(&settings.state_dir).map_err(|(path, error)| unreadable(&path, &error))?;
-    let holder = crate::ops::lock::holder(&settings.lock_file);
-    let all = query::runs(reading.records, holder);
+    let (all, skipped) = all_runs()?;
     let filter = Filter {
         since: request.since,
         until: request.until,
@@ -50,8 +46,18 @@ pub fn show(catalog: &Catalog, request: &Request) -> Result<History, Failure> {
             .into_iter()
             .filter(|run| filter.keeps(run, now))
             .collect(),
-        skipped: reading.skipped,
+        skipped,
     })
+}
+
+/// Every run the history holds, oldest first, and how many of its lines
+/// could not be read.
+pub fn all_runs() -> Result<(Vec<Run>, usize), Failure> {
+    let settings = crate::settings::get();
+    let reading =
+        store::read(&settings.state_dir).map_err(|(path, error)| unreadable(&path, &error))?;
+    let holder = crate::ops::lock::holder(&settings.lock_file);
+    Ok((query::runs(reading.records, holder), reading.skipped))
 }
 
 /// Why the history could not be read: exit 4 with a hint when only root may.
