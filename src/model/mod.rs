@@ -7,12 +7,16 @@
 
 mod details;
 mod kind;
+mod last_change;
+mod last_exit;
 mod named;
 mod operation;
 mod state;
 
 pub use details::{Details, HealthCheckTiming, HealthRun};
 pub use kind::{BackendKind, GroupKey, LogLayout};
+pub use last_change::LastChange;
+pub use last_exit::LastExit;
 pub use named::Named;
 pub(crate) use named::named_by_fields;
 pub use operation::{Action, Step, Verb};

@@ -1,6 +1,7 @@
 //! The operations behind the verbs. Each takes the catalog and backends and
 //! returns plain data; `render` turns it into text.
 
+pub mod bounded_lines;
 pub mod checks;
 pub mod dependents;
 pub mod diagnose;
@@ -13,6 +14,7 @@ pub mod fixtures;
 pub mod history;
 pub mod interrupt;
 pub mod inventory;
+pub mod last_change;
 pub mod lifecycle;
 pub mod list;
 pub mod lock;

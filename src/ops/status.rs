@@ -128,7 +128,10 @@ pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusRepor
     };
     let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
     let (snapshot, _backends) = taken?;
-    report(catalog, targets, snapshot, checks)
+    let mut report = report(catalog, targets, snapshot, checks)?;
+    let actions = super::history::actions::recent(&crate::settings::get().state_dir);
+    super::last_change::fill(&mut report.services, &actions, jiff::Timestamp::now());
+    Ok(report)
 }
 
 /// Selects the targets' rows and checks from a snapshot.
@@ -230,6 +233,7 @@ mod tests {
                 pid: Some(42),
                 reason: None,
                 readiness: Readiness::Started,
+                last_exit: None,
             },
         )
     }

@@ -1,7 +1,7 @@
 //! Docker's answer about a container, in hmctl's vocabulary. Pure functions,
 //! tested on answers recorded from a real dockerd (`fixtures/docker-*.json`).
 
-use crate::model::{Health, Observation, Readiness, State};
+use crate::model::{Health, LastExit, Observation, Readiness, State};
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
 
 /// Docker resets a container's restart backoff once it has stayed up this long
@@ -114,6 +114,12 @@ pub fn observe_container(
         }
         _ => None,
     };
+    // A container that never ended has Docker's zero time as FinishedAt.
+    let last_exit = parse_time(container_state.finished_at.as_deref()).map(|at| LastExit {
+        at: Some(at),
+        code: container_state.exit_code.unwrap_or(0),
+        oom_killed: container_state.oom_killed == Some(true),
+    });
     Observation {
         state,
         health,
@@ -123,6 +129,7 @@ pub fn observe_container(
         exit_code,
         pid,
         reason,
+        last_exit,
         // A health check that passed is the service's own word that it serves.
         readiness: if health == Health::Healthy {
             Readiness::Declared

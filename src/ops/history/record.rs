@@ -32,6 +32,19 @@ impl Activity {
             Activity::Recovery => "recovery",
         }
     }
+
+    /// `stopped`, `restarted`, `rolled back`: what the run did to a service.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Activity::Start => "started",
+            Activity::Stop => "stopped",
+            Activity::Restart => "restarted",
+            Activity::Reload => "reloaded",
+            Activity::Upgrade => "upgraded",
+            Activity::Rollback => "rolled back",
+            Activity::Recovery => "recovered",
+        }
+    }
 }
 
 impl From<crate::model::Verb> for Activity {

@@ -1,0 +1,129 @@
+//! The operators' changes to each service, from the history's finished runs:
+//! what `status` says happened last ("restarted by alice via hmctl 2 min
+//! ago") and what `diagnose` puts before a service's first error ("rabbitmq
+//! was stopped by alice via hmctl at 10:02:11").
+
+use super::query::{Run, runs};
+use super::record::{Activity, Record};
+use super::store;
+use jiff::Timestamp;
+use std::path::Path;
+
+/// How much of the history's end `status` reads: the last few hundred runs,
+/// at a cost that does not grow with the file.
+pub const TAIL_BYTES: u64 = 256 << 10;
+
+/// One service an operator's finished run changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub service: String,
+    pub group: String,
+    pub activity: Activity,
+    /// The login user behind the run.
+    pub who: String,
+    /// When the run began and ended: the change happened in between.
+    pub began: Timestamp,
+    pub ended: Timestamp,
+}
+
+impl Action {
+    /// `rabbitmq was stopped by alice via hmctl at 10:02:11` (`at` already
+    /// written in the reader's zone).
+    pub fn sentence(&self, at: &str) -> String {
+        format!(
+            "{} was {} by {} via hmctl at {at}",
+            self.service,
+            self.activity.past_tense(),
+            self.who
+        )
+    }
+}
+
+/// Each service every finished run did change (its result `done`), oldest first.
+pub fn actions(records: Vec<Record>) -> Vec<Action> {
+    let mut actions = Vec::new();
+    for Run { began, ended, .. } in runs(records, None) {
+        let Some(ended) = ended else { continue };
+        for result in ended
+            .results
+            .iter()
+            .filter(|result| result.result == "done")
+        {
+            actions.push(Action {
+                service: result.name.clone(),
+                group: result.group.clone(),
+                activity: began.activity,
+                who: began.who.clone(),
+                began: began.at,
+                ended: ended.at,
+            });
+        }
+    }
+    actions
+}
+
+/// The actions in the end of the history in `state_dir`; none when it
+/// cannot be read (an operator without root sees the daemons' words only).
+pub fn recent(state_dir: &Path) -> Vec<Action> {
+    store::FILE
+        .read_tail(state_dir, TAIL_BYTES)
+        .map(|reading| actions(reading.records))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::record::{Began, Ended, ServiceResult, Touched};
+    use super::*;
+
+    fn run(id: &str, who: &str, activity: Activity, result: &str, ended: bool) -> Vec<Record> {
+        let mut records = vec![Record::Began(Began {
+            run: id.into(),
+            pid: 7,
+            at: "2026-12-04T10:02:10Z".parse().unwrap(),
+            who: who.into(),
+            from: "pts/1".into(),
+            command: "hmctl stop rabbitmq".into(),
+            activity,
+            services: vec![Touched {
+                name: "rabbitmq".into(),
+                group: "console".into(),
+                aliases: Vec::new(),
+            }],
+            steps: Vec::new(),
+            package: None,
+        })];
+        if ended {
+            records.push(Record::Ended(Ended {
+                run: id.into(),
+                at: "2026-12-04T10:02:11Z".parse().unwrap(),
+                exit: 0,
+                summary: "done".into(),
+                results: vec![ServiceResult {
+                    name: "rabbitmq".into(),
+                    group: "console".into(),
+                    result: result.into(),
+                    seconds: 1.0,
+                    detail: String::new(),
+                }],
+                backup: None,
+            }));
+        }
+        records
+    }
+
+    #[test]
+    fn only_what_a_finished_run_did_is_an_action() {
+        let mut records = run("1", "alice", Activity::Stop, "done", true);
+        records.extend(run("2", "bob", Activity::Restart, "failed", true));
+        records.extend(run("3", "carol", Activity::Start, "done", false));
+        let found = actions(records);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].who, "alice");
+        assert_eq!(found[0].activity, Activity::Stop);
+        assert_eq!(
+            found[0].sentence("10:02:11"),
+            "rabbitmq was stopped by alice via hmctl at 10:02:11"
+        );
+    }
+}
