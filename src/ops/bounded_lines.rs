@@ -99,6 +99,13 @@ impl LineFile {
     }
 }
 
+/// `value` as one line of JSON, newline included.
+pub fn json_line<T: serde::Serialize>(value: &T) -> String {
+    let mut line = serde_json::to_string(value).unwrap_or_default();
+    line.push('\n');
+    line
+}
+
 fn parse_into<T: DeserializeOwned>(text: &[u8], reading: &mut Reading<T>) {
     for line in text.split(|byte| *byte == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {

@@ -26,4 +26,5 @@ pub mod reload;
 pub mod snapshot;
 pub mod status;
 pub mod textfile;
+pub mod transitions;
 pub mod upgrade;

@@ -128,9 +128,7 @@ pub enum Record {
 impl Record {
     /// The record as one line of JSON, newline included.
     pub fn line(&self) -> String {
-        let mut line = serde_json::to_string(self).unwrap_or_default();
-        line.push('\n');
-        line
+        crate::ops::bounded_lines::json_line(self)
     }
 }
 
