@@ -27,14 +27,21 @@ pub struct Action {
 }
 
 impl Action {
-    /// `rabbitmq was stopped by alice via hmctl at 10:02:11` (`at` already
-    /// written in the reader's zone).
-    pub fn sentence(&self, at: &str) -> String {
+    /// `was stopped by alice via hmctl`: what befell the service, after its name.
+    pub fn clause(&self) -> String {
         format!(
-            "{} was {} by {} via hmctl at {at}",
-            self.service,
+            "was {} by {} via hmctl",
             self.activity.past_tense(),
             self.who
+        )
+    }
+
+    /// Whether it took the service down for a while (a stop, a restart, an
+    /// upgrade or rollback), so that what needs it may fail right after.
+    pub fn takes_down(&self) -> bool {
+        matches!(
+            self.activity,
+            Activity::Stop | Activity::Restart | Activity::Upgrade | Activity::Rollback
         )
     }
 }
@@ -67,6 +74,14 @@ pub fn actions(records: Vec<Record>) -> Vec<Action> {
 pub fn recent(state_dir: &Path) -> Vec<Action> {
     store::FILE
         .read_tail(state_dir, TAIL_BYTES)
+        .map(|reading| actions(reading.records))
+        .unwrap_or_default()
+}
+
+/// Every action in the history in `state_dir` (both files); none when it
+/// cannot be read.
+pub fn all(state_dir: &Path) -> Vec<Action> {
+    store::read(state_dir)
         .map(|reading| actions(reading.records))
         .unwrap_or_default()
 }
@@ -121,9 +136,7 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].who, "alice");
         assert_eq!(found[0].activity, Activity::Stop);
-        assert_eq!(
-            found[0].sentence("10:02:11"),
-            "rabbitmq was stopped by alice via hmctl at 10:02:11"
-        );
+        assert_eq!(found[0].clause(), "was stopped by alice via hmctl");
+        assert!(found[0].takes_down());
     }
 }
