@@ -541,8 +541,9 @@ fn an_operators_stop_right_before_the_errors_begins_the_verdict() {
         }])
     );
     let text = run(&[]);
-    let head: Vec<&str> = text.lines().take(2).collect();
-    assert_eq!(head[1], format!("Began with: {said}"), "{text}");
+    let head: Vec<&str> = text.lines().take(5).collect();
+    assert_eq!(head[2], "Next: hmctl restart rabbitmq", "{text}");
+    assert_eq!(head[4], format!("Began with: {said}"), "{text}");
     assert!(
         text.contains("\nWhat happened in the window\n  2025-09-18 14:03:11  rabbitmq was stopped by alice via hmctl\n"),
         "{text}"

@@ -33,7 +33,8 @@ pub fn fill(services: &mut [ServiceStatus], actions: &[Action], now: Timestamp) 
 }
 
 /// The service's last death, unless it is not one (a clean exit of a service
-/// that runs again) or the backend's words already say it.
+/// that runs again) or the backend's words already say it (Docker's
+/// `Exited (137) 4 minutes ago (OOM killed)`).
 fn death(service: &ServiceStatus) -> Option<LastChange> {
     let exit = service.last_exit?;
     let at = exit.at?;
@@ -41,20 +42,16 @@ fn death(service: &ServiceStatus) -> Option<LastChange> {
         service.state,
         State::Running | State::Starting | State::Restarting
     );
-    let what = if running {
-        if exit.code == 0 && !exit.oom_killed {
-            return None;
-        }
-        exit.words()
-    } else if service.detail.contains(&format!("({})", exit.code)) {
-        if !exit.oom_killed {
-            return None;
-        }
-        "OOM killed".to_string()
-    } else {
-        exit.words()
-    };
-    Some(LastChange { at, what, by: None })
+    let clean = exit.code == 0 && !exit.oom_killed;
+    let said = service.detail.contains(&format!("({})", exit.code));
+    if (running && clean) || said {
+        return None;
+    }
+    Some(LastChange {
+        at,
+        what: exit.words(),
+        by: None,
+    })
 }
 
 #[cfg(test)]
@@ -125,13 +122,10 @@ mod tests {
         assert_eq!(words(&mut rows, &[]), None);
         let mut rows = [service(
             State::Exited,
-            "Exited (137) 4 minutes ago",
+            "Exited (137) 4 minutes ago (OOM killed)",
             Some((137, true, "2026-12-04T10:06:00Z")),
         )];
-        assert_eq!(
-            words(&mut rows, &[]).as_deref(),
-            Some("OOM killed 4 min ago")
-        );
+        assert_eq!(words(&mut rows, &[]), None);
         let mut rows = [service(
             State::Running,
             "Up 3 minutes",

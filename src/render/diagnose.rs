@@ -278,9 +278,6 @@ fn verdict(out: &mut String, summary: &Summary) {
         summary.cause,
         summary.rule
     );
-    if let Some(began) = &summary.began_with {
-        let _ = writeln!(out, "Began with: {began}");
-    }
     if let Some(first) = &summary.first_event {
         let _ = writeln!(
             out,
@@ -299,6 +296,9 @@ fn verdict(out: &mut String, summary: &Summary) {
         None => out.push_str("Next: nothing hmctl can run (below)\n"),
     }
     let _ = writeln!(out, "  {}", summary.advice);
+    if let Some(began) = &summary.began_with {
+        let _ = writeln!(out, "Began with: {began}");
+    }
 }
 
 /// What happened to the services in the window, oldest first.

@@ -77,10 +77,16 @@ pub fn observe_container(
             jiff::Timestamp::now().as_second() - since.as_second() < RESTART_SETTLE_SECONDS
         });
     let state = if settling { State::Restarting } else { state };
-    let detail = match status_text {
+    let mut detail = match status_text {
         Some(text) if !text.is_empty() => text.to_string(),
         _ => docker_words(status, health, container_state.exit_code),
     };
+    // Docker's words give the code, not why: an OOM kill is said after them.
+    if container_state.oom_killed == Some(true)
+        && matches!(state, State::Exited | State::Restarting | State::Failed)
+    {
+        detail.push_str(" (OOM killed)");
+    }
     let reason = match (state, health) {
         (State::Restarting, _) if settling => Some(format!(
             "restarted by Docker {} times, up for less than {RESTART_SETTLE_SECONDS} s",
@@ -176,6 +182,22 @@ mod tests {
     use super::*;
 
     use crate::backend::compose::fixture;
+
+    #[test]
+    fn an_oom_killed_container_says_so_after_dockers_words_and_keeps_its_last_exit() {
+        let mut inspect = fixture("dead");
+        if let Some(state) = inspect.state.as_mut() {
+            state.oom_killed = Some(true);
+            state.exit_code = Some(137);
+        }
+        let observed = observe_container(&inspect, Some("Exited (137) 4 minutes ago"));
+        assert_eq!(observed.detail, "Exited (137) 4 minutes ago (OOM killed)");
+        let exit = observed.last_exit.unwrap();
+        assert_eq!((exit.code, exit.oom_killed), (137, true));
+        assert!(exit.at.is_some());
+        let never = observe_container(&fixture("created"), None);
+        assert_eq!(never.last_exit, None, "Docker's zero FinishedAt is no exit");
+    }
 
     #[test]
     fn healthy_running_container() {

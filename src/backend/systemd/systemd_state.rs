@@ -179,6 +179,31 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_that_ended_keeps_how_and_when_a_running_one_has_no_last_exit() {
+        let failed = observe_unit(&UnitProperties {
+            exec_main_code: 1,
+            exec_main_status: 3,
+            state_change_timestamp: RECORDED,
+            ..recorded("loaded", "failed", "failed", "exit-code")
+        });
+        let exit = failed.last_exit.unwrap();
+        assert_eq!((exit.code, exit.oom_killed), (3, false));
+        assert_eq!(exit.at.unwrap().to_string(), "2026-11-23T12:05:24Z");
+        let killed = observe_unit(&UnitProperties {
+            exec_main_code: 2,
+            exec_main_status: 9,
+            ..recorded("loaded", "failed", "failed", "oom-kill")
+        });
+        let exit = killed.last_exit.unwrap();
+        assert_eq!((exit.code, exit.oom_killed), (137, true));
+        let running = observe_unit(&UnitProperties {
+            exec_main_code: 1,
+            ..recorded("loaded", "active", "running", "success")
+        });
+        assert_eq!(running.last_exit, None);
+    }
+
+    #[test]
     fn a_unit_waiting_for_its_automatic_restart_never_says_result_success() {
         let observed = observe_unit(&recorded("loaded", "activating", "auto-restart", "success"));
         assert_eq!(observed.state, State::Restarting);

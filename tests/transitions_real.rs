@@ -1,0 +1,207 @@
+//! What happened, against the sandbox's real dockerd: the metrics timer's
+//! transitions around a `docker kill`, a kill by a memory limit in status and
+//! metrics, and an operator's stop of a dependency (behind sudo) named by
+//! diagnose as the start of its dependent's errors and by status.
+
+mod common;
+mod prometheus;
+
+use common::*;
+use std::time::Duration;
+
+fn metrics(config: &Config) -> String {
+    let output = config.hmctl().arg("metrics").output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The records of transitions.jsonl in the config's state directory.
+fn transitions(config: &Config) -> Vec<serde_json::Value> {
+    let path = config.dir.path().join("state/transitions.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn metrics_run_twice_around_a_docker_kill_record_the_death_with_its_code() {
+    let project = plain_project("transitions-kill");
+    project.compose(&["up", "-d"]);
+    let config = config_with(&console_group(&project));
+    wait_until_all_ok(&config, "plain running");
+    metrics(&config);
+    assert!(
+        transitions(&config).is_empty(),
+        "the first run only keeps its snapshot"
+    );
+    docker(&[
+        "kill",
+        "-s",
+        "KILL",
+        &container_field(&project, "plain", "{{.Id}}"),
+    ]);
+    let text = metrics(&config);
+    let records = transitions(&config);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let record = &records[0];
+    assert_eq!(record["schema"], 1);
+    assert_eq!(record["service"], "plain");
+    assert_eq!(record["group"], "console");
+    assert_eq!(record["backend"], "compose");
+    assert_eq!(record["from"]["state"], "running");
+    assert_eq!(record["to"]["state"], "exited");
+    assert_eq!(record["exit_code"], 137);
+    assert_eq!(record["oom_killed"], false);
+    assert!(
+        record["observed_at"].as_str().unwrap().ends_with('Z'),
+        "{record}"
+    );
+    let labels = r#"service="plain",group="console",backend="compose""#;
+    assert!(
+        text.contains(&format!("hmctl_service_last_exit_code{{{labels}}} 137\n")),
+        "{text}"
+    );
+    // Nothing changed since: no new record.
+    metrics(&config);
+    assert_eq!(transitions(&config).len(), 1);
+}
+
+/// Allocates memory until the kernel kills it under a 16 MiB limit.
+const HUNGRY: &str = r#"
+services:
+  hungry:
+    @BASE@
+    mem_limit: 16m
+    memswap_limit: 16m
+    command: ["sh", "-c", "tail /dev/zero"]
+"#;
+
+/// Status and metrics say what Docker says of the kill: `(OOM killed)` in
+/// DETAIL and `hmctl_service_oom_killed 1` exactly when Docker's
+/// `State.OOMKilled` is true. (Docker 20.10 on the sandbox's cgroup v1 host
+/// reports `false` for a container the kernel did kill for memory — its OOM
+/// watcher sees no event there — so the flag is read, not assumed.)
+#[test]
+fn a_container_oom_killed_by_its_memory_limit_says_what_docker_says_in_status_and_metrics() {
+    let project = Project::new("transitions-oom", &[("c.yml", HUNGRY)]);
+    project.compose(&["up", "-d"]);
+    let config = config_with(&console_group(&project));
+    let document = wait_for(Duration::from_secs(60), "hungry killed", || {
+        let (_, document) = status_json(&config, &[]);
+        if row(&document, "hungry")["state"] == "exited" {
+            Ok(document)
+        } else {
+            Err(format!("{document:#}"))
+        }
+    });
+    let docker_says = container_field(&project, "hungry", "{{.State.OOMKilled}}") == "true";
+    let hungry = row(&document, "hungry");
+    let detail = hungry["detail"].as_str().unwrap();
+    assert!(detail.starts_with("Exited (137) "), "{hungry:#}");
+    assert_eq!(detail.ends_with(" (OOM killed)"), docker_says, "{hungry:#}");
+    let table = config.hmctl().arg("status").output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert_eq!(table.contains("(OOM killed)"), docker_says, "{table}");
+    let text = metrics(&config);
+    let (passed, said) = prometheus::promtool_check(&text);
+    assert!(passed, "promtool check metrics failed: {said}\n{text}");
+    let labels = r#"service="hungry",group="console",backend="compose""#;
+    for expected in [
+        format!(
+            "hmctl_service_oom_killed{{{labels}}} {}\n",
+            u8::from(docker_says)
+        ),
+        format!("hmctl_service_last_exit_code{{{labels}}} 137\n"),
+    ] {
+        assert!(text.contains(&expected), "{expected} not in {text}");
+    }
+}
+
+/// rabbitmq-like touches a heartbeat; porter-api-like, which needs it, logs
+/// oslo.messaging's AMQP error once the heartbeat is older than 2 s.
+const OUTAGE: &str = r#"
+services:
+  rabbitmq:
+    @BASE@
+    volumes: ["./shared:/shared"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do touch /shared/rabbitmq.alive; sleep 1; done"]
+  porter-api:
+    @BASE@
+    depends_on: [rabbitmq]
+    volumes: ["./shared:/shared", "./logs/porter:/logs"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do if [ $$(( $$(date +%s) - $$(stat -c %Y /shared/rabbitmq.alive) )) -gt 2 ]; then echo \"$$(date '+%Y-%m-%d %H:%M:%S').000 7 ERROR oslo.messaging._drivers.impl_rabbit [-] AMQP server on rabbitmq:5672 is unreachable: [Errno 111] ECONNREFUSED. Trying again in 1 seconds.\" >> /logs/porter-api.log; fi; sleep 1; done"]
+"#;
+
+#[test]
+fn an_operators_stop_of_a_dependency_is_named_by_diagnose_and_status() {
+    let project = Project::new(
+        "transitions-operator",
+        &[("docker-compose-hyperbdr.yml", OUTAGE)],
+    );
+    std::fs::create_dir_all(project.path().join("shared")).unwrap();
+    std::fs::create_dir_all(project.path().join("logs/porter")).unwrap();
+    project.compose(&["up", "-d"]);
+    let config = config_with(&console_group(&project));
+    wait_until_all_ok(&config, "the console running");
+    let stop = config
+        .hmctl()
+        .env("SUDO_USER", "alice")
+        .args(["stop", "rabbitmq", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stop.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    let document = wait_for(Duration::from_secs(60), "porter-api's AMQP errors", || {
+        let output = config
+            .hmctl()
+            .args(["--json", "diagnose", "--since", "10m"])
+            .output()
+            .unwrap();
+        let document: serde_json::Value =
+            serde_json::from_slice(&output.stdout).map_err(|error| error.to_string())?;
+        if document["summary"]["began_with"].is_string() {
+            Ok(document)
+        } else {
+            Err(format!("{document:#}"))
+        }
+    });
+    let began = document["summary"]["began_with"].as_str().unwrap();
+    assert!(
+        began.starts_with("rabbitmq was stopped by alice via hmctl at ")
+            && began.contains("; porter-api's errors begin at "),
+        "{document:#}"
+    );
+    assert!(
+        document["happenings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |happening| happening["what"] == "was stopped by alice via hmctl"
+                    && happening["source"] == "history"
+            ),
+        "{document:#}"
+    );
+    let output = config.hmctl().args(["--json", "status"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let change = &row(&status, "rabbitmq")["last_change"];
+    assert_eq!(
+        (&change["what"], &change["by"]),
+        (&"stopped".into(), &"alice".into()),
+        "{status:#}"
+    );
+    let table = config.hmctl().arg("status").output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("; stopped by alice via hmctl "), "{table}");
+}
