@@ -1,7 +1,7 @@
 //! What happened, against the sandbox's real dockerd: the metrics timer's
-//! transitions around a `docker kill`, a kill by a memory limit in status and
-//! metrics, and an operator's stop of a dependency (behind sudo) named by
-//! diagnose as the start of its dependent's errors and by status.
+//! transitions around a `docker kill`, and a kill by a memory limit in status
+//! and metrics. (An operator's stop named by diagnose and status is in
+//! tests/diagnose_real.rs, with its outage.)
 
 mod common;
 mod prometheus;
@@ -122,86 +122,4 @@ fn a_container_oom_killed_by_its_memory_limit_says_what_docker_says_in_status_an
     ] {
         assert!(text.contains(&expected), "{expected} not in {text}");
     }
-}
-
-/// rabbitmq-like touches a heartbeat; porter-api-like, which needs it, logs
-/// oslo.messaging's AMQP error once the heartbeat is older than 2 s.
-const OUTAGE: &str = r#"
-services:
-  rabbitmq:
-    @BASE@
-    volumes: ["./shared:/shared"]
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do touch /shared/rabbitmq.alive; sleep 1; done"]
-  porter-api:
-    @BASE@
-    depends_on: [rabbitmq]
-    volumes: ["./shared:/shared", "./logs/porter:/logs"]
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do if [ $$(( $$(date +%s) - $$(stat -c %Y /shared/rabbitmq.alive) )) -gt 2 ]; then echo \"$$(date '+%Y-%m-%d %H:%M:%S').000 7 ERROR oslo.messaging._drivers.impl_rabbit [-] AMQP server on rabbitmq:5672 is unreachable: [Errno 111] ECONNREFUSED. Trying again in 1 seconds.\" >> /logs/porter-api.log; fi; sleep 1; done"]
-"#;
-
-#[test]
-fn an_operators_stop_of_a_dependency_is_named_by_diagnose_and_status() {
-    let project = Project::new(
-        "transitions-operator",
-        &[("docker-compose-hyperbdr.yml", OUTAGE)],
-    );
-    std::fs::create_dir_all(project.path().join("shared")).unwrap();
-    std::fs::create_dir_all(project.path().join("logs/porter")).unwrap();
-    project.compose(&["up", "-d"]);
-    let config = config_with(&console_group(&project));
-    wait_until_all_ok(&config, "the console running");
-    let stop = config
-        .hmctl()
-        .env("SUDO_USER", "alice")
-        .args(["stop", "rabbitmq", "--force"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        stop.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&stop.stderr)
-    );
-    let document = wait_for(Duration::from_secs(60), "porter-api's AMQP errors", || {
-        let output = config
-            .hmctl()
-            .args(["--json", "diagnose", "--since", "10m"])
-            .output()
-            .unwrap();
-        let document: serde_json::Value =
-            serde_json::from_slice(&output.stdout).map_err(|error| error.to_string())?;
-        if document["summary"]["began_with"].is_string() {
-            Ok(document)
-        } else {
-            Err(format!("{document:#}"))
-        }
-    });
-    let began = document["summary"]["began_with"].as_str().unwrap();
-    assert!(
-        began.starts_with("rabbitmq was stopped by alice via hmctl at ")
-            && began.contains("; porter-api's errors begin at "),
-        "{document:#}"
-    );
-    assert!(
-        document["happenings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(
-                |happening| happening["what"] == "was stopped by alice via hmctl"
-                    && happening["source"] == "history"
-            ),
-        "{document:#}"
-    );
-    let output = config.hmctl().args(["--json", "status"]).output().unwrap();
-    let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let change = &row(&status, "rabbitmq")["last_change"];
-    assert_eq!(
-        (&change["what"], &change["by"]),
-        (&"stopped".into(), &"alice".into()),
-        "{status:#}"
-    );
-    let table = config.hmctl().arg("status").output().unwrap();
-    let table = String::from_utf8_lossy(&table.stdout);
-    assert!(table.contains("; stopped by alice via hmctl "), "{table}");
 }
