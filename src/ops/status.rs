@@ -137,8 +137,12 @@ pub async fn status_with_backends(
     let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
     let (snapshot, backends) = taken?;
     let mut report = report(catalog, targets, snapshot, checks)?;
-    let actions = super::history::actions::recent(&crate::settings::get().state_dir);
-    super::last_change::fill(&mut report.services, &actions, jiff::Timestamp::now());
+    let now = jiff::Timestamp::now();
+    let actions = super::history::actions::recent(
+        &crate::settings::get().state_dir,
+        now - super::last_change::RECENT,
+    );
+    super::last_change::fill(&mut report.services, &actions, now);
     Ok((report, backends))
 }
 

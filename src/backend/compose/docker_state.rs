@@ -120,8 +120,15 @@ pub fn observe_container(
         }
         _ => None,
     };
-    // A container that never ended has Docker's zero time as FinishedAt.
-    let last_exit = parse_time(container_state.finished_at.as_deref()).map(|at| LastExit {
+    // A container that never ended has Docker's zero time as FinishedAt; a
+    // running one had its ExitCode reset to 0 when Docker started it again,
+    // so only one that is not running says how it ended.
+    let ended = !matches!(
+        status,
+        ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::PAUSED
+    );
+    let finished_at = parse_time(container_state.finished_at.as_deref()).filter(|_| ended);
+    let last_exit = finished_at.map(|at| LastExit {
         at: Some(at),
         code: container_state.exit_code.unwrap_or(0),
         oom_killed: container_state.oom_killed == Some(true),
@@ -197,6 +204,13 @@ mod tests {
         assert!(exit.at.is_some());
         let never = observe_container(&fixture("created"), None);
         assert_eq!(never.last_exit, None, "Docker's zero FinishedAt is no exit");
+        // Restarted by its policy: Docker keeps FinishedAt but resets ExitCode to 0.
+        let mut restarted = fixture("healthy");
+        if let Some(state) = restarted.state.as_mut() {
+            state.finished_at = Some("2026-12-04T22:42:54.795149309Z".into());
+            state.exit_code = Some(0);
+        }
+        assert_eq!(observe_container(&restarted, None).last_exit, None);
     }
 
     #[test]

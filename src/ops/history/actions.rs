@@ -9,9 +9,9 @@ use super::store;
 use jiff::Timestamp;
 use std::path::Path;
 
-/// How much of the history's end `status` reads: the last few hundred runs,
-/// at a cost that does not grow with the file.
-pub const TAIL_BYTES: u64 = 256 << 10;
+/// How much of the history's end `status` reads: the last hundred runs or
+/// so, at a cost that does not grow with the file.
+pub const TAIL_BYTES: u64 = 64 << 10;
 
 /// One service an operator's finished run changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,9 +69,18 @@ pub fn actions(records: Vec<Record>) -> Vec<Action> {
     actions
 }
 
-/// The actions in the end of the history in `state_dir`; none when it
-/// cannot be read (an operator without root sees the daemons' words only).
-pub fn recent(state_dir: &Path) -> Vec<Action> {
+/// The actions in the end of the history in `state_dir` when it was written
+/// since `since` (else none, read without opening it); none when it cannot be
+/// read (an operator without root sees the daemons' words only).
+pub fn recent(state_dir: &Path, since: Timestamp) -> Vec<Action> {
+    let path = store::path_in(state_dir);
+    let written = std::fs::symlink_metadata(&path)
+        .and_then(|metadata| metadata.modified())
+        .ok()
+        .and_then(|modified| Timestamp::try_from(modified).ok());
+    if written.is_none_or(|written| written < since) {
+        return Vec::new();
+    }
     store::FILE
         .read_tail(state_dir, TAIL_BYTES)
         .map(|reading| actions(reading.records))
@@ -138,5 +147,21 @@ mod tests {
         assert_eq!(found[0].activity, Activity::Stop);
         assert_eq!(found[0].clause(), "was stopped by alice via hmctl");
         assert!(found[0].takes_down());
+    }
+
+    #[test]
+    fn status_reads_the_history_only_when_it_was_written_in_the_last_hour() {
+        let directory = tempfile::tempdir().unwrap();
+        let now = Timestamp::now();
+        assert!(recent(directory.path(), now).is_empty(), "no history yet");
+        for record in run("1", "alice", Activity::Stop, "done", true) {
+            store::append(directory.path(), &record, store::ROTATE_AT).unwrap();
+        }
+        let hour = jiff::SignedDuration::from_hours(1);
+        assert_eq!(recent(directory.path(), now - hour).len(), 1);
+        assert!(
+            recent(directory.path(), now + hour).is_empty(),
+            "a file last written before the window is not even opened"
+        );
     }
 }
