@@ -123,3 +123,57 @@ fn a_container_oom_killed_by_its_memory_limit_says_what_docker_says_in_status_an
         assert!(text.contains(&expected), "{expected} not in {text}");
     }
 }
+
+/// A unit whose main process exits 3.
+const FAILING: &str = "[Unit]\nDescription=hmctl test: a unit that exits 3\n\
+    [Service]\nExecStart=/bin/sh -c 'exit 3'\n";
+
+/// A unit that failed a moment ago says its code and when in DETAIL and
+/// `last_change`, and its last exit code in the metrics; the timer's
+/// transition from running to failed keeps the code.
+#[test]
+fn a_failed_unit_says_how_and_when_it_ended_in_status_metrics_and_transitions() {
+    let unit = TestUnit::new("hmt-transitions-failing", FAILING);
+    let config = config_with(&gateway_group(&[&unit.name]));
+    let (_, before) = status_json(&config, &[]);
+    assert_ne!(row(&before, &unit.name)["state"], "failed", "{before:#}");
+    metrics(&config);
+    systemctl(&["start", &unit.name]);
+    let document = wait_for(Duration::from_secs(30), "the unit failed", || {
+        let output = config.hmctl().args(["--json", "status"]).output().unwrap();
+        let document: serde_json::Value =
+            serde_json::from_slice(&output.stdout).map_err(|error| error.to_string())?;
+        if row(&document, &unit.name)["state"] == "failed" {
+            Ok(document)
+        } else {
+            Err(format!("{document:#}"))
+        }
+    });
+    let failed = row(&document, &unit.name);
+    assert_eq!(failed["detail"], "failed (Result: exit-code)", "{failed:#}");
+    assert_eq!(failed["last_change"]["what"], "exited 3", "{failed:#}");
+    let table = config.hmctl().arg("status").output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("failed (Result: exit-code); exited 3 "),
+        "{table}"
+    );
+    let text = metrics(&config);
+    let labels = format!(
+        r#"service="{}",group="gateway",backend="systemd""#,
+        unit.name
+    );
+    assert!(
+        text.contains(&format!("hmctl_service_last_exit_code{{{labels}}} 3\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("hmctl_service_oom_killed{{{labels}}} 0\n")),
+        "{text}"
+    );
+    let records = transitions(&config);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["to"]["state"], "failed");
+    assert_eq!(records[0]["exit_code"], 3);
+    assert_eq!(records[0]["backend"], "systemd");
+}
