@@ -17,6 +17,10 @@ use serde::Serialize;
 /// How soon after a happening a first error is taken to follow from it.
 pub const FOLLOWS_WITHIN: SignedDuration = SignedDuration::from_secs(60);
 
+/// How soon after a death the daemon dates the metrics timer's record of it
+/// is taken to be the same death (the timer runs every 15 s).
+const SAME_DEATH: SignedDuration = SignedDuration::from_secs(120);
+
 /// Where a happening was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -88,7 +92,13 @@ pub fn happenings(
         .iter()
         .filter(|transition| transition.is_death())
     {
-        if !window.contains(transition.observed_at) {
+        let told = found.iter().any(|known| {
+            known.source == Source::State
+                && known.service == transition.service
+                && known.at <= transition.observed_at
+                && transition.observed_at <= known.at + SAME_DEATH
+        });
+        if told || !window.contains(transition.observed_at) {
             continue;
         }
         let what = match (transition.exit_code, transition.oom_killed) {

@@ -208,3 +208,55 @@ fn outside_the_window_nothing_is_a_happening() {
     let states = [state("rabbitmq", Some((1, false, "2026-12-04T11:00:00Z")))];
     assert!(happenings(&actions, &[], &states, &window()).is_empty());
 }
+
+#[test]
+fn a_death_the_daemon_dates_is_not_told_again_from_the_timers_record() {
+    use crate::ops::transitions::record::{SCHEMA, Seen};
+    let seen = |state| Seen {
+        state,
+        health: crate::model::Health::None,
+        restarts: Some(0),
+    };
+    let record = |observed: &str| Transition {
+        schema: SCHEMA,
+        observed_at: at(observed),
+        group: "console".into(),
+        service: "rabbitmq".into(),
+        backend: "compose".into(),
+        from: seen(State::Running),
+        to: seen(State::Exited),
+        exit_code: Some(137),
+        oom_killed: Some(false),
+        last_lines: Vec::new(),
+    };
+    let states = [state(
+        "rabbitmq",
+        Some((137, false, "2026-12-04T10:10:00Z")),
+    )];
+    let transitions = [
+        record("2026-12-04T10:10:12Z"),
+        record("2026-12-04T10:20:00Z"),
+    ];
+    let found = happenings(&[], &transitions, &states, &window());
+    let told: Vec<(&str, &str, Source)> = found
+        .iter()
+        .map(|happening| {
+            (
+                happening.time.as_str(),
+                happening.what.as_str(),
+                happening.source,
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            ("2026-12-04 10:10:00", "exited 137", Source::State),
+            (
+                "2026-12-04 10:20:00",
+                "exited 137 (seen by the metrics timer)",
+                Source::Transitions
+            ),
+        ]
+    );
+}
