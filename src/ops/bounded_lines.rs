@@ -144,7 +144,8 @@ fn read_without_following(path: &Path, tail: Option<u64>) -> io::Result<Vec<u8>>
     let length = file.metadata()?.len();
     match tail {
         Some(tail) if length > tail => {
-            file.seek(io::SeekFrom::Start(length - tail))?;
+            // One byte before, so a tail that starts a line keeps it.
+            file.seek(io::SeekFrom::Start(length - tail - 1))?;
             file.read_to_end(&mut bytes)?;
             let first_end = bytes.iter().position(|byte| *byte == b'\n');
             bytes.drain(..first_end.map_or(bytes.len(), |end| end + 1));
@@ -176,6 +177,9 @@ mod tests {
         // "96\n97\n98\n99\n" is 12 bytes: the last 10 start inside "96".
         assert_eq!(tail.records, [97, 98, 99]);
         assert_eq!(tail.skipped, 0);
+        // The last 9 bytes are exactly "97\n98\n99\n": 97 is whole, and kept.
+        let exact: Reading<u32> = FILE.read_tail(directory.path(), 9).unwrap();
+        assert_eq!(exact.records, [97, 98, 99]);
         let whole: Reading<u32> = FILE.read_tail(directory.path(), 1 << 20).unwrap();
         assert_eq!(whole.records.len(), 100);
         let missing: Reading<u32> = FILE.read_tail(&directory.path().join("no"), 10).unwrap();
