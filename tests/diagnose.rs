@@ -495,3 +495,57 @@ fn an_id_or_keyword_with_a_line_break_is_refused_with_a_hint() {
         assert!(stdout.is_empty(), "nothing is reported: {stdout}");
     }
 }
+
+/// An operator's stop of rabbitmq one second before its first error, in the
+/// history: the verdict says the trouble began with it, and the window's
+/// evidence lists it.
+#[test]
+fn an_operators_stop_right_before_the_errors_begins_the_verdict() {
+    use std::os::unix::fs::PermissionsExt;
+    let state = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(state.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let history = concat!(
+        r#"{"record":"began","run":"9-1","pid":9,"at":"2025-09-18T14:03:11Z","who":"alice","from":"pts/1","command":"hmctl stop rabbitmq --force","activity":"stop","services":[{"name":"rabbitmq","group":"console"}],"steps":["stop rabbitmq"]}"#,
+        "\n",
+        r#"{"record":"ended","run":"9-1","at":"2025-09-18T14:03:14Z","exit":0,"summary":"done","results":[{"name":"rabbitmq","group":"console","result":"done","seconds":3.0,"detail":""}]}"#,
+        "\n"
+    );
+    std::fs::write(state.path().join("history.jsonl"), history).unwrap();
+    let config = scenario_config("middleware-outage");
+    let run = |format: &[&str]| {
+        let output = hmctl()
+            .arg("--config")
+            .arg(&config.path)
+            .arg("diagnose")
+            .args(format)
+            .args(["--since", "2025-09-18 14:00", "--until", "2025-09-18 14:30"])
+            .env("TZ", "UTC")
+            .env("HMCTL_STATE_DIR", state.path())
+            .env("DOCKER_HOST", "unix:///nonexistent/hmt-docker.sock")
+            .env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/hmt-bus")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let said =
+        "rabbitmq was stopped by alice via hmctl at 14:03:11; rabbitmq's errors begin at 14:03:12";
+    let report: Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    assert_eq!(report["summary"]["began_with"], said, "{report:#}");
+    assert_eq!(
+        report["happenings"],
+        serde_json::json!([{
+            "time": "2025-09-18 14:03:11",
+            "service": "rabbitmq",
+            "what": "was stopped by alice via hmctl",
+            "source": "history"
+        }])
+    );
+    let text = run(&[]);
+    let head: Vec<&str> = text.lines().take(5).collect();
+    assert_eq!(head[2], "Next: hmctl restart rabbitmq", "{text}");
+    assert_eq!(head[4], format!("Began with: {said}"), "{text}");
+    assert!(
+        text.contains("\nWhat happened in the window\n  2025-09-18 14:03:11  rabbitmq was stopped by alice via hmctl\n"),
+        "{text}"
+    );
+}

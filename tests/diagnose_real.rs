@@ -405,3 +405,79 @@ fn a_health_check_still_in_its_start_period_alone_is_information() {
         "{text}"
     );
 }
+
+/// Issue 26: an operator stops rabbitmq (behind sudo, `--force` past the
+/// dependents' check); porter-api's AMQP errors follow within seconds.
+/// diagnose's verdict begins with alice's stop, and status says it.
+#[test]
+fn an_operators_stop_of_a_dependency_is_named_by_diagnose_and_status() {
+    let project = Project::new(
+        "diagnose-operator",
+        &[("docker-compose-hyperbdr.yml", OUTAGE)],
+    );
+    std::fs::create_dir_all(project.path().join("shared")).unwrap();
+    std::fs::create_dir_all(project.path().join("logs/porter")).unwrap();
+    project.compose(&["up", "-d"]);
+    let config = config_with(&console_group(&project));
+    wait_for(Duration::from_secs(30), "porter-api healthy", || {
+        let (_, document) = diagnose_json(&config);
+        match service(&document, "porter-api")["health"].as_str() {
+            Some("healthy") => Ok(()),
+            _ => Err(format!("{document:#}")),
+        }
+    });
+    let stop = config
+        .hmctl()
+        .env("SUDO_USER", "alice")
+        .args(["stop", "rabbitmq", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stop.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    let document = wait_for(Duration::from_secs(60), "porter-api's AMQP errors", || {
+        let output = config
+            .hmctl()
+            .args(["--json", "diagnose", "--since", "10m"])
+            .output()
+            .unwrap();
+        let document: serde_json::Value =
+            serde_json::from_slice(&output.stdout).map_err(|error| error.to_string())?;
+        if document["summary"]["began_with"].is_string() {
+            Ok(document)
+        } else {
+            Err(format!("{document:#}"))
+        }
+    });
+    let began = document["summary"]["began_with"].as_str().unwrap();
+    assert!(
+        began.starts_with("rabbitmq was stopped by alice via hmctl at ")
+            && began.contains("; porter-api's errors begin at "),
+        "{document:#}"
+    );
+    assert!(
+        document["happenings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |happening| happening["what"] == "was stopped by alice via hmctl"
+                    && happening["source"] == "history"
+            ),
+        "{document:#}"
+    );
+    let output = config.hmctl().args(["--json", "status"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let change = &row(&status, "rabbitmq")["last_change"];
+    assert_eq!(
+        (&change["what"], &change["by"]),
+        (&"stopped".into(), &"alice".into()),
+        "{status:#}"
+    );
+    let table = config.hmctl().arg("status").output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("; stopped by alice via hmctl "), "{table}");
+}

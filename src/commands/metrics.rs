@@ -11,7 +11,15 @@ use crate::render::metrics::{Scrape, exposition};
 /// Exit 0 whenever the metrics were produced, daemons down included (that is
 /// what `hmctl_backend_up` says); 1 when the textfile could not be written.
 pub async fn run(catalog: &Catalog, args: &MetricsArgs, printer: Printer) -> anyhow::Result<Exit> {
-    let metrics::Scraped { report, duration } = metrics::scrape(catalog).await?;
+    let metrics::Scraped {
+        report,
+        duration,
+        unrecorded,
+    } = metrics::scrape(catalog).await?;
+    if let Some(warning) = unrecorded {
+        printer.warning(&warning);
+        printer.hint(metrics::UNRECORDED_HINT);
+    }
     let failed_daemons: Vec<&str> = report
         .errors
         .iter()

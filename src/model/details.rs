@@ -63,3 +63,32 @@ pub struct Details {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub output: Vec<String>,
 }
+
+impl Details {
+    /// The service's last `count` lines: the unit's journal — the program's
+    /// own, systemd's lines about it only when it wrote none — or the
+    /// container's last output.
+    pub fn last_lines(&self, count: usize) -> Vec<String> {
+        let lines: &[String] = if self.journal.is_empty() {
+            &self.output
+        } else {
+            &self.journal
+        };
+        let own: Vec<&String> = lines
+            .iter()
+            .filter(|line| !line.contains(" systemd[1]: "))
+            .collect();
+        let chosen: Vec<&String> = if own.is_empty() {
+            lines.iter().collect()
+        } else {
+            own
+        };
+        chosen
+            .iter()
+            .rev()
+            .take(count)
+            .rev()
+            .map(|line| line.trim().to_string())
+            .collect()
+    }
+}

@@ -8,6 +8,8 @@
 mod details;
 mod event;
 mod kind;
+mod last_change;
+mod last_exit;
 mod named;
 mod operation;
 mod state;
@@ -15,6 +17,8 @@ mod state;
 pub use details::{Details, HealthCheckTiming, HealthRun};
 pub use event::{EventSource, Happening, ServiceEvent, signal_name};
 pub use kind::{BackendKind, GroupKey, LogLayout};
+pub use last_change::LastChange;
+pub use last_exit::LastExit;
 pub use named::Named;
 pub(crate) use named::named_by_fields;
 pub use operation::{Action, Step, Verb};

@@ -3,10 +3,12 @@
 //! and exit codes read only this.
 
 use super::kind::BackendKind;
-use serde::{Serialize, Serializer};
+use super::last_change::LastChange;
+use super::last_exit::LastExit;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// A service's state (`shared/docs/contract.md`, "`status` output").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Running,
@@ -37,7 +39,7 @@ impl State {
 }
 
 /// A service's health-check verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     Healthy,
@@ -74,6 +76,8 @@ pub struct Observation {
     pub reason: Option<String>,
     /// What the daemon itself proved when it called the service started.
     pub readiness: Readiness,
+    /// How the service's process last ended, when the daemon remembers it.
+    pub last_exit: Option<LastExit>,
 }
 
 /// What a daemon has already proved of a service it reports running, which
@@ -106,6 +110,7 @@ impl Observation {
             pid: None,
             reason: None,
             readiness: Readiness::Started,
+            last_exit: None,
         }
     }
 
@@ -188,6 +193,11 @@ pub struct ServiceStatus {
     pub restarts: Option<u64>,
     pub exit_code: Option<i64>,
     pub pid: Option<u32>,
+    /// What last happened to it, when recent (`status` fills it).
+    pub last_change: Option<LastChange>,
+    /// How its process last ended, when the daemon remembers it.
+    #[serde(skip)]
+    pub last_exit: Option<LastExit>,
     #[serde(skip)]
     pub handle: Handle,
     /// Other names an operator may use for it (alternative unit names).
@@ -209,6 +219,8 @@ impl ServiceStatus {
             restarts: observation.restarts,
             exit_code: observation.exit_code,
             pid: observation.pid,
+            last_change: None,
+            last_exit: observation.last_exit,
             handle,
             aliases: Vec::new(),
         }

@@ -1,6 +1,7 @@
 //! The operations behind the verbs. Each takes the catalog and backends and
 //! returns plain data; `render` turns it into text.
 
+pub mod bounded_lines;
 pub mod checks;
 pub mod dependents;
 pub mod diagnose;
@@ -14,6 +15,7 @@ pub mod fixtures;
 pub mod history;
 pub mod interrupt;
 pub mod inventory;
+pub mod last_change;
 pub mod lifecycle;
 pub mod list;
 pub mod lock;
@@ -25,4 +27,5 @@ pub mod reload;
 pub mod snapshot;
 pub mod status;
 pub mod textfile;
+pub mod transitions;
 pub mod upgrade;

@@ -3,7 +3,7 @@
 
 use super::checks::{Check, CheckTarget, run_checks};
 use super::snapshot::{self, Snapshot, backend_deadline};
-use crate::backend::{BackendError, UnreadFiles};
+use crate::backend::{BackendError, Backends, UnreadFiles};
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
 use crate::model::{BackendKind, ServiceStatus};
@@ -107,6 +107,14 @@ pub fn exit_for(services: &[ServiceStatus], unavailable: &[BackendKind]) -> Exit
 
 /// Builds the report for `targets` (none: every service of every present group).
 pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusReport, Failure> {
+    Ok(status_with_backends(catalog, targets).await?.0)
+}
+
+/// The report, and the daemons it asked (for asking them more).
+pub async fn status_with_backends(
+    catalog: &Catalog,
+    targets: &[String],
+) -> Result<(StatusReport, Backends), Failure> {
     let check_targets: Vec<CheckTarget> = catalog
         .present_groups()
         .into_iter()
@@ -127,8 +135,15 @@ pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusRepor
             .unwrap_or_default()
     };
     let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
-    let (snapshot, _backends) = taken?;
-    report(catalog, targets, snapshot, checks)
+    let (snapshot, backends) = taken?;
+    let mut report = report(catalog, targets, snapshot, checks)?;
+    let now = jiff::Timestamp::now();
+    let actions = super::history::actions::recent(
+        &crate::settings::get().state_dir,
+        now - super::last_change::RECENT,
+    );
+    super::last_change::fill(&mut report.services, &actions, now);
+    Ok((report, backends))
 }
 
 /// Selects the targets' rows and checks from a snapshot.
@@ -230,6 +245,7 @@ mod tests {
                 pid: Some(42),
                 reason: None,
                 readiness: Readiness::Started,
+                last_exit: None,
             },
         )
     }

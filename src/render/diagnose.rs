@@ -296,6 +296,24 @@ fn verdict(out: &mut String, summary: &Summary) {
         None => out.push_str("Next: nothing hmctl can run (below)\n"),
     }
     let _ = writeln!(out, "  {}", summary.advice);
+    if let Some(began) = &summary.began_with {
+        let _ = writeln!(out, "Began with: {began}");
+    }
+}
+
+/// What happened to the services in the window, oldest first.
+fn happenings(out: &mut String, report: &Report) {
+    if report.happenings.is_empty() {
+        return;
+    }
+    out.push_str("\nWhat happened in the window\n");
+    for happening in &report.happenings {
+        let _ = writeln!(
+            out,
+            "  {}  {} {}",
+            happening.time, happening.service, happening.what
+        );
+    }
 }
 
 /// The one line of a window with nothing abnormal.
@@ -367,6 +385,7 @@ pub fn human(report: &Report) -> String {
         }
     }
     if report.summary.is_some() {
+        happenings(&mut out, report);
         if !report.chains.is_empty() {
             out.push_str("\nRequest chains\n");
             for found in &report.chains {

@@ -56,6 +56,9 @@ pub fn exposition(scrape: &Scrape) -> String {
     for family in service_families(scrape.services) {
         family.write_to(&mut out);
     }
+    for family in exit_families(scrape.services) {
+        family.write_to(&mut out);
+    }
     for family in check_families(scrape.checks) {
         family.write_to(&mut out);
     }
@@ -141,6 +144,44 @@ fn service_families(services: &[ServiceStatus]) -> Vec<Family> {
         }
     }
     vec![up, state, health, restarts, start_time]
+}
+
+/// How each service's process last ended, as its daemon still says it
+/// (Docker's current container, a unit that is not running): a gauge of the
+/// code and one of the OOM kill, not counters — the daemons keep the last
+/// end only, not a count of them.
+fn exit_families(services: &[ServiceStatus]) -> Vec<Family> {
+    let mut code = Family::new(
+        "hmctl_service_last_exit_code",
+        Kind::Gauge,
+        "Exit code of the service's last ended process (128 + signal when killed by one).",
+    );
+    let mut oom = Family::new(
+        "hmctl_service_oom_killed",
+        Kind::Gauge,
+        "1 when the service's last ended process was killed for memory (Docker's OOMKilled, systemd's Result=oom-kill), else 0.",
+    );
+    let mut time = Family::new(
+        "hmctl_service_last_exit_time_seconds",
+        Kind::Gauge,
+        "Unix time the service's last ended process ended, by its daemon's clock.",
+    );
+    for service in services {
+        let Some(exit) = service.last_exit else {
+            continue;
+        };
+        let base = [
+            ("service", service.name.as_str()),
+            ("group", service.group.as_str()),
+            ("backend", service.backend().as_str()),
+        ];
+        code.sample(&base, exit.code);
+        oom.sample(&base, flag(exit.oom_killed));
+        if let Some(at) = exit.at {
+            time.sample(&base, at.as_millisecond() as f64 / 1000.0);
+        }
+    }
+    vec![code, oom, time]
 }
 
 fn check_families(checks: &[Check]) -> Vec<Family> {
@@ -289,6 +330,26 @@ mod tests {
         assert!(text.contains("hmctl_backend_up{backend=\"systemd\"} 1\n"));
         assert!(text.contains("hmctl_scrape_duration_seconds 1.25\n"));
         assert!(text.contains("hmctl_build_info{version=\"0.1.0\",commit=\"abc\"} 1\n"));
+    }
+
+    #[test]
+    fn a_service_that_ended_gives_its_last_exit_code_and_oom_kill() {
+        let mut killed = service("s3block", State::Failed, Health::None);
+        killed.last_exit = Some(crate::model::LastExit {
+            at: jiff::Timestamp::from_second(1_700_000_100).ok(),
+            code: 137,
+            oom_killed: true,
+        });
+        let never = service("never", State::Running, Health::None);
+        let text = scrape(&[killed, never], &[], &[]);
+        let labels = r#"service="s3block",group="gateway",backend="systemd""#;
+        assert!(text.contains(&format!("hmctl_service_last_exit_code{{{labels}}} 137\n")));
+        assert!(text.contains(&format!("hmctl_service_oom_killed{{{labels}}} 1\n")));
+        assert!(text.contains(&format!(
+            "hmctl_service_last_exit_time_seconds{{{labels}}} 1700000100\n"
+        )));
+        assert!(text.contains("# TYPE hmctl_service_oom_killed gauge\n"));
+        assert!(!text.contains("hmctl_service_last_exit_code{service=\"never\""));
     }
 
     #[test]

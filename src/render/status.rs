@@ -70,10 +70,20 @@ pub fn services_table(services: &[ServiceStatus], style: Style, now: jiff::Times
                     .restarts
                     .map_or("-".to_string(), |count| count.to_string()),
             ),
-            Cell::new(&service.detail),
+            Cell::new(detail(service, now)),
         ]);
     }
     finish(&table)
+}
+
+/// The backend's words, then what last happened when it was recent
+/// (`Up 2 minutes; restarted by alice via hmctl 2 min ago`).
+fn detail(service: &ServiceStatus, now: jiff::Timestamp) -> String {
+    match &service.last_change {
+        Some(change) if service.detail.is_empty() => change.words(now),
+        Some(change) => format!("{}; {}", service.detail, change.words(now)),
+        None => service.detail.clone(),
+    }
 }
 
 fn check_where(check: &Check) -> String {
@@ -151,6 +161,7 @@ mod tests {
                 pid: Some(4242),
                 reason: None,
                 readiness: crate::model::Readiness::Started,
+                last_exit: None,
             },
         )
     }
@@ -235,7 +246,40 @@ mod tests {
         assert_eq!(row["restarts"], 0);
         assert_eq!(row["exit_code"], serde_json::Value::Null);
         assert_eq!(row["pid"], 4242);
+        assert_eq!(row["last_change"], serde_json::Value::Null);
         let keys: Vec<&String> = row.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 11, "{keys:?}");
+        assert_eq!(keys.len(), 12, "{keys:?}");
+    }
+
+    #[test]
+    fn what_last_happened_follows_the_backend_words_in_detail() {
+        let now: jiff::Timestamp = "2026-11-23T08:10:00Z".parse().unwrap();
+        let mut restarted = service(
+            "porter-api",
+            State::Running,
+            Health::Healthy,
+            "Up 2 minutes",
+        );
+        restarted.last_change = Some(crate::model::LastChange {
+            at: "2026-11-23T08:08:00Z".parse().unwrap(),
+            what: "restarted".into(),
+            by: Some("alice".into()),
+        });
+        assert_eq!(
+            detail(&restarted, now),
+            "Up 2 minutes; restarted by alice via hmctl 2 min ago"
+        );
+        let table = services_table(&[restarted], Style::plain(), now);
+        assert!(
+            table.contains("restarted by alice via hmctl 2 min ago"),
+            "{table}"
+        );
+        let quiet = service(
+            "porter-api",
+            State::Running,
+            Health::Healthy,
+            "Up 2 minutes",
+        );
+        assert_eq!(detail(&quiet, now), "Up 2 minutes");
     }
 }

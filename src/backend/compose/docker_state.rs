@@ -1,7 +1,7 @@
 //! Docker's answer about a container, in hmctl's vocabulary. Pure functions,
 //! tested on answers recorded from a real dockerd (`fixtures/docker-*.json`).
 
-use crate::model::{Health, Observation, Readiness, State};
+use crate::model::{Health, LastExit, Observation, Readiness, State};
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
 
 /// Docker resets a container's restart backoff once it has stayed up this long
@@ -77,10 +77,16 @@ pub fn observe_container(
             jiff::Timestamp::now().as_second() - since.as_second() < RESTART_SETTLE_SECONDS
         });
     let state = if settling { State::Restarting } else { state };
-    let detail = match status_text {
+    let mut detail = match status_text {
         Some(text) if !text.is_empty() => text.to_string(),
         _ => docker_words(status, health, container_state.exit_code),
     };
+    // Docker's words give the code, not why: an OOM kill is said after them.
+    if container_state.oom_killed == Some(true)
+        && matches!(state, State::Exited | State::Restarting | State::Failed)
+    {
+        detail.push_str(" (OOM killed)");
+    }
     let reason = match (state, health) {
         (State::Restarting, _) if settling => Some(format!(
             "restarted by Docker {} times, up for less than {RESTART_SETTLE_SECONDS} s",
@@ -114,6 +120,19 @@ pub fn observe_container(
         }
         _ => None,
     };
+    // A container that never ended has Docker's zero time as FinishedAt; a
+    // running one had its ExitCode reset to 0 when Docker started it again,
+    // so only one that is not running says how it ended.
+    let ended = !matches!(
+        status,
+        ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::PAUSED
+    );
+    let finished_at = parse_time(container_state.finished_at.as_deref()).filter(|_| ended);
+    let last_exit = finished_at.map(|at| LastExit {
+        at: Some(at),
+        code: container_state.exit_code.unwrap_or(0),
+        oom_killed: container_state.oom_killed == Some(true),
+    });
     Observation {
         state,
         health,
@@ -123,6 +142,7 @@ pub fn observe_container(
         exit_code,
         pid,
         reason,
+        last_exit,
         // A health check that passed is the service's own word that it serves.
         readiness: if health == Health::Healthy {
             Readiness::Declared
@@ -169,6 +189,29 @@ mod tests {
     use super::*;
 
     use crate::backend::compose::fixture;
+
+    #[test]
+    fn an_oom_killed_container_says_so_after_dockers_words_and_keeps_its_last_exit() {
+        let mut inspect = fixture("dead");
+        if let Some(state) = inspect.state.as_mut() {
+            state.oom_killed = Some(true);
+            state.exit_code = Some(137);
+        }
+        let observed = observe_container(&inspect, Some("Exited (137) 4 minutes ago"));
+        assert_eq!(observed.detail, "Exited (137) 4 minutes ago (OOM killed)");
+        let exit = observed.last_exit.unwrap();
+        assert_eq!((exit.code, exit.oom_killed), (137, true));
+        assert!(exit.at.is_some());
+        let never = observe_container(&fixture("created"), None);
+        assert_eq!(never.last_exit, None, "Docker's zero FinishedAt is no exit");
+        // Restarted by its policy: Docker keeps FinishedAt but resets ExitCode to 0.
+        let mut restarted = fixture("healthy");
+        if let Some(state) = restarted.state.as_mut() {
+            state.finished_at = Some("2026-12-04T22:42:54.795149309Z".into());
+            state.exit_code = Some(0);
+        }
+        assert_eq!(observe_container(&restarted, None).last_exit, None);
+    }
 
     #[test]
     fn healthy_running_container() {

@@ -1,7 +1,7 @@
 //! systemd's answer about a unit, in hmctl's vocabulary. Pure functions, tested
 //! on properties recorded from a real systemd (the test container).
 
-use crate::model::{Health, Observation, Readiness, State};
+use crate::model::{Health, LastExit, Observation, Readiness, State};
 
 /// The unit properties hmctl reads (`org.freedesktop.systemd1.Unit` / `.Service`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,6 +93,7 @@ pub fn observe_unit(properties: &UnitProperties) -> Observation {
         _ => None,
     };
     Observation {
+        last_exit: last_exit(properties, state, exit_code),
         state,
         health: Health::None,
         detail,
@@ -103,6 +104,25 @@ pub fn observe_unit(properties: &UnitProperties) -> Observation {
         reason,
         readiness: readiness(properties),
     }
+}
+
+/// How a unit that is not running ended: its main process's status and
+/// `Result=oom-kill`, at its last state change. A running unit's
+/// `ExecMain*` are its current process's, so it has none.
+fn last_exit(
+    properties: &UnitProperties,
+    state: State,
+    exit_code: Option<i64>,
+) -> Option<LastExit> {
+    let oom_killed = properties.result == "oom-kill";
+    if matches!(state, State::Running | State::Starting) || (exit_code.is_none() && !oom_killed) {
+        return None;
+    }
+    Some(LastExit {
+        at: timestamp(properties.state_change_timestamp),
+        code: exit_code.unwrap_or(128 + 9),
+        oom_killed,
+    })
 }
 
 fn timestamp(microseconds: u64) -> Option<jiff::Timestamp> {
@@ -156,6 +176,31 @@ mod tests {
         assert_eq!(observed.detail, "failed (Result: exit-code)");
         assert_eq!(observed.exit_code, Some(1));
         assert_eq!(observed.reason.as_deref(), Some("exit status 1"));
+    }
+
+    #[test]
+    fn a_unit_that_ended_keeps_how_and_when_a_running_one_has_no_last_exit() {
+        let failed = observe_unit(&UnitProperties {
+            exec_main_code: 1,
+            exec_main_status: 3,
+            state_change_timestamp: RECORDED,
+            ..recorded("loaded", "failed", "failed", "exit-code")
+        });
+        let exit = failed.last_exit.unwrap();
+        assert_eq!((exit.code, exit.oom_killed), (3, false));
+        assert_eq!(exit.at.unwrap().to_string(), "2026-11-23T12:05:24Z");
+        let killed = observe_unit(&UnitProperties {
+            exec_main_code: 2,
+            exec_main_status: 9,
+            ..recorded("loaded", "failed", "failed", "oom-kill")
+        });
+        let exit = killed.last_exit.unwrap();
+        assert_eq!((exit.code, exit.oom_killed), (137, true));
+        let running = observe_unit(&UnitProperties {
+            exec_main_code: 1,
+            ..recorded("loaded", "active", "running", "success")
+        });
+        assert_eq!(running.last_exit, None);
     }
 
     #[test]

@@ -374,5 +374,6 @@ fn summary(findings: &[Finding], groups: &[CauseGroup]) -> Option<Summary> {
         cause: verdict.cause.clone(),
         advice: verdict.advice.clone(),
         next: verdict.next.clone(),
+        began_with: None,
     })
 }

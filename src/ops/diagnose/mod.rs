@@ -10,6 +10,7 @@ pub mod candidates;
 pub mod causes;
 pub mod chain;
 pub mod event;
+pub mod happenings;
 pub mod position;
 pub mod report;
 pub mod rules;
@@ -213,6 +214,22 @@ fn one_line_words(request: &Request) -> Result<(), Failure> {
     }
 }
 
+/// What happened in the window: the history's changes, the deaths the
+/// daemons and the metrics timer saw. Files that cannot be read (an operator
+/// without root) give none.
+fn happenings_in(
+    window: &window::Window,
+    states: &[report::ServiceState],
+) -> Vec<happenings::Happening> {
+    let state_dir = &crate::settings::get().state_dir;
+    let actions = crate::ops::history::actions::all(state_dir);
+    let transitions =
+        crate::ops::transitions::read(state_dir, Some(window.since), Some(window.until))
+            .map(|reading| reading.records)
+            .unwrap_or_default();
+    happenings::happenings(&actions, &transitions, states, window)
+}
+
 /// Runs the diagnosis.
 pub async fn run(
     catalog: &Catalog,
@@ -301,7 +318,11 @@ pub async fn run(
     let unrelated_signatures = verdict::log_findings(&unrelated, table, &context).len();
     let chains = chain::chains(&events, scope.id.as_deref(), &window.zone);
     let dependencies = causes::Dependencies { graphs: &graphs };
-    let (findings, groups, summary) = causes::group(findings, &chains, &dependencies);
+    let (findings, groups, mut summary) = causes::group(findings, &chains, &dependencies);
+    let happenings = happenings_in(&window, &states);
+    if let (Some(summary), Some(primary)) = (summary.as_mut(), groups.first()) {
+        summary.began_with = happenings::began_with(primary, &events, &happenings, &window);
+    }
     let ok = groups.is_empty();
     let exit = if ok { Exit::Success } else { Exit::NotRunning };
     Ok(Report {
@@ -315,6 +336,7 @@ pub async fn run(
         groups,
         unrelated_signatures,
         chains,
+        happenings,
         summary,
         cost,
         notes,

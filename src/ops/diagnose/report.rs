@@ -203,6 +203,12 @@ pub struct Summary {
     pub cause: String,
     pub advice: String,
     pub next: Option<String>,
+    /// What the trouble began with, when its first errors follow right
+    /// after an operator's stop or restart, or a death, of one of its
+    /// services (`rabbitmq was stopped by alice via hmctl at 10:02:11;
+    /// porter-api's errors begin at 10:02:12`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub began_with: Option<String>,
 }
 
 /// The whole `diagnose` answer (`--json` schema 1).
@@ -221,6 +227,9 @@ pub struct Report {
     /// the `--id` / KEYWORD.
     pub unrelated_signatures: usize,
     pub chains: Vec<Chain>,
+    /// What happened to the services in the window: operators' changes and
+    /// deaths, oldest first.
+    pub happenings: Vec<super::happenings::Happening>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
     pub cost: Cost,

@@ -61,39 +61,13 @@ fn last_words(details: &Details, said: &str) -> Vec<String> {
     words
 }
 
-/// The service's last lines: the unit's journal — the program's own, systemd's
-/// lines about it only when it wrote none — or the container's last output.
-fn last_lines(details: &Details) -> Vec<String> {
-    let lines: &[String] = if details.journal.is_empty() {
-        &details.output
-    } else {
-        &details.journal
-    };
-    let own: Vec<&String> = lines
-        .iter()
-        .filter(|line| !line.contains(" systemd[1]: "))
-        .collect();
-    let chosen: Vec<&String> = if own.is_empty() {
-        lines.iter().collect()
-    } else {
-        own
-    };
-    chosen
-        .iter()
-        .rev()
-        .take(QUOTED_LINES)
-        .rev()
-        .map(|line| line.trim().to_string())
-        .collect()
-}
-
 /// A failed step's result, with what the daemon says of the service.
 async fn fell<C: Control>(step: &Step, control: &C, words: String, started: Instant) -> StepResult {
     let details = control.details(step).await.unwrap_or_default();
     let mut detail = vec![words];
     detail.extend(last_words(&details, &detail[0]));
     StepResult::failed(step, detail.join("; "), started, Exit::OperationFailed)
-        .quoting(last_lines(&details))
+        .quoting(details.last_lines(QUOTED_LINES))
 }
 
 /// Waits until the step's service is up, or clearly will not be.

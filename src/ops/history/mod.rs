@@ -3,6 +3,7 @@
 //! before and after each run ([`recorder`]) in a root-only file ([`store`])
 //! and the journal, and read back as runs ([`query`]).
 
+pub mod actions;
 pub mod origin;
 pub mod query;
 pub mod record;

@@ -32,6 +32,19 @@ impl Activity {
             Activity::Recovery => "recovery",
         }
     }
+
+    /// `stopped`, `restarted`, `rolled back`: what the run did to a service.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Activity::Start => "started",
+            Activity::Stop => "stopped",
+            Activity::Restart => "restarted",
+            Activity::Reload => "reloaded",
+            Activity::Upgrade => "upgraded",
+            Activity::Rollback => "rolled back",
+            Activity::Recovery => "recovered",
+        }
+    }
 }
 
 impl From<crate::model::Verb> for Activity {
@@ -115,9 +128,7 @@ pub enum Record {
 impl Record {
     /// The record as one line of JSON, newline included.
     pub fn line(&self) -> String {
-        let mut line = serde_json::to_string(self).unwrap_or_default();
-        line.push('\n');
-        line
+        crate::ops::bounded_lines::json_line(self)
     }
 }
 

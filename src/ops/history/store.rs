@@ -1,15 +1,10 @@
-//! The history file: `history.jsonl` in hmctl's state directory, root's
-//! alone (the directory 0700, the file 0600), opened `O_APPEND|O_NOFOLLOW`
-//! through `private_file` and written one whole line per record with a single
-//! write (no fsync: an incident must not wait on the audit log). When it
-//! passes its size it becomes `history.jsonl.1` (the one before is dropped),
-//! so it stays bounded. Reading skips a line that does not parse — the torn
-//! last line of a run killed mid-write — and counts it.
+//! The history file: `history.jsonl` in hmctl's state directory, a bounded
+//! file of JSON lines (`bounded_lines`: root's alone, append-only, rotated to
+//! `history.jsonl.1` past its size, read tolerant of a torn last line).
 
 use super::record::Record;
-use crate::private_file::Directory;
-use std::ffi::OsStr;
-use std::io::{self, Read, Write};
+use crate::ops::bounded_lines::{self, LineFile};
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// The file's name in the state directory.
@@ -20,93 +15,37 @@ pub const ROTATED_NAME: &str = "history.jsonl.1";
 /// an operator's restarts.
 pub const ROTATE_AT: u64 = 4 << 20;
 
+/// The history's file and its rotated one.
+pub const FILE: LineFile = LineFile {
+    name: FILE_NAME,
+    rotated: ROTATED_NAME,
+};
+
 /// Where the history file is.
 pub fn path_in(state_dir: &Path) -> PathBuf {
-    state_dir.join(FILE_NAME)
+    FILE.path_in(state_dir)
 }
 
 /// Appends `record` to the history in `state_dir`, rotating the file first
 /// once it reached `rotate_at` bytes.
 pub fn append(state_dir: &Path, record: &Record, rotate_at: u64) -> io::Result<()> {
-    let directory = Directory::private(state_dir, 0o700)?;
-    let mut file = directory.open_own(OsStr::new(FILE_NAME), 0o600, true)?;
-    let mut length = file.metadata()?.len();
-    if length >= rotate_at {
-        directory.rename(OsStr::new(FILE_NAME), OsStr::new(ROTATED_NAME))?;
-        file = directory.open_own(OsStr::new(FILE_NAME), 0o600, true)?;
-        length = 0;
-    }
-    let mut line = record.line();
-    // A run killed mid-write left a torn line: end it, so this record
-    // starts a line of its own.
-    if length > 0 && !ends_with_newline(&path_in(state_dir), length) {
-        line.insert(0, '\n');
-    }
-    file.write_all(line.as_bytes())
-}
-
-/// Whether the file's byte at `length - 1` is a newline.
-fn ends_with_newline(path: &Path, length: u64) -> bool {
-    use std::os::unix::fs::FileExt;
-    let mut last = [0u8];
-    open_without_following(path)
-        .and_then(|file| file.read_exact_at(&mut last, length - 1))
-        .map_or(true, |()| last[0] == b'\n')
+    FILE.append(state_dir, &record.line(), rotate_at)
 }
 
 /// What the history files hold.
-#[derive(Debug, Default)]
-pub struct Reading {
-    /// Oldest first.
-    pub records: Vec<Record>,
-    /// Lines that did not parse (a torn last line).
-    pub skipped: usize,
-}
+pub type Reading = bounded_lines::Reading<Record>;
 
 /// Reads the rotated file, then the current one. A missing file is an empty
 /// history; a file that cannot be read is an error naming it.
 pub fn read(state_dir: &Path) -> Result<Reading, (PathBuf, io::Error)> {
-    let mut reading = Reading::default();
-    for name in [ROTATED_NAME, FILE_NAME] {
-        let path = state_dir.join(name);
-        let text = match read_without_following(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
-            Err(error) => return Err((path, error)),
-        };
-        for line in text.split(|byte| *byte == b'\n') {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match serde_json::from_slice::<Record>(line) {
-                Ok(record) => reading.records.push(record),
-                Err(_) => reading.skipped += 1,
-            }
-        }
-    }
-    Ok(reading)
-}
-
-fn open_without_following(path: &Path) -> io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let nofollow = i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0);
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nofollow)
-        .open(path)
-}
-
-fn read_without_following(path: &Path) -> io::Result<Vec<u8>> {
-    let mut file = open_without_following(path)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    FILE.read(state_dir)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::record::{Began, Ended, Record};
     use super::*;
+    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
 
     fn began(run: &str) -> Record {

@@ -87,6 +87,7 @@ ansible_facts:
             restarts: 0
             exit_code: null
             pid: 42
+            last_change: null
         checks: []
         errors: []
 exit_code:
