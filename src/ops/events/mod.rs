@@ -152,6 +152,21 @@ pub async fn gather(selection: &Selection, request: &Request) -> Timeline {
         }
         Err(unread) => timeline.unread.push(unread),
     }
+    match metrics_timer::read(window) {
+        Ok(None) => {}
+        Ok(Some(events)) => {
+            let (untold, _told): (Vec<ServiceEvent>, Vec<ServiceEvent>) = events
+                .into_iter()
+                .partition(|event| !metrics_timer::told_by_a_daemon(event, &timeline.events));
+            timeline.events.extend(untold);
+            timeline.answered += 1;
+        }
+        Err((message, hint)) => timeline.unread.push(Unread {
+            source: EventSource::MetricsTimer,
+            message,
+            hint: Some(hint),
+        }),
+    }
     let events = std::mem::take(&mut timeline.events);
     timeline.events = merge::timeline(
         events,
