@@ -238,3 +238,32 @@ fn a_journal_that_fails_or_hangs_is_named_with_what_to_do() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn the_metrics_timers_transitions_tell_a_death_no_daemon_remembers() {
+    let state = state_with_a_restart();
+    let death = r#"{"schema":1,"observed_at":"2026-12-04T10:03:00Z","group":"console","service":"rabbitmq","backend":"compose","from":{"state":"running","health":"healthy","restarts":0},"to":{"state":"exited","health":"none","restarts":0},"exit_code":137,"oom_killed":true,"last_lines":["killed"]}"#;
+    std::fs::write(state.path().join("transitions.jsonl"), format!("{death}\n")).unwrap();
+    let output = events(state.path(), None, &["--since", "2026-12-04T10:00:00Z"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "TIME                 GROUP       SERVICE           SOURCE           WHAT\n\
+         2026-12-04 18:02:11  console     rabbitmq          hmctl-history    restart by alice (ssh 10.0.0.5 pts/1) via hmctl: done\n\
+         2026-12-04 18:03:00  console     rabbitmq          metrics-timer    OOM killed (memory limit reached)\n\
+         2026-12-04 18:03:00  console     rabbitmq          metrics-timer    exited 137\n"
+    );
+    // An unreadable transitions file is named; the rest is shown.
+    std::fs::remove_file(state.path().join("transitions.jsonl")).unwrap();
+    std::fs::create_dir(state.path().join("transitions.jsonl")).unwrap();
+    let output = events(state.path(), None, &["--since", "2026-12-04T10:00:00Z"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "warning: events from metrics-timer could not be read, the other sources are shown: cannot read the metrics timer's transitions {dir}/transitions.jsonl: Is a directory (os error 21)\n\
+             hint: hmctl reads {dir}/transitions.jsonl as root; check its owner and mode (0600, root)\n",
+            dir = state.path().display()
+        )
+    );
+}
