@@ -199,18 +199,27 @@ fn scenarios(world: &World) {
 
 #[test]
 fn a_compose_v1_project_is_run_with_compose_v1() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("generation-v1", Generation::V1);
     scenarios(&world);
 }
 
 #[test]
 fn a_compose_v2_project_is_run_with_compose_v2() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("generation-v2", Generation::V2);
     scenarios(&world);
 }
 
 #[test]
 fn a_v2_project_on_a_host_without_v2_is_refused_and_nothing_changes() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("generation-missing", Generation::V2);
     let made = world.containers("porter-api");
     docker(&["rm", "-f", &made[0].0]);

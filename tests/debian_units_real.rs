@@ -176,6 +176,9 @@ fn lives_through(
 
 #[test]
 fn nginx_restarts_fails_on_a_broken_config_refuses_when_masked_and_stops() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = debian_units(&["nginx"]);
     lives_through(
         &config,
@@ -200,6 +203,9 @@ fn nginx_restarts_fails_on_a_broken_config_refuses_when_masked_and_stops() {
 
 #[test]
 fn redis_restarts_fails_on_a_broken_config_and_stops() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = debian_units(&["redis-server"]);
     lives_through(
         &config,
@@ -217,6 +223,9 @@ fn redis_restarts_fails_on_a_broken_config_and_stops() {
 
 #[test]
 fn mariadb_restarts_fails_on_a_broken_config_and_stops() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = debian_units(&["mariadb"]);
     lives_through(
         &config,

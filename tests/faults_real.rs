@@ -47,6 +47,9 @@ fn as_nobody(config: &Config, writable: &Path, args: &[&str]) -> std::process::O
 
 #[test]
 fn an_unprivileged_operator_sees_what_can_be_seen_and_changes_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = plain("unprivileged");
     systemctl(&["start", "hmt-lc-other"]);
     open_up(project.path());
@@ -159,6 +162,9 @@ fn noise(bytes: usize) -> String {
 
 #[test]
 fn a_full_disk_during_logs_collect_leaves_no_partial_file() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = plain("full-disk-collect");
     let logs = project.path().join("logs/porter");
     std::fs::create_dir_all(&logs).unwrap();
@@ -183,6 +189,9 @@ fn a_full_disk_during_logs_collect_leaves_no_partial_file() {
 
 #[test]
 fn a_full_disk_while_staging_an_upgrade_changes_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     sandbox();
     systemctl(&["start", "hmt-lc-db"]);
     let tiny = Tiny::new("1m");
@@ -232,6 +241,9 @@ fn a_full_disk_while_staging_an_upgrade_changes_nothing() {
 
 #[test]
 fn sigterm_mid_restart_leaves_every_service_running() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new(
         "sigterm",
         &[(
@@ -280,6 +292,9 @@ fn sigterm_mid_restart_leaves_every_service_running() {
 
 #[test]
 fn a_hung_docker_stops_a_restart_in_bounded_time_before_it_changes_anything() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = plain("hung-docker-restart");
     let socket = silent_socket(config.dir.path());
     let before = started_at(&project, "plain");
@@ -306,6 +321,9 @@ fn a_hung_docker_stops_a_restart_in_bounded_time_before_it_changes_anything() {
 
 #[test]
 fn an_absent_systemd_stops_a_unit_restart_before_it_changes_anything() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config) = plain("no-dbus-restart");
     systemctl(&["start", "hmt-lc-other"]);
     let before = unit_property("hmt-lc-other", "ActiveEnterTimestampMonotonic");

@@ -49,6 +49,9 @@ fn history_json(config: &Config, args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn an_operators_restart_under_sudo_names_them_and_the_result() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config) = world("history-sudo");
     let socket_path = config.dir.path().join("journal.socket");
     let journal = UnixDatagram::bind(&socket_path).unwrap();
@@ -113,6 +116,9 @@ fn an_operators_restart_under_sudo_names_them_and_the_result() {
 
 #[test]
 fn a_restart_killed_with_9_is_running_then_did_not_finish() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config) = world("history-kill");
     let mut command = config.spawn_command();
     command.env("SUDO_USER", "alice").args(["restart", "plain"]);
@@ -135,6 +141,9 @@ fn a_restart_killed_with_9_is_running_then_did_not_finish() {
 
 #[test]
 fn a_history_that_cannot_be_written_does_not_stop_the_restart() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = world("history-unwritable");
     let before = started_at(&project, "plain");
     // A file where the state directory should be: nothing can be recorded.
@@ -161,6 +170,9 @@ fn a_history_that_cannot_be_written_does_not_stop_the_restart() {
 /// The collection's modules run hmctl through `run_hmctl`; its history says "ansible".
 #[test]
 fn a_restart_by_the_ansible_collection_is_from_ansible() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config) = world("history-ansible");
     let module_utils = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("packaging/ansible/ansible_collections/hypermotion/hmctl/plugins/module_utils");
@@ -219,6 +231,9 @@ fn upgradable(test: &str) -> (Project, Config, std::path::PathBuf) {
 
 #[test]
 fn an_upgrade_keeps_its_package_and_backup_in_the_history() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config, package) = upgradable("history-upgrade");
     let output = config
         .hmctl()
@@ -248,6 +263,9 @@ fn an_upgrade_keeps_its_package_and_backup_in_the_history() {
 
 #[test]
 fn an_upgrade_killed_with_9_did_not_finish_and_its_recovery_is_recorded() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config, package) = upgradable("history-upgrade-kill");
     let mut command = config.spawn_command();
     command.args(["upgrade", "--yes"]).arg(&package);

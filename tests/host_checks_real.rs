@@ -49,6 +49,9 @@ fn du_bytes(path: &Path) -> u64 {
 
 #[test]
 fn free_disk_is_what_df_says() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("checks-df");
     let config = config_with(&console_group(&project));
     let runtime = tempfile::tempdir().unwrap();
@@ -86,6 +89,9 @@ fn free_disk_is_what_df_says() {
 
 #[test]
 fn program_disk_is_reused_with_its_age_and_measured_afresh_on_change() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("checks-cache");
     let venv = project.path().join("venvs/porter/lib");
     std::fs::create_dir_all(&venv).unwrap();

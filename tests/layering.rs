@@ -199,3 +199,52 @@ fn only_the_settings_read_the_environment() {
     }
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
+
+/// The lines of `text` where a `macro_rules!` is written inside another's body.
+fn macros_inside_macros(text: &str) -> Vec<usize> {
+    let mut inside = Vec::new();
+    // The brace depth at which each open macro's body began.
+    let mut open: Vec<i64> = Vec::new();
+    let mut depth = 0_i64;
+    for (number, line) in code_of(text) {
+        if line.contains("macro_rules!") {
+            if !open.is_empty() {
+                inside.push(number);
+            }
+            open.push(depth);
+        }
+        for character in line.chars() {
+            match character {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if open.last() == Some(&depth) {
+                        open.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    inside
+}
+
+/// Dispatch is written by hand (issue 25): no macro writes macros.
+#[test]
+fn no_macro_in_src_defines_another_macro() {
+    let nested = "macro_rules! outer {\n    () => {\n        macro_rules! inner { () => {} }\n    };\n}\nmacro_rules! alone { () => {} }\n";
+    assert_eq!(macros_inside_macros(nested), vec![3]);
+    let mut files = Vec::new();
+    source_files(&src(), &mut files);
+    let mut violations = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for number in macros_inside_macros(&text) {
+            violations.push(format!(
+                "{}:{number}: a macro defined by a macro",
+                file.display()
+            ));
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}

@@ -35,6 +35,9 @@ fn chain(test: &str) -> (Project, Config) {
 
 #[test]
 fn restarting_one_service_touches_only_it_and_returns_once_it_is_healthy() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = chain("restart-one");
     let api_before = started_at(&project, "api");
     let db_before = started_at(&project, "db");
@@ -67,6 +70,9 @@ fn restarting_one_service_touches_only_it_and_returns_once_it_is_healthy() {
 
 #[test]
 fn stopping_then_starting_a_group_follows_the_dependencies() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = chain("stop-start");
     let output = config
         .hmctl()
@@ -113,6 +119,9 @@ fn stopping_then_starting_a_group_follows_the_dependencies() {
 
 #[test]
 fn start_creates_a_service_that_was_never_created() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new(
         "create-missing",
         &[(
@@ -143,6 +152,9 @@ fn start_creates_a_service_that_was_never_created() {
 
 #[test]
 fn an_unhealthy_service_fails_the_start_by_name_while_the_rest_come_up() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new(
         "unhealthy-start",
         &[(
@@ -181,6 +193,9 @@ fn an_unhealthy_service_fails_the_start_by_name_while_the_rest_come_up() {
 
 #[test]
 fn a_unit_that_cannot_start_is_exit_1_with_systemds_result() {
+    if skip_without_sandbox() {
+        return;
+    }
     sandbox();
     let config = config_with(&gateway_group(&["hmt-cannot-start"]));
     let output = config
@@ -198,6 +213,9 @@ fn a_unit_that_cannot_start_is_exit_1_with_systemds_result() {
 
 #[test]
 fn units_restart_in_catalog_order_and_wait_for_activation() {
+    if skip_without_sandbox() {
+        return;
+    }
     sandbox();
     let config = config_with(&format!(
         "{}[service.hmt-lc-app]\ndepends_on = [\"hmt-lc-db\"]\n",
@@ -241,6 +259,9 @@ fn units_restart_in_catalog_order_and_wait_for_activation() {
 
 #[test]
 fn an_unknown_target_changes_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = chain("unknown-target");
     let before = started_at(&project, "db");
     let output = config
@@ -268,6 +289,9 @@ services:
 
 #[test]
 fn a_second_operation_gets_exit_5_naming_the_first() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new("lock-busy", &[("c.yml", SLOW)]);
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
@@ -308,6 +332,9 @@ fn a_second_operation_gets_exit_5_naming_the_first() {
 
 #[test]
 fn the_lock_dies_with_a_killed_holder() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config) = chain("lock-kill");
     let mut first = config
         .spawn_command()
@@ -328,6 +355,9 @@ fn the_lock_dies_with_a_killed_holder() {
 
 #[test]
 fn an_interrupted_restart_leaves_every_service_running() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = chain("interrupt");
     let worker_before = started_at(&project, "worker");
     // db takes 2 s to be healthy again: interrupt while waiting for it.
@@ -361,6 +391,9 @@ fn an_interrupted_restart_leaves_every_service_running() {
 
 #[test]
 fn a_dry_run_prints_the_plan_and_changes_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = chain("dry-run");
     let before: Vec<String> = ["db", "api", "worker"]
         .iter()
@@ -415,6 +448,9 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
 
 #[test]
 fn a_daemon_that_cannot_be_asked_stops_a_change_before_it_starts() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config) = chain("daemon-down");
     let before = started_at(&project, "db");
     let output = config

@@ -73,6 +73,9 @@ const OLD_LOCK: &str = "/run/lock/hmctl.lock";
 
 #[test]
 fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
+    if skip_without_sandbox() {
+        return;
+    }
     let _unprotected = Unprotected::new();
     systemctl(&["start", "hmt-lc-other"]);
     let config = config_with(&gateway_group(&["hmt-lc-other"]));
@@ -155,6 +158,9 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
 
 #[test]
 fn the_bundle_is_written_through_no_link_and_readable_by_root_alone() {
+    if skip_without_sandbox() {
+        return;
+    }
     let _unprotected = Unprotected::new();
     let config = config_with(&gateway_group(&["hmt-lc-other"]));
     let (_keep, victim) = victim();
@@ -197,6 +203,9 @@ fn the_bundle_is_written_through_no_link_and_readable_by_root_alone() {
 
 #[test]
 fn state_and_caches_are_private() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("private-state");
     let config = config_with(&console_group(&project));
     let output = config

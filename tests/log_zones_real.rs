@@ -21,6 +21,9 @@ services:
 
 #[test]
 fn a_containers_tz_decides_how_its_log_times_are_read() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new("log-zones", &[("docker-compose-hyperbdr.yml", ZONED)]);
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));

@@ -42,6 +42,9 @@ fn labels(service: &str, group: &str, backend: &str) -> String {
 
 #[test]
 fn every_status_state_is_valid_exposition_with_one_state_each() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new("metrics-states", &[("docker-compose-hyperbdr.yml", STATES)]);
     project.compose(&["up", "-d", "plain", "healthy", "sick", "looping", "dead"]);
     let config = config_with(&format!(
@@ -131,6 +134,9 @@ fn every_status_state_is_valid_exposition_with_one_state_each() {
 
 #[test]
 fn a_daemon_down_or_hung_is_backend_up_zero_and_the_scrape_still_succeeds() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("metrics-down");
     let config = config_with(&format!(
         "{}{}",
@@ -195,6 +201,9 @@ fn a_daemon_down_or_hung_is_backend_up_zero_and_the_scrape_still_succeeds() {
 
 #[test]
 fn node_exporter_serves_the_textfile_and_a_bad_directory_is_exit_1() {
+    if skip_without_sandbox() {
+        return;
+    }
     sandbox();
     let config = config_with(&gateway_group(&["s3block", "hyper_exporter"]));
     let textfiles = tempfile::tempdir().unwrap();
@@ -235,6 +244,9 @@ fn node_exporter_serves_the_textfile_and_a_bad_directory_is_exit_1() {
 
 #[test]
 fn prometheus_answers_which_services_are_down_across_hosts() {
+    if skip_without_sandbox() {
+        return;
+    }
     sandbox();
     let work = tempfile::tempdir().unwrap();
     // Three hosts' textfiles, each from its own catalog of the sandbox's units.

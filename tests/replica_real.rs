@@ -53,6 +53,9 @@ fn program_disk(document: &serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn the_replica_is_healthy_and_its_program_disk_complete_and_true() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = replica();
     let runtime = tempfile::tempdir().unwrap();
     let runtime = runtime.path().join("hmctl");
@@ -117,6 +120,9 @@ fn the_replica_is_healthy_and_its_program_disk_complete_and_true() {
 
 #[test]
 fn reload_with_nothing_changed_recreates_nothing_on_the_replica() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = replica();
     let ids = || {
         docker(&[

@@ -48,6 +48,9 @@ fn only_result(document: &Value) -> &Value {
 
 #[test]
 fn a_unit_that_dies_a_second_after_its_start_fails_the_start_every_time() {
+    if skip_without_sandbox() {
+        return;
+    }
     let shim = JournalShim::new();
     let config = config_with(&gateway_group(&["hmt-dies-late"]));
     for attempt in 1..=10 {
@@ -86,6 +89,9 @@ fn a_unit_that_dies_a_second_after_its_start_fails_the_start_every_time() {
 
 #[test]
 fn a_unit_that_dies_at_once_fails_the_start() {
+    if skip_without_sandbox() {
+        return;
+    }
     let shim = JournalShim::new();
     let config = config_with(&gateway_group(&["hmt-dies-at-once"]));
     for attempt in 1..=5 {
@@ -106,6 +112,9 @@ fn a_unit_that_dies_at_once_fails_the_start() {
 
 #[test]
 fn a_crash_looping_unit_is_reported_crash_looping_not_running() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = config_with(&gateway_group(&["hmt-crash-loop"]));
     let (code, document) = act(&config, None, &["restart", "hmt-crash-loop"]);
     systemctl(&["stop", "hmt-crash-loop"]);
@@ -119,6 +128,9 @@ fn a_crash_looping_unit_is_reported_crash_looping_not_running() {
 
 #[test]
 fn units_that_prove_readiness_themselves_are_not_kept_waiting() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = config_with(&gateway_group(&["hmt-slow-start", "hmt-oneshot"]));
     let (code, document) = act(&config, None, &["restart", "hmt-slow-start", "hmt-oneshot"]);
     assert_eq!(code, 0, "{document:#}");
@@ -150,6 +162,9 @@ fn units_that_prove_readiness_themselves_are_not_kept_waiting() {
 
 #[test]
 fn a_simple_unit_that_stays_up_is_done_after_its_window() {
+    if skip_without_sandbox() {
+        return;
+    }
     let config = config_with(&gateway_group(&["hmt-lc-other"]));
     let (code, document) = act(&config, None, &["restart", "--settle", "1", "hmt-lc-other"]);
     assert_eq!(code, 0, "{document:#}");
@@ -185,6 +200,9 @@ services:
 
 #[test]
 fn containers_are_done_only_once_they_stayed_up() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new("settle-containers", &[("c.yml", CONTAINERS)]);
     project.compose(&["up", "--no-start"]);
     let config = config_with(&console_group(&project));
@@ -239,6 +257,9 @@ fn containers_are_done_only_once_they_stayed_up() {
 
 #[test]
 fn a_unit_without_a_log_file_shows_its_journal_under_each_of_its_names() {
+    if skip_without_sandbox() {
+        return;
+    }
     let shim = JournalShim::new();
     // hmt-looper exits every 5 s and is restarted (no other test starts or
     // stops it); the group names it with a second alternative, and the

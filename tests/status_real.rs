@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn every_container_state_is_reported_as_the_daemon_sees_it() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new("states", &[("docker-compose-hyperbdr.yml", STATES)]);
     project.compose(&["up", "-d", "plain", "healthy", "sick", "looping", "dead"]);
     // A one-off container of the same project and service: not a row.
@@ -110,6 +113,9 @@ fn every_container_state_is_reported_as_the_daemon_sees_it() {
 
 #[test]
 fn the_table_shows_the_backend_words_and_the_checks() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new(
         "table",
         &[(
@@ -149,6 +155,9 @@ fn the_table_shows_the_backend_words_and_the_checks() {
 
 #[test]
 fn a_console_shows_only_the_product_it_runs() {
+    if skip_without_sandbox() {
+        return;
+    }
     let bdr = "services:\n  mysql:\n    @BASE@\n    command: @SLEEPER@\n  bdr-only:\n    @BASE@\n    command: @SLEEPER@\n";
     let motion = "services:\n  mysql:\n    @BASE@\n    command: @SLEEPER@\n  motion-only:\n    @BASE@\n    command: @SLEEPER@\n";
     let project = Project::new(
@@ -171,6 +180,9 @@ fn a_console_shows_only_the_product_it_runs() {
 
 #[test]
 fn every_unit_state_is_reported_as_systemd_sees_it() {
+    if skip_without_sandbox() {
+        return;
+    }
     sandbox();
     let config = config_with(&gateway_group(&[
         "s3block",
@@ -248,6 +260,9 @@ fn mixed_config(project: &Project) -> Config {
 
 #[test]
 fn docker_unreachable_still_shows_the_units() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("no-docker");
     let config = mixed_config(&project);
     let output = hmctl()
@@ -284,6 +299,9 @@ fn docker_unreachable_still_shows_the_units() {
 
 #[test]
 fn dbus_unreachable_still_shows_the_containers() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("no-dbus");
     let config = mixed_config(&project);
     let output = hmctl()
@@ -311,6 +329,9 @@ fn dbus_unreachable_still_shows_the_containers() {
 
 #[test]
 fn a_hung_docker_costs_a_bounded_time_and_hides_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("hung-docker");
     let config = mixed_config(&project);
     let socket = silent_socket(project.path());
@@ -340,6 +361,9 @@ fn a_hung_docker_costs_a_bounded_time_and_hides_nothing() {
 
 #[test]
 fn a_hung_systemd_costs_a_bounded_time_and_hides_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("hung-dbus");
     let config = mixed_config(&project);
     let socket = silent_socket(project.path());
@@ -364,6 +388,9 @@ fn a_hung_systemd_costs_a_bounded_time_and_hides_nothing() {
 
 #[test]
 fn targets_select_rows_and_a_typo_changes_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new(
         "targets",
         &[(
@@ -410,6 +437,9 @@ fn targets_select_rows_and_a_typo_changes_nothing() {
 
 #[test]
 fn an_unparsable_compose_file_is_exit_3_not_2_with_file_and_line() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new(
         "bad-compose",
         &[(

@@ -125,6 +125,9 @@ fn status_of(mut command: assert_cmd::Command) -> (i32, serde_json::Value) {
 
 #[test]
 fn the_private_socket_and_the_bus_see_the_same_units() {
+    if skip_without_sandbox() {
+        return;
+    }
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -142,6 +145,9 @@ fn the_private_socket_and_the_bus_see_the_same_units() {
 
 #[test]
 fn with_the_bus_daemon_stopped_status_restart_and_logs_work_as_root() {
+    if skip_without_sandbox() {
+        return;
+    }
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -32,6 +32,9 @@ fn transitions(config: &Config) -> Vec<serde_json::Value> {
 
 #[test]
 fn metrics_run_twice_around_a_docker_kill_record_the_death_with_its_code() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = plain_project("transitions-kill");
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
@@ -90,6 +93,9 @@ services:
 /// watcher sees no event there — so the flag is read, not assumed.)
 #[test]
 fn a_container_oom_killed_by_its_memory_limit_says_what_docker_says_in_status_and_metrics() {
+    if skip_without_sandbox() {
+        return;
+    }
     let project = Project::new("transitions-oom", &[("c.yml", HUNGRY)]);
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
@@ -133,6 +139,9 @@ const FAILING: &str = "[Unit]\nDescription=hmctl test: a unit that exits 3\n\
 /// transition from running to failed keeps the code.
 #[test]
 fn a_failed_unit_says_how_and_when_it_ended_in_status_metrics_and_transitions() {
+    if skip_without_sandbox() {
+        return;
+    }
     let unit = TestUnit::new("hmt-transitions-failing", FAILING);
     let config = config_with(&gateway_group(&[&unit.name]));
     let (_, before) = status_json(&config, &[]);

@@ -29,6 +29,9 @@ fn broken_console(test: &str) -> (Project, Config, String) {
 
 #[test]
 fn a_broken_compose_file_shows_its_containers_the_units_and_the_file_and_exits_3() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config, file) = broken_console("unreadable-status");
     let (code, document) = status_json(&config, &[]);
     assert_eq!(code, 3, "{document:#}");
@@ -86,6 +89,9 @@ fn a_broken_compose_file_shows_its_containers_the_units_and_the_file_and_exits_3
 
 #[test]
 fn a_change_in_the_broken_project_is_refused_and_another_group_still_changes() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (project, config, file) = broken_console("unreadable-change");
     let before = started_at(&project, "plain");
     let container = container_field(&project, "plain", "{{.Id}}")[..12].to_string();
@@ -139,6 +145,9 @@ fn a_change_in_the_broken_project_is_refused_and_another_group_still_changes() {
 
 #[test]
 fn logs_collect_of_a_host_with_a_broken_compose_file_writes_its_bundle() {
+    if skip_without_sandbox() {
+        return;
+    }
     let (_project, config, file) = broken_console("unreadable-collect");
     let output_dir = tempfile::tempdir().unwrap();
     let bundle = output_dir.path().join("bundle.tar.gz");

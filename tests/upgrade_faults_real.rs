@@ -13,6 +13,9 @@ use venv_world::*;
 
 #[test]
 fn a_fault_while_undoing_a_fault_keeps_the_journal_and_the_next_run_undoes_it() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-double-fault");
     let before = tree(&world.venvs());
     let package = world.package("v2", &["porter", "unicloud"], "new");
@@ -65,6 +68,9 @@ fn a_fault_while_undoing_a_fault_keeps_the_journal_and_the_next_run_undoes_it() 
 /// of the venv swapped before it fails too (planned), so the journal stays.
 #[test]
 fn an_immutable_venv_stops_the_swap_and_nothing_is_lost() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-immutable");
     let before = tree(&world.venvs());
     let package = world.package("v2", &["porter", "unicloud"], "new");
@@ -94,6 +100,9 @@ fn an_immutable_venv_stops_the_swap_and_nothing_is_lost() {
 
 #[test]
 fn a_failed_start_after_the_swap_is_rolled_back_not_left_swapped() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-start-fails");
     let before = tree(&world.venvs());
     let package = world.package("v2", &["porter"], "new");
@@ -103,6 +112,9 @@ fn a_failed_start_after_the_swap_is_rolled_back_not_left_swapped() {
 
 #[test]
 fn kill_9_after_the_swap_before_the_health_gate_rolls_back() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-kill-swapped");
     let before = tree(&world.venvs());
     let package = world.package("v2", &["porter", "unicloud"], "new");
@@ -114,6 +126,9 @@ fn kill_9_after_the_swap_before_the_health_gate_rolls_back() {
 /// package, writing the journal's entries. The services are not even stopped.
 #[test]
 fn a_fault_before_the_swap_changes_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-fault-before");
     let before = tree(&world.venvs());
     let package = world.package("v2", &["porter"], "new");

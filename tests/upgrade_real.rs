@@ -149,6 +149,9 @@ fn stderr(output: &std::process::Output) -> String {
 
 #[test]
 fn a_good_package_goes_in_and_the_services_come_back_healthy() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("upgrade-good", 20);
     let package = world.package("v2", &[("porter", "new", true)], 20);
     let unicloud_started = started_at(&world.project, "unicloud-engine");
@@ -192,6 +195,9 @@ fn a_good_package_goes_in_and_the_services_come_back_healthy() {
 
 #[test]
 fn a_package_that_makes_a_service_unhealthy_is_rolled_back() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("upgrade-bad", 20);
     let package = world.package("broken", &[("porter", "broken", false)], 20);
     let output = world.upgrade(&[package.to_str().unwrap(), "--yes"]);
@@ -225,6 +231,9 @@ fn a_package_that_makes_a_service_unhealthy_is_rolled_back() {
 
 #[test]
 fn rollback_brings_back_the_version_before_the_last_upgrade() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("upgrade-rollback", 5);
     let v2 = world.package("v2", &[("porter", "v2", true), ("newmod", "v2", true)], 5);
     let v3 = world.package("v3", &[("porter", "v3", true)], 5);
@@ -269,6 +278,9 @@ fn rollback_brings_back_the_version_before_the_last_upgrade() {
 
 #[test]
 fn bad_packages_change_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("upgrade-refused", 3);
     let escaping = world.project.path().join("packages/escaping");
     std::fs::create_dir_all(&escaping).unwrap();
@@ -391,37 +403,58 @@ fn stderr_text(output: &std::process::Output) -> String {
 
 #[test]
 fn kill_9_while_staged_leaves_the_old_version() {
+    if skip_without_sandbox() {
+        return;
+    }
     killed_at("staged", "old");
 }
 
 #[test]
 fn kill_9_with_services_stopped_leaves_the_old_version() {
+    if skip_without_sandbox() {
+        return;
+    }
     killed_at("stopped", "old");
 }
 
 #[test]
 fn kill_9_between_swaps_leaves_the_old_version() {
+    if skip_without_sandbox() {
+        return;
+    }
     killed_at("swap-1", "old");
 }
 
 #[test]
 fn kill_9_after_the_last_swap_leaves_a_whole_version() {
+    if skip_without_sandbox() {
+        return;
+    }
     killed_at("swap-2", "old");
 }
 
 /// The services never proved healthy: recovery swaps the old version back.
 #[test]
 fn kill_9_before_the_health_check_leaves_the_old_version() {
+    if skip_without_sandbox() {
+        return;
+    }
     killed_at("swapped", "old");
 }
 
 #[test]
 fn kill_9_while_keeping_the_backup_leaves_the_new_version() {
+    if skip_without_sandbox() {
+        return;
+    }
     killed_at("committing", "new");
 }
 
 #[test]
 fn reload_recreates_exactly_the_containers_on_an_old_image() {
+    if skip_without_sandbox() {
+        return;
+    }
     let sandbox = sandbox();
     let tag = "hmt/reload-base:1";
     docker(&["tag", &sandbox.busybox, tag]);

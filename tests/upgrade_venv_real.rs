@@ -12,6 +12,9 @@ use common::*;
 use venv_world::*;
 #[test]
 fn a_real_venv_goes_in_with_its_links_and_runs_as_a_venv() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-upgrade");
     let package = world.package("v2", &["porter"], "new");
     let shipped = tree(&package.join("porter"));
@@ -75,6 +78,9 @@ fn a_real_venv_goes_in_with_its_links_and_runs_as_a_venv() {
 
 #[test]
 fn hostile_packages_change_nothing() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-hostile");
     let before = tree(&world.venvs());
     let porter_started = started_at(&world.project, "porter-api");
@@ -110,6 +116,9 @@ fn hostile_packages_change_nothing() {
 
 #[test]
 fn kill_9_between_venv_swaps_leaves_the_old_venvs_whole() {
+    if skip_without_sandbox() {
+        return;
+    }
     let world = World::new("venv-kill");
     let before = tree(&world.venvs());
     let package = world.package("v2", &["porter", "unicloud"], "new");

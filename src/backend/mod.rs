@@ -1,17 +1,18 @@
 //! The daemons hmctl drives, behind one seam. Each kind of backend (Docker
 //! Compose groups in [`compose`], systemd unit groups in [`systemd`]) is a
 //! module implementing [`ServiceBackend`]; [`Backend`] is the closed set of
-//! them, written with its dispatch by the `backends!` list below.
-//! `ops` talks to a [`Backend`] and never names a daemon.
+//! them, an enum whose dispatch is written out by hand (a `match` of one arm
+//! per kind in each method below). `ops` talks to a [`Backend`] and never
+//! names a daemon.
 //!
 //! A backend holds its connection, or why there is none: observing a group
 //! without a daemon still lists the group's services, as `unknown`.
 //!
-//! A third kind of backend touches three places (issue 13): its module (a
-//! type implementing [`ServiceBackend`] and [`BackendModule`], declared by a
-//! `mod` line here), its line in the `backends!` list below, and its entry in
-//! `backend_kinds!` (`src/model/kind.rs`: the catalog's kind and its facts).
-//! Every `match` on a kind is written by those two lists.
+//! A third kind of backend (issue 13) adds its module (a type implementing
+//! [`ServiceBackend`] and [`BackendModule`], declared by a `mod` line here),
+//! its variant of [`Backend`] with its `From` / `TryFrom`, one arm in each
+//! `match` below, and its `BackendKind` (`src/model/kind.rs`: the variant
+//! and its row of facts). The compiler names every `match` that lacks it.
 
 mod backends;
 mod compose;
@@ -213,76 +214,45 @@ pub(crate) trait ServiceBackend {
     ) -> EventsRead;
 }
 
-/// The closed set of backends, from one list: each kind's variant and the
-/// type of its module. From it come [`Backend`], `dispatch!` (the same method
-/// on whichever backend one is) and `with_kind!` (a function of the module
-/// of a kind). A new kind is one line of the list.
-macro_rules! backends {
-    ($($kind:ident => $module:ty),+ $(,)?) => {
-        backends!(@with ($) $($kind => $module),+);
-    };
-    // `$dollar` is a `$`, for the macros this one writes.
-    (@with ($dollar:tt) $($kind:ident => $module:ty),+) => {
-        /// The closed set of backends.
-        pub enum Backend {
-            $($kind($module),)+
-        }
-
-        impl Backend {
-            /// Which kind this is.
-            pub fn kind(&self) -> BackendKind {
-                match self {
-                    $(Backend::$kind(_) => BackendKind::$kind,)+
-                }
-            }
-        }
-
-        /// Calls the same method on whichever backend this is.
-        macro_rules! dispatch {
-            ($dollar self_:expr, $dollar backend:ident => $dollar call:expr) => {
-                match $dollar self_ {
-                    $(Backend::$kind($dollar backend) => $dollar call,)+
-                }
-            };
-        }
-
-        /// Calls a function of the module of a kind: `$module` names its type.
-        macro_rules! with_kind {
-            ($dollar kind_:expr, $dollar alias:ident => $dollar call:expr) => {
-                match $dollar kind_ {
-                    $(BackendKind::$kind => {
-                        type $dollar alias = $module;
-                        $dollar call
-                    })+
-                }
-            };
-        }
-
-        $(
-            impl From<$module> for Backend {
-                fn from(backend: $module) -> Backend {
-                    Backend::$kind(backend)
-                }
-            }
-
-            impl<'a> TryFrom<&'a Backend> for &'a $module {
-                type Error = ();
-
-                fn try_from(backend: &'a Backend) -> Result<&'a $module, ()> {
-                    match backend {
-                        Backend::$kind(module) => Ok(module),
-                        #[allow(unreachable_patterns)] // with one kind, nothing else
-                        _ => Err(()),
-                    }
-                }
-            }
-        )+
-    };
+/// The closed set of backends: one variant per kind, holding its module's
+/// type. Every `match` on it is written out below, two arms each.
+pub enum Backend {
+    Compose(compose::Compose),
+    Systemd(systemd::Systemd),
 }
 
-backends! {
-    Compose => compose::Compose,
-    Systemd => systemd::Systemd,
+impl From<compose::Compose> for Backend {
+    fn from(backend: compose::Compose) -> Backend {
+        Backend::Compose(backend)
+    }
+}
+
+impl From<systemd::Systemd> for Backend {
+    fn from(backend: systemd::Systemd) -> Backend {
+        Backend::Systemd(backend)
+    }
+}
+
+impl<'a> TryFrom<&'a Backend> for &'a compose::Compose {
+    type Error = ();
+
+    fn try_from(backend: &'a Backend) -> Result<&'a compose::Compose, ()> {
+        match backend {
+            Backend::Compose(compose) => Ok(compose),
+            Backend::Systemd(_) => Err(()),
+        }
+    }
+}
+
+impl<'a> TryFrom<&'a Backend> for &'a systemd::Systemd {
+    type Error = ();
+
+    fn try_from(backend: &'a Backend) -> Result<&'a systemd::Systemd, ()> {
+        match backend {
+            Backend::Systemd(systemd) => Ok(systemd),
+            Backend::Compose(_) => Err(()),
+        }
+    }
 }
 
 /// What a kind's module is before it is asked anything: how it connects,
@@ -317,22 +287,39 @@ pub(crate) trait BackendModule: ServiceBackend + Sized {
 }
 
 impl Backend {
+    /// Which kind this is.
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Backend::Compose(_) => BackendKind::Compose,
+            Backend::Systemd(_) => BackendKind::Systemd,
+        }
+    }
+
     /// Connects to the daemon of `kind` (within `timeout`); the backend holds
     /// the error when it cannot.
     pub async fn connect(kind: BackendKind, timeout: Duration) -> Backend {
-        with_kind!(kind, Module => Backend::from(Module::connect(timeout).await))
+        match kind {
+            BackendKind::Compose => compose::Compose::connect(timeout).await.into(),
+            BackendKind::Systemd => systemd::Systemd::connect(timeout).await.into(),
+        }
     }
 
     /// A backend of `kind` for reading its services' own output: connected
     /// when that output comes through its daemon (a container's), not when it
     /// does not (a unit's journal, which `journalctl` reads).
     pub async fn for_output(kind: BackendKind, timeout: Duration) -> Backend {
-        with_kind!(kind, Module => Backend::from(Module::for_output(timeout).await))
+        match kind {
+            BackendKind::Compose => compose::Compose::for_output(timeout).await.into(),
+            BackendKind::Systemd => systemd::Systemd::for_output(timeout).await.into(),
+        }
     }
 
     /// What a service's own output is, for a note (`its container's output`).
     pub fn output_name(kind: BackendKind, source: &OutputSource<'_>) -> String {
-        with_kind!(kind, Module => Module::output_name(source))
+        match kind {
+            BackendKind::Compose => compose::Compose::output_name(source),
+            BackendKind::Systemd => systemd::Systemd::output_name(source),
+        }
     }
 
     /// The services of `group` according to its files alone. `seen_units`
@@ -341,7 +328,10 @@ impl Backend {
         group: &Group,
         seen_units: &mut Vec<String>,
     ) -> Result<Vec<Installed>, Failure> {
-        with_kind!(group.backend, Module => Module::installed(group, seen_units))
+        match group.backend {
+            BackendKind::Compose => compose::Compose::installed(group, seen_units),
+            BackendKind::Systemd => systemd::Systemd::installed(group, seen_units),
+        }
     }
 
     /// The services `hmctl list` shows for `group`. Only a kind whose
@@ -350,25 +340,40 @@ impl Backend {
         group: &Group,
         backend: Option<&Backend>,
     ) -> Result<DeclaredGroup, Failure> {
-        with_kind!(group.backend, Module => {
-            let connected = backend.and_then(|backend| <&Module>::try_from(backend).ok());
-            <Module as BackendModule>::declared(group, connected).await
-        })
+        match group.backend {
+            BackendKind::Compose => {
+                let connected = backend.and_then(|backend| backend.try_into().ok());
+                <compose::Compose as BackendModule>::declared(group, connected).await
+            }
+            BackendKind::Systemd => {
+                let connected = backend.and_then(|backend| backend.try_into().ok());
+                <systemd::Systemd as BackendModule>::declared(group, connected).await
+            }
+        }
     }
 
     /// Where the daemon of `kind` is reached, for messages.
     pub fn endpoint(kind: BackendKind) -> String {
-        with_kind!(kind, Module => Module::endpoint())
+        match kind {
+            BackendKind::Compose => compose::Compose::endpoint(),
+            BackendKind::Systemd => systemd::Systemd::endpoint(),
+        }
     }
 
     /// What the operator can do about `error` (each backend words its own).
     pub fn hint(error: &BackendError) -> Option<String> {
-        with_kind!(error.backend(), Module => Module::hint(error))
+        match error.backend() {
+            BackendKind::Compose => compose::Compose::hint(error),
+            BackendKind::Systemd => systemd::Systemd::hint(error),
+        }
     }
 
     /// Why the daemon could not be reached, if it could not.
     pub fn connection_error(&self) -> Option<&BackendError> {
-        dispatch!(self, backend => backend.connection_error())
+        match self {
+            Backend::Compose(backend) => backend.connection_error(),
+            Backend::Systemd(backend) => backend.connection_error(),
+        }
     }
 
     pub async fn observe_groups(
@@ -376,11 +381,17 @@ impl Backend {
         groups: &[Group],
         deadline: Instant,
     ) -> Result<GroupsReport, Failure> {
-        dispatch!(self, backend => backend.observe_groups(groups, deadline).await)
+        match self {
+            Backend::Compose(backend) => backend.observe_groups(groups, deadline).await,
+            Backend::Systemd(backend) => backend.observe_groups(groups, deadline).await,
+        }
     }
 
     pub async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        dispatch!(self, backend => backend.observe(handle).await)
+        match self {
+            Backend::Compose(backend) => backend.observe(handle).await,
+            Backend::Systemd(backend) => backend.observe(handle).await,
+        }
     }
 
     pub async fn act(
@@ -389,7 +400,10 @@ impl Backend {
         wait_for_job: bool,
         job_timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
-        dispatch!(self, backend => backend.act(step, wait_for_job, job_timeout).await)
+        match self {
+            Backend::Compose(backend) => backend.act(step, wait_for_job, job_timeout).await,
+            Backend::Systemd(backend) => backend.act(step, wait_for_job, job_timeout).await,
+        }
     }
 
     pub async fn output(
@@ -398,7 +412,10 @@ impl Backend {
         lines: usize,
         follow: Option<mpsc::UnboundedSender<OutputLine>>,
     ) -> Result<Vec<Vec<u8>>, Failure> {
-        dispatch!(self, backend => backend.output(source, lines, follow).await)
+        match self {
+            Backend::Compose(backend) => backend.output(source, lines, follow).await,
+            Backend::Systemd(backend) => backend.output(source, lines, follow).await,
+        }
     }
 
     pub async fn verdicts(
@@ -407,15 +424,24 @@ impl Backend {
         project: Option<&ComposeProject>,
         services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
-        dispatch!(self, backend => backend.verdicts(group, project, services).await)
+        match self {
+            Backend::Compose(backend) => backend.verdicts(group, project, services).await,
+            Backend::Systemd(backend) => backend.verdicts(group, project, services).await,
+        }
     }
 
     pub async fn describe(&self, group: &Group) -> Option<String> {
-        dispatch!(self, backend => backend.describe(group).await)
+        match self {
+            Backend::Compose(backend) => backend.describe(group).await,
+            Backend::Systemd(backend) => backend.describe(group).await,
+        }
     }
 
     pub async fn writer_zones(&self, group: &Group, timeout: Duration) -> WriterZones {
-        dispatch!(self, backend => backend.writer_zones(group, timeout).await)
+        match self {
+            Backend::Compose(backend) => backend.writer_zones(group, timeout).await,
+            Backend::Systemd(backend) => backend.writer_zones(group, timeout).await,
+        }
     }
 
     pub async fn details(
@@ -423,7 +449,10 @@ impl Backend {
         handle: &Handle,
         timeout: Duration,
     ) -> Result<Details, BackendError> {
-        dispatch!(self, backend => backend.details(handle, timeout).await)
+        match self {
+            Backend::Compose(backend) => backend.details(handle, timeout).await,
+            Backend::Systemd(backend) => backend.details(handle, timeout).await,
+        }
     }
 
     pub async fn events(
@@ -433,6 +462,9 @@ impl Backend {
         timeout: Duration,
         follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
     ) -> EventsRead {
-        dispatch!(self, backend => backend.events(groups, window, timeout, follow).await)
+        match self {
+            Backend::Compose(backend) => backend.events(groups, window, timeout, follow).await,
+            Backend::Systemd(backend) => backend.events(groups, window, timeout, follow).await,
+        }
     }
 }

@@ -56,10 +56,13 @@ pub struct RememberedProject {
     pub project: ComposeProject,
 }
 
-fn path_of(dir: &Path, group: &str) -> Option<PathBuf> {
-    if !rustix::process::geteuid().is_root() {
-        return None;
-    }
+/// Only root remembers (the cache is root's `/run/hmctl`); any other user
+/// parses the files every time.
+fn remembers() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+fn path_of(dir: &Path, group: &str) -> PathBuf {
     let clean: String = group
         .chars()
         .map(|character| {
@@ -70,19 +73,22 @@ fn path_of(dir: &Path, group: &str) -> Option<PathBuf> {
             }
         })
         .collect();
-    Some(dir.join(format!("compose-{clean}.json")))
+    dir.join(format!("compose-{clean}.json"))
 }
 
 impl RememberedProject {
     /// The group's remembered project, if every file it came from is unchanged.
     pub fn load(group: &str) -> Option<RememberedProject> {
+        if !remembers() {
+            return None;
+        }
         RememberedProject::load_in(&crate::settings::get().cache_dir, group)
     }
 
     /// [`RememberedProject::load`] from the cache directory `dir`.
     pub fn load_in(dir: &Path, group: &str) -> Option<RememberedProject> {
         let remembered: RememberedProject =
-            serde_json::from_slice(&std::fs::read(path_of(dir, group)?).ok()?).ok()?;
+            serde_json::from_slice(&std::fs::read(path_of(dir, group)).ok()?).ok()?;
         remembered
             .stamps
             .iter()
@@ -92,6 +98,9 @@ impl RememberedProject {
 
     /// Remembers a project parsed from `files` (having read `read`).
     pub fn store(group: &str, files: &[PathBuf], read: &[PathBuf], project: &ComposeProject) {
+        if !remembers() {
+            return;
+        }
         RememberedProject::store_in(
             &crate::settings::get().cache_dir,
             group,
@@ -109,9 +118,7 @@ impl RememberedProject {
         read: &[PathBuf],
         project: &ComposeProject,
     ) {
-        let Some(path) = path_of(dir, group) else {
-            return;
-        };
+        let path = path_of(dir, group);
         let Some(stamps) = read
             .iter()
             .map(|file| Stamp::of(file))

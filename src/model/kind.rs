@@ -1,58 +1,51 @@
 //! Which kind of backend runs a group's services: the value of a group's
 //! `backend = "..."` in the catalog, and everything hmctl says of a kind
 //! outside its module — its names, what a group of it must name, where its
-//! logs are by default. A kind is one entry of the `backend_kinds!` list
-//! below; what a kind *does* lives in its module under `backend/`.
+//! logs are by default. A kind is a variant of [`BackendKind`], listed in
+//! `BackendKind::ALL`, with its row in `facts`; what a kind *does* lives in
+//! its module under `backend/`.
 
 use serde::Serialize;
 
-/// A kind's entry: the variant, then its row of [`Facts`].
-macro_rules! backend_kinds {
-    ($($(#[$doc:meta])* $kind:ident => $facts:expr),+ $(,)?) => {
-        /// Which daemon runs a group's services.
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-        )]
-        #[serde(rename_all = "lowercase")]
-        pub enum BackendKind {
-            $($(#[$doc])* $kind,)+
-        }
-
-        impl BackendKind {
-            /// Every kind, in the order hmctl asks them.
-            pub const ALL: &'static [BackendKind] = &[$(BackendKind::$kind),+];
-
-            /// Everything hmctl says of a kind, in one place.
-            fn facts(self) -> Facts {
-                match self {
-                    $(BackendKind::$kind => $facts,)+
-                }
-            }
-        }
-    };
+/// Which daemon runs a group's services.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// Docker containers of a compose project.
+    Compose,
+    /// systemd units.
+    Systemd,
 }
 
-backend_kinds! {
-    /// Docker containers of a compose project.
-    Compose => Facts {
-        word: "compose",
-        daemon: "Docker",
-        daemon_id: "docker",
-        creates_missing: true,
-        lists_with_daemon: false,
-        needs: &[GroupKey::Project, GroupKey::Files],
-        log_layout: LogLayout::ModuleDirectories,
-    },
-    /// systemd units.
-    Systemd => Facts {
-        word: "systemd",
-        daemon: "systemd",
-        daemon_id: "systemd",
-        creates_missing: false,
-        lists_with_daemon: true,
-        needs: &[GroupKey::Units],
-        log_layout: LogLayout::DatedPerUnit,
-    },
+impl BackendKind {
+    /// Every kind, in the order hmctl asks them.
+    pub const ALL: &'static [BackendKind] = &[BackendKind::Compose, BackendKind::Systemd];
+
+    /// Everything hmctl says of a kind, in one place: one row per kind.
+    fn facts(self) -> Facts {
+        match self {
+            BackendKind::Compose => Facts {
+                word: "compose",
+                daemon: "Docker",
+                daemon_id: "docker",
+                creates_missing: true,
+                lists_with_daemon: false,
+                needs: &[GroupKey::Project, GroupKey::Files],
+                log_layout: LogLayout::ModuleDirectories,
+            },
+            BackendKind::Systemd => Facts {
+                word: "systemd",
+                daemon: "systemd",
+                daemon_id: "systemd",
+                creates_missing: false,
+                lists_with_daemon: true,
+                needs: &[GroupKey::Units],
+                log_layout: LogLayout::DatedPerUnit,
+            },
+        }
+    }
 }
 
 impl BackendKind {

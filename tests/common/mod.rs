@@ -11,6 +11,31 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// What a real-daemon test says when it is not run (one line, on stderr,
+/// past the test runner's capture so a plain `cargo test` shows it).
+pub const NOT_RUN: &str = "needs the real-daemon sandbox; run tests/run-all as root (or tests/sandbox/sandbox.sh up && source /run/hmctl-sandbox/env)";
+
+/// The first line of every real-daemon test: `if skip_without_sandbox() { return; }`.
+/// With the sandbox (`source /run/hmctl-sandbox/env`) the test runs. Without
+/// it, the test is not run and says so in one line: a newcomer's `cargo test`
+/// runs every hermetic test and passes. `tests/run-all` exports
+/// `HMCTL_REQUIRE_SANDBOX=1`, under which a missing sandbox fails the test
+/// instead: there every real-daemon test runs, none is skipped.
+pub fn skip_without_sandbox() -> bool {
+    if std::env::var_os("HMCTL_SANDBOX_SYSTEMD").is_some() {
+        return false;
+    }
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a real-daemon test");
+    assert!(
+        std::env::var_os("HMCTL_REQUIRE_SANDBOX").is_none(),
+        "{test} {NOT_RUN}: HMCTL_REQUIRE_SANDBOX is set and HMCTL_SANDBOX_SYSTEMD is not"
+    );
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped: {test} {NOT_RUN}");
+    true
+}
+
 /// The sandbox's systemd container and images, or a panic saying how to get them.
 pub struct Sandbox {
     pub systemd_container: String,
@@ -31,14 +56,47 @@ pub fn sandbox() -> Sandbox {
     }
 }
 
-/// The hmctl binary under test, with colour off and no ambient config.
+/// The hmctl binary under test, with colour off, no ambient config and a
+/// state directory of the test's own (the test may set another), so no test
+/// writes the host's /var/lib/hmctl or needs root to run.
 pub fn hmctl() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("hmctl").expect("the hmctl binary");
     command
         .env("NO_COLOR", "1")
         .env_remove("HMCTL_CONFIG")
-        .env("HMCTL_DAEMON_TIMEOUT", PATIENT_DAEMON_TIMEOUT);
+        .env("HMCTL_DAEMON_TIMEOUT", PATIENT_DAEMON_TIMEOUT)
+        .env("HMCTL_STATE_DIR", private_state_dir());
     command
+}
+
+/// `target/tmp/state/BINARY/TEST`, emptied the first time a test of this
+/// process asks for it (what an earlier run left is not this run's history).
+pub fn private_state_dir() -> PathBuf {
+    static EMPTIED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|path| {
+            path.file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "tests".into());
+    let thread = std::thread::current();
+    let test = thread.name().map_or_else(
+        || format!("{:?}", thread.id()),
+        |name| name.replace("::", "-"),
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("state")
+        .join(binary)
+        .join(test);
+    let mut emptied = EMPTIED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !emptied.contains(&dir) {
+        let _ = std::fs::remove_dir_all(&dir);
+        emptied.push(dir.clone());
+    }
+    dir
 }
 
 /// How long hmctl waits for a daemon in tests (seconds): the suite runs many

@@ -34,17 +34,7 @@ pub fn observe_container(
         Some(HealthStatusEnum::STARTING) => Health::Starting,
         _ => Health::None,
     };
-    let state = match status {
-        ContainerStateStatusEnum::RUNNING => State::Running,
-        ContainerStateStatusEnum::RESTARTING => State::Restarting,
-        ContainerStateStatusEnum::EXITED => State::Exited,
-        ContainerStateStatusEnum::DEAD => State::Failed,
-        ContainerStateStatusEnum::CREATED
-        | ContainerStateStatusEnum::PAUSED
-        | ContainerStateStatusEnum::REMOVING
-        | ContainerStateStatusEnum::STOPPING => State::Stopped,
-        ContainerStateStatusEnum::EMPTY => State::Unknown,
-    };
+    let state = state_of(status);
     // A stopped container's health is stale: report none.
     let health = if matches!(state, State::Running) {
         health
@@ -92,31 +82,11 @@ pub fn observe_container(
             "restarted by Docker {} times, up for less than {RESTART_SETTLE_SECONDS} s",
             restarts.unwrap_or(0)
         )),
-        (State::Running, Health::Unhealthy | Health::Starting) => health_record
-            .and_then(|health| health.log.as_ref())
-            .and_then(|log| log.last())
-            .map(|last| {
-                let output = last.output.as_deref().unwrap_or("").trim();
-                let code = last.exit_code.unwrap_or(-1);
-                if output.is_empty() {
-                    format!("health check exited with {code}")
-                } else {
-                    format!("health check exited with {code}: {}", last_line(output))
-                }
-            }),
+        (State::Running, Health::Unhealthy | Health::Starting) => {
+            health_record.and_then(health_check_reason)
+        }
         (State::Exited | State::Restarting | State::Failed, _) => {
-            let error = container_state.error.as_deref().unwrap_or("").trim();
-            let code = container_state.exit_code.unwrap_or(0);
-            let oom = if container_state.oom_killed == Some(true) {
-                " (out of memory)"
-            } else {
-                ""
-            };
-            Some(if error.is_empty() {
-                format!("exited with code {code}{oom}")
-            } else {
-                format!("exited with code {code}{oom}: {error}")
-            })
+            Some(exit_reason(&container_state))
         }
         _ => None,
     };
@@ -149,6 +119,50 @@ pub fn observe_container(
         } else {
             Readiness::Started
         },
+    }
+}
+
+/// hmctl's state for Docker's container status.
+fn state_of(status: ContainerStateStatusEnum) -> State {
+    match status {
+        ContainerStateStatusEnum::RUNNING => State::Running,
+        ContainerStateStatusEnum::RESTARTING => State::Restarting,
+        ContainerStateStatusEnum::EXITED => State::Exited,
+        ContainerStateStatusEnum::DEAD => State::Failed,
+        ContainerStateStatusEnum::CREATED
+        | ContainerStateStatusEnum::PAUSED
+        | ContainerStateStatusEnum::REMOVING
+        | ContainerStateStatusEnum::STOPPING => State::Stopped,
+        ContainerStateStatusEnum::EMPTY => State::Unknown,
+    }
+}
+
+/// What the last run of a container's health check said, if it ran.
+fn health_check_reason(health: &bollard::models::Health) -> Option<String> {
+    let last = health.log.as_ref()?.last()?;
+    let output = last.output.as_deref().unwrap_or("").trim();
+    let code = last.exit_code.unwrap_or(-1);
+    Some(if output.is_empty() {
+        format!("health check exited with {code}")
+    } else {
+        format!("health check exited with {code}: {}", last_line(output))
+    })
+}
+
+/// Why a container that ran is down: its exit code, whether it ran out of
+/// memory, and Docker's error.
+fn exit_reason(container_state: &bollard::models::ContainerState) -> String {
+    let error = container_state.error.as_deref().unwrap_or("").trim();
+    let code = container_state.exit_code.unwrap_or(0);
+    let oom = if container_state.oom_killed == Some(true) {
+        " (out of memory)"
+    } else {
+        ""
+    };
+    if error.is_empty() {
+        format!("exited with code {code}{oom}")
+    } else {
+        format!("exited with code {code}{oom}: {error}")
     }
 }
 

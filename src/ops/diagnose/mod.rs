@@ -230,23 +230,55 @@ fn happenings_in(
     happenings::happenings(&actions, &transitions, states, window)
 }
 
+/// The window the request asks about (`--at`, `--since`, `--until`), read
+/// against `now`.
+fn asked_window(request: &Request, now: &jiff::Zoned) -> Result<window::Window, Failure> {
+    let asked = &request.window;
+    window::window(
+        asked.at.as_deref(),
+        asked.since.as_deref(),
+        asked.until.as_deref(),
+        now,
+    )
+    .map_err(|message| {
+        Failure::usage(message)
+            .with_hint("times: 2025-09-18 16:24, 2025-09-18T16:24:31, or 30m / 2h / 1d ago")
+    })
+}
+
+/// What the daemons say of the services that `matter`: their states, the
+/// errors of the daemons that did not answer, and the dependency graphs.
+async fn services_as_daemons_see_them(
+    catalog: &Catalog,
+    matter: &[String],
+) -> (
+    Vec<report::ServiceState>,
+    Vec<String>,
+    Vec<crate::ops::order::Graph>,
+) {
+    match snapshot::take(catalog, backend_deadline()).await {
+        Ok((snapshot, backends)) => {
+            let chosen = state::select(&snapshot.services, matter);
+            let errors: Vec<String> = snapshot
+                .errors
+                .iter()
+                .map(ToString::to_string)
+                .chain(snapshot.unread.iter().map(UnreadFiles::message))
+                .collect();
+            let graphs = state::dependency_graphs(catalog, &snapshot);
+            (state::states(chosen, &backends).await, errors, graphs)
+        }
+        Err(failure) => (Vec::new(), vec![failure.message], Vec::new()),
+    }
+}
+
 /// Runs the diagnosis.
 pub async fn run(
     catalog: &Catalog,
     request: &Request,
     now: jiff::Zoned,
 ) -> Result<Report, Failure> {
-    let asked = &request.window;
-    let window = window::window(
-        asked.at.as_deref(),
-        asked.since.as_deref(),
-        asked.until.as_deref(),
-        &now,
-    )
-    .map_err(|message| {
-        Failure::usage(message)
-            .with_hint("times: 2025-09-18 16:24, 2025-09-18T16:24:31, or 30m / 2h / 1d ago")
-    })?;
+    let window = asked_window(request, &now)?;
     one_line_words(request)?;
     let table = rules::table().map_err(|message| Failure::new(Exit::OperationFailed, message))?;
     let mut notes = Vec::new();
@@ -276,22 +308,7 @@ pub async fn run(
             })
         })
     };
-    let looking = async {
-        match snapshot::take(catalog, backend_deadline()).await {
-            Ok((snapshot, backends)) => {
-                let chosen = state::select(&snapshot.services, &matter);
-                let errors: Vec<String> = snapshot
-                    .errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .chain(snapshot.unread.iter().map(UnreadFiles::message))
-                    .collect();
-                let graphs = state::dependency_graphs(catalog, &snapshot);
-                (state::states(chosen, &backends).await, errors, graphs)
-            }
-            Err(failure) => (Vec::new(), vec![failure.message], Vec::new()),
-        }
-    };
+    let looking = services_as_daemons_see_them(catalog, &matter);
     let (scanned, (states, daemon_errors, graphs)) = tokio::join!(scanning, looking);
     notes.extend(daemon_errors);
     let (events, cost) = scanned

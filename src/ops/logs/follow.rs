@@ -64,6 +64,74 @@ pub struct Request {
     pub follow: bool,
 }
 
+/// The last `count` lines of `entry`'s current files, merged in one
+/// timeline; each file is opened once, and its tracker (positioned where the
+/// tail ends, where following it begins) is added to `trackers`.
+fn tail_of_files(
+    catalog: &Catalog,
+    entry: &Entry,
+    zone: jiff::tz::TimeZone,
+    count: usize,
+    trackers: &mut Vec<(String, Tracker)>,
+) -> Result<Source, Failure> {
+    let mut per_file = Vec::new();
+    for file in current_files(catalog, entry) {
+        let cannot_read = |error: std::io::Error| {
+            Failure::new(
+                crate::exit::Exit::OperationFailed,
+                format!("cannot read {}: {error}", file.path.display()),
+            )
+        };
+        let mut tracker = Tracker::open(file.path.clone(), true).map_err(cannot_read)?;
+        let mut reader = tracker.file.try_clone().map_err(cannot_read)?;
+        let lines = last_lines_before(&mut reader, tracker.offset, count).map_err(cannot_read)?;
+        tracker
+            .file
+            .seek(SeekFrom::Start(tracker.offset))
+            .map_err(cannot_read)?;
+        per_file.push(Source {
+            name: entry.name.clone(),
+            zone: zone.clone(),
+            lines,
+        });
+        trackers.push((entry.name.clone(), tracker));
+    }
+    let merged: Vec<Vec<u8>> = merge(per_file, count)
+        .into_iter()
+        .map(|line| line.text)
+        .collect();
+    Ok(Source {
+        name: entry.name.clone(),
+        zone,
+        lines: merged,
+    })
+}
+
+/// The backends that show the output of the services without a log file,
+/// each such service noted with what is shown instead.
+async fn output_backends(
+    catalog: &Catalog,
+    origins: &[(Entry, Origin)],
+    note: &dyn Fn(&str),
+) -> Backends {
+    let mut backends = Backends::default();
+    for (entry, origin) in origins {
+        if *origin == Origin::Output
+            && let Some(source) = output_source(catalog, entry)
+        {
+            note(&format!(
+                "{}: no log file; showing {}",
+                entry.name,
+                Backend::output_name(entry.backend, &source)
+            ));
+            backends
+                .for_output(entry.backend, crate::settings::get().daemon_timeout)
+                .await;
+        }
+    }
+    backends
+}
+
 /// Shows the logs; `emit` prints one line (returns false when stdout closed).
 pub async fn show(
     catalog: &Catalog,
@@ -85,21 +153,7 @@ pub async fn show(
             (entry, origin)
         })
         .collect();
-    let mut backends = Backends::default();
-    for (entry, origin) in &origins {
-        if *origin == Origin::Output
-            && let Some(source) = output_source(catalog, entry)
-        {
-            note(&format!(
-                "{}: no log file; showing {}",
-                entry.name,
-                Backend::output_name(entry.backend, &source)
-            ));
-            backends
-                .for_output(entry.backend, crate::settings::get().daemon_timeout)
-                .await;
-        }
-    }
+    let backends = output_backends(catalog, &origins, note).await;
     // Several services are merged by time: each writer's zone is needed.
     let zones = if prefixed {
         Zones::ask(
@@ -123,41 +177,13 @@ pub async fn show(
     for (entry, origin) in &origins {
         let zone = zones.of(catalog, &entry.group, &entry.name);
         match origin {
-            Origin::Files => {
-                let mut per_file = Vec::new();
-                for file in current_files(catalog, entry) {
-                    let cannot_read = |error: std::io::Error| {
-                        Failure::new(
-                            crate::exit::Exit::OperationFailed,
-                            format!("cannot read {}: {error}", file.path.display()),
-                        )
-                    };
-                    let mut tracker =
-                        Tracker::open(file.path.clone(), true).map_err(cannot_read)?;
-                    let mut reader = tracker.file.try_clone().map_err(cannot_read)?;
-                    let lines = last_lines_before(&mut reader, tracker.offset, request.lines)
-                        .map_err(cannot_read)?;
-                    tracker
-                        .file
-                        .seek(SeekFrom::Start(tracker.offset))
-                        .map_err(cannot_read)?;
-                    per_file.push(Source {
-                        name: entry.name.clone(),
-                        zone: zone.clone(),
-                        lines,
-                    });
-                    trackers.push((entry.name.clone(), tracker));
-                }
-                let merged: Vec<Vec<u8>> = merge(per_file, request.lines)
-                    .into_iter()
-                    .map(|line| line.text)
-                    .collect();
-                sources.push(Source {
-                    name: entry.name.clone(),
-                    zone,
-                    lines: merged,
-                });
-            }
+            Origin::Files => sources.push(tail_of_files(
+                catalog,
+                entry,
+                zone,
+                request.lines,
+                &mut trackers,
+            )?),
             Origin::Output => {
                 if let (Some(source), Some(backend)) =
                     (output_source(catalog, entry), backends.get(entry.backend))
