@@ -127,8 +127,24 @@ pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusRepor
             .unwrap_or_default()
     };
     let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
-    let (snapshot, _backends) = taken?;
-    report(catalog, targets, snapshot, checks)
+    let (mut snapshot, _backends) = taken?;
+    let register = super::maintenance::read();
+    if let Ok(register) = &register {
+        super::maintenance::mark(&mut snapshot.services, register);
+    }
+    let mut report = report(catalog, targets, snapshot, checks)?;
+    if let Err(failure) = register {
+        report.errors.push(ErrorEntry {
+            backend: "hmctl",
+            group: None,
+            file: Some(super::maintenance::register::path_in(
+                &crate::settings::get().state_dir,
+            )),
+            message: failure.message,
+            hint: failure.hint,
+        });
+    }
+    Ok(report)
 }
 
 /// Selects the targets' rows and checks from a snapshot.

@@ -4,6 +4,7 @@
 
 mod client;
 mod details;
+mod enablement;
 mod init_system;
 mod private_socket;
 mod route;
@@ -19,7 +20,9 @@ use super::{
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
 use crate::exit::{Exit, Failure};
-use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, State, Step};
+use crate::model::{
+    Action, AutoStart, BackendKind, Details, Handle, Observation, ServiceStatus, State, Step,
+};
 use client::{SystemdClient, UnitAction};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -318,6 +321,22 @@ impl ServiceBackend for Systemd {
             "done" | "queued" => None,
             _ => Some(result),
         })
+    }
+
+    async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError> {
+        self.systemd()?
+            .enablement(&handle.name, crate::settings::get().daemon_timeout)
+            .await
+    }
+
+    async fn set_auto_start(
+        &self,
+        handle: &Handle,
+        wanted: &AutoStart,
+    ) -> Result<(), BackendError> {
+        self.systemd()?
+            .set_enablement(&handle.name, wanted, crate::settings::get().daemon_timeout)
+            .await
     }
 
     async fn output(

@@ -96,7 +96,8 @@ fn open_without_following(path: &Path) -> io::Result<std::fs::File> {
         .open(path)
 }
 
-fn read_without_following(path: &Path) -> io::Result<Vec<u8>> {
+/// Reads a whole file of hmctl's own, never through a link.
+pub fn read_without_following(path: &Path) -> io::Result<Vec<u8>> {
     let mut file = open_without_following(path)?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;
