@@ -44,7 +44,17 @@ pub async fn on(
         dependents: request.dependents,
         start_in_maintenance: false,
     };
-    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &stop).await?;
+    // The ok-to-stop refusal's ways on, as this verb's.
+    let Planned { plan, backends, .. } =
+        lifecycle::plan(catalog, &stop)
+            .await
+            .map_err(|failure| Failure {
+                hint: failure.hint.map(|hint| {
+                    hint.replace("`hmctl stop ", "`hmctl maintenance on ")
+                        .replace("`hmctl start ", "`hmctl maintenance off ")
+                }),
+                ..failure
+            })?;
     let mut changes = Vec::new();
     let mut handles = Vec::new();
     for step in &plan.steps {
