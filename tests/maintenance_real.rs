@@ -209,7 +209,7 @@ fn a_container_in_maintenance_stays_down_is_shown_refused_and_given_back() {
         String::from_utf8_lossy(&output.stderr),
         format!(
             "error: refusing to start what is in maintenance: db (by alice since {since}: disk swap); nothing was changed\n\
-             hint: hmctl maintenance off db ends it and starts them; --force start them and leaves them in maintenance\n"
+             hint: hmctl maintenance off db ends it and starts them; `hmctl start --force db` starts them and leaves them in maintenance\n"
         )
     );
     assert!(!running(&project, "db"));

@@ -63,7 +63,7 @@ pub async fn on(
         }
         let backend = backends
             .reaching(&step.handle)
-            .map_err(|error| error.into_failure())?;
+            .map_err(crate::backend::BackendError::into_failure)?;
         let from = backend
             .auto_start(&step.handle)
             .await

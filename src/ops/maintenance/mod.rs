@@ -110,9 +110,9 @@ pub fn refuse_start(verb: Verb, selected: &[&ServiceStatus]) -> Result<(), Failu
         described.join("; ")
     ))
     .with_hint(format!(
-        "hmctl maintenance off {} ends it and starts them; --force {} them and leaves them in maintenance",
-        names.join(" "),
-        verb.as_str()
+        "hmctl maintenance off {names} ends it and starts them; `hmctl {verb} --force {names}` {verb}s them and leaves them in maintenance",
+        names = names.join(" "),
+        verb = verb.as_str()
     )))
 }
 
