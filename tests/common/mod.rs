@@ -353,16 +353,23 @@ impl Config {
     }
 }
 
+/// `docker ps -aq` of a project's service's containers, as arguments.
+pub fn containers_of(project: &Project, service: &str) -> Vec<String> {
+    vec![
+        "ps".into(),
+        "-aq".into(),
+        "--filter".into(),
+        format!("label=com.docker.compose.project={}", project.name),
+        "--filter".into(),
+        format!("label=com.docker.compose.service={service}"),
+    ]
+}
+
 /// A field of `docker inspect` of a project's service container (`{{.State.StartedAt}}`).
 pub fn container_field(project: &Project, service: &str, template: &str) -> String {
-    let id = docker(&[
-        "ps",
-        "-aq",
-        "--filter",
-        &format!("label=com.docker.compose.project={}", project.name),
-        "--filter",
-        &format!("label=com.docker.compose.service={service}"),
-    ]);
+    let ps = containers_of(project, service);
+    let ps: Vec<&str> = ps.iter().map(String::as_str).collect();
+    let id = docker(&ps);
     assert!(!id.is_empty(), "no container for {service}");
     docker(&["inspect", "-f", template, id.lines().next().unwrap()])
 }
