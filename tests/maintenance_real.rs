@@ -8,56 +8,13 @@
 //! and recording is finished by the next one.
 
 mod common;
+mod maintenance_world;
 mod prometheus;
 
 use common::*;
+use maintenance_world::*;
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
-
-/// A database, an app needing it, and a control, all `restart: always`.
-const WORLD: &str = r"
-services:
-  db:
-    @BASE@
-    command: @SLEEPER@
-    restart: always
-  app:
-    @BASE@
-    command: @SLEEPER@
-    restart: always
-    depends_on: [db]
-  control:
-    @BASE@
-    command: @SLEEPER@
-    restart: always
-";
-
-fn world(test: &str) -> (Project, Config) {
-    let project = Project::new(test, &[("docker-compose-hyperbdr.yml", WORLD)]);
-    project.compose(&["up", "-d"]);
-    let config = config_with(&console_group(&project));
-    wait_until_all_ok(&config, "the world to run");
-    (project, config)
-}
-
-fn restart_policy(project: &Project, service: &str) -> String {
-    container_field(
-        project,
-        service,
-        "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}",
-    )
-}
-
-fn running(project: &Project, service: &str) -> bool {
-    container_field(project, service, "{{.State.Running}}") == "true"
-}
-
-/// `status --json` with the config's own state directory (where the
-/// maintenance state is).
-fn status_here(config: &Config) -> (i32, serde_json::Value) {
-    let output = config.hmctl().args(["--json", "status"]).output().unwrap();
-    (output.status.code().unwrap_or(-1), json_of(&output))
-}
 
 /// Kills a container's main process with SIGKILL from the host: a crash, not
 /// a stop (`docker kill` and `docker stop` count as the operator's stop).
@@ -68,10 +25,6 @@ fn crash(project: &Project, service: &str) {
         .status()
         .unwrap();
     assert!(killed.success(), "kill -KILL {pid}");
-}
-
-fn json_of(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {output:?}"))
 }
 
 #[test]

@@ -239,11 +239,18 @@ pub async fn act_on(
     progress: &dyn Progress,
 ) -> Result<Vec<StepResult>, Failure> {
     let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+    // What is in maintenance stays stopped: an upgrade swaps its files in,
+    // and `maintenance off` starts it on them.
+    let held = match request.verb {
+        Verb::Start | Verb::Restart if !request.start_in_maintenance => super::maintenance::read()?,
+        _ => super::maintenance::register::Register::default(),
+    };
     let selected: Vec<usize> = snapshot
         .services
         .iter()
         .enumerate()
         .filter(|(_, service)| service.group == group && names.contains(&service.name))
+        .filter(|(_, service)| held.find(&service.group, &service.name).is_none())
         .map(|(index, _)| index)
         .collect();
     snapshot.refuse_if_unavailable(&selected)?;

@@ -117,7 +117,7 @@ impl Services<'_> {
             dry_run: false,
             // Upgrade stops exactly the services it swaps, and starts them again.
             dependents: crate::ops::dependents::DependentsPolicy::Ignore,
-            // It starts again what it stopped, which was not in maintenance.
+            // What is in maintenance is not started again (`act_on`).
             start_in_maintenance: false,
         };
         crate::ops::lifecycle::act_on(
