@@ -13,7 +13,6 @@ mod prometheus;
 
 use common::*;
 use maintenance_world::*;
-use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 /// Kills a container's main process with SIGKILL from the host: a crash, not
@@ -227,20 +226,11 @@ fn a_container_in_maintenance_stays_down_is_shown_refused_and_given_back() {
 #[test]
 fn a_maintenance_on_killed_after_stopping_is_finished_by_the_next_run() {
     let (project, config) = world("maint_killed");
-    let mut command = config.spawn_command();
-    command
-        .args(["maintenance", "on", "--force", "control"])
-        .env("HMCTL_TEST_PAUSE_AT", "maintenance-stopped")
-        .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("test pause at") {
-        line.clear();
-    }
-    assert!(line.contains("test pause at maintenance-stopped"), "{line}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    killed_at(
+        &config,
+        &["maintenance", "on", "--force", "control"],
+        "maintenance-stopped",
+    );
     let file = std::fs::read_to_string(config.dir.path().join("state/maintenance.json")).unwrap();
     assert!(file.contains("\"phase\": \"entering\""), "{file}");
     assert!(!running(&project, "control"));

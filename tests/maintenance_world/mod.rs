@@ -53,3 +53,18 @@ pub fn status_here(config: &Config) -> (i32, serde_json::Value) {
 pub fn json_of(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {output:?}"))
 }
+
+/// Runs hmctl with `args`, frozen at the pause point `point`, and kills it
+/// there with SIGKILL.
+pub fn killed_at(config: &Config, args: &[&str], point: &str) {
+    let mut command = config.spawn_command();
+    command.args(args);
+    let mut child = paused_at(command, point);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The maintenance state file of `config`'s state directory, as text.
+pub fn state_file(config: &Config) -> String {
+    std::fs::read_to_string(config.dir.path().join("state/maintenance.json")).unwrap()
+}

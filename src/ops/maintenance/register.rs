@@ -101,7 +101,14 @@ pub fn read(state_dir: &Path) -> Result<Register, Failure> {
     let path = path_in(state_dir);
     let bytes = match crate::ops::history::store::read_without_following(&path) {
         Ok(bytes) => bytes,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+        // No file, or no state directory at all (something else in its
+        // place, as a broken install may leave): nothing is in maintenance.
+        Err(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
             return Ok(Register::default());
         }
         Err(error) => {
@@ -211,6 +218,15 @@ pub(super) mod tests {
             register.find("console", "rabbitmq").unwrap().mark().by,
             "alice"
         );
+    }
+
+    #[test]
+    fn a_state_directory_that_is_a_file_holds_nothing_in_maintenance() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        std::fs::write(&state, b"not a directory").unwrap();
+        assert_eq!(read(&state).unwrap(), Register::default());
+        assert!(write(&state, &Register::default()).is_err());
     }
 
     #[test]
