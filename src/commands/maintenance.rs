@@ -19,7 +19,7 @@ pub async fn run(
 ) -> anyhow::Result<Exit> {
     match &args.command {
         None | Some(MaintenanceCommand::List) => {
-            let register = ops::maintenance::list(catalog)?;
+            let register = ops::maintenance::read()?;
             let text = if printer.json {
                 render::maintenance::list_json(&register)
             } else {

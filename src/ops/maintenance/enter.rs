@@ -45,38 +45,10 @@ pub async fn on(
         start_in_maintenance: false,
     };
     // The ok-to-stop refusal's ways on, as this verb's.
-    let Planned { plan, backends, .. } =
-        lifecycle::plan(catalog, &stop)
-            .await
-            .map_err(|failure| Failure {
-                hint: failure.hint.map(|hint| {
-                    hint.replace("`hmctl stop ", "`hmctl maintenance on ")
-                        .replace("`hmctl start ", "`hmctl maintenance off ")
-                }),
-                ..failure
-            })?;
-    let mut changes = Vec::new();
-    let mut handles = Vec::new();
-    for step in &plan.steps {
-        if register.find(&step.group, &step.service).is_some() {
-            continue;
-        }
-        let backend = backends
-            .reaching(&step.handle)
-            .map_err(crate::backend::BackendError::into_failure)?;
-        let from = backend
-            .auto_start(&step.handle)
-            .await
-            .map_err(|error| unreadable(step, &error))?;
-        changes.push(Change {
-            service: step.service.clone(),
-            group: step.group.clone(),
-            backend: step.handle.kind(),
-            to: from.held(),
-            from,
-        });
-        handles.push(step.handle.clone());
-    }
+    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &stop)
+        .await
+        .map_err(as_maintenance)?;
+    let (changes, handles) = changes_of(&plan, &backends, &register).await?;
     if request.dry_run {
         return Ok(Report {
             lifecycle: lifecycle::Report::planned(plan),
@@ -114,6 +86,20 @@ pub async fn on(
     let report = lifecycle::carry_out(plan, backends.clone(), &stop, interrupt, progress).await;
     pause_point("maintenance-stopped");
     let results = report.results.as_deref().unwrap_or_default();
+    settle(results, &changes, &handles, &backends, &mut register).await;
+    write(&register)?;
+    Ok(super::ended(recording, report, changes))
+}
+
+/// After the stop: the services it stopped (or found stopped) are in
+/// maintenance; the others get back what they had and are forgotten.
+async fn settle(
+    results: &[StepResult],
+    changes: &[Change],
+    handles: &[crate::model::Handle],
+    backends: &crate::backend::Backends,
+    register: &mut super::register::Register,
+) {
     let (stopped, running): (Vec<usize>, Vec<usize>) =
         (0..changes.len()).partition(|index| was_stopped(results, &changes[*index]));
     let left: Vec<Change> = running
@@ -124,7 +110,7 @@ pub async fn on(
         .iter()
         .map(|index| handles[*index].clone())
         .collect();
-    super::leave::give_back(&backends, &left, &left_handles, &mut register).await;
+    super::leave::give_back(backends, &left, &left_handles, register).await;
     for entry in &mut register.entries {
         if stopped.iter().any(|index| {
             changes[*index].service == entry.service && changes[*index].group == entry.group
@@ -132,8 +118,49 @@ pub async fn on(
             entry.phase = Phase::In;
         }
     }
-    write(&register)?;
-    Ok(super::ended(recording, report, changes))
+}
+
+/// The ok-to-stop refusal's hint, with this verb's commands.
+fn as_maintenance(failure: Failure) -> Failure {
+    Failure {
+        hint: failure.hint.map(|hint| {
+            hint.replace("`hmctl stop ", "`hmctl maintenance on ")
+                .replace("`hmctl start ", "`hmctl maintenance off ")
+        }),
+        ..failure
+    }
+}
+
+/// What each service of the plan not yet in maintenance has now, and what
+/// holds it off, with the handles that reach them. Nothing is changed.
+async fn changes_of(
+    plan: &crate::ops::plan::Plan,
+    backends: &crate::backend::Backends,
+    register: &super::register::Register,
+) -> Result<(Vec<Change>, Vec<crate::model::Handle>), Failure> {
+    let mut changes = Vec::new();
+    let mut handles = Vec::new();
+    for step in &plan.steps {
+        if register.find(&step.group, &step.service).is_some() {
+            continue;
+        }
+        let backend = backends
+            .reaching(&step.handle)
+            .map_err(crate::backend::BackendError::into_failure)?;
+        let from = backend
+            .auto_start(&step.handle)
+            .await
+            .map_err(|error| unreadable(step, &error))?;
+        changes.push(Change {
+            service: step.service.clone(),
+            group: step.group.clone(),
+            backend: step.handle.kind(),
+            to: from.held(),
+            from,
+        });
+        handles.push(step.handle.clone());
+    }
+    Ok((changes, handles))
 }
 
 /// Whether the stop left `change`'s service stopped (done, or nothing to do).

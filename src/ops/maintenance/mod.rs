@@ -14,7 +14,6 @@ pub mod register;
 pub use enter::{OnRequest, on};
 pub use leave::{OffRequest, off};
 
-use crate::catalog::Catalog;
 use crate::exit::Failure;
 use crate::model::{AutoStart, BackendKind, ServiceStatus, Verb, format_timestamp};
 use crate::ops::history::record::Activity;
@@ -72,7 +71,8 @@ fn ended(
     Report { lifecycle, changes }
 }
 
-/// The register, read from this host's state directory.
+/// The register, read from this host's state directory (what `hmctl
+/// maintenance` lists).
 pub fn read() -> Result<Register, Failure> {
     register::read(&crate::settings::get().state_dir)
 }
@@ -129,11 +129,6 @@ pub fn in_words(entry: &Entry) -> String {
             .map(|reason| format!(": {reason}"))
             .unwrap_or_default()
     )
-}
-
-/// What `hmctl maintenance` lists: every entry, as the register has it.
-pub fn list(_catalog: &Catalog) -> Result<Register, Failure> {
-    read()
 }
 
 /// The history's record of a maintenance change: the plan's services and
