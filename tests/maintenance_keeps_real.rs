@@ -2,7 +2,8 @@
 //! 28): `reload` does not recreate it (a recreated container starts, with
 //! its compose file's restart policy), and `upgrade` swaps its files in
 //! but does not start it (`maintenance off` starts it on them); `diagnose`
-//! does not call it a finding.
+//! does not call it a finding; `off` of one whose container was removed
+//! in the window creates it, with its compose file's policy.
 
 mod common;
 mod maintenance_world;
@@ -105,4 +106,24 @@ fn an_upgrade_swaps_files_in_under_a_service_in_maintenance_without_starting_it(
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert!(running(&project, "porter-api"));
     assert_eq!(restart_policy(&project, "porter-api"), "always:0");
+}
+
+#[test]
+fn off_of_a_service_whose_container_was_removed_creates_it_with_its_policy() {
+    let (project, config) = world("maint_removed");
+    maintenance_on(&config, "db");
+    docker(&["rm", "-f", &container_field(&project, "db", "{{.Id}}")]);
+    let output = config
+        .hmctl()
+        .args(["maintenance", "off", "db"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(running(&project, "db"));
+    assert_eq!(restart_policy(&project, "db"), "always:0");
+    let output = config.hmctl().arg("maintenance").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "nothing is in maintenance on this host\n"
+    );
 }
