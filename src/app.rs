@@ -65,6 +65,10 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
     for recovered in ops::upgrade::recover::recover() {
         printer.warning(&recovered.message);
     }
+    // So is a maintenance change.
+    for recovered in ops::maintenance::recover::recover(&catalog).await {
+        printer.warning(&recovered);
+    }
     let catalog = &catalog;
     let result = dispatch(&cli, catalog, printer).await;
     // The history could not be written: said after the change, never instead of it.
@@ -77,12 +81,15 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
 async fn dispatch(cli: &Cli, catalog: &Catalog, printer: Printer) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Status(args) => commands::status::run(catalog, args, printer).await,
-        Command::Start(args) => commands::lifecycle::run(catalog, Verb::Start, args, printer).await,
+        Command::Start(args) => {
+            commands::lifecycle::start(catalog, Verb::Start, args, printer).await
+        }
         Command::Stop(args) => commands::lifecycle::stop(catalog, args, printer).await,
         Command::OkToStop(args) => commands::ok_to_stop::run(catalog, args, printer).await,
         Command::Restart(args) => {
-            commands::lifecycle::run(catalog, Verb::Restart, args, printer).await
+            commands::lifecycle::start(catalog, Verb::Restart, args, printer).await
         }
+        Command::Maintenance(args) => commands::maintenance::run(catalog, args, printer).await,
         Command::Reload(args) => {
             commands::lifecycle::run(catalog, Verb::Reload, args, printer).await
         }

@@ -51,7 +51,7 @@ impl Exit {
                 "an operation failed: a service did not reach the wanted state in time, an upgrade was rolled back, logs grep or trace found nothing; ok-to-stop: not safe"
             }
             Exit::Usage => {
-                "usage or configuration error, or a stop refused because running services need what it stops; nothing was changed"
+                "usage or configuration error, a stop refused because running services need what it stops, or a start / restart of a service in maintenance; nothing was changed"
             }
             Exit::NotRunning => {
                 "status: at least one selected service is not running or not healthy, or a group's compose file could not be read; diagnose: something abnormal was found"

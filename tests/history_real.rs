@@ -7,7 +7,6 @@ mod common;
 mod venv_world;
 
 use common::*;
-use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
@@ -17,23 +16,6 @@ fn world(test: &str) -> (Project, Config) {
     let project = plain_project(test);
     let config = config_with(&console_group(&project));
     (project, config)
-}
-
-/// Spawns `command` to freeze at the pause point `point`; returns once it is there.
-fn paused_at(mut command: std::process::Command, point: &str) -> std::process::Child {
-    let mut child = command
-        .env("HMCTL_TEST_PAUSE_AT", point)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let marker = format!("test pause at {point}");
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains(&marker) {
-        line.clear();
-    }
-    assert!(line.contains(&marker), "never reached {point}: {line}");
-    child
 }
 
 fn history_json(config: &Config, args: &[&str]) -> serde_json::Value {

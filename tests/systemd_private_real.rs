@@ -44,17 +44,7 @@ fn through_private_socket(config: &Config) -> assert_cmd::Command {
         "{{.State.Pid}}",
         &sandbox().systemd_container,
     ]);
-    let mut command = Command::new("nsenter");
-    command
-        .args(["--target", &systemd_pid, "--pid", "--"])
-        .arg(hmctl.get_program())
-        .args(hmctl.get_args());
-    for (name, value) in hmctl.get_envs() {
-        match value {
-            Some(value) => command.env(name, value),
-            None => command.env_remove(name),
-        };
-    }
+    let command = in_pid_namespace(&systemd_pid, &hmctl);
     assert_cmd::Command::from_std(command)
 }
 

@@ -30,7 +30,9 @@ pub use unread::UnreadFiles;
 use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
-use crate::model::{BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step};
+use crate::model::{
+    AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -169,6 +171,16 @@ pub(crate) trait ServiceBackend {
         wait_for_job: bool,
         job_timeout: Duration,
     ) -> Result<Option<String>, BackendError>;
+
+    /// What brings the service back by itself now: a container's restart
+    /// policy, a unit's enablement at boot (maintenance remembers it).
+    async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError>;
+
+    /// Sets what brings the service back by itself, persistently (it holds
+    /// through a daemon restart and a reboot): maintenance holds it off and
+    /// gives back what was there.
+    async fn set_auto_start(&self, handle: &Handle, wanted: &AutoStart)
+    -> Result<(), BackendError>;
 
     /// A service's own output (a container's output, a unit's journal): the
     /// last `lines` lines, then, when `follow` is given, new lines as they come
@@ -403,6 +415,24 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.act(step, wait_for_job, job_timeout).await,
             Backend::Systemd(backend) => backend.act(step, wait_for_job, job_timeout).await,
+        }
+    }
+
+    pub async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError> {
+        match self {
+            Backend::Compose(backend) => backend.auto_start(handle).await,
+            Backend::Systemd(backend) => backend.auto_start(handle).await,
+        }
+    }
+
+    pub async fn set_auto_start(
+        &self,
+        handle: &Handle,
+        wanted: &AutoStart,
+    ) -> Result<(), BackendError> {
+        match self {
+            Backend::Compose(backend) => backend.set_auto_start(handle, wanted).await,
+            Backend::Systemd(backend) => backend.set_auto_start(handle, wanted).await,
         }
     }
 

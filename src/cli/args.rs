@@ -261,7 +261,7 @@ pub struct StatusArgs {
 }
 
 /// `--settle`: seconds, a fraction allowed, 0 to 600.
-fn settle_seconds(text: &str) -> Result<f64, String> {
+pub(super) fn settle_seconds(text: &str) -> Result<f64, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;

@@ -4,10 +4,14 @@
 //! three.
 
 mod args;
+mod maintenance;
 
 pub use args::{
     CollectArgs, DiagnoseArgs, EventsArgs, GrepArgs, HistoryArgs, LifecycleArgs, LogsArgs,
     LogsCommand, MetricsArgs, OkToStopArgs, StatusArgs, StopArgs, TraceArgs, UpgradeArgs,
+};
+pub use maintenance::{
+    MaintenanceArgs, MaintenanceCommand, MaintenanceOffArgs, MaintenanceOnArgs, StartArgs,
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -69,8 +73,9 @@ const FILES_AND_ENVIRONMENT: &str = "\
 Files:
   /etc/hmctl/hmctl.toml  adds groups and overrides built-in ones (see --config)
   /run/hmctl/            root's alone (0700): the lock hmctl.lock and caches (0600)
-  /var/lib/hmctl/        root's alone (0700): upgrade journals, hmctl.log and the
-                         history, history.jsonl (0600)
+  /var/lib/hmctl/        root's alone (0700): upgrade journals, hmctl.log, the
+                         history, history.jsonl, and what is in maintenance,
+                         maintenance.json (0600)
   /var/tmp/hmctl-logs-HOST-TIME.tar.gz  a support bundle (0600)
 
 Environment:
@@ -130,8 +135,9 @@ pub enum Command {
     /// Without TARGET, every service of every present group. A declared compose
     /// service without a container is created (`up -d --no-deps SERVICE`).
     /// Returns once every service is running and, where it has a health check,
-    /// healthy; exit 1 names each one that did not make it and why.
-    Start(LifecycleArgs),
+    /// healthy; exit 1 names each one that did not make it and why. A service
+    /// in maintenance is refused (exit 2) unless --force.
+    Start(StartArgs),
     /// Stop services: dependents first, their dependencies last.
     ///
     /// Refused (exit 2, nothing changed) when running services outside TARGET
@@ -143,7 +149,8 @@ pub enum Command {
     ///
     /// A restart is not refused for what needs the service: it is down only
     /// between its stop and its start, and hmctl waits until it is healthy again.
-    Restart(LifecycleArgs),
+    /// A service in maintenance is refused (exit 2) unless --force.
+    Restart(StartArgs),
     /// Recreate the containers whose image changed; run after updating a base image.
     ///
     /// A container is recreated (`up -d --no-deps --force-recreate`) when its
@@ -201,6 +208,16 @@ pub enum Command {
     /// needs a service of it (porter-api needs mysql); 2 for an unknown TARGET,
     /// 4 when Docker or systemd cannot be asked. Changes nothing.
     OkToStop(OkToStopArgs),
+    /// Keep services stopped through a daemon restart and a reboot, and list them.
+    ///
+    /// `hmctl maintenance on TARGET... [--reason TEXT]` stops them (with the
+    /// ok-to-stop rule of `stop`) and holds them off: a container's restart
+    /// policy set to `no`, an enabled unit disabled. `hmctl maintenance off
+    /// [TARGET...]` gives back exactly what was there and starts them.
+    /// `hmctl maintenance` lists them with who, since when and why. `status`
+    /// shows them as `maintenance` (ok), `start` and `restart` refuse them
+    /// without --force, and metrics export hmctl_service_maintenance.
+    Maintenance(MaintenanceArgs),
     /// Show every change hmctl made on this host: who, from where, what, how it ended.
     ///
     /// One row per run of start, stop, restart, reload, upgrade, rollback and

@@ -1,7 +1,7 @@
 //! `hmctl start|stop|restart|reload [TARGET...]`.
 
 use crate::catalog::Catalog;
-use crate::cli::{LifecycleArgs, StopArgs};
+use crate::cli::{LifecycleArgs, StartArgs, StopArgs};
 use crate::exit::Exit;
 use crate::model::Verb;
 use crate::ops;
@@ -23,7 +23,27 @@ pub async fn stop(catalog: &Catalog, args: &StopArgs, printer: Printer) -> anyho
         (false, true) => DependentsPolicy::Ignore,
         (false, false) => DependentsPolicy::Refuse,
     };
-    run_with(catalog, Verb::Stop, lifecycle, policy, printer).await
+    run_with(catalog, Verb::Stop, lifecycle, policy, false, printer).await
+}
+
+/// `hmctl start|restart`: the lifecycle, refusing services in maintenance
+/// unless `--force`.
+pub async fn start(
+    catalog: &Catalog,
+    verb: Verb,
+    args: &StartArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
+    let StartArgs { lifecycle, force } = args;
+    run_with(
+        catalog,
+        verb,
+        lifecycle,
+        DependentsPolicy::default(),
+        *force,
+        printer,
+    )
+    .await
 }
 
 pub async fn run(
@@ -32,7 +52,15 @@ pub async fn run(
     args: &LifecycleArgs,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
-    run_with(catalog, verb, args, DependentsPolicy::default(), printer).await
+    run_with(
+        catalog,
+        verb,
+        args,
+        DependentsPolicy::default(),
+        false,
+        printer,
+    )
+    .await
 }
 
 async fn run_with(
@@ -40,6 +68,7 @@ async fn run_with(
     verb: Verb,
     args: &LifecycleArgs,
     dependents: DependentsPolicy,
+    start_in_maintenance: bool,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     let LifecycleArgs {
@@ -59,19 +88,9 @@ async fn run_with(
         },
         dry_run: *dry_run,
         dependents,
+        start_in_maintenance,
     };
-    let interrupt = Interrupt::install(move |first| {
-        printer.warning(if first {
-            "interrupted: finishing the operations in progress; nothing new will start"
-        } else {
-            "still finishing the operations in progress (they are not abandoned half-done)"
-        });
-    });
-    let progress: Box<dyn Progress> = if printer.json || *dry_run {
-        Box::new(crate::progress::Silent)
-    } else {
-        crate::progress::for_stderr(printer.quiet)
-    };
+    let (interrupt, progress) = watch(printer, *dry_run);
     let report = ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?;
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
@@ -82,18 +101,41 @@ async fn run_with(
         (Some(results), false) => render::lifecycle::results(results, printer.style),
     };
     printer.data(&text)?;
-    if report.interrupted {
-        printer.warning("interrupted: the services above marked NOT DONE were left as they were");
-    }
-    if let Some(failures) = render::lifecycle::failures(&report) {
-        printer.error(&failures);
-    }
-    for hint in render::lifecycle::hints(report.results.as_deref().unwrap_or_default()) {
-        printer.hint(&hint);
-    }
+    say_how_it_ended(&report, printer);
     if let Some((warning, hint)) = render::dependents::left_down(&report.left_down) {
         printer.warning(&warning);
         printer.hint(&hint);
     }
     Ok(report.exit)
+}
+
+/// The interrupt handler and the progress display of a change.
+pub fn watch(printer: Printer, dry_run: bool) -> (Interrupt, Box<dyn Progress>) {
+    let interrupt = Interrupt::install(move |first| {
+        printer.warning(if first {
+            "interrupted: finishing the operations in progress; nothing new will start"
+        } else {
+            "still finishing the operations in progress (they are not abandoned half-done)"
+        });
+    });
+    let progress: Box<dyn Progress> = if printer.json || dry_run {
+        Box::new(crate::progress::Silent)
+    } else {
+        crate::progress::for_stderr(printer.quiet)
+    };
+    (interrupt, progress)
+}
+
+/// Says on stderr that a change was interrupted, what failed and what the
+/// operator can do about it.
+pub fn say_how_it_ended(report: &ops::lifecycle::Report, printer: Printer) {
+    if report.interrupted {
+        printer.warning("interrupted: the services above marked NOT DONE were left as they were");
+    }
+    if let Some(failures) = render::lifecycle::failures(report) {
+        printer.error(&failures);
+    }
+    for hint in render::lifecycle::hints(report.results.as_deref().unwrap_or_default()) {
+        printer.hint(&hint);
+    }
 }

@@ -5,6 +5,7 @@
 //! It is the lowest layer (see `src/lib.rs` for the rule and
 //! `tests/layering.rs` for its check).
 
+mod auto_start;
 mod details;
 mod event;
 mod kind;
@@ -14,6 +15,7 @@ mod named;
 mod operation;
 mod state;
 
+pub use auto_start::{AutoStart, RestartPolicyName, UNIT_DISABLED, UNIT_ENABLED};
 pub use details::{Details, HealthCheckTiming, HealthRun};
 pub use event::{EventSource, Happening, ServiceEvent, signal_name};
 pub use kind::{BackendKind, GroupKey, LogLayout};
@@ -22,4 +24,6 @@ pub use last_exit::LastExit;
 pub use named::Named;
 pub(crate) use named::named_by_fields;
 pub use operation::{Action, Step, Verb};
-pub use state::{Handle, Health, Observation, Readiness, ServiceStatus, State, format_timestamp};
+pub use state::{
+    Handle, Health, MaintenanceMark, Observation, Readiness, ServiceStatus, State, format_timestamp,
+};

@@ -21,6 +21,9 @@ pub enum State {
     Missing,
     /// The backend could not be asked.
     Unknown,
+    /// Stopped on purpose and held off by `hmctl maintenance on`: not a
+    /// failure (its row stays ok).
+    Maintenance,
 }
 
 impl State {
@@ -34,6 +37,7 @@ impl State {
             State::Failed => "failed",
             State::Missing => "missing",
             State::Unknown => "unknown",
+            State::Maintenance => "maintenance",
         }
     }
 }
@@ -203,6 +207,57 @@ pub struct ServiceStatus {
     /// Other names an operator may use for it (alternative unit names).
     #[serde(skip)]
     pub aliases: Vec<String>,
+    /// Who put it in maintenance, since when and why, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<MaintenanceMark>,
+}
+
+/// A service's maintenance, as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaintenanceMark {
+    pub by: String,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub since: jiff::Timestamp,
+    pub reason: Option<String>,
+}
+
+impl ServiceStatus {
+    /// Marks the service as in maintenance: a stopped one is shown as
+    /// `maintenance` and counts as ok; one started by hand since (`--force`)
+    /// keeps its state and only carries the mark.
+    pub fn mark_maintenance(&mut self, mark: MaintenanceMark) {
+        if !matches!(
+            self.state,
+            State::Running | State::Starting | State::Restarting
+        ) {
+            let was = std::mem::take(&mut self.detail);
+            self.detail = format!(
+                "maintenance by {} since {}{}{}",
+                mark.by,
+                format_timestamp(mark.since),
+                mark.reason
+                    .as_deref()
+                    .map(|reason| format!(": {reason}"))
+                    .unwrap_or_default(),
+                if was.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({was})")
+                },
+            );
+            self.state = State::Maintenance;
+            self.ok = true;
+        }
+        self.maintenance = Some(mark);
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` hands over a reference
+fn serialize_timestamp<S: Serializer>(
+    timestamp: &jiff::Timestamp,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_timestamp(*timestamp))
 }
 
 impl ServiceStatus {
@@ -223,6 +278,7 @@ impl ServiceStatus {
             last_exit: observation.last_exit,
             handle,
             aliases: Vec::new(),
+            maintenance: None,
         }
     }
 
@@ -271,6 +327,47 @@ mod tests {
         assert!(!observation(State::Running, Health::Unhealthy).is_ok());
         assert!(!observation(State::Exited, Health::None).is_ok());
         assert!(!observation(State::Missing, Health::None).is_ok());
+    }
+
+    #[test]
+    fn a_stopped_service_in_maintenance_is_ok_and_says_who_since_and_why() {
+        let mark = MaintenanceMark {
+            by: "alice".into(),
+            since: "2026-12-04T22:00:00Z".parse().unwrap(),
+            reason: Some("disk swap".into()),
+        };
+        let mut stopped = ServiceStatus::new(
+            "rabbitmq",
+            "console",
+            Handle::new(BackendKind::Compose, "rabbitmq"),
+            Observation {
+                detail: "Exited (0) 3 minutes ago".into(),
+                ..observation(State::Exited, Health::None)
+            },
+        );
+        stopped.mark_maintenance(mark.clone());
+        assert_eq!(stopped.state, State::Maintenance);
+        assert!(stopped.ok);
+        assert_eq!(
+            stopped.detail,
+            "maintenance by alice since 2026-12-04T22:00:00Z: disk swap (Exited (0) 3 minutes ago)"
+        );
+        let json = serde_json::to_value(&stopped).unwrap();
+        assert_eq!(json["state"], "maintenance");
+        assert_eq!(
+            json["maintenance"],
+            serde_json::json!({"by": "alice", "since": "2026-12-04T22:00:00Z", "reason": "disk swap"})
+        );
+        let mut forced = ServiceStatus::new(
+            "rabbitmq",
+            "console",
+            Handle::new(BackendKind::Compose, "rabbitmq"),
+            observation(State::Running, Health::Unhealthy),
+        );
+        forced.mark_maintenance(mark);
+        assert_eq!(forced.state, State::Running);
+        assert!(!forced.ok);
+        assert!(forced.maintenance.is_some());
     }
 
     #[test]

@@ -137,6 +137,11 @@ pub fn open_without_following(path: &Path) -> io::Result<std::fs::File> {
         .open(path)
 }
 
+/// A whole file of hmctl's own, never read through a link.
+pub fn read_whole_without_following(path: &Path) -> io::Result<Vec<u8>> {
+    read_without_following(path, None)
+}
+
 /// The file's bytes, or only its last `tail` bytes from the first whole line.
 fn read_without_following(path: &Path, tail: Option<u64>) -> io::Result<Vec<u8>> {
     let mut file = open_without_following(path)?;

@@ -13,7 +13,7 @@ use super::snapshot::{self, backend_deadline};
 use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
-use crate::model::Verb;
+use crate::model::{ServiceStatus, Verb};
 use std::time::Duration;
 
 /// How long a start / restart waits for each service to be healthy by default.
@@ -30,6 +30,8 @@ pub struct Request {
     pub dry_run: bool,
     /// What a stop does about running services that need what it stops.
     pub dependents: DependentsPolicy,
+    /// Start or restart services in maintenance too (`--force`; `maintenance off`).
+    pub start_in_maintenance: bool,
 }
 
 /// What happened.
@@ -89,6 +91,13 @@ pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failu
             .with_hint("`hmctl list` shows what is installed on this host"));
     }
     snapshot.refuse_if_unavailable(&selected)?;
+    if matches!(request.verb, Verb::Start | Verb::Restart) && !request.start_in_maintenance {
+        let chosen: Vec<&ServiceStatus> = selected
+            .iter()
+            .map(|index| &snapshot.services[*index])
+            .collect();
+        super::maintenance::refuse_start(request.verb, &chosen)?;
+    }
     if request.verb == Verb::Stop && request.dependents != DependentsPolicy::Ignore {
         let verdict = dependents::verdict(catalog, &snapshot, &selected);
         if !verdict.is_safe() {
@@ -230,11 +239,18 @@ pub async fn act_on(
     progress: &dyn Progress,
 ) -> Result<Vec<StepResult>, Failure> {
     let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+    // What is in maintenance stays stopped: an upgrade swaps its files in,
+    // and `maintenance off` starts it on them.
+    let held = match request.verb {
+        Verb::Start | Verb::Restart if !request.start_in_maintenance => super::maintenance::read()?,
+        _ => super::maintenance::register::Register::default(),
+    };
     let selected: Vec<usize> = snapshot
         .services
         .iter()
         .enumerate()
         .filter(|(_, service)| service.group == group && names.contains(&service.name))
+        .filter(|(_, service)| held.find(&service.group, &service.name).is_none())
         .map(|(index, _)| index)
         .collect();
     snapshot.refuse_if_unavailable(&selected)?;

@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod list;
 pub mod lock;
 pub mod logs;
+pub mod maintenance;
 pub mod metrics;
 pub mod order;
 pub mod plan;

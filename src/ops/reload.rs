@@ -56,9 +56,15 @@ pub async fn plan(
         ));
     }
     let verdicts = verdicts(&snapshot, &selected, &backends).await?;
+    // A recreated container starts, with its compose file's restart policy:
+    // one in maintenance is left as it is.
+    let held = super::maintenance::read()?;
     let choose = |service: &ServiceStatus| match verdicts
         .get(&format!("{}/{}", service.group, service.name))
     {
+        _ if held.find(&service.group, &service.name).is_some() => {
+            (Action::Skip, "in maintenance".to_string())
+        }
         Some(Verdict::Outdated(why)) => (Action::Recreate, why.clone()),
         Some(Verdict::Current(why)) => (Action::Skip, why.clone()),
         None => (Action::Skip, "not a container".to_string()),

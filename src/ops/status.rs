@@ -135,8 +135,23 @@ pub async fn status_with_backends(
             .unwrap_or_default()
     };
     let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
-    let (snapshot, backends) = taken?;
+    let (mut snapshot, backends) = taken?;
+    let register = super::maintenance::read();
+    if let Ok(register) = &register {
+        super::maintenance::mark(&mut snapshot.services, register);
+    }
     let mut report = report(catalog, targets, snapshot, checks)?;
+    if let Err(failure) = register {
+        report.errors.push(ErrorEntry {
+            backend: "hmctl",
+            group: None,
+            file: Some(super::maintenance::register::path_in(
+                &crate::settings::get().state_dir,
+            )),
+            message: failure.message,
+            hint: failure.hint,
+        });
+    }
     let now = jiff::Timestamp::now();
     let actions = super::history::actions::recent(
         &crate::settings::get().state_dir,

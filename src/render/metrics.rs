@@ -11,7 +11,7 @@ use crate::render::exposition::{Family, Kind};
 use std::time::Duration;
 
 /// Every state of the contract, in the order the state set lists them.
-pub const STATES: [State; 8] = [
+pub const STATES: [State; 9] = [
     State::Running,
     State::Starting,
     State::Restarting,
@@ -20,6 +20,7 @@ pub const STATES: [State; 8] = [
     State::Failed,
     State::Missing,
     State::Unknown,
+    State::Maintenance,
 ];
 
 /// Every health of the contract.
@@ -120,6 +121,11 @@ fn service_families(services: &[ServiceStatus]) -> Vec<Family> {
         Kind::Gauge,
         "Unix time a running service entered the running state.",
     );
+    let mut maintenance = Family::new(
+        "hmctl_service_maintenance",
+        Kind::Gauge,
+        "1 while the service is in maintenance (hmctl maintenance on: stopped on purpose and held off), else 0.",
+    );
     for service in services {
         let base = [
             ("service", service.name.as_str()),
@@ -127,6 +133,7 @@ fn service_families(services: &[ServiceStatus]) -> Vec<Family> {
             ("backend", service.backend().as_str()),
         ];
         up.sample(&base, flag(service.ok));
+        maintenance.sample(&base, flag(service.maintenance.is_some()));
         for candidate in STATES {
             let labels = [base[0], base[1], base[2], ("state", candidate.as_str())];
             state.sample(&labels, flag(service.state == candidate));
@@ -143,7 +150,7 @@ fn service_families(services: &[ServiceStatus]) -> Vec<Family> {
             start_time.sample(&base, seconds);
         }
     }
-    vec![up, state, health, restarts, start_time]
+    vec![up, state, health, restarts, start_time, maintenance]
 }
 
 /// How each service's process last ended, as its daemon still says it
@@ -300,6 +307,34 @@ mod tests {
             version: "0.1.0",
             commit: "abc",
         })
+    }
+
+    #[test]
+    fn a_service_in_maintenance_is_flagged_and_in_the_maintenance_state() {
+        let mut held = service("s3block", State::Exited, Health::None);
+        held.mark_maintenance(crate::model::MaintenanceMark {
+            by: "alice".into(),
+            since: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+            reason: None,
+        });
+        let text = scrape(
+            &[held, service("watchman", State::Running, Health::None)],
+            &[],
+            &[],
+        );
+        assert!(text.contains("# TYPE hmctl_service_maintenance gauge\n"));
+        assert!(text.contains(
+            "hmctl_service_maintenance{service=\"s3block\",group=\"gateway\",backend=\"systemd\"} 1\n"
+        ));
+        assert!(text.contains(
+            "hmctl_service_maintenance{service=\"watchman\",group=\"gateway\",backend=\"systemd\"} 0\n"
+        ));
+        assert!(text.contains(
+            "hmctl_service_state{service=\"s3block\",group=\"gateway\",backend=\"systemd\",state=\"maintenance\"} 1\n"
+        ));
+        assert!(text.contains(
+            "hmctl_service_up{service=\"s3block\",group=\"gateway\",backend=\"systemd\"} 1\n"
+        ));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod history;
 pub mod lifecycle;
 pub mod list;
 pub mod logs;
+pub mod maintenance;
 pub mod metrics;
 pub mod status;
 pub mod upgrade;

@@ -12,6 +12,7 @@ fn state_color(service: &ServiceStatus) -> Color {
         State::Running if service.ok => Color::Green,
         State::Running | State::Starting | State::Restarting | State::Stopped => Color::Yellow,
         State::Unknown => Color::Magenta,
+        State::Maintenance => Color::Blue,
         State::Exited | State::Failed | State::Missing => Color::Red,
     }
 }

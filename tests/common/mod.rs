@@ -411,16 +411,23 @@ impl Config {
     }
 }
 
+/// `docker ps -aq` of a project's service's containers, as arguments.
+pub fn containers_of(project: &Project, service: &str) -> Vec<String> {
+    vec![
+        "ps".into(),
+        "-aq".into(),
+        "--filter".into(),
+        format!("label=com.docker.compose.project={}", project.name),
+        "--filter".into(),
+        format!("label=com.docker.compose.service={service}"),
+    ]
+}
+
 /// A field of `docker inspect` of a project's service container (`{{.State.StartedAt}}`).
 pub fn container_field(project: &Project, service: &str, template: &str) -> String {
-    let id = docker(&[
-        "ps",
-        "-aq",
-        "--filter",
-        &format!("label=com.docker.compose.project={}", project.name),
-        "--filter",
-        &format!("label=com.docker.compose.service={service}"),
-    ]);
+    let ps = containers_of(project, service);
+    let ps: Vec<&str> = ps.iter().map(String::as_str).collect();
+    let id = docker(&ps);
     assert!(!id.is_empty(), "no container for {service}");
     docker(&["inspect", "-f", template, id.lines().next().unwrap()])
 }
@@ -584,4 +591,41 @@ impl Drop for TestUnit {
             .arg(format!("/etc/systemd/system/{}.service", self.name))
             .status();
     }
+}
+
+/// Spawns `command` to freeze at the pause point `point`; returns once it is there.
+pub fn paused_at(mut command: std::process::Command, point: &str) -> std::process::Child {
+    let mut child = command
+        .env("HMCTL_TEST_PAUSE_AT", point)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let marker = format!("test pause at {point}");
+    while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0
+        && !line.contains(&marker)
+    {
+        line.clear();
+    }
+    assert!(line.contains(&marker), "never reached {point}: {line}");
+    child
+}
+
+/// `command`, run by `nsenter` in the PID namespace of process `pid` (a
+/// systemd container's): systemd refuses a private-socket peer whose PID it
+/// cannot see, which on a real host, one namespace, never happens.
+pub fn in_pid_namespace(pid: &str, command: &Command) -> Command {
+    let mut entered = Command::new("nsenter");
+    entered
+        .args(["--target", pid, "--pid", "--"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => entered.env(name, value),
+            None => entered.env_remove(name),
+        };
+    }
+    entered
 }

@@ -17,6 +17,7 @@ mod docker_ping;
 mod docker_state;
 mod inspect_cache;
 mod module;
+mod restart_policy;
 
 use super::{
     BackendError, EventWindow, EventsRead, GroupsReport, OutputLine, OutputSource, ServiceBackend,
@@ -26,8 +27,8 @@ use crate::catalog::Group;
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
-    Action, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent, ServiceStatus,
-    Step,
+    Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,
+    ServiceStatus, Step,
 };
 use compose_group::compose_group;
 use docker::{CALL_MARGIN, DockerClient, label, short};
@@ -53,6 +54,29 @@ pub struct Compose {
 impl Compose {
     fn docker(&self) -> Result<&DockerClient, BackendError> {
         self.client.as_ref().map_err(Clone::clone)
+    }
+
+    /// The id of the container that runs `handle`'s service now.
+    async fn container_of(&self, handle: &Handle) -> Result<String, BackendError> {
+        if let Some(id) = &handle.instance {
+            return Ok(id.clone());
+        }
+        let (Some(project), service) = (&handle.scope, &handle.name) else {
+            return Err(no_container(&handle.name));
+        };
+        self.docker()?
+            .service_container(project, service, crate::settings::get().daemon_timeout)
+            .await?
+            .and_then(|inspect| inspect.id)
+            .ok_or_else(|| no_container(service))
+    }
+}
+
+fn no_container(service: &str) -> BackendError {
+    BackendError::Refused {
+        backend: BackendKind::Compose,
+        action: format!("change the restart policy of {service}"),
+        detail: "it has no container".into(),
     }
 }
 
@@ -207,6 +231,24 @@ impl ServiceBackend for Compose {
             (Action::Wait | Action::Skip | Action::Impossible, _) => {}
         }
         Ok(None)
+    }
+
+    async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError> {
+        let id = self.container_of(handle).await?;
+        self.docker()?
+            .restart_policy(&id, crate::settings::get().daemon_timeout)
+            .await
+    }
+
+    async fn set_auto_start(
+        &self,
+        handle: &Handle,
+        wanted: &AutoStart,
+    ) -> Result<(), BackendError> {
+        let id = self.container_of(handle).await?;
+        self.docker()?
+            .set_restart_policy(&id, wanted, crate::settings::get().daemon_timeout)
+            .await
     }
 
     async fn output(

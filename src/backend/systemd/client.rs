@@ -24,7 +24,7 @@ const MANAGER_INTERFACE: &str = "org.freedesktop.systemd1.Manager";
     default_path = "/org/freedesktop/systemd1",
     gen_blocking = false
 )]
-trait Manager {
+pub(super) trait Manager {
     fn load_unit(&self, name: &str) -> zbus::Result<OwnedObjectPath>;
 
     #[zbus(allow_interactive_auth)]
@@ -37,6 +37,24 @@ trait Manager {
     fn restart_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
 
     fn subscribe(&self) -> zbus::Result<()>;
+
+    #[zbus(allow_interactive_auth)]
+    fn enable_unit_files(
+        &self,
+        files: &[&str],
+        runtime: bool,
+        force: bool,
+    ) -> zbus::Result<(bool, Vec<(String, String, String)>)>;
+
+    #[zbus(allow_interactive_auth)]
+    fn disable_unit_files(
+        &self,
+        files: &[&str],
+        runtime: bool,
+    ) -> zbus::Result<Vec<(String, String, String)>>;
+
+    #[zbus(allow_interactive_auth)]
+    fn reload(&self) -> zbus::Result<()>;
 }
 
 /// The `JobRemoved` signals of systemd's manager. Matched by path, interface
@@ -132,7 +150,7 @@ impl SystemdClient {
         }
     }
 
-    async fn bounded<T>(
+    pub(super) async fn bounded<T>(
         &self,
         timeout: Duration,
         action: &str,
@@ -159,7 +177,10 @@ impl SystemdClient {
         }
     }
 
-    async fn manager(&self, timeout: Duration) -> Result<ManagerProxy<'static>, BackendError> {
+    pub(super) async fn manager(
+        &self,
+        timeout: Duration,
+    ) -> Result<ManagerProxy<'static>, BackendError> {
         self.bounded(timeout, "open the manager", async {
             ManagerProxy::builder(&self.connection)
                 .cache_properties(zbus::proxy::CacheProperties::No)

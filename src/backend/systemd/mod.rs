@@ -4,6 +4,7 @@
 
 mod client;
 mod details;
+mod enablement;
 mod init_system;
 mod journal_events;
 mod private_socket;
@@ -21,8 +22,8 @@ use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::compose::ComposeProject;
 use crate::exit::{Exit, Failure};
 use crate::model::{
-    Action, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent, ServiceStatus,
-    State, Step,
+    Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,
+    ServiceStatus, State, Step,
 };
 use client::{SystemdClient, UnitAction};
 use std::collections::HashMap;
@@ -345,6 +346,22 @@ impl ServiceBackend for Systemd {
             "done" | "queued" => None,
             _ => Some(result),
         })
+    }
+
+    async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError> {
+        self.systemd()?
+            .enablement(&handle.name, crate::settings::get().daemon_timeout)
+            .await
+    }
+
+    async fn set_auto_start(
+        &self,
+        handle: &Handle,
+        wanted: &AutoStart,
+    ) -> Result<(), BackendError> {
+        self.systemd()?
+            .set_enablement(&handle.name, wanted, crate::settings::get().daemon_timeout)
+            .await
     }
 
     async fn output(

@@ -257,7 +257,11 @@ async fn services_as_daemons_see_them(
     Vec<crate::ops::order::Graph>,
 ) {
     match snapshot::take(catalog, backend_deadline()).await {
-        Ok((snapshot, backends)) => {
+        Ok((mut snapshot, backends)) => {
+            // A service in maintenance is stopped on purpose: not a finding.
+            if let Ok(register) = crate::ops::maintenance::read() {
+                crate::ops::maintenance::mark(&mut snapshot.services, &register);
+            }
             let chosen = state::select(&snapshot.services, matter);
             let errors: Vec<String> = snapshot
                 .errors

@@ -63,7 +63,9 @@ pub fn events_of(transition: &Transition) -> Vec<ServiceEvent> {
         let was_up = matches!(from.state, State::Running | State::Starting);
         match to.state {
             State::Running | State::Starting if !was_up => happenings.push(Happening::Started),
-            State::Stopped | State::Exited if was_up => happenings.push(Happening::Stopped),
+            State::Stopped | State::Exited | State::Maintenance if was_up => {
+                happenings.push(Happening::Stopped);
+            }
             State::Failed => happenings.push(Happening::Failed {
                 result: "failed".to_string(),
             }),

@@ -62,7 +62,7 @@ pub fn fall(up: &Observation, now: &Observation) -> Option<String> {
         (State::Restarting, _) => return Some("crash-looping".to_string()),
         (State::Running, Health::Unhealthy) => return Some("turned unhealthy".to_string()),
         (State::Running, _) => {}
-        (State::Exited | State::Failed | State::Stopped, _) => {
+        (State::Exited | State::Failed | State::Stopped | State::Maintenance, _) => {
             return Some(match now.exit_code {
                 Some(code) => format!("it exited with code {code}"),
                 None => "it stopped".to_string(),

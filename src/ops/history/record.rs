@@ -16,8 +16,10 @@ pub enum Activity {
     Reload,
     Upgrade,
     Rollback,
-    /// Finishing or undoing an upgrade a crash interrupted.
+    /// Finishing or undoing an upgrade or a maintenance change a crash interrupted.
     Recovery,
+    /// `hmctl maintenance on` or `off`.
+    Maintenance,
 }
 
 impl Activity {
@@ -30,6 +32,7 @@ impl Activity {
             Activity::Upgrade => "upgrade",
             Activity::Rollback => "rollback",
             Activity::Recovery => "recovery",
+            Activity::Maintenance => "maintenance",
         }
     }
 
@@ -43,6 +46,7 @@ impl Activity {
             Activity::Upgrade => "upgraded",
             Activity::Rollback => "rolled back",
             Activity::Recovery => "recovered",
+            Activity::Maintenance => "put in or out of maintenance",
         }
     }
 }

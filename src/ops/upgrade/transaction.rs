@@ -117,6 +117,8 @@ impl Services<'_> {
             dry_run: false,
             // Upgrade stops exactly the services it swaps, and starts them again.
             dependents: crate::ops::dependents::DependentsPolicy::Ignore,
+            // What is in maintenance is not started again (`act_on`).
+            start_in_maintenance: false,
         };
         crate::ops::lifecycle::act_on(
             self.catalog,
