@@ -6,6 +6,9 @@
 mod journal;
 #[allow(unused_imports)] // not every test file reads a journal
 pub use journal::JournalShim;
+mod private_dockerd;
+#[allow(unused_imports)] // only the tests that restart dockerd have one
+pub use private_dockerd::PrivateDockerd;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
