@@ -4,7 +4,11 @@ targets checked. Not a test: numbers are printed, nothing asserted."""
 
 import json
 import os
+import datetime
+import datetime
 import platform
+import re
+import re
 import shutil
 import statistics
 import subprocess
@@ -15,6 +19,7 @@ ROOT = "/var/tmp/hmctl-bench"
 HMCTL = os.path.abspath("target/release/hmctl")
 QUICK = "--quick" in sys.argv
 REPLICA_ONLY = "--replica" in sys.argv
+EVENTS_ONLY = "--events-only" in sys.argv
 SLEEPER = "[\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep 2147483647 & wait\"]"
 MODULES = ["porter", "unicloud", "storplus", "atomy", "mistral", "proxy", "owl", "ant",
            "crab", "oneway", "newmuse", "supervisor", "mysql", "redis", "rabbitmq", "influxdb"]
@@ -239,6 +244,96 @@ def replica(rounds):
     names = list(measured)
     report("status, console replica (24 services, 150,000+ files)", measured, names[1],
            [(names[0], 0.5, names[1]), (names[0], 0.05, names[2])])
+
+def journal_shim():
+    """A directory with a `journalctl` that reads the sandbox's systemd journal
+    (`docker exec ... journalctl`, as the tests' shim does), put first on PATH
+    for both sides so both read the same journal the same way."""
+    directory = f"{ROOT}/journal-shim"
+    os.makedirs(directory, exist_ok=True)
+    container = os.environ.get("HMCTL_SANDBOX_SYSTEMD", "hmctl-sandbox-systemd")
+    with open(f"{directory}/journalctl", "w") as file:
+        file.write(f'#!/bin/sh\nexec docker exec {container} journalctl "$@"\n')
+    os.chmod(f"{directory}/journalctl", 0o755)
+    return f"{directory}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+
+
+TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$")
+
+
+def shifted(value, seconds):
+    """`value` (a record, or any part of it) with each UTC time in it `seconds` earlier."""
+    if isinstance(value, dict):
+        return {key: shifted(item, seconds) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shifted(item, seconds) for item in value]
+    if isinstance(value, str) and (match := TIME.match(value)):
+        moment = datetime.datetime.strptime(match[1], "%Y-%m-%dT%H:%M:%S") - datetime.timedelta(seconds=seconds)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S") + (match[2] or "") + "Z"
+    return value
+
+
+def history_state(config, records):
+    """A state directory whose history holds `records` records (a day of runs,
+    one a minute and a half): one real run's "began" and "ended" records,
+    copied with other run ids and earlier times."""
+    state = f"{ROOT}/state-history-{records}"
+    path = f"{state}/history.jsonl"
+    if os.path.exists(path) and sum(1 for _ in open(path)) == records:
+        return state
+    shutil.rmtree(state, ignore_errors=True)
+    subprocess.run([HMCTL, "--config", config, "-q", "start", "svc-000"], env={**os.environ, "HMCTL_STATE_DIR": state},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    run = [json.loads(line) for line in open(path)]
+    lines = []
+    for copy in range(records // len(run), 0, -1):
+        for record in run:
+            record = shifted(record, copy * 90)
+            record["run"] = f"{record['run']}-{copy}"
+            lines.append(json.dumps(record) + "\n")
+    descriptor = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "w") as file:
+        file.writelines(lines)
+    return state
+
+
+def events_time(rounds):
+    """`hmctl events --since 1h` on the 25-service console (and the gateway's
+    units in the sandbox's journal) against what it replaces: `docker events
+    --since 1h --until 0s` then `journalctl --since -1h -o json`, one after the
+    other (`--until now` does not parse in docker's CLI; `0s` is now). Then
+    status with a history of 2,000 records against status without one."""
+    compose, config = project("hmbench25", 25)
+    path = journal_shim()
+    history = history_state(config, 2000)
+    empty = f"{ROOT}/state-empty"
+    shutil.rmtree(empty, ignore_errors=True)
+    journal = subprocess.run(["sh", "-c", "journalctl --since -1h -o json | wc -l"], env={**os.environ, "PATH": path},
+                             capture_output=True, text=True).stdout.strip()
+    ring = subprocess.run(["docker", "events", "--since", "1h", "--until", "0s"], capture_output=True, text=True).stdout
+    print(f"\nevents: the journal holds {journal} entries of the last hour, docker's ring "
+          f"{len(ring.splitlines())} events of it; the history {history}/history.jsonl 2,000 records")
+    measured = interleaved({
+        "hmctl events --since 1h": WithEnvironment([HMCTL, "--config", config, "events", "--since", "1h"],
+                                                    {"PATH": path, "HMCTL_STATE_DIR": history}),
+        "docker events --since 1h + journalctl -o json": WithEnvironment(
+            ["sh", "-c", "docker events --since 1h --until 0s; journalctl --since -1h -o json"], {"PATH": path}),
+    }, rounds)
+    names = list(measured)
+    report("events, 25 services and the gateway's units, one hour", measured, names[1], [(names[0], 1.0, names[1])])
+    measured = interleaved({
+        "hmctl status --json, history of 2,000 records": WithEnvironment(
+            [HMCTL, "--config", config, "status", "--json"], {"HMCTL_STATE_DIR": history}),
+        "hmctl status --json, no history": WithEnvironment(
+            [HMCTL, "--config", config, "status", "--json"], {"HMCTL_STATE_DIR": empty}),
+    }, rounds)
+    names = list(measured)
+    report("status with and without a history, 25 services", measured, names[1], [])
+    change = measured[names[0]][0] / measured[names[1]][0]
+    results.append(("status with a history of 2,000 records within 10% of status without",
+                    change, "PASS" if abs(change - 1) <= 0.10 else "MISS"))
+
+
 def diagnose_time(logs, config):
     """diagnose over a one-hour window of the 512 MiB tree: every line of it is
     inside the window (the worst case: nothing can be skipped by time), so it
@@ -384,6 +479,10 @@ def main():
         replica(rounds)
         print_targets()
         return
+    if EVENTS_ONLY:
+        events_time(rounds)
+        print_targets()
+        return
 
     for services in (25, 200):
         name = f"hmbench{services}"
@@ -417,6 +516,8 @@ def main():
     }, 3 if QUICK else 7, warmup=1)
     names = list(measured)
     report("restart, 25 services", measured, names[1], [(names[0], 1.0, names[1])])
+
+    events_time(rounds)
 
     logs = log_tree(512)
     grep_config = f"{ROOT}/grep.toml"
