@@ -93,6 +93,10 @@ fn each_death_is_listed_once_before_and_after_dockerd_restarted() {
         );
     }
     hmctl(&["metrics"]);
+    // Seconds apart: a remembered inspect is used while Docker's words (`Up
+    // 2 seconds`) are what its start would make Docker say now, so a restart
+    // within the second of the start it remembers would go unseen.
+    std::thread::sleep(Duration::from_secs(3));
     daemon.docker(&["kill", "-s", "KILL", &daemon.container(&project, "victim")]);
     for service in ["coded", "revived"] {
         let id = daemon.container(&project, service);
