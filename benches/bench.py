@@ -303,7 +303,7 @@ def events_time(rounds):
     --since 1h --until 0s` then `journalctl --since -1h -o json`, one after the
     other (`--until now` does not parse in docker's CLI; `0s` is now). Then
     status with a history of 2,000 records against status without one."""
-    compose, config = project("hmbench25", 25)
+    _, config = project("hmbench25", 25)
     path = journal_shim()
     history = history_state(config, 2000)
     empty = f"{ROOT}/state-empty"
