@@ -22,6 +22,14 @@ use std::path::PathBuf;
 /// How long a remembered inspect may be used.
 pub const MAX_AGE_SECONDS: i64 = 60;
 
+/// How long after a container's start (or finish) an inspect must have been
+/// taken to be remembered usefully. Docker's words count whole seconds, so a
+/// container that died within a second of the remembered start and came back
+/// reads the same words as before (`Up 12 seconds`) with a new start and a
+/// higher restart count; only a container that was that young when inspected
+/// can do so. Such an inspect is not trusted: the container is asked again.
+const SETTLED_SECONDS: f64 = 2.0;
+
 /// What hmctl keeps of one inspect.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RememberedInspect {
@@ -157,13 +165,18 @@ impl RememberedInspect {
         {
             return false;
         }
+        let settled = |since: Option<f64>| {
+            since.is_some_and(|since| self.cached_at as f64 - since >= SETTLED_SECONDS)
+        };
         match self.state.as_str() {
             "running" | "paused" => match seconds_since(self.started, now) {
-                Some(uptime) => status.starts_with(&format!("Up {}", human_duration(uptime))),
-                None => false,
+                Some(uptime) if settled(self.started) => {
+                    status.starts_with(&format!("Up {}", human_duration(uptime)))
+                }
+                _ => false,
             },
             "exited" => match (self.exit_code, seconds_since(self.finished, now)) {
-                (Some(code), Some(ago)) => {
+                (Some(code), Some(ago)) if settled(self.finished) => {
                     status == format!("Exited ({code}) {} ago", human_duration(ago))
                 }
                 _ => false,
@@ -346,6 +359,25 @@ mod tests {
         let mut looping = remembered("restarting", "2026-11-23T11:59:00Z", now);
         looping.health = None;
         assert!(!looping.agrees_with(&summary("restarting", "Restarting (3) 1 second ago"), now));
+    }
+
+    #[test]
+    fn an_inspect_taken_in_a_containers_first_seconds_is_asked_again() {
+        // Inspected half a second after its start; it died and came back
+        // within that second: Docker's words are the ones the remembered
+        // start would make, but the restart count is not.
+        let now: jiff::Timestamp = "2026-11-23T12:00:10Z".parse().unwrap();
+        let mut young = remembered("running", "2026-11-23T11:59:59.500Z", now);
+        young.cached_at = now.as_second() - 10;
+        assert!(!young.agrees_with(&summary("running", "Up 10 seconds (healthy)"), now));
+        // The same words from an inspect taken once it had settled are trusted.
+        let mut settled = remembered("running", "2026-11-23T11:59:56Z", now);
+        settled.cached_at = now.as_second() - 2;
+        assert!(settled.agrees_with(&summary("running", "Up 14 seconds (healthy)"), now));
+        let mut just_exited = remembered("exited", "2026-11-23T12:00:00Z", now);
+        just_exited.health = None;
+        just_exited.cached_at = now.as_second() - 10;
+        assert!(!just_exited.agrees_with(&summary("exited", "Exited (137) 10 seconds ago"), now));
     }
 
     #[test]
