@@ -369,6 +369,7 @@ fn following_sees_a_containers_and_a_units_new_event_within_a_second() {
                 .unwrap_or_else(|| panic!("no line with {seen:?}"));
             if line.contains(seen) {
                 let late = came.saturating_duration_since(done);
+                eprintln!("{seen:?} came {late:?} after its trigger returned");
                 assert!(late < Duration::from_secs(1), "{seen:?} came {late:?} late");
                 break;
             }
