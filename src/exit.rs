@@ -91,12 +91,26 @@ impl Failure {
     }
 
     /// A file of hmctl's own that could not be used: permission denied is
-    /// exit 4 with `denied_hint` (only root may), anything else exit 1.
+    /// exit 4 with `denied_hint` (only root may), anything else exit 1 with
+    /// what the operator can do about that kind of error.
     pub fn of_private_file(error: &std::io::Error, message: String, denied_hint: &str) -> Self {
-        if error.kind() == std::io::ErrorKind::PermissionDenied {
-            Failure::new(Exit::BackendUnavailable, message).with_hint(denied_hint)
-        } else {
-            Failure::new(Exit::OperationFailed, message)
+        use std::io::ErrorKind;
+        // O_NOFOLLOW met a symbolic link where hmctl's own file should be.
+        let link = error.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error());
+        match error.kind() {
+            ErrorKind::PermissionDenied => {
+                Failure::new(Exit::BackendUnavailable, message).with_hint(denied_hint)
+            }
+            _ if link => Failure::new(Exit::OperationFailed, message).with_hint(
+                "hmctl never reads or writes its own files through a link: remove the link in its place (and find out who put it there)",
+            ),
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+                Failure::new(Exit::OperationFailed, message)
+                    .with_hint("free space on that filesystem, then run it again")
+            }
+            _ => Failure::new(Exit::OperationFailed, message).with_hint(
+                "check that file and its directory (root's, 0600 and 0700), then run it again",
+            ),
         }
     }
 }
@@ -127,6 +141,46 @@ pub fn hint_of(error: &anyhow::Error) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_private_file_error_says_what_to_do_for_its_kind() {
+        use std::io::{Error, ErrorKind};
+        let hint = |kind: ErrorKind| {
+            let failure = super::Failure::of_private_file(
+                &Error::from(kind),
+                "cannot read x".into(),
+                "run it with sudo",
+            );
+            (failure.exit, failure.hint.unwrap_or_default())
+        };
+        assert_eq!(
+            hint(ErrorKind::PermissionDenied),
+            (super::Exit::BackendUnavailable, "run it with sudo".into())
+        );
+        let looped = super::Failure::of_private_file(
+            &Error::from_raw_os_error(rustix::io::Errno::LOOP.raw_os_error()),
+            "cannot read x".into(),
+            "run it with sudo",
+        );
+        assert!(
+            looped
+                .hint
+                .unwrap_or_default()
+                .starts_with("hmctl never reads or writes its own files through a link")
+        );
+        assert_eq!(
+            hint(ErrorKind::StorageFull).1,
+            "free space on that filesystem, then run it again"
+        );
+        assert_eq!(
+            hint(ErrorKind::InvalidData),
+            (
+                super::Exit::OperationFailed,
+                "check that file and its directory (root's, 0600 and 0700), then run it again"
+                    .into()
+            )
+        );
+    }
+
     use super::*;
     use anyhow::Context;
 

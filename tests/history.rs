@@ -152,7 +152,8 @@ fn a_history_that_cannot_be_read_is_named() {
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
         format!(
-            "error: cannot read the history {}: Is a directory (os error 21)\n",
+            "error: cannot read the history {}: Is a directory (os error 21)\n\
+             hint: check that file and its directory (root's, 0600 and 0700), then run it again\n",
             file.display()
         )
     );

@@ -126,6 +126,9 @@ mod tests {
         );
         let other = unreadable(path, &std::io::Error::from_raw_os_error(5));
         assert_eq!(other.exit, Exit::OperationFailed);
-        assert_eq!(other.hint, None);
+        assert_eq!(
+            other.hint.as_deref(),
+            Some("check that file and its directory (root's, 0600 and 0700), then run it again")
+        );
     }
 }
