@@ -98,5 +98,19 @@ fn a_damaged_state_file_is_refused_naming_it_and_left_as_it_is() {
             "{args:?}: {said}"
         );
     }
+    // diagnose reads on and says so beside the daemons' errors: it changes nothing.
+    let output = maintenance(state.path(), &["--json", "diagnose"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|note| note.as_str().unwrap().starts_with(&format!(
+                "the maintenance state {} is damaged: EOF while parsing",
+                file.display()
+            ))),
+        "{report:#}"
+    );
     assert_eq!(std::fs::read(&file).unwrap(), torn);
 }

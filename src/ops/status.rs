@@ -136,12 +136,9 @@ pub async fn status_with_backends(
     };
     let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
     let (mut snapshot, backends) = taken?;
-    let register = super::maintenance::read();
-    if let Ok(register) = &register {
-        super::maintenance::mark(&mut snapshot.services, register);
-    }
+    let marked = super::maintenance::mark_from_register(&mut snapshot.services);
     let mut report = report(catalog, targets, snapshot, checks)?;
-    if let Err(failure) = register {
+    if let Err(failure) = marked {
         report.errors.push(ErrorEntry {
             backend: "hmctl",
             group: None,

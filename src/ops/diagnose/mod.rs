@@ -259,15 +259,20 @@ async fn services_as_daemons_see_them(
     match snapshot::take(catalog, backend_deadline()).await {
         Ok((mut snapshot, backends)) => {
             // A service in maintenance is stopped on purpose: not a finding.
-            if let Ok(register) = crate::ops::maintenance::read() {
-                crate::ops::maintenance::mark(&mut snapshot.services, &register);
-            }
+            // A register that cannot be read is said beside the daemons' errors.
+            let unmarked = crate::ops::maintenance::mark_from_register(&mut snapshot.services)
+                .err()
+                .map(|failure| match failure.hint {
+                    Some(hint) => format!("{} (hint: {hint})", failure.message),
+                    None => failure.message,
+                });
             let chosen = state::select(&snapshot.services, matter);
             let errors: Vec<String> = snapshot
                 .errors
                 .iter()
                 .map(ToString::to_string)
                 .chain(snapshot.unread.iter().map(UnreadFiles::message))
+                .chain(unmarked)
                 .collect();
             let graphs = state::dependency_graphs(catalog, &snapshot);
             (state::states(chosen, &backends).await, errors, graphs)

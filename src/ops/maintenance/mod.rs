@@ -82,8 +82,16 @@ fn write(register: &Register) -> Result<(), Failure> {
     register::write(&crate::settings::get().state_dir, register)
 }
 
-/// Marks the rows of services in maintenance (status, metrics).
-pub fn mark(services: &mut [ServiceStatus], register: &Register) {
+/// Reads this host's register and marks the rows of services in maintenance
+/// (status, metrics, diagnose); a register that cannot be read marks
+/// nothing and is returned, for the caller to show beside its rows.
+pub fn mark_from_register(services: &mut [ServiceStatus]) -> Result<(), Failure> {
+    mark(services, &read()?);
+    Ok(())
+}
+
+/// Marks the rows of services in maintenance.
+fn mark(services: &mut [ServiceStatus], register: &Register) {
     for service in services {
         if let Some(entry) = register.find(&service.group, &service.name) {
             service.mark_maintenance(entry.mark());
