@@ -1,7 +1,8 @@
 //! One timeline out of several sources: oldest first, a container's state
 //! left out where Docker's own event already tells the same happening (its
-//! state keeps only the last start and finish, its events every one), and
-//! each health change given the verdict it changed from.
+//! state keeps only the last start and finish, its events every one), the
+//! metrics timer's record left out where a daemon told it (with its true
+//! time), and each health change given the verdict it changed from.
 
 use crate::model::{EventSource, Happening, ServiceEvent};
 use std::collections::{BTreeSet, HashMap};
@@ -49,6 +50,15 @@ pub fn timeline(
         event.source != EventSource::ContainerState
             || !docker.iter().any(|told| repeats(event, told))
     });
+    // The metrics timer's record of what a daemon told itself is the daemon's.
+    let (timer, mut kept): (Vec<ServiceEvent>, Vec<ServiceEvent>) = kept
+        .into_iter()
+        .partition(|event| event.source == EventSource::MetricsTimer);
+    let untold: Vec<ServiceEvent> = timer
+        .into_iter()
+        .filter(|event| !super::metrics_timer::told_by_a_daemon(event, &kept))
+        .collect();
+    kept.extend(untold);
     kept.sort_by(|a, b| a.time.cmp(&b.time).then(a.source.cmp(&b.source)));
     kept.dedup();
     for event in &mut kept {
@@ -90,6 +100,24 @@ mod tests {
             from: None,
             to: to.into(),
         }
+    }
+
+    #[test]
+    fn the_timers_record_of_what_a_daemon_told_is_left_to_the_daemon() {
+        use EventSource::{DockerEvents, MetricsTimer};
+        let exited = Happening::Exited { code: 137 };
+        let events = vec![
+            event("2026-12-04T10:05:30Z", "api", exited.clone(), MetricsTimer),
+            event("2026-12-04T10:05:00Z", "api", exited.clone(), DockerEvents),
+            // A death no daemon remembers: the timer's record tells it.
+            event("2026-12-04T10:05:30Z", "db", exited.clone(), MetricsTimer),
+        ];
+        let kept = timeline(events, None, &mut HashMap::new());
+        let told: Vec<(&str, EventSource)> = kept
+            .iter()
+            .map(|event| (event.service.as_str(), event.source))
+            .collect();
+        assert_eq!(told, [("api", DockerEvents), ("db", MetricsTimer)]);
     }
 
     #[test]

@@ -155,10 +155,7 @@ pub async fn gather(selection: &Selection, request: &Request) -> Timeline {
     match metrics_timer::read(window) {
         Ok(None) => {}
         Ok(Some(events)) => {
-            let (untold, _told): (Vec<ServiceEvent>, Vec<ServiceEvent>) = events
-                .into_iter()
-                .partition(|event| !metrics_timer::told_by_a_daemon(event, &timeline.events));
-            timeline.events.extend(untold);
+            timeline.events.extend(events);
             timeline.answered += 1;
         }
         Err((message, hint)) => timeline.unread.push(Unread {
