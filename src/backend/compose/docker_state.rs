@@ -1,6 +1,7 @@
 //! Docker's answer about a container, in hmctl's vocabulary. Pure functions,
 //! tested on answers recorded from a real dockerd (`fixtures/docker-*.json`).
 
+use super::inspect_cache::human_duration;
 use crate::model::{Health, LastExit, Observation, Readiness, State};
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum};
 
@@ -67,9 +68,13 @@ pub fn observe_container(
             jiff::Timestamp::now().as_second() - since.as_second() < RESTART_SETTLE_SECONDS
         });
     let state = if settling { State::Restarting } else { state };
+    // The list and the inspect are two answers a moment apart: a container
+    // that died between them is listed `Up` and inspected `exited`. The
+    // inspect is the later truth, so the list's words are kept only when they
+    // name the same status.
     let mut detail = match status_text {
-        Some(text) if !text.is_empty() => text.to_string(),
-        _ => docker_words(status, health, container_state.exit_code),
+        Some(text) if words_name_status(text, status) => text.to_string(),
+        _ => docker_words(status, health, &container_state, jiff::Timestamp::now()),
     };
     // Docker's words give the code, not why: an OOM kill is said after them.
     if container_state.oom_killed == Some(true)
@@ -174,22 +179,61 @@ fn last_line(text: &str) -> &str {
         .trim()
 }
 
-/// Docker-like words when the list endpoint's text is not at hand.
+/// Whether the list endpoint's words (`Up 3 hours`, `Exited (1) 2 minutes
+/// ago`) name the status the inspect found.
+fn words_name_status(text: &str, status: ContainerStateStatusEnum) -> bool {
+    let first_word = match status {
+        ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::PAUSED => "Up",
+        ContainerStateStatusEnum::RESTARTING => "Restarting",
+        ContainerStateStatusEnum::EXITED => "Exited",
+        ContainerStateStatusEnum::CREATED => "Created",
+        ContainerStateStatusEnum::DEAD => "Dead",
+        ContainerStateStatusEnum::REMOVING => "Removal",
+        ContainerStateStatusEnum::STOPPING => "Stopping",
+        ContainerStateStatusEnum::EMPTY => return false,
+    };
+    text.split_whitespace().next() == Some(first_word)
+}
+
+/// How long ago a Docker time was, in Docker's words (` 3 minutes`), or
+/// nothing for Docker's zero time or an unreadable one.
+fn ago(time: Option<&str>, now: jiff::Timestamp) -> String {
+    parse_time(time).map_or_else(String::new, |then| {
+        let seconds = (now.as_nanosecond() - then.as_nanosecond()).max(0) as f64 / 1e9;
+        format!(" {}", human_duration(seconds))
+    })
+}
+
+/// Docker's words, as its list endpoint writes them, from an inspect: for a
+/// container the list has not seen, or has seen in another status.
 fn docker_words(
     status: ContainerStateStatusEnum,
     health: Health,
-    exit_code: Option<i64>,
+    container_state: &bollard::models::ContainerState,
+    now: jiff::Timestamp,
 ) -> String {
-    let code = exit_code.unwrap_or(0);
+    let code = container_state.exit_code.unwrap_or(0);
+    let uptime = ago(container_state.started_at.as_deref(), now);
+    let finished = ago(container_state.finished_at.as_deref(), now);
     match status {
         ContainerStateStatusEnum::RUNNING => match health {
-            Health::None => "Up".to_string(),
-            Health::Starting => "Up (health: starting)".to_string(),
-            other => format!("Up ({})", other.as_str()),
+            Health::None => format!("Up{uptime}"),
+            Health::Starting => format!("Up{uptime} (health: starting)"),
+            other => format!("Up{uptime} ({})", other.as_str()),
         },
-        ContainerStateStatusEnum::RESTARTING => format!("Restarting ({code})"),
-        ContainerStateStatusEnum::EXITED => format!("Exited ({code})"),
-        ContainerStateStatusEnum::PAUSED => "Up (Paused)".to_string(),
+        ContainerStateStatusEnum::RESTARTING | ContainerStateStatusEnum::EXITED => {
+            let word = if status == ContainerStateStatusEnum::EXITED {
+                "Exited"
+            } else {
+                "Restarting"
+            };
+            if finished.is_empty() {
+                format!("{word} ({code})")
+            } else {
+                format!("{word} ({code}){finished} ago")
+            }
+        }
+        ContainerStateStatusEnum::PAUSED => format!("Up{uptime} (Paused)"),
         ContainerStateStatusEnum::CREATED => "Created".to_string(),
         ContainerStateStatusEnum::DEAD => "Dead".to_string(),
         ContainerStateStatusEnum::REMOVING => "Removal In Progress".to_string(),
@@ -227,6 +271,36 @@ mod tests {
         assert_eq!(observe_container(&restarted, None).last_exit, None);
     }
 
+    /// The list said `Up` a moment before the inspect found the container
+    /// killed (seen on CI: a container killed by its memory limit within a
+    /// second of starting): the row says what the inspect found, not the
+    /// list's `Up Less than a second` beside `exited`.
+    #[test]
+    fn a_container_that_died_between_the_list_and_the_inspect_is_said_as_inspected() {
+        let mut inspect = fixture("dead");
+        let finished = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(3);
+        if let Some(state) = inspect.state.as_mut() {
+            state.exit_code = Some(137);
+            state.oom_killed = Some(true);
+            state.finished_at = Some(finished.to_string());
+        }
+        let observed = observe_container(&inspect, Some("Up Less than a second"));
+        assert_eq!(observed.state, State::Exited);
+        assert_eq!(observed.detail, "Exited (137) 3 seconds ago (OOM killed)");
+        // Words that agree with the inspect are Docker's own, kept as they are.
+        let agreeing = observe_container(&inspect, Some("Exited (137) 2 seconds ago"));
+        assert_eq!(agreeing.detail, "Exited (137) 2 seconds ago (OOM killed)");
+        assert!(words_name_status(
+            "Up 2 hours (healthy)",
+            ContainerStateStatusEnum::RUNNING
+        ));
+        assert!(!words_name_status(
+            "Up 2 hours",
+            ContainerStateStatusEnum::EXITED
+        ));
+        assert!(!words_name_status("", ContainerStateStatusEnum::RUNNING));
+    }
+
     #[test]
     fn healthy_running_container() {
         let observed = observe_container(&fixture("healthy"), Some("Up 5 minutes (healthy)"));
@@ -249,7 +323,11 @@ mod tests {
             (State::Running, Health::Unhealthy)
         );
         assert!(!observed.is_ok());
-        assert_eq!(observed.detail, "Up (unhealthy)");
+        assert!(
+            observed.detail.starts_with("Up ") && observed.detail.ends_with(" (unhealthy)"),
+            "{}",
+            observed.detail
+        );
         assert_eq!(
             observed.reason.as_deref(),
             Some("health check exited with 1")
@@ -311,7 +389,11 @@ mod tests {
             (paused.state, paused.health),
             (State::Stopped, Health::None)
         );
-        assert_eq!(paused.detail, "Up (Paused)");
+        assert!(
+            paused.detail.starts_with("Up ") && paused.detail.ends_with(" days (Paused)"),
+            "{}",
+            paused.detail
+        );
     }
 
     #[test]
