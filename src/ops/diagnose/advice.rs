@@ -5,9 +5,9 @@
 //! before any restart; a health check still within its start period is
 //! normal (an informational line, "give it N s"), not a fault.
 
+use super::context::{Context, rank_of};
 use super::report::{Finding, Role, ServiceState, Severity, Source, Verdict};
 use super::rules::{Side, Table};
-use super::verdict::{Context, rank_of};
 use crate::model::{Details, Health, HealthCheckTiming, ServiceStatus, State};
 
 /// How long systemd gives a unit to start unless it says otherwise

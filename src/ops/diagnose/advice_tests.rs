@@ -2,9 +2,9 @@
 //! what is only information, and when a failure began.
 
 use super::advice::{Condition, began, condition, state_findings, time_key};
+use super::context::Context;
 use super::report::ServiceState;
 use super::report::{Role, Severity};
-use super::verdict::Context;
 use super::window::Window;
 use crate::catalog::Catalog;
 use crate::model::{

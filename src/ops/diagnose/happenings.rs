@@ -7,12 +7,12 @@
 //! alice via hmctl at 10:02:11; porter-api's errors begin at 10:02:12".
 
 use super::event::Event;
+use super::happening::{Happening, Source};
 use super::report::{CauseGroup, ServiceState};
 use super::window::Window;
 use crate::ops::history::actions::Action;
 use crate::ops::transitions::record::Transition;
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
 
 /// How soon after a happening a first error is taken to follow from it.
 pub const FOLLOWS_WITHIN: SignedDuration = SignedDuration::from_secs(60);
@@ -20,38 +20,6 @@ pub const FOLLOWS_WITHIN: SignedDuration = SignedDuration::from_secs(60);
 /// How soon after a death the daemon dates the metrics timer's record of it
 /// is taken to be the same death (the timer runs every 15 s).
 const SAME_DEATH: SignedDuration = SignedDuration::from_secs(120);
-
-/// Where a happening was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    /// hmctl's history: an operator's change.
-    History,
-    /// The daemon's state of the service: its last exit.
-    State,
-    /// The metrics timer's record (observed at its snapshot's time).
-    Transitions,
-}
-
-/// One thing that happened to a service in the window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Happening {
-    /// When it happened (began), in the window's zone.
-    pub time: String,
-    pub service: String,
-    /// What befell it, after its name: `was stopped by alice via hmctl`,
-    /// `exited 137 (OOM killed)`.
-    pub what: String,
-    pub source: Source,
-    #[serde(skip)]
-    pub at: Timestamp,
-    /// When it was over (an operator's run ended); `at` for a death.
-    #[serde(skip)]
-    pub over: Timestamp,
-    /// Whether it took the service down (a death, a stop, a restart).
-    #[serde(skip)]
-    pub took_down: bool,
-}
 
 /// The happenings within `window`, oldest first.
 pub fn happenings(

@@ -9,7 +9,9 @@ pub mod advice;
 pub mod candidates;
 pub mod causes;
 pub mod chain;
+pub mod context;
 pub mod event;
+pub mod happening;
 pub mod happenings;
 pub mod position;
 pub mod report;
@@ -220,7 +222,7 @@ fn one_line_words(request: &Request) -> Result<(), Failure> {
 fn happenings_in(
     window: &window::Window,
     states: &[report::ServiceState],
-) -> Vec<happenings::Happening> {
+) -> Vec<happening::Happening> {
     let state_dir = &crate::settings::get().state_dir;
     let actions = crate::ops::history::actions::all(state_dir);
     let transitions =
@@ -332,7 +334,7 @@ pub async fn run(
         notes.push(format!("cannot read {path}: {error}"));
     }
     let (events, unrelated) = related(events, &needles);
-    let context = verdict::Context {
+    let context = context::Context {
         window: &window,
         keyword: scope.id.as_deref().or(scope.keyword.as_deref()),
         states: &states,

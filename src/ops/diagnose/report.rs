@@ -229,7 +229,7 @@ pub struct Report {
     pub chains: Vec<Chain>,
     /// What happened to the services in the window: operators' changes and
     /// deaths, oldest first.
-    pub happenings: Vec<super::happenings::Happening>,
+    pub happenings: Vec<super::happening::Happening>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
     pub cost: Cost,

@@ -3,25 +3,15 @@
 //! services' states are judged in `advice`, the groups in `causes`).
 
 use super::chain::request_ids;
+use super::context::Context;
 use super::report::{Finding, Role, Seen, ServiceState, Severity, Source, Verdict};
 use super::rules::{Decision, Mentions, Side, Table};
 use super::scan::Event;
 use super::signature::{keyword, message, signature};
-use super::window::Window;
 use crate::ops::logs::timeline::local_text;
 
 /// Request ids kept per finding.
 const IDS_PER_FINDING: usize = 5;
-
-/// What the verdicts are filled in with.
-pub struct Context<'a> {
-    pub window: &'a Window,
-    /// The operator's KEYWORD or `--id`: what to grep for next.
-    pub keyword: Option<&'a str>,
-    pub states: &'a [ServiceState],
-    pub catalog: &'a crate::catalog::Catalog,
-    pub now: jiff::Timestamp,
-}
 
 /// A string as one shell word (single-quoted when it needs to be).
 pub fn shell_quote(text: &str) -> String {
@@ -106,16 +96,6 @@ fn only<'a>(context: &Context<'a>, state: &'a ServiceState) -> Context<'a> {
         catalog: context.catalog,
         now: context.now,
     }
-}
-
-/// Rank of a rule (times ten, so state findings can sit between rules).
-pub fn rank_of(table: &Table, id: &str) -> usize {
-    table
-        .rules
-        .iter()
-        .position(|rule| rule.id == id)
-        .unwrap_or(table.rules.len())
-        * 10
 }
 
 /// The window's error events grouped by signature, earliest first.
