@@ -37,11 +37,16 @@ impl Action {
     }
 
     /// Whether it took the service down for a while (a stop, a restart, an
-    /// upgrade or rollback), so that what needs it may fail right after.
+    /// upgrade or rollback, maintenance on), so that what needs it may fail
+    /// right after.
     pub fn takes_down(&self) -> bool {
         matches!(
             self.activity,
-            Activity::Stop | Activity::Restart | Activity::Upgrade | Activity::Rollback
+            Activity::Stop
+                | Activity::Restart
+                | Activity::Upgrade
+                | Activity::Rollback
+                | Activity::MaintenanceOn
         )
     }
 }
@@ -147,6 +152,25 @@ mod tests {
         assert_eq!(found[0].activity, Activity::Stop);
         assert_eq!(found[0].clause(), "was stopped by alice via hmctl");
         assert!(found[0].takes_down());
+    }
+
+    /// Maintenance on stops what it holds: diagnose may put it before a
+    /// dependent's first error. Maintenance off starts: it takes nothing down.
+    #[test]
+    fn maintenance_on_takes_a_service_down_and_off_does_not() {
+        let mut records = run("1", "alice", Activity::MaintenanceOn, "done", true);
+        records.extend(run("2", "alice", Activity::MaintenanceOff, "done", true));
+        let found = actions(records);
+        assert_eq!(
+            found[0].clause(),
+            "was put in maintenance by alice via hmctl"
+        );
+        assert!(found[0].takes_down());
+        assert_eq!(
+            found[1].clause(),
+            "was taken out of maintenance by alice via hmctl"
+        );
+        assert!(!found[1].takes_down());
     }
 
     #[test]

@@ -18,8 +18,12 @@ pub enum Activity {
     Rollback,
     /// Finishing or undoing an upgrade or a maintenance change a crash interrupted.
     Recovery,
-    /// `hmctl maintenance on` or `off`.
-    Maintenance,
+    /// `hmctl maintenance on`: stopped and kept from starting.
+    #[serde(rename = "maintenance-on")]
+    MaintenanceOn,
+    /// `hmctl maintenance off`: allowed to start again, and started.
+    #[serde(rename = "maintenance-off")]
+    MaintenanceOff,
 }
 
 impl Activity {
@@ -32,7 +36,8 @@ impl Activity {
             Activity::Upgrade => "upgrade",
             Activity::Rollback => "rollback",
             Activity::Recovery => "recovery",
-            Activity::Maintenance => "maintenance",
+            Activity::MaintenanceOn => "maintenance on",
+            Activity::MaintenanceOff => "maintenance off",
         }
     }
 
@@ -46,7 +51,8 @@ impl Activity {
             Activity::Upgrade => "upgraded",
             Activity::Rollback => "rolled back",
             Activity::Recovery => "recovered",
-            Activity::Maintenance => "put in or out of maintenance",
+            Activity::MaintenanceOn => "put in maintenance",
+            Activity::MaintenanceOff => "taken out of maintenance",
         }
     }
 }
@@ -171,5 +177,29 @@ mod tests {
         assert!(!line.contains("package"), "{line}");
         let read: Record = serde_json::from_str(&line).unwrap();
         assert_eq!(read, record);
+    }
+
+    /// A maintenance run says which way it went, in the file and in words
+    /// (status's "last change", diagnose's happenings).
+    #[test]
+    fn a_maintenance_run_says_whether_it_put_in_or_took_out() {
+        for (activity, json, words, past) in [
+            (
+                Activity::MaintenanceOn,
+                "\"maintenance-on\"",
+                "maintenance on",
+                "put in maintenance",
+            ),
+            (
+                Activity::MaintenanceOff,
+                "\"maintenance-off\"",
+                "maintenance off",
+                "taken out of maintenance",
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&activity).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Activity>(json).unwrap(), activity);
+            assert_eq!((activity.as_str(), activity.past_tense()), (words, past));
+        }
     }
 }

@@ -69,7 +69,8 @@ pub async fn on(
         phase: Phase::Entering,
     }));
     write(&register)?;
-    let recording = history::recorder::begin(intent(&changes, &plan, "on"));
+    let recording =
+        history::recorder::begin(intent(&changes, &plan, super::Activity::MaintenanceOn));
     pause_point("maintenance-entering");
     for (change, handle) in changes.iter().zip(&handles) {
         if let Some(backend) = backends.get(change.backend)

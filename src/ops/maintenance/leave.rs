@@ -73,7 +73,8 @@ pub async fn off(
         }
     }
     write(&register)?;
-    let recording = history::recorder::begin(intent(&changes, &plan, "off"));
+    let recording =
+        history::recorder::begin(intent(&changes, &plan, super::Activity::MaintenanceOff));
     pause_point("maintenance-leaving");
     let unrestored = give_back(&backends, &changes, &handles, &mut register).await;
     write(&register)?;

@@ -141,9 +141,13 @@ pub fn in_words(entry: &Entry) -> String {
 
 /// The history's record of a maintenance change: the plan's services and
 /// steps, after each change of a restart policy or enablement.
-fn intent(changes: &[Change], plan: &Plan, verb: &str) -> Intent {
+fn intent(changes: &[Change], plan: &Plan, activity: Activity) -> Intent {
+    let verb = match activity {
+        Activity::MaintenanceOff => "off",
+        _ => "on",
+    };
     let mut intent = Intent::of_plan(plan);
-    intent.activity = Activity::Maintenance;
+    intent.activity = activity;
     let mut steps: Vec<String> = changes
         .iter()
         .map(|change| format!("maintenance {verb}: {}", change.describe()))
