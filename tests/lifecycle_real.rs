@@ -196,17 +196,17 @@ fn a_unit_that_cannot_start_is_exit_1_with_systemds_result() {
     if skip_without_sandbox() {
         return;
     }
-    sandbox();
-    let config = config_with(&gateway_group(&["hmt-cannot-start"]));
+    let failing = TestUnit::copy_of("hmt-cannot-start", "hmt-lifecycle-cannot-start");
+    let config = config_with(&gateway_group(&[&failing.name]));
     let output = config
         .hmctl()
-        .args(["start", "hmt-cannot-start"])
+        .args(["start", &failing.name])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("hmt-cannot-start") && stderr.contains("Result: exit-code"),
+        stderr.contains("hmt-lifecycle-cannot-start") && stderr.contains("Result: exit-code"),
         "{stderr}"
     );
 }
@@ -216,10 +216,20 @@ fn units_restart_in_catalog_order_and_wait_for_activation() {
     if skip_without_sandbox() {
         return;
     }
-    sandbox();
+    // Units of this test's own: the settle and faults tests restart and
+    // time the sandbox's hmt-lc-db and hmt-slow-start at the same moment.
+    let _units = [
+        TestUnit::copy_of("hmt-lc-app", "hmt-lifecycle-app"),
+        TestUnit::copy_of("hmt-lc-db", "hmt-lifecycle-db"),
+        TestUnit::copy_of("hmt-slow-start", "hmt-lifecycle-slow-start"),
+    ];
     let config = config_with(&format!(
-        "{}[service.hmt-lc-app]\ndepends_on = [\"hmt-lc-db\"]\n",
-        gateway_group(&["hmt-lc-app", "hmt-lc-db", "hmt-slow-start"])
+        "{}[service.hmt-lifecycle-app]\ndepends_on = [\"hmt-lifecycle-db\"]\n",
+        gateway_group(&[
+            "hmt-lifecycle-app",
+            "hmt-lifecycle-db",
+            "hmt-lifecycle-slow-start"
+        ])
     ));
     let output = config
         .hmctl()
@@ -232,15 +242,15 @@ fn units_restart_in_catalog_order_and_wait_for_activation() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let db: u64 = unit_property("hmt-lc-db", "ActiveEnterTimestampMonotonic")
+    let db: u64 = unit_property("hmt-lifecycle-db", "ActiveEnterTimestampMonotonic")
         .parse()
         .unwrap();
-    let app: u64 = unit_property("hmt-lc-app", "ActiveEnterTimestampMonotonic")
+    let app: u64 = unit_property("hmt-lifecycle-app", "ActiveEnterTimestampMonotonic")
         .parse()
         .unwrap();
     assert!(db > 0 && db < app, "db before app: {db} {app}");
     assert_eq!(
-        systemctl(&["is-active", "hmt-slow-start"]),
+        systemctl(&["is-active", "hmt-lifecycle-slow-start"]),
         "active",
         "waited for the notify unit to be active"
     );
@@ -252,7 +262,12 @@ fn units_restart_in_catalog_order_and_wait_for_activation() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(
-        systemctl(&["is-active", "hmt-lc-db", "hmt-lc-app", "hmt-slow-start"]),
+        systemctl(&[
+            "is-active",
+            "hmt-lifecycle-db",
+            "hmt-lifecycle-app",
+            "hmt-lifecycle-slow-start"
+        ]),
         "inactive\ninactive\ninactive"
     );
 }

@@ -77,8 +77,10 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
         return;
     }
     let _unprotected = Unprotected::new();
-    systemctl(&["start", "hmt-lc-other"]);
-    let config = config_with(&gateway_group(&["hmt-lc-other"]));
+    // A unit of its own: the faults tests assert hmt-lc-other was not restarted.
+    let unit = TestUnit::copy_of("hmt-lc-other", "hmt-users-other");
+    systemctl(&["start", &unit.name]);
+    let config = config_with(&gateway_group(&[&unit.name]));
     let (_keep, victim) = victim();
     let _ = std::fs::remove_file(OLD_LOCK);
 
@@ -88,7 +90,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
     let output = config
         .spawn_command()
         .env_remove("HMCTL_LOCK_FILE")
-        .args(["restart", "hmt-lc-other"])
+        .args(["restart", &unit.name])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
@@ -100,7 +102,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
     let output = config
         .spawn_command()
         .env("HMCTL_LOCK_FILE", OLD_LOCK)
-        .args(["restart", "hmt-lc-other"])
+        .args(["restart", &unit.name])
         .output()
         .unwrap();
     let stderr = stderr_of(&output);
@@ -142,7 +144,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
     let output = config
         .spawn_command()
         .env_remove("HMCTL_LOCK_FILE")
-        .args(["restart", "hmt-lc-other"])
+        .args(["restart", &unit.name])
         .output()
         .unwrap();
     // Done (root did not wait for a lock it could not take: that would be

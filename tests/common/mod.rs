@@ -584,6 +584,20 @@ impl TestUnit {
     }
 }
 
+impl TestUnit {
+    /// A copy of the sandbox's unit `original` (tests/sandbox/units) named
+    /// `name`: tests that run at once each start, stop and time a unit of
+    /// their own, never one another's.
+    pub fn copy_of(original: &str, name: &str) -> TestUnit {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/sandbox/units")
+            .join(format!("{original}.service"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        TestUnit::new(name, &text)
+    }
+}
+
 impl Drop for TestUnit {
     fn drop(&mut self) {
         systemctl(&["stop", &self.name]);
