@@ -275,12 +275,7 @@ fn sigterm_mid_restart_leaves_every_service_running() {
         }
     });
     let app_before = started_at(&project, "app");
-    let output = interrupted_restart(
-        &config,
-        "console",
-        Duration::from_millis(800),
-        rustix::process::Signal::TERM,
-    );
+    let output = interrupted_restart(&config, "console", "slow-db", rustix::process::Signal::TERM);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
     let (_, document) = status_json(&config, &[]);

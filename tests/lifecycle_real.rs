@@ -375,13 +375,8 @@ fn an_interrupted_restart_leaves_every_service_running() {
     }
     let (project, config) = chain("interrupt");
     let worker_before = started_at(&project, "worker");
-    // db takes 2 s to be healthy again: interrupt while waiting for it.
-    let output = interrupted_restart(
-        &config,
-        "console",
-        Duration::from_millis(800),
-        rustix::process::Signal::INT,
-    );
+    // db takes 2 s to be healthy again: interrupt once its restart began.
+    let output = interrupted_restart(&config, "console", "db", rustix::process::Signal::INT);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("interrupted"), "{stderr}");
