@@ -14,10 +14,23 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 /// Turns the kernel's link protections off for a test; restores them after.
-struct Unprotected(Vec<(PathBuf, String)>);
+/// The switches are the host's: the tests that turn them off hold an flock
+/// meanwhile, one at a time, or one would restore them under another that
+/// still needs them off (and the last to end would leave them off).
+struct Unprotected {
+    saved: Vec<(PathBuf, String)>,
+    _turn: std::fs::File,
+}
 
 impl Unprotected {
     fn new() -> Unprotected {
+        let turn = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(std::env::temp_dir().join("hmctl-tests-link-protections.lock"))
+            .unwrap();
+        turn.lock().unwrap();
         let mut saved = Vec::new();
         for name in ["protected_symlinks", "protected_regular"] {
             let path = PathBuf::from(format!("/proc/sys/fs/{name}"));
@@ -26,13 +39,13 @@ impl Unprotected {
                 saved.push((path, value));
             }
         }
-        Unprotected(saved)
+        Unprotected { saved, _turn: turn }
     }
 }
 
 impl Drop for Unprotected {
     fn drop(&mut self) {
-        for (path, value) in &self.0 {
+        for (path, value) in &self.saved {
             let _ = std::fs::write(path, value.trim());
         }
     }
@@ -133,7 +146,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
         .unwrap(),
     );
     wait_for(
-        Duration::from_secs(5),
+        Duration::from_secs(60),
         "the planted lock to be held",
         || {
             planted_lock_is_held()
