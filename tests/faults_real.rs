@@ -304,8 +304,10 @@ fn a_hung_docker_stops_a_restart_in_bounded_time_before_it_changes_anything() {
         .args(["--daemon-timeout", "2", "restart", "plain"])
         .output()
         .unwrap();
+    // Bounded (without its timeout hmctl would wait for the socket forever),
+    // with room for a loaded machine.
     assert!(
-        started.elapsed() < Duration::from_secs(15),
+        started.elapsed() < Duration::from_secs(60),
         "{:?}",
         started.elapsed()
     );

@@ -161,26 +161,35 @@ fn a_daemon_down_or_hung_is_backend_up_zero_and_the_scrape_still_succeeds() {
         ("DOCKER_HOST", hung, "compose", "systemd"),
     ];
     for (variable, value, down, up) in cases {
-        let started = Instant::now();
-        let (code, text, stderr) = metrics(
-            &config,
-            &[(variable, &value), ("HMCTL_DAEMON_TIMEOUT", "2")],
-            &[],
-        );
+        let up_line = format!("hmctl_backend_up{{backend=\"{up}\"}} 1\n");
+        // The 2 s hold for the real daemon too, which a loaded machine may
+        // not meet: a scrape that found it down too proved nothing, and is
+        // made again (up to 5 times).
+        let mut scrapes = Vec::new();
+        let (code, text, stderr) = loop {
+            let started = Instant::now();
+            let scrape = metrics(
+                &config,
+                &[(variable, &value), ("HMCTL_DAEMON_TIMEOUT", "2")],
+                &[],
+            );
+            // Bounded: without its timeout, a hung daemon is waited for forever.
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "bounded like status"
+            );
+            if scrape.1.contains(&up_line) || scrapes.len() == 4 {
+                break scrape;
+            }
+            scrapes.push(scrape.1);
+        };
         assert_eq!(code, 0, "{variable}={value}: {stderr}");
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "bounded like status"
-        );
         assert_promtool_passes(&text);
         assert!(
             text.contains(&format!("hmctl_backend_up{{backend=\"{down}\"}} 0\n")),
             "{text}"
         );
-        assert!(
-            text.contains(&format!("hmctl_backend_up{{backend=\"{up}\"}} 1\n")),
-            "{text}"
-        );
+        assert!(text.contains(&up_line), "{scrapes:#?}\n{text}");
         let unknown = if down == "compose" {
             labels("plain", "console", "compose")
         } else {
