@@ -50,6 +50,16 @@ fn metrics_run_twice_around_a_docker_kill_record_the_death_with_its_code() {
         "KILL",
         &container_field(&project, "plain", "{{.Id}}"),
     ]);
+    // `docker kill` returns once the signal is sent; Docker says the
+    // container exited a moment later (later still on a loaded machine).
+    wait_for(
+        Duration::from_secs(60),
+        "Docker to say plain exited",
+        || match container_field(&project, "plain", "{{.State.Status}}").as_str() {
+            "exited" => Ok(()),
+            other => Err(other.to_string()),
+        },
+    );
     let text = metrics(&config);
     let records = transitions(&config);
     assert_eq!(records.len(), 1, "{records:#?}");
