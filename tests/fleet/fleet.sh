@@ -13,9 +13,13 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 label=hmctl.fleet
 log() { printf 'fleet: %s\n' "$*" >&2; }
+# shellcheck source=tests/sandbox/retry.sh
+. "$here/../sandbox/retry.sh"
 
 # The sandbox names its own image (its tag hashes the units and the packages).
-sandbox_image() { "$here/../sandbox/sandbox.sh" image; }
+sandbox_remove_build() { docker rm -f hmt-fleet-build >/dev/null 2>&1 || true; }
+
+image() { "$here/../sandbox/sandbox.sh" image; }
 
 image() {
   local base tag
@@ -24,10 +28,10 @@ image() {
   if ! docker image inspect "$tag" >/dev/null 2>&1; then
     docker image inspect "$base" >/dev/null || { log "no $base: run tests/sandbox/sandbox.sh up"; exit 1; }
     log "building $tag: $base + python3 (once)"
-    docker rm -f hmt-fleet-build >/dev/null 2>&1 || true
+    remove_build
     # The host's network only for apt to reach Debian's mirror, during this build.
-    docker run --name hmt-fleet-build --network host "$base" sh -c \
-      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*' >&2
+    retry remove_build -- docker run --name hmt-fleet-build --network host "$base" sh -c \
+      'apt-get -o Acquire::Retries=3 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends python3 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*' >&2
     docker commit -c 'CMD ["/lib/systemd/systemd"]' hmt-fleet-build "$tag" >/dev/null
     docker rm -f hmt-fleet-build >/dev/null
   fi
