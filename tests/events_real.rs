@@ -181,7 +181,7 @@ fn containers_deaths_health_and_an_operators_restart_are_each_listed_once_in_ord
         }) && of(events, "coded").contains(&"exited 5".to_string())
             && of(events, "hungry").contains(&"exited 137".to_string())
     };
-    let mut live = follower.events_until(Duration::from_secs(40), flipped);
+    let mut live = follower.events_until(Duration::from_secs(120), flipped);
     let victim = container_field(&project, "victim", "{{.Id}}");
     docker(&["kill", "-s", "KILL", &victim]);
     let restart = config
@@ -191,7 +191,7 @@ fn containers_deaths_health_and_an_operators_restart_are_each_listed_once_in_ord
         .output()
         .unwrap();
     assert_eq!(restart.status.code(), Some(0), "{restart:?}");
-    live.extend(follower.events_until(Duration::from_secs(30), |events| {
+    live.extend(follower.events_until(Duration::from_secs(120), |events| {
         of(events, "victim").contains(&"operator-action restart alice done".to_string())
     }));
 
@@ -283,7 +283,7 @@ fn a_unit_killed_one_failing_and_one_restarting_on_failure_are_read_from_the_jou
     std::thread::sleep(Duration::from_millis(500));
     systemctl(&["kill", "-s", "KILL", &killed.name]);
     wait_for(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the restarting unit to give up",
         || match unit_property(&restarting.name, "ActiveState").as_str() {
             "failed" => Ok(()),
@@ -346,7 +346,7 @@ fn following_sees_a_containers_and_a_units_new_event_as_it_comes() {
     let since = now();
     let mut follower = Follower::spawn(&config, Some(&path), &["events", "-f", "--since", &since]);
     // The table's header comes once the window is shown; following starts then.
-    let header = wait_for(Duration::from_secs(30), "the header", || {
+    let header = wait_for(Duration::from_secs(60), "the header", || {
         follower
             .next(Duration::from_secs(1))
             .filter(|(_, line)| line.starts_with("TIME "))

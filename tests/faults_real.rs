@@ -266,7 +266,7 @@ fn sigterm_mid_restart_leaves_every_service_running() {
     );
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
-    wait_for(Duration::from_secs(20), "healthy", || {
+    wait_for(Duration::from_secs(60), "healthy", || {
         let (code, document) = status_json(&config, &[]);
         if code == 0 {
             Ok(())

@@ -300,7 +300,7 @@ fn prometheus_sees_the_fleet(work: &Path, hosts: &[&str]) {
         let directory = work.join("textfiles").join(host);
         // Written by the host's own hmctl-metrics (started by the package's postinst).
         common::wait_for(
-            Duration::from_secs(30),
+            Duration::from_secs(60),
             "hmctl-metrics.timer to write",
             || {
                 if directory.join("hmctl.prom").exists() {

@@ -404,7 +404,7 @@ fn an_interrupted_restart_leaves_every_service_running() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("interrupted"), "{stderr}");
-    let document = wait_for(Duration::from_secs(10), "every service running", || {
+    let document = wait_for(Duration::from_secs(60), "every service running", || {
         let (_, document) = status_json(&config, &[]);
         let running = ["db", "api", "worker"]
             .iter()

@@ -58,7 +58,7 @@ fn every_status_state_is_valid_exposition_with_one_state_each() {
             "hmt-looper"
         ])
     ));
-    wait_for(Duration::from_secs(30), "health checks to settle", || {
+    wait_for(Duration::from_secs(60), "health checks to settle", || {
         let (_, document) = status_json(&config, &[]);
         let settled = row(&document, "healthy")["health"] == "healthy"
             && row(&document, "sick")["health"] == "unhealthy"
@@ -282,7 +282,7 @@ fn prometheus_answers_which_services_are_down_across_hosts() {
     }
     let server = prometheus(&targets, work.path());
     let promql = "count by (service) (hmctl_service_up == 0)";
-    let result = wait_for(Duration::from_secs(30), "a scrape of every host", || {
+    let result = wait_for(Duration::from_secs(60), "a scrape of every host", || {
         let up = query(&server, "count(up == 1)")?;
         if up.first().and_then(|sample| sample["value"][1].as_str()) != Some("3") {
             return Err(format!("up: {up:?}\n{}", server.log_text()));

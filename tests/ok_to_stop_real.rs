@@ -278,7 +278,7 @@ fn transient_unit(name: &str) {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     wait_for(
-        Duration::from_secs(10),
+        Duration::from_secs(60),
         "the unit to run",
         || match systemctl(&["is-active", name]).as_str() {
             "active" => Ok(()),

@@ -27,7 +27,7 @@ fn every_container_state_is_reported_as_the_daemon_sees_it() {
     let config = config_with(&console_group(&project));
 
     let document = wait_for(
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         "health checks and the crash loop to settle",
         || {
             let (_, document) = status_json(&config, &[]);
@@ -126,7 +126,7 @@ fn the_table_shows_the_backend_words_and_the_checks() {
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
     std::fs::create_dir_all(project.path().join("logs/porter")).unwrap();
-    let output = wait_for(Duration::from_secs(15), "the container to exit", || {
+    let output = wait_for(Duration::from_secs(60), "the container to exit", || {
         let output = hmctl()
             .arg("--config")
             .arg(&config.path)
@@ -193,7 +193,7 @@ fn every_unit_state_is_reported_as_systemd_sees_it() {
         "hmt-absent-exporter|hyper-exporter-agent",
     ]));
     let document = wait_for(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the looping unit to wait for its restart",
         || {
             let (_, document) = status_json(&config, &[]);

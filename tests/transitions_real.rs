@@ -158,7 +158,7 @@ fn a_failed_unit_says_how_and_when_it_ended_in_status_metrics_and_transitions() 
     assert_ne!(row(&before, &unit.name)["state"], "failed", "{before:#}");
     metrics(&config);
     systemctl(&["start", &unit.name]);
-    let document = wait_for(Duration::from_secs(30), "the unit failed", || {
+    let document = wait_for(Duration::from_secs(60), "the unit failed", || {
         let output = config.hmctl().args(["--json", "status"]).output().unwrap();
         let document: serde_json::Value =
             serde_json::from_slice(&output.stdout).map_err(|error| error.to_string())?;

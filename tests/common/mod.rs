@@ -552,9 +552,10 @@ pub fn upgrade_console(test: &str, compose_yaml: &str, fill: impl Fn(&Path)) -> 
     (project, config)
 }
 
-/// Waits (up to 20 s) until `status` of every service of `config` is ok.
+/// Waits (up to 60 s: CI runs many tests at once on a small machine) until
+/// `status` of every service of `config` is ok.
 pub fn wait_until_all_ok(config: &Config, what: &str) {
-    wait_for(Duration::from_secs(20), what, || {
+    wait_for(Duration::from_secs(60), what, || {
         let (code, document) = status_json(config, &[]);
         if code == 0 {
             Ok(())
