@@ -270,6 +270,9 @@ fn transient_unit(name: &str) {
             "exec",
             &sandbox.systemd_container,
             "systemd-run",
+            // Collected even when it failed: a failed run's unit left loaded
+            // would make the next run's `systemd-run --unit` refuse its name.
+            "--collect",
             "--unit",
             name,
         ])
