@@ -17,9 +17,9 @@ log() { printf 'fleet: %s\n' "$*" >&2; }
 . "$here/../sandbox/retry.sh"
 
 # The sandbox names its own image (its tag hashes the units and the packages).
-sandbox_remove_build() { docker rm -f hmt-fleet-build >/dev/null 2>&1 || true; }
+sandbox_image() { "$here/../sandbox/sandbox.sh" image; }
 
-image() { "$here/../sandbox/sandbox.sh" image; }
+remove_build() { docker rm -f hmt-fleet-build >/dev/null 2>&1 || true; }
 
 image() {
   local base tag
@@ -38,9 +38,12 @@ image() {
   echo "$tag"
 }
 
-# Puts HOST's units in their known state (see tests/fleet_real.rs).
+# Puts HOST's units in their known state (see tests/fleet_real.rs), and gives
+# the package's metrics timer the patience of a loaded machine (within its
+# unit's 30 s TimeoutStartSec) in its documented /etc/default file.
 shape() {
   local host=$1 name=hmt-fleet-$1
+  docker exec "$name" sh -c 'echo HMCTL_DAEMON_TIMEOUT=20 >/etc/default/hmctl-metrics'
   case $host in
     gw-*)
       docker exec "$name" sh -c 'mkdir -p /var/lib/sgateway /var/log/sgateway
@@ -64,7 +67,11 @@ up() {
   for host in "$@"; do
     mkdir -p "$work/textfiles/$host"
     docker rm -f "hmt-fleet-$host" >/dev/null 2>&1 || true
+    # HMCTL_DAEMON_TIMEOUT reaches every `docker exec` (Ansible's connection
+    # among them): twelve systemd hosts beside the other tests on a loaded
+    # machine may take longer than hmctl's default 5 s to answer.
     docker run -d --name "hmt-fleet-$host" --hostname "$host" --label "$label=1" \
+      --env HMCTL_DAEMON_TIMEOUT=60 \
       --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --network none --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
       -v "$work/textfiles/$host:/var/lib/prometheus/node-exporter" \
