@@ -90,10 +90,7 @@ async fn a_dependent_starts_while_its_dependency_settles() {
         vec![
             // A window a loaded machine's stall does not close before
             // porter-api is done.
-            settling(
-                step("mysql", Action::Start, &[]),
-                Duration::from_millis(1000),
-            ),
+            settling(step("mysql", Action::Start, &[]), Duration::from_secs(1)),
             step("porter-api", Action::Start, &["mysql"]),
         ],
     );
