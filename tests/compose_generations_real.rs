@@ -61,7 +61,7 @@ impl World {
             v2,
         };
         world.compose(&["up", "-d"]);
-        wait_for(Duration::from_secs(30), "both services up", || {
+        wait_for(Duration::from_secs(60), "both services up", || {
             let (code, document) = status_json(&world.config, &[]);
             if code == 0 {
                 Ok(())

@@ -98,7 +98,7 @@ fn run(config: &Config, args: &[&str]) -> (i32, String, String) {
 
 /// The running main PID of `unit` as hmctl reports it (and as systemd does).
 fn running_pid(config: &Config, unit: &str) -> u64 {
-    wait_for(Duration::from_secs(30), &format!("{unit} running"), || {
+    wait_for(Duration::from_secs(60), &format!("{unit} running"), || {
         let (code, document) = status_json(config, &[unit]);
         let row = row(&document, unit);
         match (code, row["state"].as_str(), row["pid"].as_u64()) {

@@ -81,7 +81,7 @@ fn unhealthy_and_dead_containers_come_with_what_docker_says() {
     );
     project.compose(&["up", "-d", "sick", "dead"]);
     let config = config_with(&console_group(&project));
-    let (code, document) = wait_for(Duration::from_secs(30), "the health check to fail", || {
+    let (code, document) = wait_for(Duration::from_secs(60), "the health check to fail", || {
         let (code, document) = diagnose_json(&config);
         let sick = service(&document, "sick");
         if sick["health"] == "unhealthy" && service(&document, "dead")["state"] == "exited" {
@@ -115,17 +115,19 @@ fn a_failed_unit_comes_with_its_result() {
     if skip_without_sandbox() {
         return;
     }
-    sandbox();
-    systemctl(&["start", "hmt-cannot-start"]);
-    let config = config_with(&gateway_group(&["hmt-cannot-start"]));
+    // A unit of this test's own: another test's start of the sandbox's
+    // hmt-cannot-start would show it activating here, not failed.
+    let failing = TestUnit::copy_of("hmt-cannot-start", "hmt-diagnose-cannot-start");
+    systemctl(&["start", &failing.name]);
+    let config = config_with(&gateway_group(&[&failing.name]));
     let (code, document) = diagnose_json(&config);
     assert_eq!(code, 3, "{document:#}");
-    let unit = service(&document, "hmt-cannot-start");
+    let unit = service(&document, &failing.name);
     assert_eq!(unit["state"], "failed");
     assert_eq!(unit["details"]["result"], "exit-code");
     assert_eq!(
         document["summary"]["next"],
-        "hmctl restart hmt-cannot-start"
+        "hmctl restart hmt-diagnose-cannot-start"
     );
 }
 
@@ -190,7 +192,7 @@ fn issue_30_a_rabbitmq_outage_reads_cause_first_with_advice_that_works() {
         console_group(&project),
         gateway_group(&["hmt-diagnose-absent", "hmt-diagnose-exporter"])
     ));
-    wait_for(Duration::from_secs(30), "porter-api healthy", || {
+    wait_for(Duration::from_secs(60), "porter-api healthy", || {
         let (_, document) = diagnose_json(&config);
         match service(&document, "porter-api")["health"].as_str() {
             Some("healthy") => Ok(()),
@@ -199,7 +201,7 @@ fn issue_30_a_rabbitmq_outage_reads_cause_first_with_advice_that_works() {
     });
     project.compose(&["kill", "rabbitmq"]);
     let document = wait_for(
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         "porter-api to fail through rabbitmq",
         || {
             let (_, document) = diagnose_json(&config);
@@ -278,7 +280,7 @@ fn issue_30_a_rabbitmq_outage_reads_cause_first_with_advice_that_works() {
     );
     assert_eq!(systemctl(&["is-active", "hmt-diagnose-exporter"]), "active");
     // rabbitmq back, its errors still in the window: read it, not restart it.
-    let document = wait_for(Duration::from_secs(30), "porter-api healthy again", || {
+    let document = wait_for(Duration::from_secs(60), "porter-api healthy again", || {
         let (_, document) = diagnose_json(&config);
         match service(&document, "porter-api")["health"].as_str() {
             Some("healthy") => Ok(document),
@@ -322,7 +324,7 @@ fn the_advice_for_each_state_succeeds_in_the_sandbox() {
         console_group(&project),
         gateway_group(&["hmt-diagnose-flaky"])
     ));
-    let document = wait_for(Duration::from_secs(30), "looping to crash-loop", || {
+    let document = wait_for(Duration::from_secs(60), "looping to crash-loop", || {
         let (_, document) = diagnose_json(&config);
         if service(&document, "looping")["state"] == "restarting" {
             Ok(document)
@@ -440,7 +442,7 @@ fn an_operators_stop_of_a_dependency_is_named_by_diagnose_and_status() {
     std::fs::create_dir_all(project.path().join("logs/porter")).unwrap();
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
-    wait_for(Duration::from_secs(30), "porter-api healthy", || {
+    wait_for(Duration::from_secs(60), "porter-api healthy", || {
         let (_, document) = diagnose_json(&config);
         match service(&document, "porter-api")["health"].as_str() {
             Some("healthy") => Ok(()),

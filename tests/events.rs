@@ -168,7 +168,8 @@ fn a_hung_dockerd_and_a_missing_journalctl_are_bounded_and_named() {
         .env("PATH", empty_path.path())
         .output()
         .unwrap();
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // Bounded (the socket never answers), with room for a loaded machine.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("restart by alice"),
@@ -236,7 +237,8 @@ fn a_journal_that_fails_or_hangs_is_named_with_what_to_do() {
         "warning: events from journal could not be read, the other sources are shown: cannot read the journal of s3block.service: journalctl did not finish within 1 s\n\
          hint: on a busy host, wait longer with --daemon-timeout SECS, or ask for a shorter window with --since\n"
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // Not the 30 s of the journalctl it gave up on, with room for a loaded machine.
+    assert!(started.elapsed() < std::time::Duration::from_secs(25));
 }
 
 #[test]

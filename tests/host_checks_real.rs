@@ -55,26 +55,28 @@ fn free_disk_is_what_df_says() {
     let project = plain_project("checks-df");
     let config = config_with(&console_group(&project));
     let runtime = tempfile::tempdir().unwrap();
+    // Other tests write to the same disk meanwhile: df is asked before and
+    // after hmctl, whose figures lie between the two (within 1%, Use% ±1).
+    let before = df(project.path());
     let document = status(&config, &runtime.path().join("hmctl"));
+    let after = df(project.path());
     let free = check(&document, "free-disk");
-    let output = std::process::Command::new("df")
-        .args(["-B1", "--output=size,used,avail,pcent"])
-        .arg(project.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let fields: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
-    let number = |index: usize| fields[index].trim_end_matches('%').parse::<u64>().unwrap();
-    // Other tests write to the same disk meanwhile: bytes within 1%, Use% ±1.
-    let close = |ours: u64, theirs: u64| ours.abs_diff(theirs) <= theirs / 100 + 4096;
-    assert_eq!(free["total_bytes"].as_u64().unwrap(), number(0), "{free}");
+    let between = |ours: u64, field: usize, slack: u64| {
+        let (low, high) = (
+            before[field].min(after[field]),
+            before[field].max(after[field]),
+        );
+        ours + slack >= low && ours <= high + slack
+    };
+    let slack = |field: usize| before[field] / 100 + 4096;
+    assert_eq!(free["total_bytes"].as_u64().unwrap(), before[0], "{free}");
     assert!(
-        close(free["used_bytes"].as_u64().unwrap(), number(1)),
-        "{free} vs {text}"
+        between(free["used_bytes"].as_u64().unwrap(), 1, slack(1)),
+        "{free} vs df {before:?} then {after:?}"
     );
     assert!(
-        close(free["free_bytes"].as_u64().unwrap(), number(2)),
-        "{free} vs {text}"
+        between(free["free_bytes"].as_u64().unwrap(), 2, slack(2)),
+        "{free} vs df {before:?} then {after:?}"
     );
     let detail = free["detail"].as_str().unwrap();
     let percent: u64 = detail
@@ -84,7 +86,28 @@ fn free_disk_is_what_df_says() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(percent.abs_diff(number(3)) <= 1, "{detail} vs df {text}");
+    assert!(
+        between(percent, 3, 1),
+        "{detail} vs df {before:?} then {after:?}"
+    );
+}
+
+/// `df -B1 --output=size,used,avail,pcent` of the disk of `path`.
+fn df(path: &Path) -> [u64; 4] {
+    let output = std::process::Command::new("df")
+        .args(["-B1", "--output=size,used,avail,pcent"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let fields: Vec<u64> = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .map(|field| field.trim_end_matches('%').parse().unwrap())
+        .collect();
+    fields.try_into().unwrap()
 }
 
 #[test]

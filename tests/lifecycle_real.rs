@@ -196,17 +196,17 @@ fn a_unit_that_cannot_start_is_exit_1_with_systemds_result() {
     if skip_without_sandbox() {
         return;
     }
-    sandbox();
-    let config = config_with(&gateway_group(&["hmt-cannot-start"]));
+    let failing = TestUnit::copy_of("hmt-cannot-start", "hmt-lifecycle-cannot-start");
+    let config = config_with(&gateway_group(&[&failing.name]));
     let output = config
         .hmctl()
-        .args(["start", "hmt-cannot-start"])
+        .args(["start", &failing.name])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("hmt-cannot-start") && stderr.contains("Result: exit-code"),
+        stderr.contains("hmt-lifecycle-cannot-start") && stderr.contains("Result: exit-code"),
         "{stderr}"
     );
 }
@@ -216,10 +216,20 @@ fn units_restart_in_catalog_order_and_wait_for_activation() {
     if skip_without_sandbox() {
         return;
     }
-    sandbox();
+    // Units of this test's own: the settle and faults tests restart and
+    // time the sandbox's hmt-lc-db and hmt-slow-start at the same moment.
+    let _units = [
+        TestUnit::copy_of("hmt-lc-app", "hmt-lifecycle-app"),
+        TestUnit::copy_of("hmt-lc-db", "hmt-lifecycle-db"),
+        TestUnit::copy_of("hmt-slow-start", "hmt-lifecycle-slow-start"),
+    ];
     let config = config_with(&format!(
-        "{}[service.hmt-lc-app]\ndepends_on = [\"hmt-lc-db\"]\n",
-        gateway_group(&["hmt-lc-app", "hmt-lc-db", "hmt-slow-start"])
+        "{}[service.hmt-lifecycle-app]\ndepends_on = [\"hmt-lifecycle-db\"]\n",
+        gateway_group(&[
+            "hmt-lifecycle-app",
+            "hmt-lifecycle-db",
+            "hmt-lifecycle-slow-start"
+        ])
     ));
     let output = config
         .hmctl()
@@ -232,15 +242,15 @@ fn units_restart_in_catalog_order_and_wait_for_activation() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let db: u64 = unit_property("hmt-lc-db", "ActiveEnterTimestampMonotonic")
+    let db: u64 = unit_property("hmt-lifecycle-db", "ActiveEnterTimestampMonotonic")
         .parse()
         .unwrap();
-    let app: u64 = unit_property("hmt-lc-app", "ActiveEnterTimestampMonotonic")
+    let app: u64 = unit_property("hmt-lifecycle-app", "ActiveEnterTimestampMonotonic")
         .parse()
         .unwrap();
     assert!(db > 0 && db < app, "db before app: {db} {app}");
     assert_eq!(
-        systemctl(&["is-active", "hmt-slow-start"]),
+        systemctl(&["is-active", "hmt-lifecycle-slow-start"]),
         "active",
         "waited for the notify unit to be active"
     );
@@ -252,7 +262,12 @@ fn units_restart_in_catalog_order_and_wait_for_activation() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(
-        systemctl(&["is-active", "hmt-lc-db", "hmt-lc-app", "hmt-slow-start"]),
+        systemctl(&[
+            "is-active",
+            "hmt-lifecycle-db",
+            "hmt-lifecycle-app",
+            "hmt-lifecycle-slow-start"
+        ]),
         "inactive\ninactive\ninactive"
     );
 }
@@ -274,18 +289,39 @@ fn an_unknown_target_changes_nothing() {
     assert_eq!(started_at(&project, "db"), before);
 }
 
-/// A service that is healthy only 8 s after it starts: a restart of it holds
-/// the lock longer than a second operation waits for it.
+/// A service that is healthy only 20 s after it starts: a restart of it holds
+/// the lock far longer than a second operation waits for it (3 s), however
+/// slowly a loaded machine starts that second one.
 const SLOW: &str = r#"
 services:
   slow:
     @BASE@
-    command: ["sh", "-c", "trap 'exit 0' TERM; rm -f /tmp/ready; (sleep 8; touch /tmp/ready) & sleep 2147483647 & wait"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; rm -f /tmp/ready; (sleep 20; touch /tmp/ready) & sleep 2147483647 & wait"]
     healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, timeout: 2s, retries: 60}
   other:
     @BASE@
     command: @SLEEPER@
 "#;
+
+/// Waits until `holder` has taken the lock of `config` (it writes its pid
+/// into the lock file once it holds it), however long a loaded machine takes
+/// to start it.
+fn holds_the_lock(config: &Config, holder: &std::process::Child) {
+    let lock = config.dir.path().join("hmctl.lock");
+    let pid = format!("pid={}", holder.id());
+    wait_for(
+        Duration::from_secs(60),
+        "the first hmctl to hold the lock",
+        || {
+            let text = std::fs::read_to_string(&lock).unwrap_or_default();
+            if text.lines().any(|line| line == pid) {
+                Ok(())
+            } else {
+                Err(format!("{}: {text:?}", lock.display()))
+            }
+        },
+    );
+}
 
 #[test]
 fn a_second_operation_gets_exit_5_naming_the_first() {
@@ -300,7 +336,7 @@ fn a_second_operation_gets_exit_5_naming_the_first() {
         .args(["-q", "restart", "slow"])
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    holds_the_lock(&config, &first);
     let before = started_at(&project, "other");
     let started = Instant::now();
     let output = config.hmctl().args(["restart", "other"]).output().unwrap();
@@ -316,11 +352,14 @@ fn a_second_operation_gets_exit_5_naming_the_first() {
     );
     assert!(stderr.contains("since 20"), "{stderr}");
     assert_eq!(started_at(&project, "other"), before, "nothing was changed");
-    // status never waits on the lock.
-    let started = Instant::now();
-    let (_, document) = status_json(&config, &[]);
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // status never waits on the lock: it answers while the first holds it.
+    let (code, document) = status_json(&config, &[]);
+    assert_ne!(code, 5, "{document:#}");
     assert_eq!(row(&document, "other")["state"], "running");
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the restart of slow ended before status answered: the test proved nothing"
+    );
     assert!(first.wait().unwrap().success());
     let output = config.hmctl().args(["restart", "other"]).output().unwrap();
     assert_eq!(
@@ -341,7 +380,7 @@ fn the_lock_dies_with_a_killed_holder() {
         .args(["restart", "db"])
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    holds_the_lock(&config, &first);
     first.kill().unwrap();
     first.wait().unwrap();
     let output = config.hmctl().args(["restart", "worker"]).output().unwrap();
@@ -360,17 +399,12 @@ fn an_interrupted_restart_leaves_every_service_running() {
     }
     let (project, config) = chain("interrupt");
     let worker_before = started_at(&project, "worker");
-    // db takes 2 s to be healthy again: interrupt while waiting for it.
-    let output = interrupted_restart(
-        &config,
-        "console",
-        Duration::from_millis(800),
-        rustix::process::Signal::INT,
-    );
+    // db takes 2 s to be healthy again: interrupt once its restart began.
+    let output = interrupted_restart(&config, "console", "db", rustix::process::Signal::INT);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("interrupted"), "{stderr}");
-    let document = wait_for(Duration::from_secs(10), "every service running", || {
+    let document = wait_for(Duration::from_secs(60), "every service running", || {
         let (_, document) = status_json(&config, &[]);
         let running = ["db", "api", "worker"]
             .iter()

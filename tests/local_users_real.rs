@@ -14,10 +14,23 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 /// Turns the kernel's link protections off for a test; restores them after.
-struct Unprotected(Vec<(PathBuf, String)>);
+/// The switches are the host's: the tests that turn them off hold an flock
+/// meanwhile, one at a time, or one would restore them under another that
+/// still needs them off (and the last to end would leave them off).
+struct Unprotected {
+    saved: Vec<(PathBuf, String)>,
+    _turn: std::fs::File,
+}
 
 impl Unprotected {
     fn new() -> Unprotected {
+        let turn = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(std::env::temp_dir().join("hmctl-tests-link-protections.lock"))
+            .unwrap();
+        turn.lock().unwrap();
         let mut saved = Vec::new();
         for name in ["protected_symlinks", "protected_regular"] {
             let path = PathBuf::from(format!("/proc/sys/fs/{name}"));
@@ -26,13 +39,13 @@ impl Unprotected {
                 saved.push((path, value));
             }
         }
-        Unprotected(saved)
+        Unprotected { saved, _turn: turn }
     }
 }
 
 impl Drop for Unprotected {
     fn drop(&mut self) {
-        for (path, value) in &self.0 {
+        for (path, value) in &self.saved {
             let _ = std::fs::write(path, value.trim());
         }
     }
@@ -77,8 +90,10 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
         return;
     }
     let _unprotected = Unprotected::new();
-    systemctl(&["start", "hmt-lc-other"]);
-    let config = config_with(&gateway_group(&["hmt-lc-other"]));
+    // A unit of its own: the faults tests assert hmt-lc-other was not restarted.
+    let unit = TestUnit::copy_of("hmt-lc-other", "hmt-users-other");
+    systemctl(&["start", &unit.name]);
+    let config = config_with(&gateway_group(&[&unit.name]));
     let (_keep, victim) = victim();
     let _ = std::fs::remove_file(OLD_LOCK);
 
@@ -88,7 +103,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
     let output = config
         .spawn_command()
         .env_remove("HMCTL_LOCK_FILE")
-        .args(["restart", "hmt-lc-other"])
+        .args(["restart", &unit.name])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
@@ -100,7 +115,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
     let output = config
         .spawn_command()
         .env("HMCTL_LOCK_FILE", OLD_LOCK)
-        .args(["restart", "hmt-lc-other"])
+        .args(["restart", &unit.name])
         .output()
         .unwrap();
     let stderr = stderr_of(&output);
@@ -131,7 +146,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
         .unwrap(),
     );
     wait_for(
-        Duration::from_secs(5),
+        Duration::from_secs(60),
         "the planted lock to be held",
         || {
             planted_lock_is_held()
@@ -142,7 +157,7 @@ fn a_planted_lock_neither_overwrites_a_file_nor_blocks_root() {
     let output = config
         .spawn_command()
         .env_remove("HMCTL_LOCK_FILE")
-        .args(["restart", "hmt-lc-other"])
+        .args(["restart", &unit.name])
         .output()
         .unwrap();
     // Done (root did not wait for a lock it could not take: that would be

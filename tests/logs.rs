@@ -449,7 +449,7 @@ fn a_service_without_a_log_file_shows_its_container_output() {
     );
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
-    let output = wait_for(Duration::from_secs(10), "the container's output", || {
+    let output = wait_for(Duration::from_secs(60), "the container's output", || {
         let output = config
             .hmctl()
             .args(["logs", "talker", "-n", "2"])

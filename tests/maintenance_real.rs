@@ -177,7 +177,7 @@ fn a_container_in_maintenance_stays_down_is_shown_refused_and_given_back() {
     crash(&project, "db");
     crash(&project, "control");
     wait_for(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "control restarted by always",
         || {
             if running(&project, "control") {

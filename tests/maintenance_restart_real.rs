@@ -59,7 +59,7 @@ fn a_container_in_maintenance_stays_stopped_through_a_dockerd_restart() {
 
     daemon.restart();
     wait_for(
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         "dockerd to bring back its always containers",
         || {
             if daemon.running(&project, "control") && daemon.running(&project, "stopped") {

@@ -58,7 +58,7 @@ fn every_status_state_is_valid_exposition_with_one_state_each() {
             "hmt-looper"
         ])
     ));
-    wait_for(Duration::from_secs(30), "health checks to settle", || {
+    wait_for(Duration::from_secs(60), "health checks to settle", || {
         let (_, document) = status_json(&config, &[]);
         let settled = row(&document, "healthy")["health"] == "healthy"
             && row(&document, "sick")["health"] == "unhealthy"
@@ -161,26 +161,35 @@ fn a_daemon_down_or_hung_is_backend_up_zero_and_the_scrape_still_succeeds() {
         ("DOCKER_HOST", hung, "compose", "systemd"),
     ];
     for (variable, value, down, up) in cases {
-        let started = Instant::now();
-        let (code, text, stderr) = metrics(
-            &config,
-            &[(variable, &value), ("HMCTL_DAEMON_TIMEOUT", "2")],
-            &[],
-        );
+        let up_line = format!("hmctl_backend_up{{backend=\"{up}\"}} 1\n");
+        // The 2 s hold for the real daemon too, which a loaded machine may
+        // not meet: a scrape that found it down too proved nothing, and is
+        // made again (up to 5 times).
+        let mut scrapes = Vec::new();
+        let (code, text, stderr) = loop {
+            let started = Instant::now();
+            let scrape = metrics(
+                &config,
+                &[(variable, &value), ("HMCTL_DAEMON_TIMEOUT", "2")],
+                &[],
+            );
+            // Bounded: without its timeout, a hung daemon is waited for forever.
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "bounded like status"
+            );
+            if scrape.1.contains(&up_line) || scrapes.len() == 4 {
+                break scrape;
+            }
+            scrapes.push(scrape.1);
+        };
         assert_eq!(code, 0, "{variable}={value}: {stderr}");
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "bounded like status"
-        );
         assert_promtool_passes(&text);
         assert!(
             text.contains(&format!("hmctl_backend_up{{backend=\"{down}\"}} 0\n")),
             "{text}"
         );
-        assert!(
-            text.contains(&format!("hmctl_backend_up{{backend=\"{up}\"}} 1\n")),
-            "{text}"
-        );
+        assert!(text.contains(&up_line), "{scrapes:#?}\n{text}");
         let unknown = if down == "compose" {
             labels("plain", "console", "compose")
         } else {
@@ -273,7 +282,7 @@ fn prometheus_answers_which_services_are_down_across_hosts() {
     }
     let server = prometheus(&targets, work.path());
     let promql = "count by (service) (hmctl_service_up == 0)";
-    let result = wait_for(Duration::from_secs(30), "a scrape of every host", || {
+    let result = wait_for(Duration::from_secs(60), "a scrape of every host", || {
         let up = query(&server, "count(up == 1)")?;
         if up.first().and_then(|sample| sample["value"][1].as_str()) != Some("3") {
             return Err(format!("up: {up:?}\n{}", server.log_text()));

@@ -270,6 +270,9 @@ fn transient_unit(name: &str) {
             "exec",
             &sandbox.systemd_container,
             "systemd-run",
+            // Collected even when it failed: a failed run's unit left loaded
+            // would make the next run's `systemd-run --unit` refuse its name.
+            "--collect",
             "--unit",
             name,
         ])
@@ -278,7 +281,7 @@ fn transient_unit(name: &str) {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     wait_for(
-        Duration::from_secs(10),
+        Duration::from_secs(60),
         "the unit to run",
         || match systemctl(&["is-active", name]).as_str() {
             "active" => Ok(()),

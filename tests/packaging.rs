@@ -275,6 +275,11 @@ fn check_under_qemu(binary: &Path) {
             .arg(&config.path)
             .args(args)
             .env("NO_COLOR", "1")
+            // What hmctl() gives the native binary: the daemons' patience of a
+            // loaded machine (more so under emulation) and a state of its own.
+            .env_remove("HMCTL_CONFIG")
+            .env("HMCTL_DAEMON_TIMEOUT", PATIENT_DAEMON_TIMEOUT)
+            .env("HMCTL_STATE_DIR", private_state_dir())
             .output()
             .unwrap();
         (

@@ -19,6 +19,7 @@ const SANDBOX_HELPERS: &[&str] = &[
     "plain_project(",
     "upgrade_console(",
     "TestUnit::new(",
+    "TestUnit::copy_of(",
     "docker(&",
     "systemctl(&",
 ];

@@ -131,8 +131,14 @@ fn units_that_prove_readiness_themselves_are_not_kept_waiting() {
     if skip_without_sandbox() {
         return;
     }
-    let config = config_with(&gateway_group(&["hmt-slow-start", "hmt-oneshot"]));
-    let (code, document) = act(&config, None, &["restart", "hmt-slow-start", "hmt-oneshot"]);
+    // A copy of its own: the lifecycle tests restart and stop hmt-slow-start.
+    let _notify = TestUnit::copy_of("hmt-slow-start", "hmt-settle-slow-start");
+    let config = config_with(&gateway_group(&["hmt-settle-slow-start", "hmt-oneshot"]));
+    let (code, document) = act(
+        &config,
+        None,
+        &["restart", "hmt-settle-slow-start", "hmt-oneshot"],
+    );
     assert_eq!(code, 0, "{document:#}");
     let results = document["results"].as_array().unwrap();
     let settle = |unit: &str| {
@@ -143,7 +149,7 @@ fn units_that_prove_readiness_themselves_are_not_kept_waiting() {
             .unwrap()
     };
     assert_eq!(
-        settle("hmt-slow-start"),
+        settle("hmt-settle-slow-start"),
         ("done".into(), 0.5.into()),
         "Type=notify: a quarter of the window"
     );
@@ -152,7 +158,11 @@ fn units_that_prove_readiness_themselves_are_not_kept_waiting() {
         ("done".into(), 0.0.into()),
         "oneshot + RemainAfterExit: nothing to watch"
     );
-    let (code, document) = act(&config, None, &["stop", "hmt-slow-start", "hmt-oneshot"]);
+    let (code, document) = act(
+        &config,
+        None,
+        &["stop", "hmt-settle-slow-start", "hmt-oneshot"],
+    );
     assert_eq!(code, 0, "{document:#}");
     for result in document["results"].as_array().unwrap() {
         assert_eq!(result["outcome"], "done", "{result:#}");
@@ -165,8 +175,14 @@ fn a_simple_unit_that_stays_up_is_done_after_its_window() {
     if skip_without_sandbox() {
         return;
     }
-    let config = config_with(&gateway_group(&["hmt-lc-other"]));
-    let (code, document) = act(&config, None, &["restart", "--settle", "1", "hmt-lc-other"]);
+    // A copy of its own: the faults tests assert hmt-lc-other was not restarted.
+    let _unit = TestUnit::copy_of("hmt-lc-other", "hmt-settle-other");
+    let config = config_with(&gateway_group(&["hmt-settle-other"]));
+    let (code, document) = act(
+        &config,
+        None,
+        &["restart", "--settle", "1", "hmt-settle-other"],
+    );
     assert_eq!(code, 0, "{document:#}");
     let result = only_result(&document);
     assert_eq!(result["settle_seconds"], 1.0);

@@ -27,7 +27,7 @@ fn every_container_state_is_reported_as_the_daemon_sees_it() {
     let config = config_with(&console_group(&project));
 
     let document = wait_for(
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         "health checks and the crash loop to settle",
         || {
             let (_, document) = status_json(&config, &[]);
@@ -126,7 +126,7 @@ fn the_table_shows_the_backend_words_and_the_checks() {
     project.compose(&["up", "-d"]);
     let config = config_with(&console_group(&project));
     std::fs::create_dir_all(project.path().join("logs/porter")).unwrap();
-    let output = wait_for(Duration::from_secs(15), "the container to exit", || {
+    let output = wait_for(Duration::from_secs(60), "the container to exit", || {
         let output = hmctl()
             .arg("--config")
             .arg(&config.path)
@@ -193,7 +193,7 @@ fn every_unit_state_is_reported_as_systemd_sees_it() {
         "hmt-absent-exporter|hyper-exporter-agent",
     ]));
     let document = wait_for(
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the looping unit to wait for its restart",
         || {
             let (_, document) = status_json(&config, &[]);
@@ -327,6 +327,44 @@ fn dbus_unreachable_still_shows_the_containers() {
     );
 }
 
+/// `hmctl --daemon-timeout 2 --json status` of `config` with `variable`
+/// pointing one daemon at `socket`, which never answers: its document and
+/// exit code. The 2 s hold for the other, real daemon too,
+/// which a loaded machine may not meet: while `answered` (its row's state) is
+/// `unknown`, the run proved nothing and is made again (up to 5 runs).
+fn status_beside_a_hung_daemon(
+    config: &Config,
+    variable: &str,
+    socket: &std::path::Path,
+    answered: &str,
+) -> (serde_json::Value, Option<i32>) {
+    let address = if variable == "DOCKER_HOST" {
+        format!("unix://{}", socket.display())
+    } else {
+        format!("unix:path={}", socket.display())
+    };
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let output = hmctl()
+            .env(variable, &address)
+            .arg("--config")
+            .arg(&config.path)
+            .args(["--daemon-timeout", "2", "--json", "status"])
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        // Bounded: without its timeout, hmctl would wait for the socket forever.
+        assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        if row(&document, answered)["state"] != "unknown" {
+            return (document, output.status.code());
+        }
+        runs.push(document);
+    }
+    panic!("the real daemon of {answered} did not answer within 2 s in 5 runs: {runs:#?}");
+}
+
 #[test]
 fn a_hung_docker_costs_a_bounded_time_and_hides_nothing() {
     if skip_without_sandbox() {
@@ -335,18 +373,8 @@ fn a_hung_docker_costs_a_bounded_time_and_hides_nothing() {
     let project = plain_project("hung-docker");
     let config = mixed_config(&project);
     let socket = silent_socket(project.path());
-    let started = Instant::now();
-    let output = hmctl()
-        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
-        .arg("--config")
-        .arg(&config.path)
-        .args(["--daemon-timeout", "2", "--json", "status"])
-        .output()
-        .unwrap();
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
-    assert_eq!(output.status.code(), Some(4));
-    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (document, code) = status_beside_a_hung_daemon(&config, "DOCKER_HOST", &socket, "s3block");
+    assert_eq!(code, Some(4));
     assert_eq!(row(&document, "s3block")["state"], "running");
     assert_eq!(
         document["errors"][0]["message"],
@@ -367,21 +395,9 @@ fn a_hung_systemd_costs_a_bounded_time_and_hides_nothing() {
     let project = plain_project("hung-dbus");
     let config = mixed_config(&project);
     let socket = silent_socket(project.path());
-    let started = Instant::now();
-    let output = hmctl()
-        .env(
-            "DBUS_SYSTEM_BUS_ADDRESS",
-            format!("unix:path={}", socket.display()),
-        )
-        .arg("--config")
-        .arg(&config.path)
-        .args(["--daemon-timeout", "2", "--json", "status"])
-        .output()
-        .unwrap();
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
-    assert_eq!(output.status.code(), Some(4));
-    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (document, code) =
+        status_beside_a_hung_daemon(&config, "DBUS_SYSTEM_BUS_ADDRESS", &socket, "plain");
+    assert_eq!(code, Some(4));
     assert_eq!(row(&document, "plain")["state"], "running");
     assert_eq!(row(&document, "s3block")["state"], "unknown");
 }

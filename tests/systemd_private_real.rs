@@ -79,7 +79,7 @@ impl BusDaemonStopped {
 impl Drop for BusDaemonStopped {
     fn drop(&mut self) {
         in_container(&["systemctl", "start", "dbus.socket", "dbus.service"]);
-        wait_for(Duration::from_secs(20), "the bus daemon back", || {
+        wait_for(Duration::from_secs(60), "the bus daemon back", || {
             let answers = in_container(&[
                 "busctl",
                 "--system",

@@ -50,6 +50,16 @@ fn metrics_run_twice_around_a_docker_kill_record_the_death_with_its_code() {
         "KILL",
         &container_field(&project, "plain", "{{.Id}}"),
     ]);
+    // `docker kill` returns once the signal is sent; Docker says the
+    // container exited a moment later (later still on a loaded machine).
+    wait_for(
+        Duration::from_secs(60),
+        "Docker to say plain exited",
+        || match container_field(&project, "plain", "{{.State.Status}}").as_str() {
+            "exited" => Ok(()),
+            other => Err(other.to_string()),
+        },
+    );
     let text = metrics(&config);
     let records = transitions(&config);
     assert_eq!(records.len(), 1, "{records:#?}");
@@ -148,7 +158,7 @@ fn a_failed_unit_says_how_and_when_it_ended_in_status_metrics_and_transitions() 
     assert_ne!(row(&before, &unit.name)["state"], "failed", "{before:#}");
     metrics(&config);
     systemctl(&["start", &unit.name]);
-    let document = wait_for(Duration::from_secs(30), "the unit failed", || {
+    let document = wait_for(Duration::from_secs(60), "the unit failed", || {
         let output = config.hmctl().args(["--json", "status"]).output().unwrap();
         let document: serde_json::Value =
             serde_json::from_slice(&output.stdout).map_err(|error| error.to_string())?;

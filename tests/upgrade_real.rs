@@ -211,7 +211,7 @@ fn a_package_that_makes_a_service_unhealthy_is_rolled_back() {
         world.versions("porter"),
         [("old".to_string(), 21)].into_iter().collect()
     );
-    let document = wait_for(Duration::from_secs(15), "porter-api healthy again", || {
+    let document = wait_for(Duration::from_secs(60), "porter-api healthy again", || {
         let (code, document) = status_json(&world.config, &["porter-api"]);
         if code == 0 {
             Ok(document)

@@ -486,27 +486,54 @@ pub fn plain_project(test: &str) -> Project {
     project
 }
 
-/// Runs `hmctl restart GROUP`, sends it `signal` after `after` (while it waits
-/// for a slow service), and returns what it said and how it ended.
+/// Runs `hmctl restart GROUP`, sends it `signal` once it has said it is
+/// restarting `service` (so the signal finds its handler installed and the
+/// service in flight, however slowly the machine started it), and returns
+/// what it said and how it ended.
 pub fn interrupted_restart(
     config: &Config,
     group: &str,
-    after: Duration,
+    service: &str,
     signal: rustix::process::Signal,
 ) -> std::process::Output {
-    let restart = config
+    let mut restart = config
         .spawn_command()
         .args(["restart", group])
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(after);
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(i32::try_from(restart.id()).unwrap()).unwrap(),
-        signal,
-    )
-    .unwrap();
-    restart.wait_with_output().unwrap()
+    let stderr = restart.stderr.take().unwrap();
+    let (lines, said) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let Ok(line) = line else { break };
+            all.push_str(&line);
+            all.push('\n');
+            let _ = lines.send(line);
+        }
+        all
+    });
+    let marker = format!("{service}: restarting");
+    let reached = said
+        .iter()
+        .any(|line| line.trim_start().starts_with(&marker));
+    if reached {
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(i32::try_from(restart.id()).unwrap()).unwrap(),
+            signal,
+        )
+        .unwrap();
+    }
+    let mut output = restart.wait_with_output().unwrap();
+    output.stderr = reader.join().unwrap().into_bytes();
+    assert!(
+        reached,
+        "hmctl restart {group} ended before it said {marker:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 /// A console project (`compose_yaml`) whose `venvs/` (filled by `fill` before
@@ -525,9 +552,10 @@ pub fn upgrade_console(test: &str, compose_yaml: &str, fill: impl Fn(&Path)) -> 
     (project, config)
 }
 
-/// Waits (up to 20 s) until `status` of every service of `config` is ok.
+/// Waits (up to 60 s: CI runs many tests at once on a small machine) until
+/// `status` of every service of `config` is ok.
 pub fn wait_until_all_ok(config: &Config, what: &str) {
-    wait_for(Duration::from_secs(20), what, || {
+    wait_for(Duration::from_secs(60), what, || {
         let (code, document) = status_json(config, &[]);
         if code == 0 {
             Ok(())
@@ -581,6 +609,20 @@ impl TestUnit {
         TestUnit {
             name: name.to_string(),
         }
+    }
+}
+
+impl TestUnit {
+    /// A copy of the sandbox's unit `original` (tests/sandbox/units) named
+    /// `name`: tests that run at once each start, stop and time a unit of
+    /// their own, never one another's.
+    pub fn copy_of(original: &str, name: &str) -> TestUnit {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/sandbox/units")
+            .join(format!("{original}.service"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        TestUnit::new(name, &text)
     }
 }
 

@@ -13,9 +13,13 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 label=hmctl.fleet
 log() { printf 'fleet: %s\n' "$*" >&2; }
+# shellcheck source=tests/sandbox/retry.sh
+. "$here/../sandbox/retry.sh"
 
 # The sandbox names its own image (its tag hashes the units and the packages).
 sandbox_image() { "$here/../sandbox/sandbox.sh" image; }
+
+remove_build() { docker rm -f hmt-fleet-build >/dev/null 2>&1 || true; }
 
 image() {
   local base tag
@@ -24,19 +28,22 @@ image() {
   if ! docker image inspect "$tag" >/dev/null 2>&1; then
     docker image inspect "$base" >/dev/null || { log "no $base: run tests/sandbox/sandbox.sh up"; exit 1; }
     log "building $tag: $base + python3 (once)"
-    docker rm -f hmt-fleet-build >/dev/null 2>&1 || true
+    remove_build
     # The host's network only for apt to reach Debian's mirror, during this build.
-    docker run --name hmt-fleet-build --network host "$base" sh -c \
-      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*' >&2
+    retry remove_build -- docker run --name hmt-fleet-build --network host "$base" sh -c \
+      'apt-get -o Acquire::Retries=3 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends python3 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*' >&2
     docker commit -c 'CMD ["/lib/systemd/systemd"]' hmt-fleet-build "$tag" >/dev/null
     docker rm -f hmt-fleet-build >/dev/null
   fi
   echo "$tag"
 }
 
-# Puts HOST's units in their known state (see tests/fleet_real.rs).
+# Puts HOST's units in their known state (see tests/fleet_real.rs), and gives
+# the package's metrics timer the patience of a loaded machine (within its
+# unit's 30 s TimeoutStartSec) in its documented /etc/default file.
 shape() {
   local host=$1 name=hmt-fleet-$1
+  docker exec "$name" sh -c 'echo HMCTL_DAEMON_TIMEOUT=20 >/etc/default/hmctl-metrics'
   case $host in
     gw-*)
       docker exec "$name" sh -c 'mkdir -p /var/lib/sgateway /var/log/sgateway
@@ -60,7 +67,11 @@ up() {
   for host in "$@"; do
     mkdir -p "$work/textfiles/$host"
     docker rm -f "hmt-fleet-$host" >/dev/null 2>&1 || true
+    # HMCTL_DAEMON_TIMEOUT reaches every `docker exec` (Ansible's connection
+    # among them): twelve systemd hosts beside the other tests on a loaded
+    # machine may take longer than hmctl's default 5 s to answer.
     docker run -d --name "hmt-fleet-$host" --hostname "$host" --label "$label=1" \
+      --env HMCTL_DAEMON_TIMEOUT=60 \
       --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --network none --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
       -v "$work/textfiles/$host:/var/lib/prometheus/node-exporter" \

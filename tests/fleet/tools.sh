@@ -11,6 +11,8 @@ cache=/var/cache/hmctl-sandbox/fleet
 ansible_version=10.7.0
 mkdir -p "$cache"
 log() { printf 'fleet-tools: %s\n' "$*" >&2; }
+# shellcheck source=tests/sandbox/retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../sandbox/retry.sh"
 
 debian_tools() {
   local root=$cache/debian
@@ -21,8 +23,9 @@ debian_tools() {
   log "downloading prometheus and prometheus-node-exporter from Debian"
   local debs
   debs=$(mktemp -d)
-  (cd "$debs" && { apt-get download -q prometheus prometheus-node-exporter >/dev/null 2>&1 ||
-    { apt-get update -qq && apt-get download -q prometheus prometheus-node-exporter >/dev/null; }; })
+  (cd "$debs" && { apt-get "${apt_retries[@]}" download -q prometheus prometheus-node-exporter >/dev/null 2>&1 ||
+    { retry true -- apt-get "${apt_retries[@]}" update -qq &&
+      retry true -- apt-get "${apt_retries[@]}" download -q prometheus prometheus-node-exporter >/dev/null; }; })
   rm -rf "$root.partial"
   mkdir -p "$root.partial"
   for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$root.partial"; done
@@ -38,7 +41,7 @@ ansible_venv() {
   log "installing ansible $ansible_version from PyPI into $venv (about a minute, once)"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "ansible==$ansible_version" >/dev/null
+  retry true -- "$venv/bin/pip" install --quiet --disable-pip-version-check --retries 10 "ansible==$ansible_version" >/dev/null
   touch "$venv/.complete"
 }
 

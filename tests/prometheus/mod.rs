@@ -109,25 +109,50 @@ impl Drop for Daemon {
 }
 
 impl Daemon {
-    fn start(mut command: Command, port: u16, log: PathBuf, ready_path: &str) -> Daemon {
-        let file = std::fs::File::create(&log).unwrap();
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("start the daemon");
-        let daemon = Daemon { port, child, log };
+    /// Starts the daemon `build` makes for a free port (its command and log)
+    /// and waits until it answers `ready_path`. The port is free when chosen,
+    /// not when the daemon binds it: a test running beside this one may take
+    /// it in between, and the daemon then exits at once. It is started again
+    /// on another port (up to 5 times).
+    fn start(build: impl Fn(u16) -> (Command, PathBuf), ready_path: &str) -> Daemon {
+        let mut exits = Vec::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let (mut command, log) = build(port);
+            let file = std::fs::File::create(&log).unwrap();
+            let child = command
+                .stdout(Stdio::null())
+                .stderr(file)
+                .spawn()
+                .expect("start the daemon");
+            let mut daemon = Daemon { port, child, log };
+            if daemon.answers(ready_path) {
+                return daemon;
+            }
+            exits.push(format!("port {port}: {}", daemon.log_text()));
+        }
+        panic!("the daemon exited on every port it was given: {exits:#?}");
+    }
+
+    /// Whether it answers `ready_path` (false: it exited first, or another
+    /// process answered on its port while it exited).
+    fn answers(&mut self, ready_path: &str) -> bool {
         let started = Instant::now();
-        while http_get(port, ready_path).is_err() {
+        loop {
+            if self.child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            if http_get(self.port, ready_path).is_ok() {
+                return self.child.try_wait().unwrap().is_none();
+            }
             assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "{:?} did not answer on port {port}: {}",
-                command.get_program(),
-                daemon.log_text()
+                started.elapsed() < Duration::from_secs(60),
+                "the daemon on port {} did not answer: {}",
+                self.port,
+                self.log_text()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        daemon
     }
 
     pub fn log_text(&self) -> String {
@@ -137,27 +162,25 @@ impl Daemon {
 
 /// node_exporter serving only its textfile collector from `directory`.
 pub fn node_exporter(directory: &Path, log_dir: &Path) -> Daemon {
-    let port = free_port();
-    let mut command = Command::new(tool("HMCTL_NODE_EXPORTER", "prometheus-node-exporter"));
-    command
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--collector.disable-defaults")
-        .arg("--collector.textfile")
-        .arg(format!(
-            "--collector.textfile.directory={}",
-            directory.display()
-        ));
     Daemon::start(
-        command,
-        port,
-        log_dir.join(format!("node-exporter-{port}.log")),
+        |port| {
+            let mut command = Command::new(tool("HMCTL_NODE_EXPORTER", "prometheus-node-exporter"));
+            command
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .arg("--collector.disable-defaults")
+                .arg("--collector.textfile")
+                .arg(format!(
+                    "--collector.textfile.directory={}",
+                    directory.display()
+                ));
+            (command, log_dir.join(format!("node-exporter-{port}.log")))
+        },
         "/metrics",
     )
 }
 
 /// A prometheus server scraping `targets` (port, host name) every second.
 pub fn prometheus(targets: &[(u16, String)], work: &Path) -> Daemon {
-    let port = free_port();
     let mut config = String::from(
         "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n",
     );
@@ -168,15 +191,20 @@ pub fn prometheus(targets: &[(u16, String)], work: &Path) -> Daemon {
     }
     let config_path = work.join("prometheus.yml");
     std::fs::write(&config_path, config).unwrap();
-    let mut command = Command::new(tool("HMCTL_PROMETHEUS", "prometheus"));
-    command
-        .arg(format!("--config.file={}", config_path.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            work.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"));
-    Daemon::start(command, port, work.join("prometheus.log"), "/-/ready")
+    Daemon::start(
+        |port| {
+            let mut command = Command::new(tool("HMCTL_PROMETHEUS", "prometheus"));
+            command
+                .arg(format!("--config.file={}", config_path.display()))
+                .arg(format!(
+                    "--storage.tsdb.path={}",
+                    work.join("data").display()
+                ))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+            (command, work.join(format!("prometheus-{port}.log")))
+        },
+        "/-/ready",
+    )
 }
 
 /// Runs an instant PromQL query; the `data.result` array.

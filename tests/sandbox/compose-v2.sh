@@ -12,6 +12,8 @@ set -euo pipefail
 
 cache=/var/cache/hmctl-sandbox/compose-v2
 log() { printf 'compose-v2: %s\n' "$*" >&2; }
+# shellcheck source=tests/sandbox/retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 mkdir -p "$(dirname "$cache")"
 # One fetch at a time (tests run in parallel).
@@ -35,8 +37,8 @@ apt_options=(
   -o "APT::Sandbox::User=root"
 )
 log "fetching trixie's docker-compose (private apt state in $work)"
-apt-get "${apt_options[@]}" -qq update
-(cd "$work" && apt-get "${apt_options[@]}" -qq download docker-compose)
+retry true -- apt-get "${apt_options[@]}" "${apt_retries[@]}" -qq update
+(cd "$work" && retry true -- apt-get "${apt_options[@]}" "${apt_retries[@]}" -qq download docker-compose)
 deb=$(ls "$work"/docker-compose_*.deb)
 dpkg -x "$deb" "$work/root"
 binary=$(find "$work/root" -type f -name docker-compose -perm -u+x | head -1)

@@ -27,6 +27,8 @@ service_packages="nginx redis-server mariadb-server"
 busybox_image=hmtest/busybox:1
 
 log() { printf 'sandbox: %s\n' "$*" >&2; }
+# shellcheck source=tests/sandbox/retry.sh
+. "$here/retry.sh"
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -51,8 +53,8 @@ install_packages() {
   python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3 python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    retry true -- apt-get "${apt_retries[@]}" update -qq
+    retry true -- env DEBIAN_FRONTEND=noninteractive apt-get "${apt_retries[@]}" install -y -qq "${missing[@]}" >/dev/null
   fi
 }
 
@@ -96,13 +98,15 @@ units_hash() {
 }
 systemd_image() { echo "hmtest/systemd:$(units_hash)"; }
 
+discard_partial_root() { rm -rf "$cache/rootfs.partial"; }
+
 debootstrap_root() {
   # man-db: the packaging test reads `man hmctl` after installing the .deb here.
   if [ -x "$cache/rootfs/usr/bin/man" ]; then return; fi
   log "debootstrapping a Debian bookworm root with systemd (about 40 s, once)"
   rm -rf "$cache/rootfs.partial" "$cache/rootfs"
   mkdir -p "$cache"
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,man-db bookworm "$cache/rootfs.partial" \
+  retry discard_partial_root -- debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,man-db bookworm "$cache/rootfs.partial" \
     >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
   mv "$cache/rootfs.partial" "$cache/rootfs"
 }
@@ -122,8 +126,8 @@ services_root() {
   printf '#!/bin/sh\nexit 101\n' >"$root.partial/usr/sbin/policy-rc.d"
   chmod 755 "$root.partial/usr/sbin/policy-rc.d"
   # shellcheck disable=SC2086 # the list is words
-  if ! { chroot "$root.partial" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive chroot "$root.partial" apt-get install -y -qq --no-install-recommends $service_packages &&
+  if ! { retry true -- chroot "$root.partial" apt-get "${apt_retries[@]}" update -qq &&
+    retry true -- env DEBIAN_FRONTEND=noninteractive chroot "$root.partial" apt-get "${apt_retries[@]}" install -y -qq --no-install-recommends $service_packages &&
     chroot "$root.partial" apt-get clean; } >"$cache/services.log" 2>&1; then
     tail -20 "$cache/services.log" >&2
     exit 1
