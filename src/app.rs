@@ -9,19 +9,26 @@ use crate::exit::{Exit, exit_of, hint_of};
 use crate::model::Verb;
 use crate::ops;
 use crate::output::{ClosedPipe, Printer};
-use crate::settings::{self, Arguments, Settings};
+use crate::settings::{Arguments, Settings};
 
 /// Runs hmctl and returns the process exit code.
 pub fn main(cli: Cli) -> Exit {
-    // The settings of this run, resolved once: the environment is read there.
-    settings::install(Settings::resolve(
+    // The settings of this run, resolved once (the environment is read there)
+    // and passed down.
+    let settings = Settings::resolve(
         Arguments {
             config: cli.config.clone(),
             daemon_timeout: cli.daemon_timeout,
         },
         |name| std::env::var_os(name),
-    ));
-    let printer = Printer::new(cli.color, cli.quiet, cli.verbose, cli.json);
+    );
+    let printer = Printer::new(
+        cli.color,
+        settings.no_color,
+        cli.quiet,
+        cli.verbose,
+        cli.json,
+    );
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -32,7 +39,7 @@ pub fn main(cli: Cli) -> Exit {
             return Exit::OperationFailed;
         }
     };
-    let result = runtime.block_on(run(cli, printer));
+    let result = runtime.block_on(run(cli, &settings, printer));
     // Everything hmctl waited for has answered; what is left (an idle D-Bus
     // connection, a blocking thread) is not waited for on the way out.
     runtime.shutdown_background();
@@ -49,28 +56,24 @@ pub fn main(cli: Cli) -> Exit {
     }
 }
 
-fn load_catalog() -> anyhow::Result<Catalog> {
-    catalog::load(settings::get().config.as_deref())
-}
-
-async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
+async fn run(cli: Cli, settings: &Settings, printer: Printer) -> anyhow::Result<Exit> {
     if let Command::Completions { shell } = &cli.command {
         return commands::completions::run(*shell, printer);
     }
-    let catalog = load_catalog()?;
+    let catalog = catalog::load(settings.config.as_deref())?;
     if let Some(source) = &catalog.source {
         printer.detail(&format!("configuration: {}", source.display()));
     }
     // An upgrade a crash or kill -9 interrupted is finished or undone first.
-    for recovered in ops::upgrade::recover::recover() {
+    for recovered in ops::upgrade::recover::recover(settings) {
         printer.warning(&recovered.message);
     }
     // So is a maintenance change.
-    for recovered in ops::maintenance::recover::recover(&catalog).await {
+    for recovered in ops::maintenance::recover::recover(&catalog, settings).await {
         printer.warning(&recovered);
     }
     let catalog = &catalog;
-    let result = dispatch(&cli, catalog, printer).await;
+    let result = dispatch(&cli, catalog, settings, printer).await;
     // The history could not be written: said after the change, never instead of it.
     for warning in ops::history::recorder::take_warnings() {
         printer.warning(&warning);
@@ -78,28 +81,37 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
     result
 }
 
-async fn dispatch(cli: &Cli, catalog: &Catalog, printer: Printer) -> anyhow::Result<Exit> {
+async fn dispatch(
+    cli: &Cli,
+    catalog: &Catalog,
+    settings: &Settings,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     match &cli.command {
-        Command::Status(args) => commands::status::run(catalog, args, printer).await,
+        Command::Status(args) => commands::status::run(catalog, settings, args, printer).await,
         Command::Start(args) => {
-            commands::lifecycle::start(catalog, Verb::Start, args, printer).await
+            commands::lifecycle::start(catalog, settings, Verb::Start, args, printer).await
         }
-        Command::Stop(args) => commands::lifecycle::stop(catalog, args, printer).await,
-        Command::OkToStop(args) => commands::ok_to_stop::run(catalog, args, printer).await,
+        Command::Stop(args) => commands::lifecycle::stop(catalog, settings, args, printer).await,
+        Command::OkToStop(args) => {
+            commands::ok_to_stop::run(catalog, settings, args, printer).await
+        }
         Command::Restart(args) => {
-            commands::lifecycle::start(catalog, Verb::Restart, args, printer).await
+            commands::lifecycle::start(catalog, settings, Verb::Restart, args, printer).await
         }
-        Command::Maintenance(args) => commands::maintenance::run(catalog, args, printer).await,
+        Command::Maintenance(args) => {
+            commands::maintenance::run(catalog, settings, args, printer).await
+        }
         Command::Reload(args) => {
-            commands::lifecycle::run(catalog, Verb::Reload, args, printer).await
+            commands::lifecycle::run(catalog, settings, Verb::Reload, args, printer).await
         }
-        Command::Upgrade(args) => commands::upgrade::run(catalog, args, printer).await,
-        Command::Logs(args) => commands::logs::run(catalog, args, printer).await,
-        Command::Metrics(args) => commands::metrics::run(catalog, args, printer).await,
-        Command::Diagnose(args) => commands::diagnose::run(catalog, args, printer).await,
-        Command::History(args) => commands::history::run(catalog, args, printer),
-        Command::Events(args) => commands::events::run(catalog, args, printer).await,
-        Command::List => commands::list::run(catalog, printer).await,
+        Command::Upgrade(args) => commands::upgrade::run(catalog, settings, args, printer).await,
+        Command::Logs(args) => commands::logs::run(catalog, settings, args, printer).await,
+        Command::Metrics(args) => commands::metrics::run(catalog, settings, args, printer).await,
+        Command::Diagnose(args) => commands::diagnose::run(catalog, settings, args, printer).await,
+        Command::History(args) => commands::history::run(catalog, settings, args, printer),
+        Command::Events(args) => commands::events::run(catalog, settings, args, printer).await,
+        Command::List => commands::list::run(catalog, settings, printer).await,
         Command::Completions { shell } => commands::completions::run(*shell, printer),
     }
 }

@@ -7,8 +7,11 @@ use crate::catalog::{self, Catalog, MODULES, STAGES, module_of};
 use crate::ops::inventory::inventory;
 use clap_complete::engine::CompletionCandidate;
 
+/// The catalog, by settings of its own: a completion is asked before any run
+/// resolves them.
 fn catalog() -> Option<Catalog> {
-    catalog::load(crate::settings::get().config.as_deref()).ok()
+    let settings = crate::settings::Settings::from_environment();
+    catalog::load(settings.config.as_deref()).ok()
 }
 
 /// Every service, unit, present group and module of this host.

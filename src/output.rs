@@ -28,16 +28,18 @@ impl std::fmt::Display for ClosedPipe {
 
 impl std::error::Error for ClosedPipe {}
 
-fn color_allowed(when: ColorWhen, terminal: bool) -> bool {
+/// Whether to colour a stream: `--color`, else a terminal unless the
+/// settings say colour is off (`no_color`: `NO_COLOR`, `TERM=dumb`).
+fn color_allowed(when: ColorWhen, no_color: bool, terminal: bool) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => terminal && !crate::settings::get().no_color,
+        ColorWhen::Auto => terminal && !no_color,
     }
 }
 
 impl Printer {
-    pub fn new(color: ColorWhen, quiet: bool, verbose: u8, json: bool) -> Printer {
+    pub fn new(color: ColorWhen, no_color: bool, quiet: bool, verbose: u8, json: bool) -> Printer {
         let stdout_terminal = std::io::stdout().is_terminal();
         let width = if stdout_terminal {
             terminal_width()
@@ -46,13 +48,13 @@ impl Printer {
         };
         Printer {
             style: Style {
-                color: color_allowed(color, stdout_terminal),
+                color: color_allowed(color, no_color, stdout_terminal),
                 width,
             },
             quiet,
             verbose,
             json,
-            stderr_color: color_allowed(color, std::io::stderr().is_terminal()),
+            stderr_color: color_allowed(color, no_color, std::io::stderr().is_terminal()),
         }
     }
 

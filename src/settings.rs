@@ -2,14 +2,14 @@
 //! the configuration file to read and where hmctl keeps its files and finds
 //! its daemons. The environment is read here and nowhere else.
 //!
-//! `app` resolves the settings from the command line and the environment at
-//! the start of a run and installs them; every other module reads
-//! [`get`]. A process that installs none (a unit test, a shell asking for
-//! completions) gets them resolved from its environment on first use.
+//! `app` resolves the settings from the command line and the environment once,
+//! at the start of a run, and passes them down: to the commands, `ops` and
+//! the backends at their construction (each keeping the fields it needs).
+//! There is no global: a unit test builds its own ([`Settings::for_test`]) and
+//! varies any field; a shell asking for completions resolves its own.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long hmctl waits for a daemon's answer unless told otherwise: long
@@ -177,22 +177,24 @@ impl Settings {
         }
     }
 
-    /// Resolved from this process's environment, with no arguments.
+    /// Resolved from this process's environment, with no arguments (a shell
+    /// asking for completions).
     pub fn from_environment() -> Self {
         Settings::resolve(Arguments::default(), |name| std::env::var_os(name))
     }
-}
 
-static INSTALLED: OnceLock<Settings> = OnceLock::new();
-
-/// Makes `settings` the settings of this run (the first call wins).
-pub fn install(settings: Settings) -> &'static Settings {
-    INSTALLED.get_or_init(|| settings)
-}
-
-/// The settings of this run.
-pub fn get() -> &'static Settings {
-    INSTALLED.get_or_init(Settings::from_environment)
+    /// A test's settings, read from no environment: hmctl's files (lock,
+    /// state, caches, the journal's socket) under `dir`, every other field its
+    /// default. A test varies any field it needs.
+    pub fn for_test(dir: &Path) -> Self {
+        Settings {
+            lock_file: dir.join("hmctl.lock"),
+            state_dir: dir.join("state"),
+            cache_dir: dir.join("cache"),
+            journal_socket: dir.join("journal.socket"),
+            ..Settings::resolve(Arguments::default(), |_| None)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +293,18 @@ mod tests {
         );
         assert_eq!(settings.config, Some(PathBuf::from("/a.toml")));
         assert_eq!(settings.daemon_timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn a_test_s_settings_keep_hmctl_s_files_in_its_directory() {
+        let dir = Path::new("/tmp/a-test");
+        let settings = Settings::for_test(dir);
+        assert_eq!(settings.lock_file, dir.join("hmctl.lock"));
+        assert_eq!(settings.state_dir, dir.join("state"));
+        assert_eq!(settings.cache_dir, dir.join("cache"));
+        assert_eq!(settings.journal_socket, dir.join("journal.socket"));
+        assert_eq!(settings.daemon_timeout, DEFAULT_DAEMON_TIMEOUT);
+        assert_eq!(settings.config, None);
     }
 
     #[test]

@@ -33,15 +33,11 @@ use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
 };
+use crate::settings::{Daemons, Settings};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-
-/// How long `hmctl list` may wait for each answer of a daemon.
-fn list_timeout() -> Duration {
-    crate::settings::get().daemon_timeout
-}
 
 /// What observing the groups of one kind found.
 #[derive(Default)]
@@ -271,12 +267,13 @@ impl<'a> TryFrom<&'a Backend> for &'a systemd::Systemd {
 /// what its groups declare by files alone, how it words its errors. With
 /// [`ServiceBackend`], everything a kind of backend provides.
 pub(crate) trait BackendModule: ServiceBackend + Sized {
-    /// Connects to the daemon (within `timeout`), or holds why it cannot.
-    async fn connect(timeout: Duration) -> Self;
+    /// Connects to the daemon the `settings` name (within their daemon
+    /// timeout), or holds why it cannot; keeps what it needs of them.
+    async fn connect(settings: &Settings) -> Self;
 
     /// A backend for reading its services' own output (connected only when
     /// that output comes through the daemon).
-    async fn for_output(timeout: Duration) -> Self;
+    async fn for_output(settings: &Settings) -> Self;
 
     /// What a service's own output is, for a note.
     fn output_name(source: &OutputSource<'_>) -> String;
@@ -288,8 +285,8 @@ pub(crate) trait BackendModule: ServiceBackend + Sized {
     /// backend, when this kind lists with its daemon and it was connected).
     async fn declared(group: &Group, connected: Option<&Self>) -> Result<DeclaredGroup, Failure>;
 
-    /// Where the daemon is reached, for messages.
-    fn endpoint() -> String;
+    /// Where the daemon is reached (of `daemons`), for messages.
+    fn endpoint(daemons: &Daemons) -> String;
 
     /// What the operator can do about `error`.
     fn hint(error: &BackendError) -> Option<String>;
@@ -307,22 +304,23 @@ impl Backend {
         }
     }
 
-    /// Connects to the daemon of `kind` (within `timeout`); the backend holds
-    /// the error when it cannot.
-    pub async fn connect(kind: BackendKind, timeout: Duration) -> Backend {
+    /// Connects to the daemon of `kind` the `settings` name (within their
+    /// daemon timeout); the backend holds the error when it cannot, and keeps
+    /// what it needs of the settings.
+    pub async fn connect(kind: BackendKind, settings: &Settings) -> Backend {
         match kind {
-            BackendKind::Compose => compose::Compose::connect(timeout).await.into(),
-            BackendKind::Systemd => systemd::Systemd::connect(timeout).await.into(),
+            BackendKind::Compose => compose::Compose::connect(settings).await.into(),
+            BackendKind::Systemd => systemd::Systemd::connect(settings).await.into(),
         }
     }
 
     /// A backend of `kind` for reading its services' own output: connected
     /// when that output comes through its daemon (a container's), not when it
     /// does not (a unit's journal, which `journalctl` reads).
-    pub async fn for_output(kind: BackendKind, timeout: Duration) -> Backend {
+    pub async fn for_output(kind: BackendKind, settings: &Settings) -> Backend {
         match kind {
-            BackendKind::Compose => compose::Compose::for_output(timeout).await.into(),
-            BackendKind::Systemd => systemd::Systemd::for_output(timeout).await.into(),
+            BackendKind::Compose => compose::Compose::for_output(settings).await.into(),
+            BackendKind::Systemd => systemd::Systemd::for_output(settings).await.into(),
         }
     }
 
@@ -364,11 +362,11 @@ impl Backend {
         }
     }
 
-    /// Where the daemon of `kind` is reached, for messages.
-    pub fn endpoint(kind: BackendKind) -> String {
+    /// Where the daemon of `kind` is reached (of `daemons`), for messages.
+    pub fn endpoint(kind: BackendKind, daemons: &Daemons) -> String {
         match kind {
-            BackendKind::Compose => compose::Compose::endpoint(),
-            BackendKind::Systemd => systemd::Systemd::endpoint(),
+            BackendKind::Compose => compose::Compose::endpoint(daemons),
+            BackendKind::Systemd => systemd::Systemd::endpoint(daemons),
         }
     }
 

@@ -103,8 +103,17 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
         }
     }
     for (name, entry) in file.service {
+        // Taken apart field by field: a key added to the entry is not
+        // silently ignored here.
+        let ServiceEntry {
+            logs,
+            stop_timeout,
+            depends_on,
+            settle,
+            log_timezone,
+        } = entry;
         validate_name(&name).map_err(|why| invalid(format!("[service.{name}]: {why}")))?;
-        for log in entry.logs.iter().flatten() {
+        for log in logs.iter().flatten() {
             if !is_clean_absolute(Path::new(log)) {
                 return Err(invalid(format!(
                     "[service.{name}] logs: {log:?} must be an absolute path without `..`"
@@ -112,13 +121,12 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
                 .into());
             }
         }
-        for dependency in entry.depends_on.iter().flatten() {
+        for dependency in depends_on.iter().flatten() {
             validate_name(dependency).map_err(|why| {
                 invalid(format!("[service.{name}] depends_on {dependency:?}: {why}"))
             })?;
         }
-        let settle = entry
-            .settle
+        let settle = settle
             .map(|seconds| {
                 if (0.0..=MAX_SETTLE_SECONDS).contains(&seconds) {
                     Ok(std::time::Duration::from_secs_f64(seconds))
@@ -129,8 +137,7 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
                 }
             })
             .transpose()?;
-        let log_timezone = entry
-            .log_timezone
+        let log_timezone = log_timezone
             .map(|zone| {
                 zone_named(&format!("[service.{name}] log_timezone"), &zone)
                     .map_err(|why| invalid(why).with_hint(ZONE_HINT))
@@ -143,13 +150,13 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
         if settle.is_some() {
             settings.settle = settle;
         }
-        if entry.logs.is_some() {
-            settings.logs = entry.logs;
+        if logs.is_some() {
+            settings.logs = logs;
         }
-        if entry.stop_timeout.is_some() {
-            settings.stop_timeout = entry.stop_timeout;
+        if stop_timeout.is_some() {
+            settings.stop_timeout = stop_timeout;
         }
-        if let Some(depends_on) = entry.depends_on {
+        if let Some(depends_on) = depends_on {
             settings.depends_on = depends_on;
         }
     }

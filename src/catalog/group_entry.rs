@@ -62,10 +62,25 @@ pub(super) fn new_group(entry: &GroupEntry) -> Result<Group, String> {
     })
 }
 
-/// Overrides `group`'s fields with those the entry sets.
+/// Overrides `group`'s fields with those the entry sets. The entry is taken
+/// apart field by field: a key added to it is not silently ignored here.
 pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String> {
-    let name = entry.name.clone();
-    if let Some(backend) = entry.backend {
+    let GroupEntry {
+        name,
+        backend,
+        project,
+        files,
+        units,
+        log_dir,
+        config_dir,
+        program_dir,
+        ports,
+        upgrade_dir,
+        present_if,
+        // Checked and set by `config_file`, which names it in its errors.
+        log_timezone: _,
+    } = entry;
+    if let Some(backend) = backend {
         if backend != group.backend {
             group.known_services.clear();
             group.first_services.clear();
@@ -76,7 +91,7 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
         }
         group.backend = backend;
     }
-    if let Some(project) = entry.project {
+    if let Some(project) = project {
         validate_name(&project)
             .map_err(|why| format!("group {name:?} project {project:?}: {why}"))?;
         group.project = Some(project);
@@ -91,13 +106,13 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
             ))
         }
     };
-    if let Some(files) = entry.files {
+    if let Some(files) = files {
         for file in &files {
             check_path("files", file)?;
         }
         group.files = files;
     }
-    if let Some(units) = entry.units {
+    if let Some(units) = units {
         group.units = units
             .into_iter()
             .map(|unit| {
@@ -128,20 +143,20 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
             .collect::<Result<Vec<_>, _>>()?;
     }
     for (key, value, slot) in [
-        ("log_dir", entry.log_dir, &mut group.log_dir),
-        ("config_dir", entry.config_dir, &mut group.config_dir),
-        ("program_dir", entry.program_dir, &mut group.program_dir),
-        ("upgrade_dir", entry.upgrade_dir, &mut group.upgrade_dir),
+        ("log_dir", log_dir, &mut group.log_dir),
+        ("config_dir", config_dir, &mut group.config_dir),
+        ("program_dir", program_dir, &mut group.program_dir),
+        ("upgrade_dir", upgrade_dir, &mut group.upgrade_dir),
     ] {
         if let Some(path) = value {
             check_path(key, &path)?;
             *slot = Some(path);
         }
     }
-    if let Some(ports) = entry.ports {
+    if let Some(ports) = ports {
         group.ports = ports;
     }
-    if let Some(present_if) = entry.present_if {
+    if let Some(present_if) = present_if {
         for path in &present_if {
             check_path("present_if", path)?;
         }

@@ -6,9 +6,15 @@ use crate::exit::Exit;
 use crate::ops::diagnose::{Request, run as diagnose, scan, window};
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 
 /// Runs the diagnosis and prints it; exit 0 nothing abnormal, 3 findings.
-pub async fn run(catalog: &Catalog, args: &DiagnoseArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &DiagnoseArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let request = Request {
         stage: args.stage.clone(),
         words: args.words.clone(),
@@ -23,7 +29,7 @@ pub async fn run(catalog: &Catalog, args: &DiagnoseArgs, printer: Printer) -> an
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
         },
     };
-    let report = diagnose(catalog, &request, jiff::Zoned::now()).await?;
+    let report = diagnose(catalog, settings, &request, jiff::Zoned::now()).await?;
     let text = if printer.json {
         render::diagnose::json(&report)
     } else {

@@ -9,6 +9,7 @@ use crate::ops::interrupt::Interrupt;
 use crate::output::Printer;
 use crate::render;
 use crate::render::events::Columns;
+use crate::settings::Settings;
 
 /// Warns of a source that could not be read, with its hint.
 fn warn_unread(printer: Printer, unread: &Unread) {
@@ -18,7 +19,12 @@ fn warn_unread(printer: Printer, unread: &Unread) {
     }
 }
 
-pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &EventsArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let EventsArgs {
         targets,
         since,
@@ -33,6 +39,7 @@ pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyh
     let now = jiff::Timestamp::now();
     let mut timeline = ops::events::gather(
         &selection,
+        settings,
         &ops::events::Request {
             until: request.until.or(Some(now)),
             ..request
@@ -86,7 +93,15 @@ pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyh
                 true
             }
         };
-        ops::events::follow(&selection, now, &mut timeline, &interrupt, &mut emit).await;
+        ops::events::follow(
+            &selection,
+            settings,
+            now,
+            &mut timeline,
+            &interrupt,
+            &mut emit,
+        )
+        .await;
     }
     Ok(Exit::Success)
 }

@@ -6,8 +6,14 @@ use crate::exit::Exit;
 use crate::ops;
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 
-pub fn run(catalog: &Catalog, args: &HistoryArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &HistoryArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let HistoryArgs {
         targets,
         since,
@@ -18,7 +24,7 @@ pub fn run(catalog: &Catalog, args: &HistoryArgs, printer: Printer) -> anyhow::R
         until: super::time_flag("--until", until.as_deref())?,
         targets: targets.clone(),
     };
-    let history = ops::history::show(catalog, &request)?;
+    let history = ops::history::show(catalog, settings, &request)?;
     let now = jiff::Timestamp::now();
     let text = if printer.json {
         render::history::json(&history, now)

@@ -10,9 +10,15 @@ use crate::ops::execute::Progress;
 use crate::ops::interrupt::Interrupt;
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 
 /// `hmctl stop`: the lifecycle, with what to do about running dependents.
-pub async fn stop(catalog: &Catalog, args: &StopArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn stop(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &StopArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let StopArgs {
         lifecycle,
         with_dependents,
@@ -23,13 +29,23 @@ pub async fn stop(catalog: &Catalog, args: &StopArgs, printer: Printer) -> anyho
         (false, true) => DependentsPolicy::Ignore,
         (false, false) => DependentsPolicy::Refuse,
     };
-    run_with(catalog, Verb::Stop, lifecycle, policy, false, printer).await
+    run_with(
+        catalog,
+        settings,
+        Verb::Stop,
+        lifecycle,
+        policy,
+        false,
+        printer,
+    )
+    .await
 }
 
 /// `hmctl start|restart`: the lifecycle, refusing services in maintenance
 /// unless `--force`.
 pub async fn start(
     catalog: &Catalog,
+    settings: &Settings,
     verb: Verb,
     args: &StartArgs,
     printer: Printer,
@@ -37,6 +53,7 @@ pub async fn start(
     let StartArgs { lifecycle, force } = args;
     run_with(
         catalog,
+        settings,
         verb,
         lifecycle,
         DependentsPolicy::default(),
@@ -48,12 +65,14 @@ pub async fn start(
 
 pub async fn run(
     catalog: &Catalog,
+    settings: &Settings,
     verb: Verb,
     args: &LifecycleArgs,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     run_with(
         catalog,
+        settings,
         verb,
         args,
         DependentsPolicy::default(),
@@ -65,6 +84,7 @@ pub async fn run(
 
 async fn run_with(
     catalog: &Catalog,
+    settings: &Settings,
     verb: Verb,
     args: &LifecycleArgs,
     dependents: DependentsPolicy,
@@ -91,7 +111,8 @@ async fn run_with(
         start_in_maintenance,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?;
+    let report =
+        ops::lifecycle::run(catalog, settings, &request, progress.as_ref(), &interrupt).await?;
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
     }

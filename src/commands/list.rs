@@ -5,9 +5,10 @@ use crate::exit::Exit;
 use crate::ops;
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 
-pub async fn run(catalog: &Catalog, printer: Printer) -> anyhow::Result<Exit> {
-    let listing = ops::list::list(catalog).await?;
+pub async fn run(catalog: &Catalog, settings: &Settings, printer: Printer) -> anyhow::Result<Exit> {
+    let listing = ops::list::list(catalog, settings).await?;
     let text = if printer.json {
         render::list::json(&listing)
     } else {

@@ -8,18 +8,26 @@ use crate::ops;
 use crate::ops::interrupt::Interrupt;
 use crate::output::{ClosedPipe, Printer};
 use crate::render;
+use crate::settings::Settings;
 use std::io::Write;
 
-pub async fn run(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &LogsArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     match &args.command {
-        None => show(catalog, args, printer).await,
+        None => show(catalog, settings, args, printer).await,
         Some(LogsCommand::Stages) => {
             printer.data(&render::logs::stages(catalog, printer.style))?;
             Ok(Exit::Success)
         }
-        Some(LogsCommand::Grep(grep_args)) => grep(catalog, grep_args, printer).await,
-        Some(LogsCommand::Trace(trace_args)) => trace(catalog, trace_args, printer).await,
-        Some(LogsCommand::Collect(collect_args)) => collect(catalog, collect_args, printer).await,
+        Some(LogsCommand::Grep(grep_args)) => grep(catalog, settings, grep_args, printer).await,
+        Some(LogsCommand::Trace(trace_args)) => trace(catalog, settings, trace_args, printer).await,
+        Some(LogsCommand::Collect(collect_args)) => {
+            collect(catalog, settings, collect_args, printer).await
+        }
     }
 }
 
@@ -37,7 +45,12 @@ fn warn_unasked(printer: Printer, unasked: &[String]) {
 }
 
 /// The last lines of each TARGET's logs, and on with `--follow`.
-async fn show(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::Result<Exit> {
+async fn show(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &LogsArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let LogsArgs {
         targets,
         follow,
@@ -59,12 +72,17 @@ async fn show(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::R
             .is_ok()
     };
     let note = |text: &str| printer.info(text);
-    ops::logs::follow::show(catalog, &request, &interrupt, &note, &mut emit).await?;
+    ops::logs::follow::show(catalog, settings, &request, &interrupt, &note, &mut emit).await?;
     Ok(Exit::Success)
 }
 
 /// `logs grep`: exit 0 when something matched, 1 when nothing did.
-async fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::Result<Exit> {
+async fn grep(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &GrepArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let GrepArgs {
         pattern,
         stage,
@@ -85,7 +103,7 @@ async fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::R
     ops::logs::search::matcher(&query).map_err(Failure::usage)?;
     let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets)?;
     if query.since.is_some() {
-        let unasked = ops::logs::zones::attach(catalog, &mut selection.files).await;
+        let unasked = ops::logs::zones::attach(catalog, settings, &mut selection.files).await;
         warn_unasked(printer, &unasked);
     }
     for refused in &selection.refused {
@@ -123,8 +141,14 @@ async fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::R
 }
 
 /// `logs trace ID`: exit 1 when no line mentions it.
-async fn trace(catalog: &Catalog, args: &TraceArgs, printer: Printer) -> anyhow::Result<Exit> {
-    let (lines, unasked) = ops::logs::trace::trace(catalog, &args.id, super::threads()).await?;
+async fn trace(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &TraceArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
+    let (lines, unasked) =
+        ops::logs::trace::trace(catalog, settings, &args.id, super::threads()).await?;
     warn_unasked(printer, &unasked);
     if printer.json {
         printer.data(&render::logs::trace_json(&lines))?;
@@ -148,7 +172,12 @@ async fn trace(catalog: &Catalog, args: &TraceArgs, printer: Printer) -> anyhow:
 }
 
 /// `logs collect`: one redacted support bundle.
-async fn collect(catalog: &Catalog, args: &CollectArgs, printer: Printer) -> anyhow::Result<Exit> {
+async fn collect(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &CollectArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let CollectArgs {
         output,
         since,
@@ -162,8 +191,8 @@ async fn collect(catalog: &Catalog, args: &CollectArgs, printer: Printer) -> any
         obfuscate: *obfuscate,
     };
     let bar = crate::progress::counter(printer.quiet || printer.json, "collecting");
-    let bundle =
-        ops::logs::collect::collect(catalog, &request, &|done, total| bar.step(done, total)).await;
+    let progress = |done, total| bar.step(done, total);
+    let bundle = ops::logs::collect::collect(catalog, settings, &request, &progress).await;
     bar.finish();
     let bundle = bundle?;
     if printer.json {

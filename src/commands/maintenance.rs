@@ -10,16 +10,18 @@ use crate::ops::dependents::DependentsPolicy;
 use crate::ops::plan::Pace;
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 use std::time::Duration;
 
 pub async fn run(
     catalog: &Catalog,
+    settings: &Settings,
     args: &MaintenanceArgs,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     match &args.command {
         None | Some(MaintenanceCommand::List) => {
-            let register = ops::maintenance::read()?;
+            let register = ops::maintenance::read(&settings.state_dir)?;
             let text = if printer.json {
                 render::maintenance::list_json(&register)
             } else {
@@ -28,13 +30,14 @@ pub async fn run(
             printer.data(&text)?;
             Ok(Exit::Success)
         }
-        Some(MaintenanceCommand::On(on)) => run_on(catalog, on, printer).await,
-        Some(MaintenanceCommand::Off(off)) => run_off(catalog, off, printer).await,
+        Some(MaintenanceCommand::On(on)) => run_on(catalog, settings, on, printer).await,
+        Some(MaintenanceCommand::Off(off)) => run_off(catalog, settings, off, printer).await,
     }
 }
 
 async fn run_on(
     catalog: &Catalog,
+    settings: &Settings,
     args: &MaintenanceOnArgs,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
@@ -61,12 +64,14 @@ async fn run_on(
         dry_run: *dry_run,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::maintenance::on(catalog, &request, progress.as_ref(), &interrupt).await?;
+    let report =
+        ops::maintenance::on(catalog, settings, &request, progress.as_ref(), &interrupt).await?;
     show("on", &report, printer)
 }
 
 async fn run_off(
     catalog: &Catalog,
+    settings: &Settings,
     args: &MaintenanceOffArgs,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
@@ -87,7 +92,8 @@ async fn run_off(
         dry_run: *dry_run,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::maintenance::off(catalog, &request, progress.as_ref(), &interrupt).await?;
+    let report =
+        ops::maintenance::off(catalog, settings, &request, progress.as_ref(), &interrupt).await?;
     show("off", &report, printer)
 }
 

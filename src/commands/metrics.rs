@@ -7,15 +7,21 @@ use crate::exit::Exit;
 use crate::ops::{metrics, textfile};
 use crate::output::Printer;
 use crate::render::metrics::{Scrape, exposition};
+use crate::settings::Settings;
 
 /// Exit 0 whenever the metrics were produced, daemons down included (that is
 /// what `hmctl_backend_up` says); 1 when the textfile could not be written.
-pub async fn run(catalog: &Catalog, args: &MetricsArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &MetricsArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let metrics::Scraped {
         report,
         duration,
         unrecorded,
-    } = metrics::scrape(catalog).await?;
+    } = metrics::scrape(catalog, settings).await?;
     if let Some(warning) = unrecorded {
         printer.warning(&warning);
         printer.hint(metrics::UNRECORDED_HINT);

@@ -7,10 +7,16 @@ use crate::exit::Exit;
 use crate::ops;
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 
-pub async fn run(catalog: &Catalog, args: &OkToStopArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &OkToStopArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let OkToStopArgs { targets } = args;
-    let verdict = ops::dependents::check(catalog, targets).await?;
+    let verdict = ops::dependents::check(catalog, settings, targets).await?;
     let text = if printer.json {
         render::dependents::json(&verdict)
     } else {

@@ -6,10 +6,16 @@ use crate::exit::Exit;
 use crate::ops;
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 
-pub async fn run(catalog: &Catalog, args: &StatusArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &StatusArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let StatusArgs { targets } = args;
-    let report = ops::status::status(catalog, targets).await?;
+    let report = ops::status::status(catalog, settings, targets).await?;
     let text = if printer.json {
         render::status::json(&report)
     } else {

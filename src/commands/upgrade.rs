@@ -10,6 +10,7 @@ use crate::ops::interrupt::Interrupt;
 use crate::ops::upgrade::Installing;
 use crate::output::Printer;
 use crate::render;
+use crate::settings::Settings;
 
 /// Asks on a terminal; elsewhere only `--yes` confirms.
 fn confirm(plan: &ops::upgrade::Plan, yes: bool, printer: Printer) -> Result<bool, Failure> {
@@ -32,7 +33,12 @@ fn confirm(plan: &ops::upgrade::Plan, yes: bool, printer: Printer) -> Result<boo
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-pub async fn run(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    catalog: &Catalog,
+    settings: &Settings,
+    args: &UpgradeArgs,
+    printer: Printer,
+) -> anyhow::Result<Exit> {
     let UpgradeArgs {
         path,
         group,
@@ -79,7 +85,15 @@ pub async fn run(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> any
     };
     let yes = *yes;
     let ask = |plan: &ops::upgrade::Plan| confirm(plan, yes, printer);
-    let report = ops::upgrade::run(catalog, &request, &ask, &interrupt, progress.as_ref()).await?;
+    let report = ops::upgrade::run(
+        catalog,
+        settings,
+        &request,
+        &ask,
+        &interrupt,
+        progress.as_ref(),
+    )
+    .await?;
     if printer.json {
         printer.data(&render::upgrade::json(&report))?;
     } else {

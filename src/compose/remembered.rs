@@ -9,6 +9,7 @@ use super::model::ComposeProject;
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// What identifies a version of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +35,8 @@ impl Stamp {
 
     /// Whether the file changed so recently that another write within the
     /// same clock tick could leave every field as it is (git's "racy" case).
-    fn is_recent(&self) -> bool {
-        let now = std::time::SystemTime::now()
+    fn is_recent(&self, now: SystemTime) -> bool {
+        let now = now
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| {
                 i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
@@ -77,12 +78,13 @@ fn path_of(dir: &Path, group: &str) -> PathBuf {
 }
 
 impl RememberedProject {
-    /// The group's remembered project, if every file it came from is unchanged.
-    pub fn load(group: &str) -> Option<RememberedProject> {
+    /// The group's remembered project in the cache directory `dir`, if every
+    /// file it came from is unchanged.
+    pub fn load(dir: &Path, group: &str) -> Option<RememberedProject> {
         if !remembers() {
             return None;
         }
-        RememberedProject::load_in(&crate::settings::get().cache_dir, group)
+        RememberedProject::load_in(dir, group)
     }
 
     /// [`RememberedProject::load`] from the cache directory `dir`.
@@ -96,27 +98,29 @@ impl RememberedProject {
             .then_some(remembered)
     }
 
-    /// Remembers a project parsed from `files` (having read `read`).
-    pub fn store(group: &str, files: &[PathBuf], read: &[PathBuf], project: &ComposeProject) {
+    /// Remembers, in the cache directory `dir`, a project parsed from
+    /// `files` (having read `read`).
+    pub fn store(
+        dir: &Path,
+        group: &str,
+        files: &[PathBuf],
+        read: &[PathBuf],
+        project: &ComposeProject,
+    ) {
         if !remembers() {
             return;
         }
-        RememberedProject::store_in(
-            &crate::settings::get().cache_dir,
-            group,
-            files,
-            read,
-            project,
-        );
+        RememberedProject::store_in(dir, group, files, read, project, SystemTime::now());
     }
 
-    /// [`RememberedProject::store`] in the cache directory `dir`.
+    /// [`RememberedProject::store`] without asking who runs it, at `now`.
     pub fn store_in(
         dir: &Path,
         group: &str,
         files: &[PathBuf],
         read: &[PathBuf],
         project: &ComposeProject,
+        now: SystemTime,
     ) {
         let path = path_of(dir, group);
         let Some(stamps) = read
@@ -126,7 +130,7 @@ impl RememberedProject {
         else {
             return;
         };
-        if stamps.iter().any(Stamp::is_recent) {
+        if stamps.iter().any(|stamp| stamp.is_recent(now)) {
             return;
         }
         let remembered = RememberedProject {
@@ -152,14 +156,33 @@ mod tests {
         let file = dir.path().join("c.yml");
         let files = std::slice::from_ref(&file);
         std::fs::write(&file, "services: {a: {}}\n").unwrap();
+        // Modified long ago (its change time, now, is what is recent): a
+        // rewrite below differs from it whatever the clock's resolution.
+        let long_ago = SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let changed = SystemTime::now();
         let project = super::super::read_project(files).unwrap();
-        RememberedProject::store_in(cache.path(), "remembered-test", files, files, &project);
+        let store = |now| {
+            RememberedProject::store_in(
+                cache.path(),
+                "remembered-test",
+                files,
+                files,
+                &project,
+                now,
+            );
+        };
+        store(changed);
         assert!(
             RememberedProject::load_in(cache.path(), "remembered-test").is_none(),
-            "a file written a moment ago is not remembered"
+            "a file changed a moment ago is not remembered"
         );
-        std::thread::sleep(std::time::Duration::from_secs(RECENT_SECONDS as u64 + 1));
-        RememberedProject::store_in(cache.path(), "remembered-test", files, files, &project);
+        store(changed + std::time::Duration::from_secs(RECENT_SECONDS.unsigned_abs() + 1));
         let remembered = RememberedProject::load_in(cache.path(), "remembered-test").unwrap();
         assert_eq!(remembered.project, project);
         std::fs::write(&file, "services: {b: {}}\n").unwrap();

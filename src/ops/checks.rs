@@ -107,10 +107,16 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
-fn usage_check(name: &'static str, group: &str, path: &Path, deadline: Instant) -> Check {
+fn usage_check(
+    name: &'static str,
+    group: &str,
+    path: &Path,
+    cache_dir: &Path,
+    deadline: Instant,
+) -> Check {
     let mut check = Check::new(name, group);
     check.path = Some(path.display().to_string());
-    match measure(path, deadline) {
+    match measure(cache_dir, path, deadline) {
         Ok(Measured { usage, cached }) => {
             check.used_bytes = Some(usage.bytes);
             check.partial = !usage.complete;
@@ -216,9 +222,11 @@ pub struct CheckTarget {
 }
 
 /// Runs every check of every target, concurrently, each walk bounded by
-/// `walk_budget` and each port by `port_timeout`.
+/// `walk_budget` (its figures kept in `cache_dir`) and each port by
+/// `port_timeout`.
 pub fn run_checks(
     targets: &[CheckTarget],
+    cache_dir: &Path,
     walk_budget: Duration,
     port_timeout: Duration,
 ) -> Vec<Check> {
@@ -228,14 +236,14 @@ pub fn run_checks(
         let mut free_disk_seen: Vec<PathBuf> = Vec::new();
         for target in targets {
             if let Some(dir) = &target.log_dir {
-                handles.push(
-                    scope.spawn(move || usage_check("log-disk", &target.group, dir, deadline)),
-                );
+                handles.push(scope.spawn(move || {
+                    usage_check("log-disk", &target.group, dir, cache_dir, deadline)
+                }));
             }
             if let Some(dir) = &target.program_dir {
-                handles.push(
-                    scope.spawn(move || usage_check("program-disk", &target.group, dir, deadline)),
-                );
+                handles.push(scope.spawn(move || {
+                    usage_check("program-disk", &target.group, dir, cache_dir, deadline)
+                }));
             }
             let base = target
                 .program_dir
@@ -286,6 +294,7 @@ mod tests {
             "log-disk",
             "console",
             Path::new("/nonexistent/logs"),
+            Path::new("/nonexistent/cache"),
             Instant::now(),
         );
         assert!(!check.ok);

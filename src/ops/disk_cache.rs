@@ -7,7 +7,7 @@
 use crate::private_file::Directory;
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FILE: &str = "disk-usage.json";
 /// How many trees are remembered (newest kept).
@@ -65,23 +65,12 @@ struct Cache {
     entries: Vec<Entry>,
 }
 
-thread_local! {
-    static TEST_DIR: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Where the cache lives: `HMCTL_CACHE_DIR`, else `/run/hmctl` (beside the
-/// inspect and compose caches).
-fn runtime_dir() -> PathBuf {
-    if let Some(dir) = TEST_DIR.with(|dir| dir.borrow().clone()) {
-        return dir;
-    }
-    crate::settings::get().cache_dir.clone()
-}
-
-/// The private directory, created 0700 if missing; `None` when it is a link,
-/// not a directory, not ours, or open to others (`private_file`'s checks).
-fn private_dir() -> Option<Directory> {
-    let dir = Directory::private(&runtime_dir(), 0o700).ok()?;
+/// The private directory `cache_dir` (the settings': `HMCTL_CACHE_DIR`, else
+/// `/run/hmctl`, beside the inspect and compose caches), created 0700 if
+/// missing; `None` when it is a link, not a directory, not ours, or open to
+/// others (`private_file`'s checks).
+fn private_dir(cache_dir: &Path) -> Option<Directory> {
+    let dir = Directory::private(cache_dir, 0o700).ok()?;
     let metadata = std::fs::symlink_metadata(&dir.path).ok()?;
     // No bit for the group or others: the low six bits of the mode are zero.
     let closed_to_others = metadata.mode().trailing_zeros() >= 6;
@@ -103,18 +92,18 @@ fn write(dir: &Directory, cache: &Cache) -> std::io::Result<()> {
     dir.write_atomically(std::ffi::OsStr::new(FILE), &bytes, 0o600)
 }
 
-/// The last complete walk of `path`, if kept.
-pub fn find(path: &str) -> Option<Entry> {
-    let dir = private_dir()?;
+/// The last complete walk of `path`, if kept in `cache_dir`.
+pub fn find(cache_dir: &Path, path: &str) -> Option<Entry> {
+    let dir = private_dir(cache_dir)?;
     read(&dir.path)
         .entries
         .into_iter()
         .find(|entry| entry.path == path)
 }
 
-/// Keeps `entry` (replacing the tree's previous one). Best effort.
-pub fn store(entry: Entry) {
-    let Some(dir) = private_dir() else {
+/// Keeps `entry` in `cache_dir` (replacing the tree's previous one). Best effort.
+pub fn store(cache_dir: &Path, entry: Entry) {
+    let Some(dir) = private_dir(cache_dir) else {
         return;
     };
     // The checks of one status run in threads: one read-modify-write at a time.
@@ -129,27 +118,9 @@ pub fn store(entry: Entry) {
 }
 
 /// Drops every kept figure, so the next one is fresh (after an upgrade or rollback).
-pub fn forget() {
-    if let Some(dir) = private_dir() {
+pub fn forget(cache_dir: &Path) {
+    if let Some(dir) = private_dir(cache_dir) {
         let _ = dir.remove(std::ffi::OsStr::new(FILE));
-    }
-}
-
-/// Points this thread's cache at `dir` until the guard is dropped.
-#[cfg(test)]
-pub fn use_dir_for_tests(dir: &Path) -> TestDirGuard {
-    let private = dir.join("hmctl");
-    TEST_DIR.with(|slot| *slot.borrow_mut() = Some(private));
-    TestDirGuard
-}
-
-#[cfg(test)]
-pub struct TestDirGuard;
-
-#[cfg(test)]
-impl Drop for TestDirGuard {
-    fn drop(&mut self) {
-        TEST_DIR.with(|slot| *slot.borrow_mut() = None);
     }
 }
 
@@ -190,38 +161,39 @@ mod tests {
     #[test]
     fn entries_are_kept_privately_and_replaced_per_tree() {
         let runtime = tempfile::tempdir().unwrap();
-        let _guard = use_dir_for_tests(runtime.path());
-        store(entry("/opt/installer", 10));
-        store(entry("/opt/installer", 20));
-        store(entry("/var/log", 15));
-        assert_eq!(find("/opt/installer"), Some(entry("/opt/installer", 20)));
-        assert_eq!(find("/var/log"), Some(entry("/var/log", 15)));
         let dir = runtime.path().join("hmctl");
+        store(&dir, entry("/opt/installer", 10));
+        store(&dir, entry("/opt/installer", 20));
+        store(&dir, entry("/var/log", 15));
+        assert_eq!(
+            find(&dir, "/opt/installer"),
+            Some(entry("/opt/installer", 20))
+        );
+        assert_eq!(find(&dir, "/var/log"), Some(entry("/var/log", 15)));
         assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
         assert_eq!(
             std::fs::metadata(dir.join(FILE)).unwrap().mode() & 0o777,
             0o600
         );
-        forget();
-        assert_eq!(find("/opt/installer"), None);
+        forget(&dir);
+        assert_eq!(find(&dir, "/opt/installer"), None);
     }
 
     #[test]
     fn a_directory_open_to_others_or_a_link_is_not_used() {
         let runtime = tempfile::tempdir().unwrap();
-        let _guard = use_dir_for_tests(runtime.path());
         let dir = runtime.path().join("hmctl");
         std::fs::create_dir(&dir).unwrap();
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
             .unwrap();
-        store(entry("/opt/installer", 10));
-        assert_eq!(find("/opt/installer"), None);
+        store(&dir, entry("/opt/installer", 10));
+        assert_eq!(find(&dir, "/opt/installer"), None);
         assert!(!dir.join(FILE).exists());
         std::fs::remove_dir(&dir).unwrap();
         let elsewhere = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(elsewhere.path(), &dir).unwrap();
-        store(entry("/opt/installer", 10));
-        assert_eq!(find("/opt/installer"), None);
+        store(&dir, entry("/opt/installer", 10));
+        assert_eq!(find(&dir, "/opt/installer"), None);
         assert!(!elsewhere.path().join(FILE).exists());
     }
 }

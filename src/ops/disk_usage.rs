@@ -54,12 +54,12 @@ fn mtime_of(metadata: &std::fs::Metadata) -> i128 {
 /// The usage of `root`: the cached complete walk when it is younger than
 /// [`REUSE_SECONDS`] and the top directory is unchanged; else the walk goes
 /// on (resumed, or fresh) until `deadline`.
-pub fn measure(root: &Path, deadline: Instant) -> std::io::Result<Measured> {
+pub fn measure(cache_dir: &Path, root: &Path, deadline: Instant) -> std::io::Result<Measured> {
     let metadata = std::fs::symlink_metadata(root)?;
     let (identity, mtime) = (Identity::of(&metadata), mtime_of(&metadata));
     let path = root.display().to_string();
     let now = unix_now();
-    let kept = disk_cache::find(&path).filter(|entry| entry.identity == identity);
+    let kept = disk_cache::find(cache_dir, &path).filter(|entry| entry.identity == identity);
     let complete = kept.as_ref().and_then(|entry| entry.complete.clone());
     if let Some(complete) = &complete
         && complete.mtime == mtime
@@ -91,7 +91,7 @@ pub fn measure(root: &Path, deadline: Instant) -> std::io::Result<Measured> {
             measured_at: started_at,
         };
         entry.complete = Some(figure.clone());
-        disk_cache::store(entry);
+        disk_cache::store(cache_dir, entry);
         return Ok(match resumed {
             None => Measured {
                 usage,
@@ -102,7 +102,7 @@ pub fn measure(root: &Path, deadline: Instant) -> std::io::Result<Measured> {
     }
     let last = entry.complete.clone();
     entry.progress = Some(Progress { started_at, walk });
-    disk_cache::store(entry);
+    disk_cache::store(cache_dir, entry);
     Ok(match last {
         Some(figure) => reused(&figure, now),
         None => Measured {
@@ -145,34 +145,42 @@ mod tests {
     #[test]
     fn a_complete_walk_is_reused_until_the_top_directory_changes() {
         let runtime = tempfile::tempdir().unwrap();
-        let _guard = disk_cache::use_dir_for_tests(runtime.path());
+        let cache_dir = runtime.path().join("hmctl");
         let tree = tempfile::tempdir().unwrap();
         std::fs::create_dir(tree.path().join("venv")).unwrap();
         std::fs::write(tree.path().join("venv/a"), vec![b'x'; 9000]).unwrap();
         let later = || Instant::now() + Duration::from_secs(30);
-        let first = measure(tree.path(), later()).unwrap();
+        let first = measure(&cache_dir, tree.path(), later()).unwrap();
         assert_eq!(first.cached, None, "the first figure is a fresh walk");
-        let second = measure(tree.path(), later()).unwrap();
+        let second = measure(&cache_dir, tree.path(), later()).unwrap();
         assert_eq!(second.usage, first.usage);
         let (_, age) = second.cached.expect("the second comes from the cache");
         assert!(age < REUSE_SECONDS);
         // Deep inside, unseen until the figure expires: that is why its age shows.
         std::fs::write(tree.path().join("venv/b"), vec![b'x'; 9000]).unwrap();
-        assert!(measure(tree.path(), later()).unwrap().cached.is_some());
+        assert!(
+            measure(&cache_dir, tree.path(), later())
+                .unwrap()
+                .cached
+                .is_some()
+        );
         // A top-level change is seen at once.
         std::fs::write(tree.path().join("added"), vec![b'x'; 9000]).unwrap();
-        let third = measure(tree.path(), later()).unwrap();
+        let third = measure(&cache_dir, tree.path(), later()).unwrap();
         assert_eq!(third.cached, None);
         assert_eq!(third.usage.files, first.usage.files + 2);
         // Dropping the cache (upgrade, rollback) makes the next one fresh.
-        disk_cache::forget();
-        assert_eq!(measure(tree.path(), later()).unwrap().cached, None);
+        disk_cache::forget(&cache_dir);
+        assert_eq!(
+            measure(&cache_dir, tree.path(), later()).unwrap().cached,
+            None
+        );
     }
 
     #[test]
     fn a_walk_out_of_time_is_resumed_and_counts_everything_once() {
         let runtime = tempfile::tempdir().unwrap();
-        let _guard = disk_cache::use_dir_for_tests(runtime.path());
+        let cache_dir = runtime.path().join("hmctl");
         let tree = tempfile::tempdir().unwrap();
         for directory in 0..4 {
             let path = tree.path().join(format!("d{directory}"));
@@ -183,7 +191,7 @@ mod tests {
         }
         let whole = disk_usage(tree.path(), Instant::now() + Duration::from_secs(30)).unwrap();
         assert_eq!(whole.files, 1 + 4 + 4 * 700);
-        let first = measure(tree.path(), Instant::now()).unwrap();
+        let first = measure(&cache_dir, tree.path(), Instant::now()).unwrap();
         assert!(
             !first.usage.complete,
             "no complete figure yet: the partial count"
@@ -191,7 +199,7 @@ mod tests {
         let mut rounds = 0;
         let last = loop {
             rounds += 1;
-            let measured = measure(tree.path(), Instant::now()).unwrap();
+            let measured = measure(&cache_dir, tree.path(), Instant::now()).unwrap();
             if measured.usage.complete || rounds > 100 {
                 break measured;
             }

@@ -9,11 +9,13 @@ use super::history;
 use super::interrupt::Interrupt;
 use super::lock::{self, HostLock};
 use super::plan::{self, Pace, Plan};
-use super::snapshot::{self, backend_deadline};
+use super::snapshot;
 use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
 use crate::model::{ServiceStatus, Verb};
+use crate::settings::Settings;
+use std::path::Path;
 use std::time::Duration;
 
 /// How long a start / restart waits for each service to be healthy by default.
@@ -66,25 +68,29 @@ pub struct Planned {
     pub left_down: Vec<Dependent>,
 }
 
-/// Takes the host lock for a changing command.
-pub fn take_lock() -> Result<HostLock, Failure> {
-    lock::acquire(&lock::lock_path(), &lock::command_line(), lock::LOCK_WAIT)
+/// Takes the host lock (`lock_file`, the settings') for a changing command.
+pub fn take_lock(lock_file: &Path) -> Result<HostLock, Failure> {
+    lock::acquire(lock_file, &lock::command_line(), lock::LOCK_WAIT)
 }
 
 /// The host lock, unless the command only shows its plan (`--dry-run`).
-pub fn lock_unless_dry_run(dry_run: bool) -> Result<Option<HostLock>, Failure> {
+pub fn lock_unless_dry_run(lock_file: &Path, dry_run: bool) -> Result<Option<HostLock>, Failure> {
     if dry_run {
         Ok(None)
     } else {
-        take_lock().map(Some)
+        take_lock(lock_file).map(Some)
     }
 }
 
 /// Plans the request against the current state of the host. A stop that
 /// would leave a running service without something it needs is refused
 /// here, before anything changes, unless the request says how on.
-pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+pub async fn plan(
+    catalog: &Catalog,
+    settings: &Settings,
+    request: &Request,
+) -> Result<Planned, Failure> {
+    let (snapshot, backends) = snapshot::take(catalog, settings).await?;
     let mut selected = snapshot.resolve(&request.targets, catalog)?;
     if selected.is_empty() {
         return Err(Failure::usage("no service of any present group to act on")
@@ -96,7 +102,7 @@ pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failu
             .iter()
             .map(|index| &snapshot.services[*index])
             .collect();
-        super::maintenance::refuse_start(request.verb, &chosen)?;
+        super::maintenance::refuse_start(&settings.state_dir, request.verb, &chosen)?;
     }
     if request.verb == Verb::Stop && request.dependents != DependentsPolicy::Ignore {
         let verdict = dependents::verdict(catalog, &snapshot, &selected);
@@ -123,24 +129,26 @@ pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failu
 /// Runs the request.
 pub async fn run(
     catalog: &Catalog,
+    settings: &Settings,
     request: &Request,
     progress: &dyn Progress,
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
-    let _lock = lock_unless_dry_run(request.dry_run)?;
+    let _lock = lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
     let Planned {
         plan,
         backends,
         left_down,
     } = if request.verb == Verb::Reload {
-        let (plan, backends) = super::reload::plan(catalog, &request.targets, request.pace).await?;
+        let (plan, backends) =
+            super::reload::plan(catalog, settings, &request.targets, request.pace).await?;
         Planned {
             plan,
             backends,
             left_down: Vec::new(),
         }
     } else {
-        plan(catalog, request).await?
+        plan(catalog, settings, request).await?
     };
     if request.dry_run {
         return Ok(Report {
@@ -148,8 +156,8 @@ pub async fn run(
             ..Report::planned(plan)
         });
     }
-    let recording = history::recorder::begin(history::recorder::Intent::of_plan(&plan));
-    super::upgrade::hooks::pause_point("began");
+    let recording = history::recorder::begin(settings, history::recorder::Intent::of_plan(&plan));
+    super::upgrade::hooks::pause_point(settings, "began");
     let report = carry_out(plan, backends, request, interrupt, progress).await;
     let report = Report {
         left_down,
@@ -208,6 +216,7 @@ pub async fn carry_out(
         _ => request.pace.timeout.unwrap_or(DEFAULT_HEALTH_TIMEOUT),
     };
     let backends = Connected {
+        daemon_timeout: backends.daemon_timeout(),
         backends,
         job_timeout: health_timeout,
     };
@@ -232,17 +241,20 @@ pub async fn carry_out(
 /// and reload, which choose their services themselves). The caller holds the lock.
 pub async fn act_on(
     catalog: &Catalog,
+    settings: &Settings,
     request: &Request,
     group: &str,
     names: &[String],
     interrupt: &Interrupt,
     progress: &dyn Progress,
 ) -> Result<Vec<StepResult>, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+    let (snapshot, backends) = snapshot::take(catalog, settings).await?;
     // What is in maintenance stays stopped: an upgrade swaps its files in,
     // and `maintenance off` starts it on them.
     let held = match request.verb {
-        Verb::Start | Verb::Restart if !request.start_in_maintenance => super::maintenance::read()?,
+        Verb::Start | Verb::Restart if !request.start_in_maintenance => {
+            super::maintenance::read(&settings.state_dir)?
+        }
         _ => super::maintenance::register::Register::default(),
     };
     let selected: Vec<usize> = snapshot

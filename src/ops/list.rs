@@ -2,12 +2,12 @@
 //! and whether it is present on this host. It reads the compose files and asks
 //! systemd whether units exist, but never needs Docker.
 
-use super::snapshot::backend_deadline;
 use super::status::ErrorEntry;
 use crate::backend::{Backend, Backends};
 use crate::catalog::{Catalog, Group, log_sources};
 use crate::exit::Failure;
 use crate::model::BackendKind;
+use crate::settings::Settings;
 use serde::Serialize;
 
 /// One known service.
@@ -64,15 +64,13 @@ fn listed(
 }
 
 /// Lists the catalog.
-pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
-    // Only a kind whose presence needs its daemon is connected, and only
-    // when one of its groups is present.
-    let mut backends = Backends::default();
+pub async fn list(catalog: &Catalog, settings: &Settings) -> Result<Listing, Failure> {
+    // Only a kind whose presence needs its daemon is connected (by the
+    // settings), and only when one of its groups is present.
+    let mut backends = Backends::new(settings);
     for group in catalog.present_groups() {
         if group.backend.lists_with_daemon() {
-            backends
-                .get_or_connect(group.backend, backend_deadline())
-                .await;
+            backends.get_or_connect(group.backend).await;
         }
     }
     let mut services = Vec::new();

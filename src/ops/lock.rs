@@ -7,15 +7,8 @@ use crate::exit::{Exit, Failure};
 use crate::private_file::{self, Directory};
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// Where the lock lives: `HMCTL_LOCK_FILE`, else `/run/hmctl/hmctl.lock` (the
-/// settings): a directory only root can write, so no local user can plant a
-/// link or hold the lock in hmctl's place.
-pub fn lock_path() -> PathBuf {
-    crate::settings::get().lock_file.clone()
-}
 
 /// How long a second operation waits for the first before giving up.
 pub const LOCK_WAIT: Duration = Duration::from_secs(3);

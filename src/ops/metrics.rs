@@ -8,6 +8,7 @@
 use super::status::{StatusReport, status_with_backends};
 use crate::catalog::Catalog;
 use crate::exit::Failure;
+use crate::settings::Settings;
 use std::time::{Duration, Instant};
 
 /// One scrape: the status report and how long taking it took.
@@ -19,11 +20,10 @@ pub struct Scraped {
 }
 
 /// Takes the snapshot of every present service and records its transitions.
-pub async fn scrape(catalog: &Catalog) -> Result<Scraped, Failure> {
+pub async fn scrape(catalog: &Catalog, settings: &Settings) -> Result<Scraped, Failure> {
     let started = Instant::now();
-    let (report, backends) = status_with_backends(catalog, &[]).await?;
+    let (report, backends) = status_with_backends(catalog, settings, &[]).await?;
     let duration = started.elapsed();
-    let settings = crate::settings::get();
     let recorded = super::transitions::record(
         &settings.state_dir,
         &report.services,

@@ -4,11 +4,12 @@
 //! changed, in dependency order, each waited for until healthy.
 
 use super::plan::{self, Pace, Plan};
-use super::snapshot::{self, Snapshot, backend_deadline};
+use super::snapshot::{self, Snapshot};
 use crate::backend::{Backends, Verdict};
 use crate::catalog::Catalog;
 use crate::exit::Failure;
 use crate::model::{Action, ServiceStatus, Verb};
+use crate::settings::Settings;
 use std::collections::HashMap;
 
 /// The verdict of every selected service whose backend can recreate it, by
@@ -41,10 +42,11 @@ async fn verdicts(
 /// selected container that runs an outdated definition, a skip for the rest.
 pub async fn plan(
     catalog: &Catalog,
+    settings: &Settings,
     targets: &[String],
     pace: Pace,
 ) -> Result<(Plan, Backends), Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+    let (snapshot, backends) = snapshot::take(catalog, settings).await?;
     let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     let can_recreate = backends
@@ -58,7 +60,7 @@ pub async fn plan(
     let verdicts = verdicts(&snapshot, &selected, &backends).await?;
     // A recreated container starts, with its compose file's restart policy:
     // one in maintenance is left as it is.
-    let held = super::maintenance::read()?;
+    let held = super::maintenance::read(&settings.state_dir)?;
     let choose = |service: &ServiceStatus| match verdicts
         .get(&format!("{}/{}", service.group, service.name))
     {

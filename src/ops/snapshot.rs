@@ -8,15 +8,9 @@ use crate::catalog::{Catalog, Group};
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{BackendKind, ServiceStatus};
+use crate::settings::Settings;
 use std::collections::BTreeMap;
-use std::time::Duration;
 use tokio::time::Instant;
-
-/// How long `status` waits for each daemon in all (connect, list, inspect):
-/// `--daemon-timeout`, 5 s unless told.
-pub fn backend_deadline() -> Duration {
-    crate::settings::get().daemon_timeout
-}
 
 /// Every present group's services, as the daemons see them now.
 pub struct Snapshot {
@@ -90,12 +84,13 @@ impl Snapshot {
 }
 
 /// Takes a snapshot of every present group, each kind of backend asked
-/// concurrently under one deadline, so a hung daemon costs at most `budget`
-/// and never hides another's services. Returns the backends it connected,
+/// concurrently under one deadline, so a hung daemon costs at most the
+/// settings' `daemon_timeout` (connect, list, inspect) and never hides
+/// another's services. Returns the backends it connected (by `settings`),
 /// for acting on what it saw.
-pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Backends), Failure> {
+pub async fn take(catalog: &Catalog, settings: &Settings) -> Result<(Snapshot, Backends), Failure> {
     let groups: Vec<Group> = catalog.present_groups().into_iter().cloned().collect();
-    let deadline = Instant::now() + budget;
+    let deadline = Instant::now() + settings.daemon_timeout;
     let looks = BackendKind::ALL.iter().copied().filter_map(|kind| {
         let of_kind: Vec<Group> = groups
             .iter()
@@ -103,10 +98,8 @@ pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Back
             .cloned()
             .collect();
         (!of_kind.is_empty()).then_some(async move {
-            let mut backends = Backends::default();
-            let backend = backends
-                .get_or_connect(kind, deadline.saturating_duration_since(Instant::now()))
-                .await;
+            let mut backends = Backends::new(settings);
+            let backend = backends.get_or_connect(kind).await;
             let report = backend.observe_groups(&of_kind, deadline).await;
             (backends, report)
         })
@@ -115,7 +108,7 @@ pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Back
     let mut errors = Vec::new();
     let mut projects = BTreeMap::new();
     let mut unread = Vec::new();
-    let mut backends = Backends::default();
+    let mut backends = Backends::new(settings);
     for (connected, report) in futures_util::future::join_all(looks).await {
         let report = report?;
         services.extend(report.rows);

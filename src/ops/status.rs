@@ -2,11 +2,12 @@
 //! host checks, and the exit code that sums them up (0 / 3 / 4).
 
 use super::checks::{Check, CheckTarget, run_checks};
-use super::snapshot::{self, Snapshot, backend_deadline};
+use super::snapshot::{self, Snapshot};
 use crate::backend::{BackendError, Backends, UnreadFiles};
 use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
 use crate::model::{BackendKind, ServiceStatus};
+use crate::settings::Settings;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -106,13 +107,18 @@ pub fn exit_for(services: &[ServiceStatus], unavailable: &[BackendKind]) -> Exit
 }
 
 /// Builds the report for `targets` (none: every service of every present group).
-pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusReport, Failure> {
-    Ok(status_with_backends(catalog, targets).await?.0)
+pub async fn status(
+    catalog: &Catalog,
+    settings: &Settings,
+    targets: &[String],
+) -> Result<StatusReport, Failure> {
+    Ok(status_with_backends(catalog, settings, targets).await?.0)
 }
 
 /// The report, and the daemons it asked (for asking them more).
 pub async fn status_with_backends(
     catalog: &Catalog,
+    settings: &Settings,
     targets: &[String],
 ) -> Result<(StatusReport, Backends), Failure> {
     let check_targets: Vec<CheckTarget> = catalog
@@ -130,30 +136,30 @@ pub async fn status_with_backends(
             return Vec::new();
         }
         let targets = check_targets.clone();
-        tokio::task::spawn_blocking(move || run_checks(&targets, WALK_BUDGET, PORT_TIMEOUT))
-            .await
-            .unwrap_or_default()
+        let cache_dir = settings.cache_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            run_checks(&targets, &cache_dir, WALK_BUDGET, PORT_TIMEOUT)
+        })
+        .await
+        .unwrap_or_default()
     };
-    let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
+    let (taken, checks) = tokio::join!(snapshot::take(catalog, settings), checks);
     let (mut snapshot, backends) = taken?;
-    let marked = super::maintenance::mark_from_register(&mut snapshot.services);
+    let marked =
+        super::maintenance::mark_from_register(&settings.state_dir, &mut snapshot.services);
     let mut report = report(catalog, targets, snapshot, checks)?;
     if let Err(failure) = marked {
         report.errors.push(ErrorEntry {
             backend: "hmctl",
             group: None,
-            file: Some(super::maintenance::register::path_in(
-                &crate::settings::get().state_dir,
-            )),
+            file: Some(super::maintenance::register::path_in(&settings.state_dir)),
             message: failure.message,
             hint: failure.hint,
         });
     }
     let now = jiff::Timestamp::now();
-    let actions = super::history::actions::recent(
-        &crate::settings::get().state_dir,
-        now - super::last_change::RECENT,
-    );
+    let actions =
+        super::history::actions::recent(&settings.state_dir, now - super::last_change::RECENT);
     super::last_change::fill(&mut report.services, &actions, now);
     Ok((report, backends))
 }

@@ -4,6 +4,7 @@
 //! containers (see `compose_generation`).
 
 use super::compose_generation;
+use super::compose_settings::ComposeSettings;
 use crate::backend::error::BackendError;
 use crate::catalog::validate_name;
 use crate::model::BackendKind;
@@ -35,6 +36,7 @@ pub async fn config_hashes(
     project: &str,
     files: &[PathBuf],
     timeout: Duration,
+    settings: &ComposeSettings,
 ) -> Result<std::collections::HashMap<String, String>, BackendError> {
     let refused = |detail: String| BackendError::Refused {
         backend: DAEMON,
@@ -42,7 +44,9 @@ pub async fn config_hashes(
         detail,
     };
     validate_name(project).map_err(|why| refused(format!("project name {project:?} {why}")))?;
-    let program = compose_generation::cli_for(project).await?.program;
+    let program = compose_generation::cli_for(project, settings)
+        .await?
+        .program;
     let mut command = Command::new(&program[0]);
     command.args(&program[1..]).args(["-p", project]);
     for file in files {
@@ -96,6 +100,7 @@ pub async fn up(
     service: &str,
     force: bool,
     timeout: Duration,
+    settings: &ComposeSettings,
 ) -> Result<(), BackendError> {
     let refused = |detail: String| BackendError::Refused {
         backend: DAEMON,
@@ -107,7 +112,9 @@ pub async fn up(
     if files.is_empty() {
         return Err(refused("no compose file declares it".into()));
     }
-    let program = compose_generation::cli_for(project).await?.program;
+    let program = compose_generation::cli_for(project, settings)
+        .await?
+        .program;
     let directory = files[0].parent().unwrap_or(Path::new("/"));
     let mut command = Command::new(&program[0]);
     command
@@ -144,6 +151,7 @@ pub async fn up(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::Settings;
 
     #[test]
     fn the_argument_vector_names_exactly_that_service() {
@@ -177,6 +185,7 @@ mod tests {
             "porter-api;reboot",
             false,
             Duration::from_secs(1),
+            &ComposeSettings::from(&Settings::for_test(Path::new("/nonexistent"))),
         )
         .await
         .unwrap_err();

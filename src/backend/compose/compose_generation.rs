@@ -6,6 +6,7 @@
 //! creating with the other one would rename or duplicate containers and see
 //! every service as changed.
 
+use super::compose_settings::ComposeSettings;
 use crate::backend::error::BackendError;
 use crate::model::BackendKind;
 use std::path::{Path, PathBuf};
@@ -132,14 +133,17 @@ async fn answer(program: &[String]) -> Option<Cli> {
 
 /// The version of Compose that made `project`'s containers, if it has any
 /// (and Docker is reached on a unix socket; otherwise nothing is assumed).
-async fn made_by(project: &str) -> Result<Option<String>, BackendError> {
-    let endpoint = super::docker::endpoint();
+async fn made_by(
+    project: &str,
+    settings: &ComposeSettings,
+) -> Result<Option<String>, BackendError> {
+    let endpoint = &settings.docker_host;
     let Some(socket) = endpoint.strip_prefix("unix://") else {
         return Ok(None);
     };
     let labels = [format!("{}={project}", super::docker::label::PROJECT)];
     let listed = tokio::time::timeout(
-        crate::settings::get().daemon_timeout,
+        settings.daemon_timeout,
         super::docker_list::list(Path::new(socket), &labels),
     )
     .await;
@@ -151,7 +155,7 @@ async fn made_by(project: &str) -> Result<Option<String>, BackendError> {
     match listed {
         Err(_) => Err(refused(format!(
             "{socket} did not answer within {}",
-            crate::backend::error::humanize(crate::settings::get().daemon_timeout)
+            crate::backend::error::humanize(settings.daemon_timeout)
         ))),
         Ok(Err(error)) => Err(refused(format!("{socket}: {error:?}"))),
         Ok(Ok(containers)) => Ok(containers
@@ -162,12 +166,12 @@ async fn made_by(project: &str) -> Result<Option<String>, BackendError> {
 
 /// The Compose CLI for `project`: of the generation that made its containers,
 /// else (no containers yet) the first installed, `docker compose` first.
-pub async fn cli_for(project: &str) -> Result<Cli, BackendError> {
-    let wanted = made_by(project).await?;
+pub async fn cli_for(project: &str, settings: &ComposeSettings) -> Result<Cli, BackendError> {
+    let wanted = made_by(project, settings).await?;
     let generation = wanted.as_deref().and_then(Generation::of_version);
     let mut installed = Vec::new();
     let mut silent = Vec::new();
-    for program in candidates(&crate::settings::get().search_path) {
+    for program in candidates(&settings.search_path) {
         match probe(&program).await {
             Probe::Answered(cli) => {
                 if generation.is_none_or(|generation| generation == cli.generation) {

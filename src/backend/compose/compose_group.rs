@@ -4,6 +4,7 @@
 //! When the files cannot be read (a bad edit), the rows are the project's
 //! containers as Docker lists them, each marked so, and the report says why.
 
+use super::compose_settings::ComposeSettings;
 use super::docker::DockerClient;
 use super::docker_containers::Container;
 use super::docker_state::observe_container;
@@ -45,11 +46,6 @@ pub fn files_in_use(group: &Group, containers: &[Container]) -> Vec<PathBuf> {
     files
 }
 
-/// The profiles `docker compose up` would activate (`COMPOSE_PROFILES`).
-fn active_profiles() -> Vec<String> {
-    crate::settings::get().compose_profiles.clone()
-}
-
 /// The worst of a service's containers decides its row (scaled services).
 fn worst(containers: &[&Container]) -> Observation {
     let observations: Vec<Observation> = containers
@@ -77,13 +73,14 @@ pub async fn compose_group(
     client: Result<&DockerClient, &BackendError>,
     group: &Group,
     timeout: Duration,
+    settings: &ComposeSettings,
 ) -> ComposeReport {
     let project_name = group.project.clone().unwrap_or_default();
     // Read the compose files while Docker lists the containers.
     let candidates = group.existing_files();
     // A project remembered from an earlier run is used while its files are
     // unchanged; else the files are read while Docker lists the containers.
-    let remembered = RememberedProject::load(&group.name);
+    let remembered = RememberedProject::load(&settings.cache_dir, &group.name);
     let read_ahead = remembered
         .is_none()
         .then(|| tokio::task::spawn_blocking(move || FileSet::read(&candidates)));
@@ -104,12 +101,18 @@ pub async fn compose_group(
             };
             let project = files.project(&in_use);
             if let Ok(project) = &project {
-                RememberedProject::store(&group.name, &in_use, &files.read_paths(), project);
+                RememberedProject::store(
+                    &settings.cache_dir,
+                    &group.name,
+                    &in_use,
+                    &files.read_paths(),
+                    project,
+                );
             }
             project
         }
     };
-    let profiles = active_profiles();
+    let profiles = &settings.profiles;
     let mut rows = Vec::new();
     let handle = |service: &str, container: Option<&Container>| {
         Handle::new(BackendKind::Compose, service)
@@ -126,7 +129,7 @@ pub async fn compose_group(
     let mut declared: HashSet<&str> = HashSet::new();
     let services = project
         .as_ref()
-        .map(|project| project.enabled_services(&profiles).collect::<Vec<_>>())
+        .map(|project| project.enabled_services(profiles).collect::<Vec<_>>())
         .unwrap_or_default();
     for service in services {
         declared.insert(&service.name);
@@ -175,6 +178,7 @@ pub async fn compose_group(
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
+    use crate::settings::Settings;
 
     /// What observing a group whose one compose file is `text` finds,
     /// Docker being absent, and the group.
@@ -190,7 +194,8 @@ mod tests {
             endpoint: "unix:///nonexistent".into(),
             detail: "no such socket".into(),
         };
-        let report = compose_group(Err(&absent), &group, Duration::from_secs(1)).await;
+        let settings = ComposeSettings::from(&Settings::for_test(dir.path()));
+        let report = compose_group(Err(&absent), &group, Duration::from_secs(1), &settings).await;
         (report, group)
     }
 

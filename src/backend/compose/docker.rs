@@ -3,6 +3,7 @@
 //! and the start / stop / restart calls. Listing and inspecting containers
 //! are in `docker_containers`, a container's output in `docker_output`.
 
+use super::compose_settings::ComposeSettings;
 use crate::backend::error::{BackendError, connection_error, root_message};
 use crate::model::BackendKind;
 use bollard::Docker;
@@ -27,11 +28,6 @@ pub mod label {
     pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
 }
 
-/// Where hmctl talks to Docker: `DOCKER_HOST`, else the default socket.
-pub fn endpoint() -> String {
-    crate::settings::get().daemons.docker_host.clone()
-}
-
 /// The endpoint as an operator knows it (`/var/run/docker.sock`).
 fn endpoint_for_humans(endpoint: &str) -> String {
     endpoint
@@ -51,16 +47,21 @@ pub struct DockerClient {
     pub(super) endpoint: String,
     /// The unix socket, when `endpoint` is one: lists are read from it directly.
     pub(super) socket: Option<PathBuf>,
+    /// How long an answer may take when no call names its own timeout.
+    pub(super) daemon_timeout: Duration,
+    /// Where the inspect answers are remembered.
+    pub(super) cache_dir: PathBuf,
 }
 
 impl DockerClient {
-    /// A client for `DOCKER_HOST` (else the default socket). On a unix socket
-    /// nothing is asked yet; elsewhere the API version is negotiated within
-    /// `timeout`.
-    pub async fn connect(timeout: Duration) -> Result<DockerClient, BackendError> {
-        let endpoint = endpoint();
-        let human = endpoint_for_humans(&endpoint);
-        let unversioned = Docker::connect_with_host(&endpoint).map_err(|error| match error {
+    /// A client for the settings' Docker endpoint (`DOCKER_HOST`, else the
+    /// default socket). On a unix socket nothing is asked yet; elsewhere the
+    /// API version is negotiated within their daemon timeout.
+    pub async fn connect(settings: &ComposeSettings) -> Result<DockerClient, BackendError> {
+        let endpoint = &settings.docker_host;
+        let timeout = settings.daemon_timeout;
+        let human = endpoint_for_humans(endpoint);
+        let unversioned = Docker::connect_with_host(endpoint).map_err(|error| match error {
             bollard::errors::Error::SocketNotFoundError(_) => BackendError::Unreachable {
                 backend: DAEMON,
                 endpoint: human.clone(),
@@ -77,6 +78,8 @@ impl DockerClient {
             versioned: Arc::new(OnceCell::new()),
             endpoint: human,
             socket: endpoint.strip_prefix("unix://").map(PathBuf::from),
+            daemon_timeout: timeout,
+            cache_dir: settings.cache_dir.clone(),
         };
         if client.socket.is_none() {
             client.api(timeout).await?;
@@ -238,7 +241,7 @@ impl DockerClient {
     /// A client whose own timeout leaves room for a stop of `grace`.
     async fn with_call_timeout(&self, grace: Duration) -> Result<Docker, BackendError> {
         Ok(self
-            .api(crate::settings::get().daemon_timeout)
+            .api(self.daemon_timeout)
             .await?
             .clone()
             .with_timeout(grace + CALL_MARGIN + Duration::from_secs(1)))

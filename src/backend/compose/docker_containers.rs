@@ -38,7 +38,7 @@ impl DockerClient {
             .await?;
         // Inspect only what the cache cannot vouch for (see inspect_cache).
         let now = jiff::Timestamp::now();
-        let mut cache = Cache::load(&self.endpoint, project);
+        let mut cache = Cache::load(&self.cache_dir, &self.endpoint, project);
         let cached_count = cache.entries.len();
         let remembered: Vec<Option<RememberedInspect>> = listed
             .iter()

@@ -15,7 +15,7 @@ impl DockerClient {
         follow: bool,
     ) -> Result<impl futures_util::Stream<Item = Result<Vec<u8>, BackendError>> + use<>, BackendError>
     {
-        let docker = self.api(crate::settings::get().daemon_timeout).await?;
+        let docker = self.api(self.daemon_timeout).await?;
         let options = bollard::query_parameters::LogsOptionsBuilder::new()
             .stdout(true)
             .stderr(true)

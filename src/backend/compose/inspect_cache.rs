@@ -17,7 +17,7 @@ use bollard::models::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How long a remembered inspect may be used.
 pub const MAX_AGE_SECONDS: i64 = 60;
@@ -259,13 +259,11 @@ fn file_name(endpoint: &str, project: &str) -> String {
 
 impl Cache {
     /// Loads the cache of a project (empty when there is none or it is unusable).
-    pub fn load(endpoint: &str, project: &str) -> Cache {
+    pub fn load(cache_dir: &Path, endpoint: &str, project: &str) -> Cache {
         if !rustix::process::geteuid().is_root() {
             return Cache::default();
         }
-        let path = crate::settings::get()
-            .cache_dir
-            .join(file_name(endpoint, project));
+        let path = cache_dir.join(file_name(endpoint, project));
         let entries = std::fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())

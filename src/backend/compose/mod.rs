@@ -6,6 +6,7 @@
 mod compose_cli;
 mod compose_generation;
 mod compose_group;
+mod compose_settings;
 mod container_zone;
 mod details;
 mod docker;
@@ -31,6 +32,7 @@ use crate::model::{
     ServiceStatus, Step,
 };
 use compose_group::compose_group;
+use compose_settings::ComposeSettings;
 use docker::{CALL_MARGIN, DockerClient, label, short};
 use docker_state::observe_container;
 use futures_util::StreamExt;
@@ -49,6 +51,8 @@ const HASH_TIMEOUT: Duration = Duration::from_secs(60);
 /// A connection to Docker, or why there is none.
 pub struct Compose {
     client: Result<DockerClient, BackendError>,
+    /// What this kind reads of the settings it was connected by.
+    settings: ComposeSettings,
 }
 
 impl Compose {
@@ -65,7 +69,7 @@ impl Compose {
             return Err(no_container(&handle.name));
         };
         self.docker()?
-            .service_container(project, service, crate::settings::get().daemon_timeout)
+            .service_container(project, service, self.settings.daemon_timeout)
             .await?
             .and_then(|inspect| inspect.id)
             .ok_or_else(|| no_container(service))
@@ -167,7 +171,13 @@ impl ServiceBackend for Compose {
     ) -> Result<GroupsReport, Failure> {
         let mut report = GroupsReport::default();
         for group in groups {
-            let found = compose_group(self.client.as_ref(), group, remaining(deadline)).await;
+            let found = compose_group(
+                self.client.as_ref(),
+                group,
+                remaining(deadline),
+                &self.settings,
+            )
+            .await;
             report.add(found.rows, found.error);
             match found.project {
                 Ok(project) => {
@@ -215,8 +225,15 @@ impl ServiceBackend for Compose {
         match (step.action, id) {
             (Action::Create | Action::Recreate, _) => {
                 let force = step.action == Action::Recreate;
-                compose_cli::up(project, &step.compose_files, service, force, CREATE_TIMEOUT)
-                    .await?;
+                compose_cli::up(
+                    project,
+                    &step.compose_files,
+                    service,
+                    force,
+                    CREATE_TIMEOUT,
+                    &self.settings,
+                )
+                .await?;
             }
             (Action::Start, Some(id)) => docker.start(id, OBSERVE_TIMEOUT + CALL_MARGIN).await?,
             (Action::Stop, Some(id)) => docker.stop(id, step.stop_grace).await?,
@@ -236,7 +253,7 @@ impl ServiceBackend for Compose {
     async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError> {
         let id = self.container_of(handle).await?;
         self.docker()?
-            .restart_policy(&id, crate::settings::get().daemon_timeout)
+            .restart_policy(&id, self.settings.daemon_timeout)
             .await
     }
 
@@ -247,7 +264,7 @@ impl ServiceBackend for Compose {
     ) -> Result<(), BackendError> {
         let id = self.container_of(handle).await?;
         self.docker()?
-            .set_restart_policy(&id, wanted, crate::settings::get().daemon_timeout)
+            .set_restart_policy(&id, wanted, self.settings.daemon_timeout)
             .await
     }
 
@@ -260,7 +277,7 @@ impl ServiceBackend for Compose {
         let docker = self.docker().map_err(BackendError::into_failure)?;
         let project = source.group.project.clone().unwrap_or_default();
         let inspect = docker
-            .service_container(&project, source.name, crate::settings::get().daemon_timeout)
+            .service_container(&project, source.name, self.settings.daemon_timeout)
             .await
             .map_err(BackendError::into_failure)?
             .ok_or_else(|| {
@@ -284,7 +301,7 @@ impl ServiceBackend for Compose {
         // Without the hashes, images alone decide.
         let hashes = match (&group.project, project) {
             (Some(name), Some(project)) => {
-                compose_cli::config_hashes(name, &project.files, HASH_TIMEOUT)
+                compose_cli::config_hashes(name, &project.files, HASH_TIMEOUT, &self.settings)
                     .await
                     .unwrap_or_default()
             }

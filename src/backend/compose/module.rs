@@ -3,7 +3,8 @@
 //! [`BackendModule`].
 
 use super::Compose;
-use super::docker::{DockerClient, endpoint};
+use super::compose_settings::ComposeSettings;
+use super::docker::DockerClient;
 use crate::backend::{
     BackendError, BackendModule, Declared, DeclaredGroup, Installed, OutputSource, UnreadFiles,
 };
@@ -11,18 +12,20 @@ use crate::catalog::Group;
 use crate::compose::read_project;
 use crate::exit::Failure;
 use crate::model::BackendKind;
-use std::time::Duration;
+use crate::settings::{Daemons, Settings};
 
 impl BackendModule for Compose {
-    async fn connect(timeout: Duration) -> Compose {
+    async fn connect(settings: &Settings) -> Compose {
+        let settings = ComposeSettings::from(settings);
         Compose {
-            client: DockerClient::connect(timeout).await,
+            client: DockerClient::connect(&settings).await,
+            settings,
         }
     }
 
     /// A container's output comes through Docker.
-    async fn for_output(timeout: Duration) -> Compose {
-        Compose::connect(timeout).await
+    async fn for_output(settings: &Settings) -> Compose {
+        Compose::connect(settings).await
     }
 
     fn output_name(_source: &OutputSource<'_>) -> String {
@@ -101,8 +104,9 @@ impl BackendModule for Compose {
         Ok(DeclaredGroup { services, unread })
     }
 
-    fn endpoint() -> String {
-        endpoint()
+    /// Where hmctl talks to Docker: `DOCKER_HOST`, else the default socket.
+    fn endpoint(daemons: &Daemons) -> String {
+        daemons.docker_host.clone()
     }
 
     fn hint(error: &BackendError) -> Option<String> {

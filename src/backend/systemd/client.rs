@@ -7,6 +7,7 @@ use super::systemd_state::UnitProperties;
 use crate::backend::error::{BackendError, connection_error};
 use crate::catalog::service_name_of_unit;
 use crate::model::BackendKind;
+use crate::settings::Daemons;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::future::Future;
@@ -90,8 +91,8 @@ impl UnitAction {
 
 /// Where hmctl talks to systemd: `DBUS_SYSTEM_BUS_ADDRESS`; else, as root,
 /// systemd's private socket when it is there; else the system bus.
-pub fn endpoint() -> String {
-    Route::choose().endpoint()
+pub fn endpoint(daemons: &Daemons) -> String {
+    Route::choose(daemons).endpoint()
 }
 
 /// A connection to systemd's bus.
@@ -99,6 +100,9 @@ pub fn endpoint() -> String {
 pub struct SystemdClient {
     connection: zbus::Connection,
     endpoint: String,
+    /// The bus was named (`DBUS_SYSTEM_BUS_ADDRESS`): its errors are not
+    /// explained by this host's init system.
+    bus_named: bool,
     /// systemd accepts one `Subscribe` per connection.
     subscribed: std::sync::Arc<tokio::sync::OnceCell<()>>,
 }
@@ -108,8 +112,11 @@ impl SystemdClient {
     /// first when [`Route::choose`] says so, and through the system bus when
     /// that socket cannot be connected to (not when systemd is too slow to
     /// answer on it: the bus would lead to the same systemd).
-    pub async fn connect(timeout: Duration) -> Result<SystemdClient, BackendError> {
-        let route = Route::choose();
+    pub async fn connect(
+        daemons: &Daemons,
+        timeout: Duration,
+    ) -> Result<SystemdClient, BackendError> {
+        let route = Route::choose(daemons);
         match SystemdClient::connect_by(&route, timeout).await {
             Err(error)
                 if route.is_peer_to_peer() && !matches!(error, BackendError::Timeout { .. }) =>
@@ -123,6 +130,7 @@ impl SystemdClient {
     /// Connects along one route within `timeout`.
     async fn connect_by(route: &Route, timeout: Duration) -> Result<SystemdClient, BackendError> {
         let endpoint = route.endpoint();
+        let bus_named = matches!(route, Route::Named(_));
         let build = async {
             let builder = match route {
                 Route::Private(path) => {
@@ -141,10 +149,11 @@ impl SystemdClient {
                 endpoint,
                 after: timeout,
             }),
-            Ok(Err(error)) => Err(translate(&endpoint, "connect", &error)),
+            Ok(Err(error)) => Err(translate(&endpoint, bus_named, "connect", &error)),
             Ok(Ok(connection)) => Ok(SystemdClient {
                 connection,
                 endpoint,
+                bus_named,
                 subscribed: std::sync::Arc::default(),
             }),
         }
@@ -172,7 +181,7 @@ impl SystemdClient {
                 endpoint: self.endpoint.clone(),
                 after: timeout,
             }),
-            Ok(Err(error)) => Err(translate(&self.endpoint, action, &error)),
+            Ok(Err(error)) => Err(translate(&self.endpoint, self.bus_named, action, &error)),
             Ok(Ok(value)) => Ok(value),
         }
     }
@@ -354,8 +363,8 @@ fn masked(unit: &str, verb: &str, error: &zbus::Error) -> Option<BackendError> {
 }
 
 /// A zbus error, as an operator should read it.
-fn translate(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError {
-    super::init_system::explain(error, translate_error(endpoint, action, error))
+fn translate(endpoint: &str, bus_named: bool, action: &str, error: &zbus::Error) -> BackendError {
+    super::init_system::explain(error, bus_named, translate_error(endpoint, action, error))
 }
 
 fn translate_error(endpoint: &str, action: &str, error: &zbus::Error) -> BackendError {

@@ -110,9 +110,9 @@ pub fn no_systemd_on_the_bus(error: &zbus::Error) -> bool {
 }
 
 /// `translated` (the error as hmctl reports it anyway), explained by this
-/// host's init system when systemd is not it.
-pub fn explain(error: &zbus::Error, translated: BackendError) -> BackendError {
-    let bus_named = crate::settings::get().daemons.bus_address.is_some();
+/// host's init system when systemd is not it (`bus_named`: not when the bus
+/// was named by `DBUS_SYSTEM_BUS_ADDRESS`).
+pub fn explain(error: &zbus::Error, bus_named: bool, translated: BackendError) -> BackendError {
     // No bus at all, or a bus without systemd.
     let nobody_answers =
         matches!(translated, BackendError::Unreachable { .. }) || no_systemd_on_the_bus(error);

@@ -12,8 +12,6 @@ mod route;
 mod systemd_state;
 mod unit_group;
 
-pub use client::endpoint;
-
 use super::{
     BackendError, BackendModule, Declared, EventWindow, EventsRead, GroupsReport, Installed,
     OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
@@ -25,6 +23,7 @@ use crate::model::{
     Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,
     ServiceStatus, State, Step,
 };
+use crate::settings::{Daemons, Settings};
 use client::{SystemdClient, UnitAction};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -41,6 +40,8 @@ const JOB_MARGIN: Duration = Duration::from_secs(30);
 /// A connection to systemd's bus, or why there is none.
 pub struct Systemd {
     client: Result<SystemdClient, BackendError>,
+    /// How long each answer may take (the settings' `daemon_timeout`).
+    daemon_timeout: Duration,
 }
 
 /// Every name an operator may use for a unit choice: the unit names, with
@@ -79,15 +80,16 @@ fn units_of(source: &OutputSource<'_>) -> Vec<String> {
 }
 
 impl BackendModule for Systemd {
-    async fn connect(timeout: Duration) -> Systemd {
+    async fn connect(settings: &Settings) -> Systemd {
         Systemd {
-            client: SystemdClient::connect(timeout).await,
+            client: SystemdClient::connect(&settings.daemons, settings.daemon_timeout).await,
+            daemon_timeout: settings.daemon_timeout,
         }
     }
 
     /// A unit's journal is read by `journalctl`, not over the bus.
-    async fn for_output(_timeout: Duration) -> Systemd {
-        Systemd::offline()
+    async fn for_output(settings: &Settings) -> Systemd {
+        Systemd::offline(settings)
     }
 
     fn output_name(source: &OutputSource<'_>) -> String {
@@ -120,8 +122,8 @@ impl BackendModule for Systemd {
         .into())
     }
 
-    fn endpoint() -> String {
-        endpoint()
+    fn endpoint(daemons: &Daemons) -> String {
+        client::endpoint(daemons)
     }
 
     fn hint(error: &BackendError) -> Option<String> {
@@ -150,13 +152,14 @@ impl BackendModule for Systemd {
 
 impl Systemd {
     /// A backend that does not talk to systemd (it reads journals only).
-    pub fn offline() -> Systemd {
+    pub fn offline(settings: &Settings) -> Systemd {
         Systemd {
             client: Err(BackendError::Unreachable {
                 backend: BackendKind::Systemd,
-                endpoint: endpoint(),
+                endpoint: client::endpoint(&settings.daemons),
                 detail: "not connected".into(),
             }),
+            daemon_timeout: settings.daemon_timeout,
         }
     }
 
@@ -193,7 +196,7 @@ impl Systemd {
             let mut found = None;
             let mut asked = true;
             for unit in &choice.alternatives {
-                match client.unit(unit, super::list_timeout()).await {
+                match client.unit(unit, self.daemon_timeout).await {
                     Ok(properties) if observe_unit(&properties).state != State::Missing => {
                         found = Some(unit.clone());
                         break;
@@ -350,7 +353,7 @@ impl ServiceBackend for Systemd {
 
     async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError> {
         self.systemd()?
-            .enablement(&handle.name, crate::settings::get().daemon_timeout)
+            .enablement(&handle.name, self.daemon_timeout)
             .await
     }
 
@@ -360,7 +363,7 @@ impl ServiceBackend for Systemd {
         wanted: &AutoStart,
     ) -> Result<(), BackendError> {
         self.systemd()?
-            .set_enablement(&handle.name, wanted, crate::settings::get().daemon_timeout)
+            .set_enablement(&handle.name, wanted, self.daemon_timeout)
             .await
     }
 

@@ -4,6 +4,7 @@
 //! else, or a host without that socket, goes through the system bus, and
 //! `DBUS_SYSTEM_BUS_ADDRESS` names a bus that always wins.
 
+use crate::settings::Daemons;
 use std::path::{Path, PathBuf};
 
 /// The system bus, when no address is named.
@@ -21,9 +22,8 @@ pub enum Route {
 }
 
 impl Route {
-    /// This run's first choice (see [`Route::choose_with`]).
-    pub fn choose() -> Route {
-        let daemons = &crate::settings::get().daemons;
+    /// The first choice for `daemons` (see [`Route::choose_with`]).
+    pub fn choose(daemons: &Daemons) -> Route {
         Route::choose_with(
             daemons.bus_address.as_deref(),
             rustix::process::geteuid().is_root(),

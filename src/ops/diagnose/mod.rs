@@ -35,9 +35,11 @@ use crate::exit::{Exit, Failure};
 use crate::ops::inventory::{Entry, inventory};
 use crate::ops::logs::files::LogFile;
 use crate::ops::logs::select::select;
-use crate::ops::snapshot::{self, backend_deadline};
+use crate::ops::snapshot;
+use crate::settings::Settings;
 use report::{Report, Scope};
 use scan::Event;
+use std::path::Path;
 
 /// The default byte budget of the log reading (`--max-read`).
 pub const DEFAULT_BUDGET_MIB: u64 = 1024;
@@ -220,10 +222,10 @@ fn one_line_words(request: &Request) -> Result<(), Failure> {
 /// daemons and the metrics timer saw. Files that cannot be read (an operator
 /// without root) give none.
 fn happenings_in(
+    state_dir: &Path,
     window: &window::Window,
     states: &[report::ServiceState],
 ) -> Vec<happening::Happening> {
-    let state_dir = &crate::settings::get().state_dir;
     let actions = crate::ops::history::actions::all(state_dir);
     let transitions =
         crate::ops::transitions::read(state_dir, Some(window.since), Some(window.until))
@@ -252,22 +254,26 @@ fn asked_window(request: &Request, now: &jiff::Zoned) -> Result<window::Window, 
 /// errors of the daemons that did not answer, and the dependency graphs.
 async fn services_as_daemons_see_them(
     catalog: &Catalog,
+    settings: &Settings,
     matter: &[String],
 ) -> (
     Vec<report::ServiceState>,
     Vec<String>,
     Vec<crate::ops::order::Graph>,
 ) {
-    match snapshot::take(catalog, backend_deadline()).await {
+    match snapshot::take(catalog, settings).await {
         Ok((mut snapshot, backends)) => {
             // A service in maintenance is stopped on purpose: not a finding.
             // A register that cannot be read is said beside the daemons' errors.
-            let unmarked = crate::ops::maintenance::mark_from_register(&mut snapshot.services)
-                .err()
-                .map(|failure| match failure.hint {
-                    Some(hint) => format!("{} (hint: {hint})", failure.message),
-                    None => failure.message,
-                });
+            let unmarked = crate::ops::maintenance::mark_from_register(
+                &settings.state_dir,
+                &mut snapshot.services,
+            )
+            .err()
+            .map(|failure| match failure.hint {
+                Some(hint) => format!("{} (hint: {hint})", failure.message),
+                None => failure.message,
+            });
             let chosen = state::select(&snapshot.services, matter);
             let errors: Vec<String> = snapshot
                 .errors
@@ -286,6 +292,7 @@ async fn services_as_daemons_see_them(
 /// Runs the diagnosis.
 pub async fn run(
     catalog: &Catalog,
+    settings: &Settings,
     request: &Request,
     now: jiff::Zoned,
 ) -> Result<Report, Failure> {
@@ -299,7 +306,7 @@ pub async fn run(
     let matter = state::services_that_matter(catalog, &entries, named.as_deref());
     let readable = named.as_ref().map(|_| matter.clone());
     let mut files = files_to_read(catalog, request, readable.as_deref(), &mut notes)?;
-    for unasked in crate::ops::logs::zones::attach(catalog, &mut files).await {
+    for unasked in crate::ops::logs::zones::attach(catalog, settings, &mut files).await {
         notes.push(format!(
             "{unasked} (hint: {})",
             crate::ops::logs::zones::UNASKED_HINT
@@ -319,7 +326,7 @@ pub async fn run(
             })
         })
     };
-    let looking = services_as_daemons_see_them(catalog, &matter);
+    let looking = services_as_daemons_see_them(catalog, settings, &matter);
     let (scanned, (states, daemon_errors, graphs)) = tokio::join!(scanning, looking);
     notes.extend(daemon_errors);
     let (events, cost) = scanned
@@ -347,7 +354,7 @@ pub async fn run(
     let chains = chain::chains(&events, scope.id.as_deref(), &window.zone);
     let dependencies = causes::Dependencies { graphs: &graphs };
     let (findings, groups, mut summary) = causes::group(findings, &chains, &dependencies);
-    let happenings = happenings_in(&window, &states);
+    let happenings = happenings_in(&settings.state_dir, &window, &states);
     if let (Some(summary), Some(primary)) = (summary.as_mut(), groups.first()) {
         summary.began_with = happenings::began_with(primary, &events, &happenings, &window);
     }

@@ -9,6 +9,7 @@
 use crate::backend::EventWindow;
 use crate::model::{EventSource, Happening, Health, ServiceEvent, State};
 use crate::ops::transitions::record::Transition;
+use std::path::Path;
 
 /// How long before its snapshot a recorded change may have happened: the
 /// timer runs every minute, so the change fell after the previous snapshot,
@@ -19,8 +20,11 @@ const SNAPSHOT_INTERVAL_NANOSECONDS: i128 = 120 * 1_000_000_000;
 /// The transitions recorded in `window` as events of this source, oldest
 /// first; `None` when the timer never recorded any on this host (no file:
 /// not a source that answered).
-pub fn read(window: EventWindow) -> Result<Option<Vec<ServiceEvent>>, (String, String)> {
-    let state_dir = &crate::settings::get().state_dir;
+/// (The timer keeps its file in hmctl's state directory `state_dir`.)
+pub fn read(
+    state_dir: &Path,
+    window: EventWindow,
+) -> Result<Option<Vec<ServiceEvent>>, (String, String)> {
     let file = crate::ops::transitions::FILE;
     if [file.name, file.rotated]
         .iter()

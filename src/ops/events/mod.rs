@@ -16,6 +16,7 @@ use crate::exit::Failure;
 use crate::model::{BackendKind, EventSource, ServiceEvent};
 use crate::ops::interrupt::Interrupt;
 use crate::ops::inventory::inventory;
+use crate::settings::Settings;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,12 +105,11 @@ pub fn select(catalog: &Catalog, targets: &[String]) -> Result<Selection, Failur
     })
 }
 
-/// Each kind's backend, ready to read its services' records.
-async fn backends(selection: &Selection) -> Vec<(Arc<Backend>, Vec<Group>)> {
-    let timeout = crate::settings::get().daemon_timeout;
+/// Each kind's backend (by the `settings`), ready to read its services' records.
+async fn backends(selection: &Selection, settings: &Settings) -> Vec<(Arc<Backend>, Vec<Group>)> {
     let mut connected = Vec::new();
     for (kind, groups) in &selection.groups {
-        let backend = Backend::for_output(*kind, timeout).await;
+        let backend = Backend::for_output(*kind, settings).await;
         connected.push((Arc::new(backend), groups.clone()));
     }
     connected
@@ -117,8 +117,11 @@ async fn backends(selection: &Selection) -> Vec<(Arc<Backend>, Vec<Group>)> {
 
 /// hmctl's own history in the window, as operator actions, and how many of
 /// its lines could not be read; or why it could not be read at all.
-fn history_events(window: EventWindow) -> Result<(Vec<ServiceEvent>, usize), Unread> {
-    match crate::ops::history::all_runs() {
+fn history_events(
+    settings: &Settings,
+    window: EventWindow,
+) -> Result<(Vec<ServiceEvent>, usize), Unread> {
+    match crate::ops::history::all_runs(&settings.state_dir, &settings.lock_file) {
         Ok((runs, skipped)) => Ok((operator::events_of_runs(&runs, window), skipped)),
         Err(failure) => Err(Unread {
             source: EventSource::HmctlHistory,
@@ -129,13 +132,13 @@ fn history_events(window: EventWindow) -> Result<(Vec<ServiceEvent>, usize), Unr
 }
 
 /// The timeline of `request`'s window (until now when it has no end).
-pub async fn gather(selection: &Selection, request: &Request) -> Timeline {
-    let timeout = crate::settings::get().daemon_timeout;
+pub async fn gather(selection: &Selection, settings: &Settings, request: &Request) -> Timeline {
+    let timeout = settings.daemon_timeout;
     let window = EventWindow {
         since: request.since,
         until: Some(request.until.unwrap_or_else(jiff::Timestamp::now)),
     };
-    let connected = backends(selection).await;
+    let connected = backends(selection, settings).await;
     let reads = connected
         .iter()
         .map(|(backend, groups)| backend.events(groups, window, timeout, None));
@@ -144,7 +147,7 @@ pub async fn gather(selection: &Selection, request: &Request) -> Timeline {
     for read in reads {
         timeline.add(read);
     }
-    match history_events(window) {
+    match history_events(settings, window) {
         Ok((events, skipped)) => {
             timeline.events.extend(events);
             timeline.answered += 1;
@@ -152,7 +155,7 @@ pub async fn gather(selection: &Selection, request: &Request) -> Timeline {
         }
         Err(unread) => timeline.unread.push(unread),
     }
-    match metrics_timer::read(window) {
+    match metrics_timer::read(&settings.state_dir, window) {
         Ok(None) => {}
         Ok(Some(events)) => {
             timeline.events.extend(events);
@@ -190,8 +193,8 @@ struct Told {
 /// The operator actions of runs not told yet: a run is told when it begins
 /// (at its start) and again when it ends (at its end, with its result). The
 /// history is read again only when its file changed.
-fn new_history_events(told: &mut Told) -> Vec<ServiceEvent> {
-    let path = crate::settings::get()
+fn new_history_events(settings: &Settings, told: &mut Told) -> Vec<ServiceEvent> {
+    let path = settings
         .state_dir
         .join(crate::ops::history::store::FILE_NAME);
     let file = std::fs::symlink_metadata(&path)
@@ -201,7 +204,8 @@ fn new_history_events(told: &mut Told) -> Vec<ServiceEvent> {
         return Vec::new();
     }
     told.file = file;
-    let Ok((runs, _)) = crate::ops::history::all_runs() else {
+    let Ok((runs, _)) = crate::ops::history::all_runs(&settings.state_dir, &settings.lock_file)
+    else {
         return Vec::new();
     };
     let mut events = Vec::new();
@@ -228,13 +232,14 @@ fn new_history_events(told: &mut Told) -> Vec<ServiceEvent> {
 /// interrupt, or until `emit` says stdout is closed.
 pub async fn follow(
     selection: &Selection,
+    settings: &Settings,
     since: jiff::Timestamp,
     timeline: &mut Timeline,
     interrupt: &Interrupt,
     emit: &mut dyn FnMut(Live) -> bool,
 ) {
-    let timeout = crate::settings::get().daemon_timeout;
-    let connected = backends(selection).await;
+    let timeout = settings.daemon_timeout;
+    let connected = backends(selection, settings).await;
     let (sender, mut receiver) = mpsc::unbounded_channel::<ServiceEvent>();
     let (failures, mut failed) = mpsc::unbounded_channel::<SourceFailure>();
     let window = EventWindow {
@@ -257,14 +262,14 @@ pub async fn follow(
     tokio::pin!(streams);
     // What the history held when following began was told with the window.
     let mut told = Told::default();
-    new_history_events(&mut told);
+    new_history_events(settings, &mut told);
     let mut pending: Vec<ServiceEvent> = Vec::new();
     let mut streams_ended = false;
     loop {
         while let Ok(event) = receiver.try_recv() {
             pending.push(event);
         }
-        pending.extend(new_history_events(&mut told));
+        pending.extend(new_history_events(settings, &mut told));
         let batch = std::mem::take(&mut pending);
         for mut event in merge::timeline(batch, selection.services.as_ref(), &mut HashMap::new()) {
             merge::fill_health_from(&mut event, &mut timeline.last_health);

@@ -37,10 +37,12 @@ pub trait Control {
     fn details(&self, step: &Step) -> impl Future<Output = Result<Details, BackendError>>;
 }
 
-/// The backends a command connected, and how long a daemon's job may take.
+/// The backends a command connected, how long a daemon's job may take, and
+/// how long each of its answers may (the settings' `daemon_timeout`).
 pub struct Connected {
     pub backends: Backends,
     pub job_timeout: Duration,
+    pub daemon_timeout: Duration,
 }
 
 impl Control for Connected {
@@ -61,7 +63,7 @@ impl Control for Connected {
     async fn details(&self, step: &Step) -> Result<Details, BackendError> {
         self.backends
             .reaching(&step.handle)?
-            .details(&step.handle, crate::settings::get().daemon_timeout)
+            .details(&step.handle, self.daemon_timeout)
             .await
     }
 }

@@ -1,13 +1,15 @@
 //! Executing plans against a fake daemon: scheduling on each service's own
 //! dependencies, settle windows, failures, interrupts, the concurrency bound.
 //! The real daemons' side is proven in tests/lifecycle_real.rs and
-//! tests/settle_real.rs.
+//! tests/settle_real.rs. Time is tokio's paused clock: the fake's delays,
+//! the settle windows and the health waits pass in virtual time, the same on
+//! a loaded machine as on an idle one.
 
 use super::fake::{Fake, Recorder, exited, running};
 use super::*;
 use crate::exit::Exit;
 use crate::model::{Action, BackendKind, Handle, Health, Readiness, Verb};
-use std::time::Instant;
+use tokio::time::Instant;
 
 fn step(service: &str, action: Action, after: &[&str]) -> Step {
     Step {
@@ -56,7 +58,7 @@ async fn run_with(plan: &Plan, fake: &Fake, options: &Options) -> Vec<StepResult
     .await
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_service_waits_for_its_own_dependencies_only() {
     let fake = Fake::default()
         .delayed("mysql", Duration::from_millis(20))
@@ -81,7 +83,7 @@ async fn a_service_waits_for_its_own_dependencies_only() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_dependent_starts_while_its_dependency_settles() {
     let fake = Fake::default();
     let recorder = Recorder::default();
@@ -108,7 +110,7 @@ async fn a_dependent_starts_while_its_dependency_settles() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_back_what_needs_it()
 {
     // db comes up, then exits; cache takes long to come up, so app (which
@@ -130,8 +132,9 @@ async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_b
     );
     let started = Instant::now();
     let results = run(&plan, &fake).await;
-    // Catches a wait that never ends, with room for a loaded machine.
-    assert!(started.elapsed() < Duration::from_secs(30));
+    // db fell in its window (100 ms), long before cache came up (150 ms) and
+    // before any health timeout (300 ms): nothing waited for app.
+    assert!(started.elapsed() < Duration::from_millis(300));
     assert_eq!(results[0].outcome, Outcome::Failed);
     let detail = &results[0].detail;
     assert!(
@@ -152,7 +155,7 @@ async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_b
     assert_eq!(exit_of_results(&results), Exit::OperationFailed);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_restart_inside_the_window_is_crash_looping() {
     let mut again = running(Health::None);
     again.restarts = Some(1);
@@ -176,7 +179,7 @@ async fn a_restart_inside_the_window_is_crash_looping() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn declared_readiness_shortens_the_window_and_a_finished_oneshot_skips_it() {
     let mut notify = running(Health::None);
     notify.readiness = Readiness::Declared;
@@ -199,7 +202,7 @@ async fn declared_readiness_shortens_the_window_and_a_finished_oneshot_skips_it(
     assert!(results.iter().all(|result| result.outcome == Outcome::Done));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unhealthy_service_fails_fast_and_independent_ones_still_start() {
     let mut sick = running(Health::Unhealthy);
     sick.reason = Some("health check exited with 1: database unreachable".into());
@@ -212,15 +215,15 @@ async fn an_unhealthy_service_fails_fast_and_independent_ones_still_start() {
             step("porter-api", Action::Start, &["mysql"]),
         ],
     );
-    // A health timeout far beyond the bound: failing fast is told from
-    // waiting it out however slowly a loaded machine runs the test.
-    let patient = Options {
-        health_timeout: Duration::from_secs(120),
-        ..options()
-    };
     let started = Instant::now();
-    let results = run_with(&plan, &fake, &patient).await;
-    assert!(started.elapsed() < Duration::from_secs(60), "failed fast");
+    let results = run(&plan, &fake).await;
+    // At its first look (the clock is tokio's, paused): not after the
+    // 300 ms health timeout.
+    assert!(
+        started.elapsed() < options().health_timeout,
+        "failed fast, after {:?}",
+        started.elapsed()
+    );
     assert_eq!(results[0].outcome, Outcome::Failed);
     assert!(
         results[0].detail.contains("database unreachable"),
@@ -232,7 +235,7 @@ async fn an_unhealthy_service_fails_fast_and_independent_ones_still_start() {
     assert_eq!(exit_of_results(&results), Exit::OperationFailed);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_service_that_never_becomes_healthy_times_out() {
     let fake = Fake::default().scripted("mysql", vec![running(Health::Starting)]);
     let plan = plan(Verb::Start, vec![step("mysql", Action::Start, &[])]);
@@ -245,7 +248,7 @@ async fn a_service_that_never_becomes_healthy_times_out() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_stop_waits_for_what_needs_the_service_and_does_not_settle() {
     let fake = Fake::default()
         .delayed("porter-api", Duration::from_millis(50))
@@ -264,7 +267,7 @@ async fn a_stop_waits_for_what_needs_the_service_and_does_not_settle() {
     assert!(fake.position("end porter-api") < fake.position("begin stop mysql"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn no_more_requests_than_the_bound_are_in_flight() {
     let names = ["a", "b", "c", "d", "e"];
     let mut fake = Fake::default();
@@ -294,7 +297,7 @@ async fn no_more_requests_than_the_bound_are_in_flight() {
     assert_eq!(fake.most_in_flight.get(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_interrupt_lets_the_step_in_flight_finish_and_starts_nothing_more() {
     let fake = Fake::default().delayed("mysql", Duration::from_millis(50));
     let interrupt = Interrupt::default();
@@ -325,7 +328,7 @@ async fn an_interrupt_lets_the_step_in_flight_finish_and_starts_nothing_more() {
     assert_eq!(exit_of_results(&results), Exit::OperationFailed);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn skips_and_impossible_steps_touch_nothing() {
     let fake = Fake::default();
     let plan = plan(

@@ -13,9 +13,11 @@ pub mod system_journal;
 
 use crate::catalog::Catalog;
 use crate::exit::Failure;
+use crate::settings::Settings;
 use query::{Filter, Run};
 use record::Touched;
 use std::collections::BTreeSet;
+use std::path::Path;
 
 /// What the operator asked to see.
 #[derive(Debug, Clone, Default)]
@@ -33,9 +35,10 @@ pub struct History {
     pub skipped: usize,
 }
 
-/// Reads the history and keeps what `request` asks for.
-pub fn show(catalog: &Catalog, request: &Request) -> Result<History, Failure> {
-    let (all, skipped) = all_runs()?;
+/// Reads the history (where the `settings` keep it) and keeps what
+/// `request` asks for.
+pub fn show(catalog: &Catalog, settings: &Settings, request: &Request) -> Result<History, Failure> {
+    let (all, skipped) = all_runs(&settings.state_dir, &settings.lock_file)?;
     let filter = Filter {
         since: request.since,
         until: request.until,
@@ -51,13 +54,11 @@ pub fn show(catalog: &Catalog, request: &Request) -> Result<History, Failure> {
     })
 }
 
-/// Every run the history holds, oldest first, and how many of its lines
-/// could not be read.
-pub fn all_runs() -> Result<(Vec<Run>, usize), Failure> {
-    let settings = crate::settings::get();
-    let reading =
-        store::read(&settings.state_dir).map_err(|(path, error)| unreadable(&path, &error))?;
-    let holder = crate::ops::lock::holder(&settings.lock_file);
+/// Every run the history in `state_dir` holds, oldest first (one holding
+/// `lock_file` still running), and how many of its lines could not be read.
+pub fn all_runs(state_dir: &Path, lock_file: &Path) -> Result<(Vec<Run>, usize), Failure> {
+    let reading = store::read(state_dir).map_err(|(path, error)| unreadable(&path, &error))?;
+    let holder = crate::ops::lock::holder(lock_file);
     Ok((query::runs(reading.records, holder), reading.skipped))
 }
 

@@ -11,6 +11,7 @@ use super::system_journal::{self, Priority};
 use crate::exit::Exit;
 use crate::ops::execute::{Outcome, StepResult};
 use crate::ops::plan::Plan;
+use crate::settings::Settings;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -37,6 +38,14 @@ fn warn(message: String) {
 #[derive(Debug)]
 pub struct Recording {
     began: Began,
+    destination: Destination,
+}
+
+/// Where a run's records go (the settings' `state_dir` and `journal_socket`).
+#[derive(Debug)]
+struct Destination {
+    state_dir: PathBuf,
+    journal_socket: PathBuf,
 }
 
 /// What a run is about to do.
@@ -75,9 +84,13 @@ impl Intent {
     }
 }
 
-/// Records that a run begins what `intent` says, now.
-pub fn begin(intent: Intent) -> Recording {
-    let settings = crate::settings::get();
+/// Records that a run begins what `intent` says, now, where the `settings`
+/// keep the history, by the caller they name.
+pub fn begin(settings: &Settings, intent: Intent) -> Recording {
+    let destination = Destination {
+        state_dir: settings.state_dir.clone(),
+        journal_socket: settings.journal_socket.clone(),
+    };
     let origin = origin::current(&settings.caller);
     let at = jiff::Timestamp::now();
     let pid = std::process::id();
@@ -103,12 +116,13 @@ pub fn begin(intent: Intent) -> Recording {
         ("HMCTL_STEPS", began.steps.join("\n")),
     ];
     write(
+        &destination,
         &Record::Began(began.clone()),
         &message,
         Priority::Info,
         &fields,
     );
-    Recording { began }
+    Recording { began, destination }
 }
 
 /// The results of a lifecycle, as the history keeps them.
@@ -164,22 +178,37 @@ impl Recording {
             ("HMCTL_FROM", self.began.from.clone()),
             ("HMCTL_EXIT", ended.exit.to_string()),
         ];
-        write(&Record::Ended(ended), &message, priority, &fields);
+        write(
+            &self.destination,
+            &Record::Ended(ended),
+            &message,
+            priority,
+            &fields,
+        );
     }
 }
 
 /// Appends `record` to the file and sends it to the journal; a failure is a warning.
-fn write(record: &Record, message: &str, priority: Priority, fields: &[(&str, String)]) {
-    let settings = crate::settings::get();
-    if let Err(error) = store::append(&settings.state_dir, record, store::ROTATE_AT) {
+fn write(
+    destination: &Destination,
+    record: &Record,
+    message: &str,
+    priority: Priority,
+    fields: &[(&str, String)],
+) {
+    let Destination {
+        state_dir,
+        journal_socket,
+    } = destination;
+    if let Err(error) = store::append(state_dir, record, store::ROTATE_AT) {
         warn(format!(
             "cannot record this run in the history {}: {error}; the operation went ahead",
-            store::path_in(&settings.state_dir).display()
+            store::path_in(state_dir).display()
         ));
     }
     let datagram = system_journal::datagram(message, priority, fields);
-    if let Err(error) = system_journal::send(&settings.journal_socket, &datagram) {
-        warn(unsent(&settings.journal_socket, &error));
+    if let Err(error) = system_journal::send(journal_socket, &datagram) {
+        warn(unsent(journal_socket, &error));
     }
 }
 

@@ -13,6 +13,7 @@ use crate::catalog::{Catalog, Group, resolve};
 use crate::exit::Failure;
 use crate::ops::interrupt::Interrupt;
 use crate::ops::inventory::{Entry, inventory};
+use crate::settings::Settings;
 use std::io::{Seek, SeekFrom};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -111,10 +112,11 @@ fn tail_of_files(
 /// each such service noted with what is shown instead.
 async fn output_backends(
     catalog: &Catalog,
+    settings: &Settings,
     origins: &[(Entry, Origin)],
     note: &dyn Fn(&str),
 ) -> Backends {
-    let mut backends = Backends::default();
+    let mut backends = Backends::new(settings);
     for (entry, origin) in origins {
         if *origin == Origin::Output
             && let Some(source) = output_source(catalog, entry)
@@ -124,9 +126,7 @@ async fn output_backends(
                 entry.name,
                 Backend::output_name(entry.backend, &source)
             ));
-            backends
-                .for_output(entry.backend, crate::settings::get().daemon_timeout)
-                .await;
+            backends.for_output(entry.backend).await;
         }
     }
     backends
@@ -135,6 +135,7 @@ async fn output_backends(
 /// Shows the logs; `emit` prints one line (returns false when stdout closed).
 pub async fn show(
     catalog: &Catalog,
+    settings: &Settings,
     request: &Request,
     interrupt: &Interrupt,
     note: &dyn Fn(&str),
@@ -153,11 +154,12 @@ pub async fn show(
             (entry, origin)
         })
         .collect();
-    let backends = output_backends(catalog, &origins, note).await;
+    let backends = output_backends(catalog, settings, &origins, note).await;
     // Several services are merged by time: each writer's zone is needed.
     let zones = if prefixed {
         Zones::ask(
             catalog,
+            settings,
             origins
                 .iter()
                 .map(|(entry, _)| (entry.group.as_str(), entry.name.as_str())),

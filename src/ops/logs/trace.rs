@@ -9,6 +9,7 @@ use super::timeline::line_time;
 use super::zones::attach;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
+use crate::settings::Settings;
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +55,7 @@ pub fn timeline(found: &[FileHits]) -> Vec<TraceLine> {
 /// of groups whose writers' zones could not be asked.
 pub async fn trace(
     catalog: &Catalog,
+    settings: &Settings,
     id: &str,
     threads: usize,
 ) -> Result<(Vec<TraceLine>, Vec<String>), Failure> {
@@ -75,7 +77,7 @@ pub async fn trace(
     // Only the files that mention the id are placed in time.
     let mut found: Vec<FileHits> = found.into_iter().filter(|file| file.matches > 0).collect();
     let mut files: Vec<LogFile> = found.iter().map(|file| file.file.clone()).collect();
-    let unasked = attach(catalog, &mut files).await;
+    let unasked = attach(catalog, settings, &mut files).await;
     for (file, zoned) in found.iter_mut().zip(files) {
         file.file = zoned;
     }

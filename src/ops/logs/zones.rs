@@ -7,6 +7,7 @@
 use super::files::LogFile;
 use crate::backend::{Backend, WriterZones};
 use crate::catalog::Catalog;
+use crate::settings::Settings;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
 
@@ -24,6 +25,7 @@ impl Zones {
     /// writers the operator did not name a zone for.
     pub async fn ask<'a>(
         catalog: &Catalog,
+        settings: &Settings,
         wanted: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Zones {
         let mut zones = Zones::default();
@@ -36,9 +38,9 @@ impl Zones {
             {
                 continue;
             }
-            let answer = Backend::for_output(group.backend, crate::settings::get().daemon_timeout)
+            let answer = Backend::for_output(group.backend, settings)
                 .await
-                .writer_zones(group, crate::settings::get().daemon_timeout)
+                .writer_zones(group, settings.daemon_timeout)
                 .await;
             zones.by_group.insert(group_name.to_string(), answer);
         }
@@ -83,13 +85,14 @@ impl Zones {
 }
 
 /// Gives each file its writer's zone; returns the warnings of [`Zones::unasked`].
-pub async fn attach(catalog: &Catalog, files: &mut [LogFile]) -> Vec<String> {
+pub async fn attach(catalog: &Catalog, settings: &Settings, files: &mut [LogFile]) -> Vec<String> {
     let wanted: Vec<(String, String)> = files
         .iter()
         .map(|file| (file.group.clone(), file.service.clone()))
         .collect();
     let zones = Zones::ask(
         catalog,
+        settings,
         wanted
             .iter()
             .map(|(group, service)| (group.as_str(), service.as_str())),

@@ -16,6 +16,7 @@ use crate::ops::interrupt::Interrupt;
 use crate::ops::lifecycle::{self, Planned};
 use crate::ops::plan::Pace;
 use crate::ops::upgrade::hooks::pause_point;
+use crate::settings::Settings;
 
 /// What the operator asked for.
 #[derive(Debug, Clone)]
@@ -30,12 +31,14 @@ pub struct OnRequest {
 /// Puts the targets in maintenance.
 pub async fn on(
     catalog: &Catalog,
+    settings: &Settings,
     request: &OnRequest,
     progress: &dyn Progress,
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
-    let _lock = lifecycle::lock_unless_dry_run(request.dry_run)?;
-    let mut register = read()?;
+    let state_dir = &settings.state_dir;
+    let _lock = lifecycle::lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
+    let mut register = read(state_dir)?;
     let stop = lifecycle::Request {
         verb: Verb::Stop,
         targets: request.targets.clone(),
@@ -45,7 +48,7 @@ pub async fn on(
         start_in_maintenance: false,
     };
     // The ok-to-stop refusal's ways on, as this verb's.
-    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &stop)
+    let Planned { plan, backends, .. } = lifecycle::plan(catalog, settings, &stop)
         .await
         .map_err(as_maintenance)?;
     let (changes, handles) = changes_of(&plan, &backends, &register).await?;
@@ -55,7 +58,7 @@ pub async fn on(
             changes,
         });
     }
-    let origin = history::origin::current(&crate::settings::get().caller);
+    let origin = history::origin::current(&settings.caller);
     let since = jiff::Timestamp::now();
     register.entries.extend(changes.iter().map(|change| Entry {
         service: change.service.clone(),
@@ -68,27 +71,26 @@ pub async fn on(
         previous: change.from.clone(),
         phase: Phase::Entering,
     }));
-    write(&register)?;
-    let recording =
-        history::recorder::begin(intent(&changes, &plan, super::Activity::MaintenanceOn));
-    pause_point("maintenance-entering");
+    write(state_dir, &register)?;
+    let recording = history::recorder::begin(settings, intent(&changes, &plan, super::Activity::MaintenanceOn));
+    pause_point(settings, "maintenance-entering");
     for (change, handle) in changes.iter().zip(&handles) {
         if let Some(backend) = backends.get(change.backend)
             && let Err(error) = backend.set_auto_start(handle, &change.to).await
         {
             // Nothing stopped yet: give back what was held, forget the intent.
             super::leave::give_back(&backends, &changes, &handles, &mut register).await;
-            write(&register)?;
+            write(state_dir, &register)?;
             let failure = error.into_failure();
             recording.end(failure.exit, &failure.message, Vec::new(), None);
             return Err(failure);
         }
     }
     let report = lifecycle::carry_out(plan, backends.clone(), &stop, interrupt, progress).await;
-    pause_point("maintenance-stopped");
+    pause_point(settings, "maintenance-stopped");
     let results = report.results.as_deref().unwrap_or_default();
     settle(results, &changes, &handles, &backends, &mut register).await;
-    write(&register)?;
+    write(state_dir, &register)?;
     Ok(super::ended(recording, report, changes))
 }
 

@@ -15,6 +15,7 @@ use crate::ops::interrupt::Interrupt;
 use crate::ops::lifecycle::{self, Planned};
 use crate::ops::plan::Pace;
 use crate::ops::upgrade::hooks::pause_point;
+use crate::settings::Settings;
 
 /// What the operator asked for.
 #[derive(Debug, Clone)]
@@ -28,12 +29,14 @@ pub struct OffRequest {
 /// Takes the targets (or everything) out of maintenance and starts them.
 pub async fn off(
     catalog: &Catalog,
+    settings: &Settings,
     request: &OffRequest,
     progress: &dyn Progress,
     interrupt: &Interrupt,
 ) -> Result<Report, Failure> {
-    let _lock = lifecycle::lock_unless_dry_run(request.dry_run)?;
-    let mut register = read()?;
+    let state_dir = &settings.state_dir;
+    let _lock = lifecycle::lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
+    let mut register = read(state_dir)?;
     let chosen = choose(&register, &request.targets)?;
     let start = lifecycle::Request {
         verb: Verb::Start,
@@ -43,7 +46,7 @@ pub async fn off(
         dependents: crate::ops::dependents::DependentsPolicy::default(),
         start_in_maintenance: true,
     };
-    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &start).await?;
+    let Planned { plan, backends, .. } = lifecycle::plan(catalog, settings, &start).await?;
     let mut changes = Vec::new();
     let mut handles = Vec::new();
     for step in &plan.steps {
@@ -72,12 +75,11 @@ pub async fn off(
             entry.phase = Phase::Leaving;
         }
     }
-    write(&register)?;
-    let recording =
-        history::recorder::begin(intent(&changes, &plan, super::Activity::MaintenanceOff));
-    pause_point("maintenance-leaving");
+    write(state_dir, &register)?;
+    let recording = history::recorder::begin(settings, intent(&changes, &plan, super::Activity::MaintenanceOff));
+    pause_point(settings, "maintenance-leaving");
     let unrestored = give_back(&backends, &changes, &handles, &mut register).await;
-    write(&register)?;
+    write(state_dir, &register)?;
     if let Some(failure) = unrestored {
         recording.end(failure.exit, &failure.message, Vec::new(), None);
         return Err(failure);

@@ -21,6 +21,7 @@ use crate::ops::history::recorder::Intent;
 use crate::ops::plan::Plan;
 use register::{Entry, Register};
 use serde::Serialize;
+use std::path::Path;
 
 /// One service's change of what brings it back by itself.
 #[derive(Debug, Clone, Serialize)]
@@ -71,22 +72,22 @@ fn ended(
     Report { lifecycle, changes }
 }
 
-/// The register, read from this host's state directory (what `hmctl
-/// maintenance` lists).
-pub fn read() -> Result<Register, Failure> {
-    register::read(&crate::settings::get().state_dir)
+/// The register, read from this host's state directory `state_dir` (what
+/// `hmctl maintenance` lists).
+pub fn read(state_dir: &Path) -> Result<Register, Failure> {
+    register::read(state_dir)
 }
 
-/// Writes the register to this host's state directory.
-fn write(register: &Register) -> Result<(), Failure> {
-    register::write(&crate::settings::get().state_dir, register)
+/// Writes the register to this host's state directory `state_dir`.
+fn write(state_dir: &Path, register: &Register) -> Result<(), Failure> {
+    register::write(state_dir, register)
 }
 
 /// Reads this host's register and marks the rows of services in maintenance
 /// (status, metrics, diagnose); a register that cannot be read marks
 /// nothing and is returned, for the caller to show beside its rows.
-pub fn mark_from_register(services: &mut [ServiceStatus]) -> Result<(), Failure> {
-    mark(services, &read()?);
+pub fn mark_from_register(state_dir: &Path, services: &mut [ServiceStatus]) -> Result<(), Failure> {
+    mark(services, &read(state_dir)?);
     Ok(())
 }
 
@@ -101,8 +102,12 @@ fn mark(services: &mut [ServiceStatus], register: &Register) {
 
 /// Refuses to start or restart services in maintenance (exit 2, nothing
 /// changed), naming each with who and since, and how to end it.
-pub fn refuse_start(verb: Verb, selected: &[&ServiceStatus]) -> Result<(), Failure> {
-    let register = read()?;
+pub fn refuse_start(
+    state_dir: &Path,
+    verb: Verb,
+    selected: &[&ServiceStatus],
+) -> Result<(), Failure> {
+    let register = read(state_dir)?;
     let held: Vec<&Entry> = selected
         .iter()
         .filter_map(|service| register.find(&service.group, &service.name))

@@ -15,6 +15,7 @@ use crate::model::{ServiceStatus, State};
 use crate::ops::history::record::{Activity, Touched};
 use crate::ops::history::recorder::{self, Intent};
 use crate::ops::{lock, snapshot};
+use crate::settings::Settings;
 
 /// What recovery would do with one entry, given its service's row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,23 +49,24 @@ pub fn decide(entry: &Entry, row: Option<&ServiceStatus>) -> Option<Decision> {
     }
 }
 
-/// Recovers every unfinished entry; returns what it did, for warnings.
-pub async fn recover(catalog: &Catalog) -> Vec<String> {
-    let Ok(register) = read() else {
+/// Recovers every unfinished entry (of the register where the `settings`
+/// keep it); returns what it did, for warnings.
+pub async fn recover(catalog: &Catalog, settings: &Settings) -> Vec<String> {
+    let state_dir = &settings.state_dir;
+    let Ok(register) = read(state_dir) else {
         return Vec::new();
     };
     if !register.is_unfinished() {
         return Vec::new();
     }
     let Ok(_lock) = lock::acquire(
-        &lock::lock_path(),
+        &settings.lock_file,
         "hmctl (recovering an interrupted maintenance change)",
         std::time::Duration::ZERO,
     ) else {
         return Vec::new();
     };
-    let Ok((snapshot, backends)) = snapshot::take(catalog, snapshot::backend_deadline()).await
-    else {
+    let Ok((snapshot, backends)) = snapshot::take(catalog, settings).await else {
         return Vec::new();
     };
     let unfinished: Vec<Entry> = register
@@ -73,19 +75,22 @@ pub async fn recover(catalog: &Catalog) -> Vec<String> {
         .filter(|entry| entry.phase != Phase::In)
         .cloned()
         .collect();
-    let recording = recorder::begin(Intent {
-        activity: Activity::Recovery,
-        services: unfinished
-            .iter()
-            .map(|entry| Touched {
-                name: entry.service.clone(),
-                group: entry.group.clone(),
-                aliases: Vec::new(),
-            })
-            .collect(),
-        steps: vec!["finish or undo the interrupted maintenance change".to_string()],
-        package: None,
-    });
+    let recording = recorder::begin(
+        settings,
+        Intent {
+            activity: Activity::Recovery,
+            services: unfinished
+                .iter()
+                .map(|entry| Touched {
+                    name: entry.service.clone(),
+                    group: entry.group.clone(),
+                    aliases: Vec::new(),
+                })
+                .collect(),
+            steps: vec!["finish or undo the interrupted maintenance change".to_string()],
+            package: None,
+        },
+    );
     let mut register = register;
     let mut messages = Vec::new();
     for entry in unfinished {
@@ -114,7 +119,7 @@ pub async fn recover(catalog: &Catalog) -> Vec<String> {
         apply(&mut register, &entry, decision);
         messages.push(said(&entry, decision));
     }
-    let exit = if write(&register).is_ok() {
+    let exit = if write(state_dir, &register).is_ok() {
         crate::exit::Exit::Success
     } else {
         crate::exit::Exit::OperationFailed

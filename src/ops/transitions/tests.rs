@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{BackendKind, Handle, Health, LastExit, Observation, State};
+use crate::settings::Settings;
 use std::io::Write;
 
 fn at(text: &str) -> Timestamp {
@@ -28,7 +29,7 @@ async fn run(state_dir: &Path, state: State, now: &str) -> Vec<Transition> {
     record(
         state_dir,
         &[rabbitmq(state, 0)],
-        &Backends::default(),
+        &Backends::new(&Settings::for_test(state_dir)),
         at(now),
         Duration::from_secs(1),
     )
@@ -134,7 +135,7 @@ async fn a_state_directory_that_cannot_be_written_is_an_error_naming_the_file() 
     let (path, _) = record(
         &state,
         &[rabbitmq(State::Running, 0)],
-        &Backends::default(),
+        &Backends::new(&Settings::for_test(directory.path())),
         at("2026-12-04T10:00:00Z"),
         Duration::from_secs(1),
     )

@@ -5,13 +5,15 @@
 //! builds with the `test-hooks` feature (the tests') read those variables;
 //! elsewhere every point does nothing.
 
+use crate::settings::Settings;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Freezes hmctl at `name` when the test asks for it.
-pub fn pause_point(name: &str) {
-    if cfg!(feature = "test-hooks") && crate::settings::get().pause_at.as_deref() == Some(name) {
+/// Freezes hmctl at `name` when the test asks for it (the `settings`'
+/// `pause_at`).
+pub fn pause_point(settings: &Settings, name: &str) {
+    if cfg!(feature = "test-hooks") && settings.pause_at.as_deref() == Some(name) {
         eprintln!("hmctl: test pause at {name}");
         std::thread::sleep(Duration::from_secs(300));
     }
@@ -31,7 +33,7 @@ struct Faults {
     reached: BTreeMap<String, u32>,
 }
 
-/// `None` until first read from the settings.
+/// `None` until planned from the settings ([`plan_from`]); none planned then.
 static FAULTS: Mutex<Option<Faults>> = Mutex::new(None);
 
 /// The errnos a plan may name (else a number).
@@ -78,6 +80,29 @@ fn default_errno() -> i32 {
     rustix::io::Errno::IO.raw_os_error()
 }
 
+/// Plans the failures the `settings` name (`fail_at`), once per process: the
+/// upgrade's entry points call it before the first fault point. (The plan
+/// counts passes across the whole run, so it is kept here, not passed down
+/// to every file operation.)
+pub fn plan_from(settings: &Settings) {
+    if !cfg!(any(test, feature = "test-hooks")) {
+        return;
+    }
+    let mut guard = FAULTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if guard.is_none() {
+        *guard = Some(Faults {
+            planned: settings
+                .fail_at
+                .as_deref()
+                .map(|spec| parse(spec).unwrap_or_else(|message| panic!("{message}")))
+                .unwrap_or_default(),
+            reached: BTreeMap::new(),
+        });
+    }
+}
+
 /// Fails when the test planned a failure for this pass of `point`.
 pub fn fault(point: &str) -> std::io::Result<()> {
     if !cfg!(any(test, feature = "test-hooks")) {
@@ -86,14 +111,7 @@ pub fn fault(point: &str) -> std::io::Result<()> {
     let mut guard = FAULTS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let faults = guard.get_or_insert_with(|| Faults {
-        planned: crate::settings::get()
-            .fail_at
-            .as_deref()
-            .map(|spec| parse(spec).unwrap_or_else(|message| panic!("{message}")))
-            .unwrap_or_default(),
-        reached: BTreeMap::new(),
-    });
+    let faults = guard.get_or_insert_with(Faults::default);
     let reached = faults.reached.entry(point.to_string()).or_default();
     *reached += 1;
     let pass = *reached;

@@ -8,11 +8,6 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Where hmctl keeps its own state: `HMCTL_STATE_DIR`, else `/var/lib/hmctl`.
-pub fn state_dir() -> PathBuf {
-    crate::settings::get().state_dir.clone()
-}
-
 /// How far a transaction got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -117,8 +112,10 @@ pub struct Trees {
     pub backup_root: PathBuf,
 }
 
-pub fn journal_path(group: &str) -> PathBuf {
-    state_dir().join(format!("upgrade-{group}.json"))
+/// The journal of `group`'s transaction in hmctl's state directory
+/// `state_dir` (the settings').
+pub fn journal_path(state_dir: &Path, group: &str) -> PathBuf {
+    state_dir.join(format!("upgrade-{group}.json"))
 }
 
 /// Writes `bytes` to `path` so that a crash leaves the old or the new file
@@ -149,9 +146,9 @@ impl Journal {
         }
     }
 
-    /// Every journal left in the state directory.
-    pub fn all() -> Vec<(PathBuf, Result<Journal, String>)> {
-        let Ok(entries) = std::fs::read_dir(state_dir()) else {
+    /// Every journal left in the state directory `state_dir`.
+    pub fn all(state_dir: &Path) -> Vec<(PathBuf, Result<Journal, String>)> {
+        let Ok(entries) = std::fs::read_dir(state_dir) else {
             return Vec::new();
         };
         let mut journals: Vec<(PathBuf, Result<Journal, String>)> = entries
@@ -193,9 +190,11 @@ impl Journal {
             "{} {text}\n",
             crate::model::format_timestamp(jiff::Timestamp::now())
         );
-        let directory = self.file.parent().map_or_else(state_dir, Path::to_path_buf);
+        let Some(directory) = self.file.parent() else {
+            return;
+        };
         let opened =
-            crate::private_file::Directory::private(&directory, 0o700).and_then(|directory| {
+            crate::private_file::Directory::private(directory, 0o700).and_then(|directory| {
                 directory.open_own(std::ffi::OsStr::new("hmctl.log"), 0o600, true)
             });
         if let Ok(mut file) = opened {

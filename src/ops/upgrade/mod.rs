@@ -25,7 +25,9 @@ use crate::catalog::Catalog;
 use crate::exit::{Exit, Failure};
 use crate::ops::execute::{Progress, StepResult};
 use crate::ops::interrupt::Interrupt;
+use crate::settings::Settings;
 use journal::{EntryPlan, Kind};
+use std::path::Path;
 use std::path::PathBuf;
 use std::time::Duration;
 use transaction::Ending;
@@ -77,8 +79,8 @@ impl Report {
 
 /// Refuses to start over an earlier transaction of the group that recovery
 /// could not finish: its stage may hold live entries.
-fn unfinished_guard(group: &str) -> Result<(), Failure> {
-    let path = journal::journal_path(group);
+fn unfinished_guard(state_dir: &Path, group: &str) -> Result<(), Failure> {
+    let path = journal::journal_path(state_dir, group);
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(());
     }
@@ -111,22 +113,25 @@ fn save_before_swap(journal: &journal::Journal) -> Result<(), Failure> {
 /// Runs the request. `confirm` is asked with the plan before anything changes.
 pub async fn run(
     catalog: &Catalog,
+    settings: &Settings,
     request: &Request,
     confirm: &dyn Fn(&Plan) -> Result<bool, Failure>,
     interrupt: &Interrupt,
     progress: &dyn Progress,
 ) -> Result<Report, Failure> {
-    let _lock = crate::ops::lifecycle::lock_unless_dry_run(request.dry_run)?;
+    hooks::plan_from(settings);
+    let _lock = crate::ops::lifecycle::lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
     let plan = plan(catalog, request)?;
     if request.dry_run {
         return Ok(Report::Planned(plan));
     }
-    unfinished_guard(&plan.group)?;
+    unfinished_guard(&settings.state_dir, &plan.group)?;
     if !confirm(&plan)? {
         return Ok(Report::Declined(plan));
     }
-    let recording = crate::ops::history::recorder::begin(intent_of(&plan, &request.installing));
-    let outcome = transact(catalog, plan, request, interrupt, progress).await;
+    let recording =
+        crate::ops::history::recorder::begin(settings, intent_of(&plan, &request.installing));
+    let outcome = transact(catalog, settings, plan, request, interrupt, progress).await;
     end_recording(recording, &outcome);
     outcome
 }
@@ -191,6 +196,7 @@ fn end_recording(
 /// Stages, swaps, starts and commits (or undoes) the confirmed `plan`.
 async fn transact(
     catalog: &Catalog,
+    settings: &Settings,
     plan: Plan,
     request: &Request,
     interrupt: &Interrupt,
@@ -203,12 +209,12 @@ async fn transact(
         backup::stage_dir(&plan.live_dir, &plan.group)
     };
     let mut journal = transaction::journal(
+        &settings.state_dir,
         &plan.group,
         plan.kind,
         plan.source.clone(),
         plan.live_dir.clone(),
         stage_dir.clone(),
-        Vec::new(),
         plan.services.clone(),
     );
     if !rollback {
@@ -255,7 +261,7 @@ async fn transact(
                 )),
             });
         }
-        hooks::pause_point("staged");
+        hooks::pause_point(settings, "staged");
     }
     journal.entries = plan
         .entries
@@ -263,9 +269,17 @@ async fn transact(
         .map(|(name, action)| swap::plan_entry(name, action.swap(), &plan.live_dir, &stage_dir))
         .collect::<Vec<EntryPlan>>();
     save_before_swap(&journal)?;
-    let ending = transaction::run(catalog, journal, request.timeout, interrupt, progress).await;
+    let ending = transaction::run(
+        catalog,
+        settings,
+        journal,
+        request.timeout,
+        interrupt,
+        progress,
+    )
+    .await;
     // The program directory changed: the next disk-usage figure is measured afresh.
-    crate::ops::disk_cache::forget();
+    crate::ops::disk_cache::forget(&settings.cache_dir);
     match ending? {
         Ending::Committed { backup, results } => Ok(Report::Upgraded {
             plan,

@@ -8,6 +8,7 @@ use super::journal::{Journal, Phase};
 use super::transaction::commit;
 use super::undo::{Stranded, abandon, swap_out};
 use crate::ops::lock;
+use crate::settings::Settings;
 
 /// What recovery did, for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,21 +16,23 @@ pub struct Recovered {
     pub message: String,
 }
 
-/// Recovers every interrupted transaction; returns what it did.
-pub fn recover() -> Vec<Recovered> {
-    let journals = Journal::all();
+/// Recovers every interrupted transaction (whose journals are in the
+/// `settings`' state directory); returns what it did.
+pub fn recover(settings: &Settings) -> Vec<Recovered> {
+    super::hooks::plan_from(settings);
+    let journals = Journal::all(&settings.state_dir);
     if journals.is_empty() {
         return Vec::new();
     }
     let Ok(_lock) = lock::acquire(
-        &lock::lock_path(),
+        &settings.lock_file,
         "hmctl (recovering an interrupted upgrade)",
         std::time::Duration::ZERO,
     ) else {
         return Vec::new();
     };
     // Whatever is finished or undone, the next disk-usage figure is measured afresh.
-    crate::ops::disk_cache::forget();
+    crate::ops::disk_cache::forget(&settings.cache_dir);
     let mut done = Vec::new();
     for (path, journal) in journals {
         let mut journal = match journal {
@@ -41,8 +44,8 @@ pub fn recover() -> Vec<Recovered> {
                 continue;
             }
         };
-        let recording = crate::ops::history::recorder::begin(recovery_intent(&journal));
-        let message = recover_one(&mut journal);
+        let recording = crate::ops::history::recorder::begin(settings, recovery_intent(&journal));
+        let message = recover_one(settings, &mut journal);
         journal.log(&message);
         let exit = if symlink_exists(&journal.file) {
             crate::exit::Exit::OperationFailed
@@ -90,7 +93,7 @@ fn symlink_exists(path: &std::path::Path) -> bool {
 }
 
 /// Finishes (phase committing) or undoes one interrupted transaction; what it did.
-pub(super) fn recover_one(journal: &mut Journal) -> String {
+pub(super) fn recover_one(settings: &Settings, journal: &mut Journal) -> String {
     let what = journal.kind.to_string();
     let services = if journal.services.is_empty() {
         String::new()
@@ -102,7 +105,7 @@ pub(super) fn recover_one(journal: &mut Journal) -> String {
         )
     };
     match journal.phase {
-        Phase::Committing => match commit(journal) {
+        Phase::Committing => match commit(settings, journal) {
             Ok(backup) => format!(
                 "an interrupted {what} of {} was completed (its services had proved healthy): the new version is whole, the old one kept in {}; check `hmctl status` (or `hmctl upgrade --rollback --group {}`){services}",
                 journal.group,

@@ -4,7 +4,7 @@
 
 use super::backup::{self, Note};
 use super::hooks::{fault, pause_point};
-use super::journal::{EntryPlan, Journal, Kind, Phase, Trees};
+use super::journal::{Journal, Kind, Phase, Trees};
 use super::swap;
 use super::undo::{Stranded, abandon, swap_out};
 use crate::catalog::Catalog;
@@ -12,7 +12,8 @@ use crate::exit::{Exit, Failure};
 use crate::model::Verb;
 use crate::ops::execute::{Outcome, Progress, StepResult};
 use crate::ops::interrupt::Interrupt;
-use std::path::PathBuf;
+use crate::settings::Settings;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn io_failure(what: &str, error: &std::io::Error) -> Failure {
@@ -20,7 +21,7 @@ fn io_failure(what: &str, error: &std::io::Error) -> Failure {
 }
 
 /// Swaps every entry in (journal first), making the renames durable.
-pub fn swap_in(journal: &mut Journal) -> Result<(), Failure> {
+pub fn swap_in(settings: &Settings, journal: &mut Journal) -> Result<(), Failure> {
     journal
         .set_phase(Phase::Swapping)
         .map_err(|error| io_failure("cannot write the upgrade journal", &error))?;
@@ -35,7 +36,7 @@ pub fn swap_in(journal: &mut Journal) -> Result<(), Failure> {
                 &error,
             )
         })?;
-        pause_point(&format!("swap-{}", index + 1));
+        pause_point(settings, &format!("swap-{}", index + 1));
     }
     fault("sync-in")
         .and_then(|()| swap::sync_dirs(&[&journal.trees.live_dir, &journal.trees.stage_dir]))
@@ -47,8 +48,8 @@ pub fn swap_in(journal: &mut Journal) -> Result<(), Failure> {
 
 /// Keeps the replaced version as a backup and forgets the journal; the
 /// journal is in phase committing (the services proved healthy).
-pub fn commit(journal: &Journal) -> std::io::Result<PathBuf> {
-    pause_point("committing");
+pub fn commit(settings: &Settings, journal: &Journal) -> std::io::Result<PathBuf> {
+    pause_point(settings, "committing");
     let remove_on_restore: Vec<String> = journal
         .entries
         .iter()
@@ -94,6 +95,7 @@ pub enum Ending {
 /// The transaction's services and how to act on them.
 struct Services<'a> {
     catalog: &'a Catalog,
+    settings: &'a Settings,
     group: String,
     names: Vec<String>,
     timeout: Duration,
@@ -122,6 +124,7 @@ impl Services<'_> {
         };
         crate::ops::lifecycle::act_on(
             self.catalog,
+            self.settings,
             &request,
             &self.group,
             &self.names,
@@ -228,6 +231,7 @@ async fn stop(journal: &Journal, services: &Services<'_>, what: &str) -> Result<
 /// staging): stop, swap in, start, gate on health; roll back on failure.
 pub async fn run(
     catalog: &Catalog,
+    settings: &Settings,
     mut journal: Journal,
     timeout: Duration,
     interrupt: &Interrupt,
@@ -236,6 +240,7 @@ pub async fn run(
     let what = describe(&journal);
     let services = Services {
         catalog,
+        settings,
         group: journal.group.clone(),
         names: journal.services.clone(),
         timeout,
@@ -243,8 +248,8 @@ pub async fn run(
         progress,
     };
     stop(&journal, &services, &what).await?;
-    pause_point("stopped");
-    if let Err(failure) = swap_in(&mut journal) {
+    pause_point(settings, "stopped");
+    if let Err(failure) = swap_in(settings, &mut journal) {
         return Err(
             match roll_back(&mut journal, &services, Verb::Start).await {
                 Err(stranded) => stranded_failure(&journal, &what, &failure.message, &stranded),
@@ -262,7 +267,7 @@ pub async fn run(
             },
         );
     }
-    pause_point("swapped");
+    pause_point(settings, "swapped");
     let (started, mut reason) = services.start_healthy().await;
     if reason.is_none()
         && let Err(error) = journal.set_phase(Phase::Committing)
@@ -272,7 +277,7 @@ pub async fn run(
         ));
     }
     match reason {
-        None => finish(&journal, &what).map(|backup| Ending::Committed {
+        None => finish(settings, &journal, &what).map(|backup| Ending::Committed {
             backup,
             results: started,
         }),
@@ -326,8 +331,8 @@ async fn roll_back(
 }
 
 /// Keeps the replaced version once the services proved healthy.
-fn finish(journal: &Journal, what: &str) -> Result<PathBuf, Failure> {
-    match commit(journal) {
+fn finish(settings: &Settings, journal: &Journal, what: &str) -> Result<PathBuf, Failure> {
+    match commit(settings, journal) {
         Ok(backup) => {
             journal.log(&format!(
                 "{what}: done; the replaced version is kept in {}",
@@ -348,14 +353,15 @@ fn finish(journal: &Journal, what: &str) -> Result<PathBuf, Failure> {
     }
 }
 
-/// The journal of a new transaction.
+/// The journal of a new transaction (its entries planned later), kept in
+/// hmctl's state directory `state_dir`.
 pub fn journal(
+    state_dir: &Path,
     group: &str,
     kind: Kind,
     source: PathBuf,
     live_dir: PathBuf,
     stage_dir: PathBuf,
-    entries: Vec<EntryPlan>,
     services: Vec<String>,
 ) -> Journal {
     Journal {
@@ -371,8 +377,8 @@ pub fn journal(
             live_dir,
             stage_dir,
         },
-        entries,
+        entries: Vec::new(),
         services,
-        file: super::journal::journal_path(group),
+        file: super::journal::journal_path(state_dir, group),
     }
 }

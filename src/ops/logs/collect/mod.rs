@@ -14,6 +14,7 @@ use crate::backend::Backend;
 use crate::catalog::{Catalog, Group};
 use crate::exit::{Exit, Failure};
 use crate::private_file::Directory;
+use crate::settings::Settings;
 use archive::{Contents, Written};
 use read::{modified_time, relative_name, walk_files};
 use serde::Serialize;
@@ -78,8 +79,8 @@ pub struct Bundle {
     pub mapping: Option<PathBuf>,
 }
 
-async fn group_containers(group: &Group) -> Option<String> {
-    Backend::for_output(group.backend, crate::settings::get().daemon_timeout)
+async fn group_containers(group: &Group, settings: &Settings) -> Option<String> {
+    Backend::for_output(group.backend, settings)
         .await
         .describe(group)
         .await
@@ -116,9 +117,14 @@ fn config_files(catalog: &Catalog) -> Vec<(String, PathBuf)> {
 /// Asks the daemons and chooses the files: everything the bundle will hold.
 /// What could not be read (a daemon, a compose file, status itself) goes
 /// into the manifest's `unread`: it never stops the bundle.
-async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Contents, Failure> {
+async fn gather(
+    catalog: &Catalog,
+    settings: &Settings,
+    request: &Request,
+    root: String,
+) -> Result<Contents, Failure> {
     let mut unread = Vec::new();
-    let status = match crate::ops::status::status(catalog, &[]).await {
+    let status = match crate::ops::status::status(catalog, settings, &[]).await {
         Ok(report) => {
             unread.extend(report.errors.iter().map(|error| error.message.clone()));
             report.to_json()
@@ -143,7 +149,7 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Co
         .collect();
     let mut containers = Vec::new();
     for group in catalog.present_groups() {
-        if let Some(json) = group_containers(group).await {
+        if let Some(json) = group_containers(group, settings).await {
             containers.push((group.name.clone(), json));
         }
     }
@@ -178,6 +184,7 @@ fn failed_status_json(failure: &Failure) -> String {
 /// Writes the bundle. `progress(done, total)` is told as files are added.
 pub async fn collect(
     catalog: &Catalog,
+    settings: &Settings,
     request: &Request,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Bundle, Failure> {
@@ -202,7 +209,7 @@ pub async fn collect(
         .trim_end_matches(".tar")
         .to_string();
     // Gather first (daemons asked, files chosen), then write in one go.
-    let contents = gather(catalog, request, root).await?;
+    let contents = gather(catalog, settings, request, root).await?;
     let written = Directory::open(&directory_path).and_then(|directory| {
         write_in_place(&directory, &name, &contents, obfuscator, progress)
             .map(|written| (directory, written))

@@ -11,7 +11,7 @@ fn a_stranded_undo_says_which_path_holds_the_old_and_which_the_new() {
     let _exclusive = exclusive();
     let tree = Tree::new();
     plan_for_test("swap-in:2:EPERM,swap-out:1");
-    let failure = run(tree.journal()).unwrap_err();
+    let failure = run(&tree, tree.journal()).unwrap_err();
     plan_for_test("");
     let (live, stage, root) = (tree.live(), tree.stage(), tree.root.path());
     let (live, stage, root) = (live.display(), stage.display(), root.display());
@@ -34,7 +34,7 @@ fn a_stranded_undo_says_which_path_holds_the_old_and_which_the_new() {
     assert_eq!(failure.hint.as_deref(), Some(hint));
     // The next run fails the same way: it says so, and keeps everything.
     plan_for_test("swap-out:1");
-    let message = recover_one(&mut tree.read_journal().unwrap());
+    let message = recover_one(&tree.settings(), &mut tree.read_journal().unwrap());
     plan_for_test("");
     assert_eq!(
         message,
@@ -43,7 +43,7 @@ fn a_stranded_undo_says_which_path_holds_the_old_and_which_the_new() {
         )
     );
     assert_eq!(
-        recover_one(&mut tree.read_journal().unwrap()),
+        recover_one(&tree.settings(), &mut tree.read_journal().unwrap()),
         format!(
             "an interrupted upgrade of console was undone (its services had not proved healthy): \
              the previous version of {live} is back"
@@ -58,7 +58,7 @@ fn a_backup_that_cannot_be_kept_leaves_the_new_version_and_the_journal() {
     let _exclusive = exclusive();
     let tree = Tree::new();
     plan_for_test("keep:1:ENOSPC");
-    let failure = run(tree.journal()).unwrap_err();
+    let failure = run(&tree, tree.journal()).unwrap_err();
     let (live, stage, file) = (tree.live(), tree.stage(), tree.journal_file());
     assert_eq!(
         failure.message,
@@ -78,7 +78,7 @@ fn a_backup_that_cannot_be_kept_leaves_the_new_version_and_the_journal() {
         )
     );
     plan_for_test("keep:1:ENOSPC");
-    let message = recover_one(&mut tree.read_journal().unwrap());
+    let message = recover_one(&tree.settings(), &mut tree.read_journal().unwrap());
     plan_for_test("");
     assert_eq!(
         message,
@@ -88,7 +88,7 @@ fn a_backup_that_cannot_be_kept_leaves_the_new_version_and_the_journal() {
             file.display()
         )
     );
-    let message = recover_one(&mut tree.read_journal().unwrap());
+    let message = recover_one(&tree.settings(), &mut tree.read_journal().unwrap());
     assert!(
         message.starts_with(
             "an interrupted upgrade of console was completed (its services had proved healthy): \
@@ -133,7 +133,7 @@ fn a_failure_undone_by_the_run_says_the_previous_version_is_live() {
         ),
     ] {
         plan_for_test(faults);
-        let failure = run(tree.journal()).unwrap_err();
+        let failure = run(&tree, tree.journal()).unwrap_err();
         plan_for_test("");
         assert_eq!(failure.message, message, "{faults}");
         assert_eq!(failure.hint, hint, "{faults}");

@@ -12,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::model::Step;
 use crate::ops::execute::{Progress, StepResult};
 use crate::ops::interrupt::Interrupt;
+use crate::settings::Settings;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,6 +63,11 @@ impl Tree {
         self.root.path().join("state/upgrade-console.json")
     }
 
+    /// The settings of a run on this tree: hmctl's state under its root.
+    fn settings(&self) -> Settings {
+        Settings::for_test(self.root.path())
+    }
+
     /// A journal as `upgrade` writes it once staged.
     fn journal(&self) -> Journal {
         let entries = [
@@ -73,15 +79,16 @@ impl Tree {
         .map(|(name, action)| swap::plan_entry(name, action, &self.live(), &self.stage()))
         .collect();
         let mut journal = transaction::journal(
+            &self.settings().state_dir,
             "console",
             Kind::Upgrade,
             self.root.path().join("package"),
             self.live(),
             self.stage(),
-            entries,
             Vec::new(),
         );
-        journal.file = self.journal_file();
+        journal.entries = entries;
+        assert_eq!(journal.file, self.journal_file());
         journal.save().unwrap();
         journal
     }
@@ -144,13 +151,15 @@ fn versions(version: Version) -> BTreeMap<&'static str, String> {
         .collect()
 }
 
-fn run(journal: Journal) -> Result<transaction::Ending, crate::exit::Failure> {
+/// Runs the transaction of `journal` on `tree`.
+fn run(tree: &Tree, journal: Journal) -> Result<transaction::Ending, crate::exit::Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
         .block_on(transaction::run(
             &Catalog::builtin(),
+            &tree.settings(),
             journal,
             Duration::from_secs(5),
             &Interrupt::default(),

@@ -76,7 +76,7 @@ fn check(case: &Case) {
     let tree = Tree::new();
     let journal = tree.journal();
     plan_for_test(case.faults);
-    let ended = run(journal);
+    let ended = run(&tree, journal);
     plan_for_test("");
     let name = case.faults;
     tree.assert_no_old_entry_lost(name);
@@ -118,7 +118,7 @@ fn check(case: &Case) {
     }
     // The next run: recovery of whatever journal is left.
     if let Some(mut journal) = tree.read_journal() {
-        recover_one(&mut journal);
+        recover_one(&tree.settings(), &mut journal);
     }
     assert_eq!(
         tree.live_versions(),
@@ -148,10 +148,10 @@ fn recovery_rolls_back_a_swapped_transaction_and_commits_only_a_healthy_one() {
     ] {
         let tree = Tree::new();
         let mut journal = tree.journal();
-        transaction::swap_in(&mut journal).unwrap();
+        transaction::swap_in(&tree.settings(), &mut journal).unwrap();
         journal.set_phase(phase).unwrap();
         let mut left = tree.read_journal().unwrap();
-        let message = recover_one(&mut left);
+        let message = recover_one(&tree.settings(), &mut left);
         assert_eq!(
             tree.live_versions(),
             versions(expected),
@@ -169,7 +169,7 @@ fn nothing_that_may_hold_a_live_entry_is_removed_unproven() {
     plan_for_test("swap-in:2");
     let tree = Tree::new();
     let mut journal = tree.journal();
-    assert!(transaction::swap_in(&mut journal).is_err());
+    assert!(transaction::swap_in(&tree.settings(), &mut journal).is_err());
     plan_for_test("");
     let stranded = crate::ops::upgrade::undo::abandon(&journal).unwrap_err();
     assert_eq!(
