@@ -44,14 +44,10 @@ fn plan(verb: Verb, steps: Vec<Step>) -> Plan {
 }
 
 async fn run(plan: &Plan, fake: &Fake) -> Vec<StepResult> {
-    run_with(plan, fake, &options()).await
-}
-
-async fn run_with(plan: &Plan, fake: &Fake, options: &Options) -> Vec<StepResult> {
     execute(
         plan,
         fake,
-        options,
+        &options(),
         &Interrupt::default(),
         &Recorder::default(),
     )
@@ -62,9 +58,7 @@ async fn run_with(plan: &Plan, fake: &Fake, options: &Options) -> Vec<StepResult
 async fn a_service_waits_for_its_own_dependencies_only() {
     let fake = Fake::default()
         .delayed("mysql", Duration::from_millis(20))
-        // Far apart: a loaded machine that stalls the test for a moment
-        // must not let influxdb's timer fire before porter-api begins.
-        .delayed("influxdb", Duration::from_millis(1500));
+        .delayed("influxdb", Duration::from_millis(150));
     let plan = plan(
         Verb::Start,
         vec![
@@ -90,9 +84,10 @@ async fn a_dependent_starts_while_its_dependency_settles() {
     let plan = plan(
         Verb::Start,
         vec![
-            // A window a loaded machine's stall does not close before
-            // porter-api is done.
-            settling(step("mysql", Action::Start, &[]), Duration::from_secs(1)),
+            settling(
+                step("mysql", Action::Start, &[]),
+                Duration::from_millis(200),
+            ),
             step("porter-api", Action::Start, &["mysql"]),
         ],
     );
@@ -102,9 +97,9 @@ async fn a_dependent_starts_while_its_dependency_settles() {
         vec!["porter-api", "mysql"],
         "porter-api was done before mysql's window closed"
     );
-    assert_eq!(results[0].settle_seconds, Some(1.0));
+    assert_eq!(results[0].settle_seconds, Some(0.2));
     assert!(
-        results[0].detail.contains("stayed up 1.0 s"),
+        results[0].detail.contains("stayed up 0.2 s"),
         "{}",
         results[0].detail
     );
@@ -120,8 +115,7 @@ async fn a_service_that_dies_in_its_window_fails_with_its_last_words_and_holds_b
             "db",
             vec![running(Health::None), running(Health::None), exited(1)],
         )
-        // Far beyond db's fall, however a loaded machine stalls the test.
-        .delayed("cache", Duration::from_millis(1500));
+        .delayed("cache", Duration::from_millis(150));
     let plan = plan(
         Verb::Start,
         vec![
