@@ -9,8 +9,10 @@
 //! - PID 1 is systemd, or a bus is named (`DBUS_SYSTEM_BUS_ADDRESS`: systemd
 //!   asked elsewhere), or PID 1 is no init at all (a container's entry
 //!   point): systemd, as the catalog says;
-//! - PID 1 is an `init` that is not systemd: upstart for a group one of whose
-//!   services is an upstart job, else the init scripts (sysv).
+//! - PID 1 is an `init` that is not systemd: upstart when it is upstart and
+//!   one of the unit groups' services is an upstart job (then every unit
+//!   group: a service without a job is its script, as `service` does, and a
+//!   service two groups share is shown once), else the init scripts (sysv).
 
 use super::{Group, service_name_of_unit};
 use crate::model::BackendKind;
@@ -71,12 +73,13 @@ impl Probes {
         }
     }
 
-    /// Whether `group` has a service that is an upstart job here (any of its
+    /// Whether one of `groups`' services is an upstart job here (any of its
     /// alternative names).
-    fn has_upstart_job(&self, group: &Group) -> bool {
-        group
-            .units
+    fn has_upstart_job(&self, groups: &[Group]) -> bool {
+        groups
             .iter()
+            .filter(|group| group.backend == BackendKind::Systemd)
+            .flat_map(|group| &group.units)
             .flat_map(|choice| &choice.alternatives)
             .any(|unit| {
                 self.upstart_jobs
@@ -86,25 +89,27 @@ impl Probes {
     }
 }
 
-/// The kind that runs `group` on the host `probes` show (`bus_named`: a
-/// systemd bus was named, so systemd is asked wherever it is).
-pub fn kind_on_host(group: &Group, probes: &Probes, bus_named: bool) -> BackendKind {
-    if group.backend != BackendKind::Systemd || bus_named {
-        return group.backend;
+/// The kind that runs the unit groups of `groups` on the host `probes` show
+/// (`bus_named`: a systemd bus was named, so systemd is asked wherever it is).
+pub fn unit_kind_on_host(groups: &[Group], probes: &Probes, bus_named: bool) -> BackendKind {
+    if bus_named {
+        return BackendKind::Systemd;
     }
     match probes.detect() {
         InitSystem::Systemd | InitSystem::Other(_) => BackendKind::Systemd,
-        InitSystem::Upstart if probes.has_upstart_job(group) => BackendKind::Upstart,
+        InitSystem::Upstart if probes.has_upstart_job(groups) => BackendKind::Upstart,
         InitSystem::Upstart | InitSystem::SysV => BackendKind::Sysv,
     }
 }
 
 /// Gives each unit group of `groups` the kind this host runs it with.
 pub fn fit_to_host(groups: &mut [Group]) {
-    let probes = Probes::host();
     let bus_named = crate::settings::get().daemons.bus_address.is_some();
+    let kind = unit_kind_on_host(groups, &Probes::host(), bus_named);
     for group in groups {
-        group.backend = kind_on_host(group, &probes, bus_named);
+        if group.backend == BackendKind::Systemd {
+            group.backend = kind;
+        }
     }
 }
 
@@ -169,14 +174,12 @@ mod tests {
     }
 
     #[test]
-    fn the_agent_group_is_run_by_what_the_host_runs() {
+    fn the_unit_groups_are_run_by_what_the_host_runs() {
         let root = tempfile::tempdir().unwrap();
         let catalog = Catalog::builtin();
-        let agent = catalog.group("agent").unwrap();
-        let console = catalog.group("console").unwrap();
         let kind = |name: &str, first: &str, initctl: bool, jobs: &[&str], bus: bool| {
             let probes = host(&root.path().join(name), first, false, initctl, jobs);
-            kind_on_host(agent, &probes, bus)
+            unit_kind_on_host(&catalog.groups, &probes, bus)
         };
         assert_eq!(
             kind("systemd", "systemd", false, &[], false),
@@ -199,8 +202,13 @@ mod tests {
             kind("container", "sleep", false, &[], false),
             BackendKind::Systemd
         );
-        // A compose group is never an init's.
-        let probes = host(&root.path().join("console"), "init", false, false, &[]);
-        assert_eq!(kind_on_host(console, &probes, false), BackendKind::Compose);
+    }
+
+    #[test]
+    fn a_compose_group_is_never_an_inits() {
+        let mut groups = Catalog::builtin().groups;
+        fit_to_host(&mut groups);
+        let console = groups.iter().find(|group| group.name == "console").unwrap();
+        assert_eq!(console.backend, BackendKind::Compose);
     }
 }

@@ -1,7 +1,10 @@
 //! Which init system runs this host, so that where systemd cannot be asked
-//! because it is not there (CentOS / RHEL 6 and SLES 11 run SysV init, Ubuntu
-//! 12.04 / 14.04 upstart) hmctl says so and names the host's own command,
-//! instead of blaming an unreachable bus.
+//! because it is not there hmctl says so and names the host's own command,
+//! instead of blaming an unreachable bus. A host whose PID 1 is SysV init or
+//! upstart (CentOS / RHEL 6, SLES 11, Ubuntu 12.04 / 14.04) has its unit
+//! groups run by the sysv and upstart kinds instead (`catalog::host_init`),
+//! so what this explains there is a systemd group no longer reached; what
+//! it still explains on its own is a PID 1 that is no init (a container).
 //!
 //! Only a failure is ever explained, and only on the default system bus: when
 //! `DBUS_SYSTEM_BUS_ADDRESS` names a bus (the test sandbox's systemd runs in a
