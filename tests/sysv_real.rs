@@ -110,6 +110,22 @@ fn restart_of_the_agent_gives_it_a_new_main_process() {
     assert_ne!(old, new);
     let pid_file = host.sh("cat /var/run/egisplus-agent.pid");
     assert_eq!(new.to_string(), said(&pid_file).trim());
+    // Its logs are the catalog's files; its metrics name the kind.
+    let logs = host.exec("hmctl", &["logs", "egisplus-agent", "-n", "1"]);
+    assert_eq!(logs.status.code(), Some(0), "{}", said(&logs));
+    assert!(
+        said(&logs).contains(&format!("INFO egisplus-agent started (pid {new})")),
+        "{}",
+        said(&logs)
+    );
+    let metrics = host.exec("hmctl", &["metrics"]);
+    assert!(
+        said(&metrics).contains(
+            "hmctl_service_up{service=\"egisplus-agent\",group=\"agent\",backend=\"sysv\"} 1"
+        ),
+        "{}",
+        said(&metrics)
+    );
 }
 
 #[test]
@@ -221,4 +237,30 @@ fn upstart_jobs_are_driven_through_initctl_replayed() {
     assert_eq!(stopped.status.code(), Some(0), "{}", said(&stopped));
     let (_, document) = host.status_json(&["egisplus-agent"]);
     assert_eq!(row(&document, "egisplus-agent")["state"], "stopped");
+}
+
+#[test]
+fn maintenance_is_refused_on_sysv_with_the_hosts_own_command() {
+    if skip_without_sandbox() {
+        return;
+    }
+    let host = SysvHost::start("maintenance");
+    let output = host.exec(
+        "hmctl",
+        &[
+            "maintenance",
+            "on",
+            "egisplus-agent",
+            "--reason",
+            "disk swap",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", said(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: cannot read what restarts egisplus-agent: egisplus-agent: holding a service off at boot is not supported on sysv hosts; nothing was changed\n\
+         hint: stop it with `hmctl stop egisplus-agent`; to keep it from starting at boot use the host's own tool: `chkconfig egisplus-agent off` (CentOS / RHEL, SLES), `update-rc.d egisplus-agent disable` (Debian, Ubuntu)\n"
+    );
+    let (code, document) = host.status_json(&["egisplus-agent"]);
+    assert_eq!(code, 0, "still running, untouched: {document:#}");
 }
