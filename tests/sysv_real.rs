@@ -134,13 +134,16 @@ fn a_daemon_that_dies_inside_its_settle_window_fails_its_start() {
         return;
     }
     let host = SysvHost::start("settle");
-    let output = host.exec("hmctl", &["start", "--settle", "5", "watchman"]);
+    // Its daemon dies 3 s after the script returned (1 s by default; more
+    // here so that a slow machine still sees it come up first).
+    host.write("/etc/default/watchman", "DIE_AFTER=3\n");
+    let output = host.exec("hmctl", &["start", "--settle", "10", "watchman"]);
     let words = said(&output);
     assert_eq!(output.status.code(), Some(1), "{words}");
     // The script's words, then the daemon's (its log file).
     assert!(
         words.contains(
-            "came up, then within its 5.0 s settle window it stopped: watchman is not running ... failed! — LSB status 1: dead, its pid file /var/run/watchman.pid remains"
+            "came up, then within its 10.0 s settle window it stopped: watchman is not running ... failed! — LSB status 1: dead, its pid file /var/run/watchman.pid remains"
         ),
         "{words}"
     );
@@ -160,12 +163,12 @@ fn a_hanging_script_is_bounded_and_named_and_the_others_shown() {
         "/etc/hmctl/hmctl.toml",
         "[[group]]\nname = \"odd\"\nbackend = \"sysv\"\nunits = [\"hanging-status\"]\n",
     );
-    let output = host.exec_with(&["HMCTL_DAEMON_TIMEOUT=3"], "hmctl", &["status"]);
+    let output = host.exec_with(&["HMCTL_DAEMON_TIMEOUT=10"], "hmctl", &["status"]);
     let words = said(&output);
     assert_eq!(output.status.code(), Some(4), "{words}");
     assert!(
         words.contains(
-            "error: the init script at /etc/init.d/hanging-status status did not answer within 3 s"
+            "error: the init script at /etc/init.d/hanging-status status did not answer within 10 s"
         ),
         "{words}"
     );
