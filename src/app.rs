@@ -60,7 +60,10 @@ async fn run(cli: Cli, settings: &Settings, printer: Printer) -> anyhow::Result<
     if let Command::Completions { shell } = &cli.command {
         return commands::completions::run(*shell, printer);
     }
-    let catalog = catalog::load(settings.config.as_deref())?;
+    let catalog = catalog::load(
+        settings.config.as_deref(),
+        settings.daemons.bus_address.is_some(),
+    )?;
     if let Some(source) = &catalog.source {
         printer.detail(&format!("configuration: {}", source.display()));
     }

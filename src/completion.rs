@@ -11,7 +11,11 @@ use clap_complete::engine::CompletionCandidate;
 /// resolves them.
 fn catalog() -> Option<Catalog> {
     let settings = crate::settings::Settings::from_environment();
-    catalog::load(settings.config.as_deref()).ok()
+    catalog::load(
+        settings.config.as_deref(),
+        settings.daemons.bus_address.is_some(),
+    )
+    .ok()
 }
 
 /// Every service, unit, present group and module of this host.

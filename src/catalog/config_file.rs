@@ -40,11 +40,19 @@ struct ServiceEntry {
 /// The longest settle window a file or `--settle` may ask for, in seconds.
 pub const MAX_SETTLE_SECONDS: f64 = 600.0;
 
-/// Loads the catalog: the built-in one, plus the configuration file.
+/// Loads the catalog: the built-in one, plus the configuration file, each
+/// unit group run by what this host runs ([`super::fit_to_host`]).
 ///
 /// `explicit` is `--config` / `HMCTL_CONFIG`; such a file must exist. Without it,
-/// the default file is read when present.
-pub fn load(explicit: Option<&Path>) -> anyhow::Result<Catalog> {
+/// the default file is read when present. `bus_named`: the settings name a
+/// system bus (only systemd answers there).
+pub fn load(explicit: Option<&Path>, bus_named: bool) -> anyhow::Result<Catalog> {
+    let mut catalog = read(explicit)?;
+    super::fit_to_host(&mut catalog.groups, bus_named);
+    Ok(catalog)
+}
+
+fn read(explicit: Option<&Path>) -> anyhow::Result<Catalog> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None if default_config_path().exists() => default_config_path().to_path_buf(),
@@ -354,7 +362,7 @@ stop_timeout = 30
 
     #[test]
     fn a_missing_explicit_file_is_a_usage_error() {
-        let error = load(Some(Path::new("/nonexistent/hmctl.toml"))).unwrap_err();
+        let error = load(Some(Path::new("/nonexistent/hmctl.toml")), false).unwrap_err();
         assert_eq!(exit_of(&error), Exit::Usage);
         assert!(format!("{error:#}").contains("/nonexistent/hmctl.toml"));
     }

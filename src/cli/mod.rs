@@ -21,7 +21,8 @@ use std::time::Duration;
 /// See and control every HyperBDR / HyperMotion service on this host.
 ///
 /// hmctl shows and drives the console's Docker Compose containers, the sync
-/// proxy's containers and the systemd units of agents and gateways through one
+/// proxy's containers and the systemd units of agents and gateways — their
+/// init scripts or upstart jobs on hosts without systemd — through one
 /// interface. TARGET is a compose service (porter-api), a unit with or without
 /// `.service` (s3block), a group (console, sync-proxy, agent, gateway) or a
 /// module (porter = porter and every porter-*).
@@ -33,9 +34,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE", env = "HMCTL_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// How long to wait for each answer of dockerd or systemd, in seconds (a
-    /// fraction allowed, 0.1 to 600). A daemon that does not answer in time is
-    /// reported and the other kind's services are still shown.
+    /// How long to wait for each answer of dockerd or systemd (or of an init
+    /// script's status, or initctl), in seconds (a fraction allowed, 0.1 to
+    /// 600). A daemon or script that does not answer in time is reported and
+    /// the other services are still shown.
     #[arg(long, global = true, value_name = "SECS", env = "HMCTL_DAEMON_TIMEOUT", value_parser = daemon_timeout_seconds)]
     pub daemon_timeout: Option<Duration>,
 

@@ -72,7 +72,10 @@ pub async fn on(
         phase: Phase::Entering,
     }));
     write(state_dir, &register)?;
-    let recording = history::recorder::begin(settings, intent(&changes, &plan, super::Activity::MaintenanceOn));
+    let recording = history::recorder::begin(
+        settings,
+        intent(&changes, &plan, super::Activity::MaintenanceOn),
+    );
     pause_point(settings, "maintenance-entering");
     for (change, handle) in changes.iter().zip(&handles) {
         if let Some(backend) = backends.get(change.backend)

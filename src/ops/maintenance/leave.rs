@@ -76,7 +76,10 @@ pub async fn off(
         }
     }
     write(state_dir, &register)?;
-    let recording = history::recorder::begin(settings, intent(&changes, &plan, super::Activity::MaintenanceOff));
+    let recording = history::recorder::begin(
+        settings,
+        intent(&changes, &plan, super::Activity::MaintenanceOff),
+    );
     pause_point(settings, "maintenance-leaving");
     let unrestored = give_back(&backends, &changes, &handles, &mut register).await;
     write(state_dir, &register)?;
