@@ -9,6 +9,9 @@ pub use journal::JournalShim;
 mod private_dockerd;
 #[allow(unused_imports)] // only the tests that restart dockerd have one
 pub use private_dockerd::PrivateDockerd;
+mod sysv_host;
+#[allow(unused_imports)] // only the SysV tests start a SysV container
+pub use sysv_host::{SysvHost, said};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

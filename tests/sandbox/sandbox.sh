@@ -27,6 +27,8 @@ service_packages="nginx redis-server mariadb-server"
 busybox_image=hmtest/busybox:1
 
 log() { printf 'sandbox: %s\n' "$*" >&2; }
+# shellcheck source=tests/sandbox/debian_root.sh
+. "$here/debian_root.sh"
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -107,31 +109,8 @@ debootstrap_root() {
   mv "$cache/rootfs.partial" "$cache/rootfs"
 }
 
-# The debootstrapped root with $service_packages installed by the root's own
-# apt (the container runs without a network, so it happens here, once); its
-# stamp holds the package list, so a changed list rebuilds it.
-services_root() {
-  local root=$cache/rootfs-services
-  if [ "$(cat "$root.packages" 2>/dev/null)" = "$service_packages" ] && [ -d "$root" ]; then return; fi
-  debootstrap_root
-  log "installing $service_packages into a copy of the root (about a minute, once)"
-  rm -rf "$root.partial" "$root" "$root.packages"
-  cp -a "$cache/rootfs" "$root.partial"
-  cp /etc/resolv.conf "$root.partial/etc/resolv.conf"
-  # Nothing is started while installing: there is no systemd in a chroot.
-  printf '#!/bin/sh\nexit 101\n' >"$root.partial/usr/sbin/policy-rc.d"
-  chmod 755 "$root.partial/usr/sbin/policy-rc.d"
-  # shellcheck disable=SC2086 # the list is words
-  if ! { chroot "$root.partial" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive chroot "$root.partial" apt-get install -y -qq --no-install-recommends $service_packages &&
-    chroot "$root.partial" apt-get clean; } >"$cache/services.log" 2>&1; then
-    tail -20 "$cache/services.log" >&2
-    exit 1
-  fi
-  rm -f "$root.partial/usr/sbin/policy-rc.d"
-  mv "$root.partial" "$root"
-  echo "$service_packages" >"$root.packages"
-}
+# The debootstrapped root with $service_packages installed (debian_root.sh).
+services_root() { root_with_packages "$cache/rootfs-services" "$service_packages" "$cache/services.log"; }
 
 build_systemd_image() {
   local image
@@ -208,6 +187,8 @@ up() {
   start_dockerd
   build_busybox_image
   build_systemd_image
+  # The SysV image (a sysvinit PID 1) tests start their own containers from.
+  "$here/sysv.sh" build >/dev/null
   start_systemd
   mkdir -p "$state"
   print_env >"$state/env"

@@ -1,0 +1,128 @@
+//! A container of the SysV image (tests/sandbox/sysv.sh): PID 1 is Debian's
+//! sysvinit `/sbin/init`, the agent's and the gateway's services are LSB init
+//! scripts, and this build's hmctl is copied in. Each test starts its own and
+//! the container is removed when the test ends.
+
+use super::docker;
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub struct SysvHost {
+    pub container: String,
+}
+
+/// The SysV image's tag, built first when missing (cached by content hash).
+pub fn sysv_image() -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/sysv.sh");
+    let output = Command::new(&script)
+        .arg("build")
+        .output()
+        .expect("tests/sandbox/sysv.sh");
+    assert!(
+        output.status.success(),
+        "tests/sandbox/sysv.sh build: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+impl SysvHost {
+    /// Starts `hmctl-test-sysv-NAME`, copies hmctl in as /usr/local/bin/hmctl
+    /// and waits until init has run runlevel 2's scripts.
+    pub fn start(name: &str) -> SysvHost {
+        let image = sysv_image();
+        let container = format!("hmctl-test-sysv-{name}");
+        let _ = Command::new("docker")
+            .args(["rm", "-f", &container])
+            .output();
+        docker(&[
+            "run",
+            "-d",
+            "--name",
+            &container,
+            "--label",
+            "hmctl.test=1",
+            "--network",
+            "none",
+            "--tmpfs",
+            "/run",
+            "--tmpfs",
+            "/run/lock",
+            &image,
+        ]);
+        let host = SysvHost { container };
+        let binary = Path::new(env!("CARGO_BIN_EXE_hmctl"));
+        docker(&[
+            "cp",
+            &binary.display().to_string(),
+            &format!("{}:/usr/local/bin/hmctl", host.container),
+        ]);
+        // /etc/init.d/rc writes the runlevel's "done" into utmp; the scripts'
+        // daemons are up when egisplus-agent's status says so.
+        super::wait_for(
+            std::time::Duration::from_secs(120),
+            "the SysV container to reach runlevel 2",
+            || {
+                let output = host.sh("/sbin/runlevel && /etc/init.d/egisplus-agent status");
+                if output.status.success() {
+                    Ok(())
+                } else {
+                    Err(String::from_utf8_lossy(&output.stdout).to_string())
+                }
+            },
+        );
+        host
+    }
+
+    /// Runs `program` with `args` in the container (environment: NO_COLOR,
+    /// HMCTL_DAEMON_TIMEOUT as the tests' hmctl has).
+    pub fn exec(&self, program: &str, args: &[&str]) -> Output {
+        Command::new("docker")
+            .args(["exec", "-e", "NO_COLOR=1", "-e"])
+            .arg(format!(
+                "HMCTL_DAEMON_TIMEOUT={}",
+                super::PATIENT_DAEMON_TIMEOUT
+            ))
+            .arg(&self.container)
+            .arg(program)
+            .args(args)
+            .output()
+            .expect("docker exec")
+    }
+
+    /// Runs a shell command line in the container.
+    pub fn sh(&self, line: &str) -> Output {
+        self.exec("sh", &["-c", line])
+    }
+
+    /// Writes `text` to `path` in the container.
+    pub fn write(&self, path: &str, text: &str) {
+        let mut child = Command::new("docker")
+            .args(["exec", "-i", &self.container, "sh", "-c"])
+            .arg(format!("mkdir -p \"$(dirname {path})\" && cat >{path}"))
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("docker exec");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write");
+        assert!(child.wait().expect("docker exec").success(), "write {path}");
+    }
+}
+
+impl Drop for SysvHost {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["rm", "-f", &self.container])
+            .output();
+    }
+}
+
+/// What a command said, stdout then stderr.
+pub fn said(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr)
+}
