@@ -94,7 +94,9 @@ fn logs_stages_names_the_windows_logs_where_the_guide_does() {
             .unwrap_or_else(|| panic!("no row {row}\n{text}"))
     };
     // install: both of the agent's files, after this host's high-priority rows.
-    let install = position("install | high | egisplus-agent | agent | /var/log/egisplus-agent/linux_agent.log");
+    let install = position(
+        "install | high | egisplus-agent | agent | /var/log/egisplus-agent/linux_agent.log",
+    );
     let windows = position(
         r"high | DiskSync-Agent | windows-agent | C:\Program Files (x86)\DiskSync-Agent\log\PreInstallation-<YYYY-MM-DD>.log (on the Windows host)",
     );
