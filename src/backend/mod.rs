@@ -8,7 +8,11 @@
 //! A backend holds its connection, or why there is none: observing a group
 //! without a daemon still lists the group's services, as `unknown`.
 //!
-//! A third kind of backend (issue 13) adds its module (a type implementing
+//! Init scripts ([`sysv`]) and upstart jobs ([`upstart`]) are the third and
+//! fourth kinds, on hosts whose PID 1 is not systemd (the catalog chooses
+//! them: `catalog::host_init`).
+//!
+//! A further kind of backend (issue 13) adds its module (a type implementing
 //! [`ServiceBackend`] and [`BackendModule`], declared by a `mod` line here),
 //! its variant of [`Backend`] with its `From` / `TryFrom`, one arm in each
 //! `match` below, and its `BackendKind` (`src/model/kind.rs`: the variant
@@ -19,7 +23,9 @@ mod compose;
 mod error;
 mod events;
 mod systemd;
+mod sysv;
 mod unread;
+mod upstart;
 
 pub use backends::Backends;
 pub use error::BackendError;
@@ -227,10 +233,12 @@ pub(crate) trait ServiceBackend {
 }
 
 /// The closed set of backends: one variant per kind, holding its module's
-/// type. Every `match` on it is written out below, two arms each.
+/// type. Every `match` on it is written out below, one arm per kind.
 pub enum Backend {
     Compose(compose::Compose),
     Systemd(systemd::Systemd),
+    Sysv(sysv::Sysv),
+    Upstart(upstart::Upstart),
 }
 
 impl From<compose::Compose> for Backend {
@@ -245,13 +253,25 @@ impl From<systemd::Systemd> for Backend {
     }
 }
 
+impl From<sysv::Sysv> for Backend {
+    fn from(backend: sysv::Sysv) -> Backend {
+        Backend::Sysv(backend)
+    }
+}
+
+impl From<upstart::Upstart> for Backend {
+    fn from(backend: upstart::Upstart) -> Backend {
+        Backend::Upstart(backend)
+    }
+}
+
 impl<'a> TryFrom<&'a Backend> for &'a compose::Compose {
     type Error = ();
 
     fn try_from(backend: &'a Backend) -> Result<&'a compose::Compose, ()> {
         match backend {
             Backend::Compose(compose) => Ok(compose),
-            Backend::Systemd(_) => Err(()),
+            Backend::Systemd(_) | Backend::Sysv(_) | Backend::Upstart(_) => Err(()),
         }
     }
 }
@@ -262,7 +282,7 @@ impl<'a> TryFrom<&'a Backend> for &'a systemd::Systemd {
     fn try_from(backend: &'a Backend) -> Result<&'a systemd::Systemd, ()> {
         match backend {
             Backend::Systemd(systemd) => Ok(systemd),
-            Backend::Compose(_) => Err(()),
+            Backend::Compose(_) | Backend::Sysv(_) | Backend::Upstart(_) => Err(()),
         }
     }
 }
@@ -304,6 +324,8 @@ impl Backend {
         match self {
             Backend::Compose(_) => BackendKind::Compose,
             Backend::Systemd(_) => BackendKind::Systemd,
+            Backend::Sysv(_) => BackendKind::Sysv,
+            Backend::Upstart(_) => BackendKind::Upstart,
         }
     }
 
@@ -313,6 +335,8 @@ impl Backend {
         match kind {
             BackendKind::Compose => compose::Compose::connect(timeout).await.into(),
             BackendKind::Systemd => systemd::Systemd::connect(timeout).await.into(),
+            BackendKind::Sysv => sysv::Sysv::connect(timeout).await.into(),
+            BackendKind::Upstart => upstart::Upstart::connect(timeout).await.into(),
         }
     }
 
@@ -323,6 +347,8 @@ impl Backend {
         match kind {
             BackendKind::Compose => compose::Compose::for_output(timeout).await.into(),
             BackendKind::Systemd => systemd::Systemd::for_output(timeout).await.into(),
+            BackendKind::Sysv => sysv::Sysv::for_output(timeout).await.into(),
+            BackendKind::Upstart => upstart::Upstart::for_output(timeout).await.into(),
         }
     }
 
@@ -331,6 +357,8 @@ impl Backend {
         match kind {
             BackendKind::Compose => compose::Compose::output_name(source),
             BackendKind::Systemd => systemd::Systemd::output_name(source),
+            BackendKind::Sysv => sysv::Sysv::output_name(source),
+            BackendKind::Upstart => upstart::Upstart::output_name(source),
         }
     }
 
@@ -343,6 +371,8 @@ impl Backend {
         match group.backend {
             BackendKind::Compose => compose::Compose::installed(group, seen_units),
             BackendKind::Systemd => systemd::Systemd::installed(group, seen_units),
+            BackendKind::Sysv => sysv::Sysv::installed(group, seen_units),
+            BackendKind::Upstart => upstart::Upstart::installed(group, seen_units),
         }
     }
 
@@ -361,6 +391,10 @@ impl Backend {
                 let connected = backend.and_then(|backend| backend.try_into().ok());
                 <systemd::Systemd as BackendModule>::declared(group, connected).await
             }
+            BackendKind::Sysv => <sysv::Sysv as BackendModule>::declared(group, None).await,
+            BackendKind::Upstart => {
+                <upstart::Upstart as BackendModule>::declared(group, None).await
+            }
         }
     }
 
@@ -369,6 +403,8 @@ impl Backend {
         match kind {
             BackendKind::Compose => compose::Compose::endpoint(),
             BackendKind::Systemd => systemd::Systemd::endpoint(),
+            BackendKind::Sysv => sysv::Sysv::endpoint(),
+            BackendKind::Upstart => upstart::Upstart::endpoint(),
         }
     }
 
@@ -377,6 +413,8 @@ impl Backend {
         match error.backend() {
             BackendKind::Compose => compose::Compose::hint(error),
             BackendKind::Systemd => systemd::Systemd::hint(error),
+            BackendKind::Sysv => sysv::Sysv::hint(error),
+            BackendKind::Upstart => upstart::Upstart::hint(error),
         }
     }
 
@@ -385,6 +423,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.connection_error(),
             Backend::Systemd(backend) => backend.connection_error(),
+            Backend::Sysv(backend) => backend.connection_error(),
+            Backend::Upstart(backend) => backend.connection_error(),
         }
     }
 
@@ -396,6 +436,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.observe_groups(groups, deadline).await,
             Backend::Systemd(backend) => backend.observe_groups(groups, deadline).await,
+            Backend::Sysv(backend) => backend.observe_groups(groups, deadline).await,
+            Backend::Upstart(backend) => backend.observe_groups(groups, deadline).await,
         }
     }
 
@@ -403,6 +445,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.observe(handle).await,
             Backend::Systemd(backend) => backend.observe(handle).await,
+            Backend::Sysv(backend) => backend.observe(handle).await,
+            Backend::Upstart(backend) => backend.observe(handle).await,
         }
     }
 
@@ -415,6 +459,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.act(step, wait_for_job, job_timeout).await,
             Backend::Systemd(backend) => backend.act(step, wait_for_job, job_timeout).await,
+            Backend::Sysv(backend) => backend.act(step, wait_for_job, job_timeout).await,
+            Backend::Upstart(backend) => backend.act(step, wait_for_job, job_timeout).await,
         }
     }
 
@@ -422,6 +468,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.auto_start(handle).await,
             Backend::Systemd(backend) => backend.auto_start(handle).await,
+            Backend::Sysv(backend) => backend.auto_start(handle).await,
+            Backend::Upstart(backend) => backend.auto_start(handle).await,
         }
     }
 
@@ -433,6 +481,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.set_auto_start(handle, wanted).await,
             Backend::Systemd(backend) => backend.set_auto_start(handle, wanted).await,
+            Backend::Sysv(backend) => backend.set_auto_start(handle, wanted).await,
+            Backend::Upstart(backend) => backend.set_auto_start(handle, wanted).await,
         }
     }
 
@@ -445,6 +495,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.output(source, lines, follow).await,
             Backend::Systemd(backend) => backend.output(source, lines, follow).await,
+            Backend::Sysv(backend) => backend.output(source, lines, follow).await,
+            Backend::Upstart(backend) => backend.output(source, lines, follow).await,
         }
     }
 
@@ -457,6 +509,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.verdicts(group, project, services).await,
             Backend::Systemd(backend) => backend.verdicts(group, project, services).await,
+            Backend::Sysv(backend) => backend.verdicts(group, project, services).await,
+            Backend::Upstart(backend) => backend.verdicts(group, project, services).await,
         }
     }
 
@@ -464,6 +518,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.describe(group).await,
             Backend::Systemd(backend) => backend.describe(group).await,
+            Backend::Sysv(backend) => backend.describe(group).await,
+            Backend::Upstart(backend) => backend.describe(group).await,
         }
     }
 
@@ -471,6 +527,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.writer_zones(group, timeout).await,
             Backend::Systemd(backend) => backend.writer_zones(group, timeout).await,
+            Backend::Sysv(backend) => backend.writer_zones(group, timeout).await,
+            Backend::Upstart(backend) => backend.writer_zones(group, timeout).await,
         }
     }
 
@@ -482,6 +540,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.details(handle, timeout).await,
             Backend::Systemd(backend) => backend.details(handle, timeout).await,
+            Backend::Sysv(backend) => backend.details(handle, timeout).await,
+            Backend::Upstart(backend) => backend.details(handle, timeout).await,
         }
     }
 
@@ -495,6 +555,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.events(groups, window, timeout, follow).await,
             Backend::Systemd(backend) => backend.events(groups, window, timeout, follow).await,
+            Backend::Sysv(backend) => backend.events(groups, window, timeout, follow).await,
+            Backend::Upstart(backend) => backend.events(groups, window, timeout, follow).await,
         }
     }
 }

@@ -40,11 +40,18 @@ struct ServiceEntry {
 /// The longest settle window a file or `--settle` may ask for, in seconds.
 pub const MAX_SETTLE_SECONDS: f64 = 600.0;
 
-/// Loads the catalog: the built-in one, plus the configuration file.
+/// Loads the catalog: the built-in one, plus the configuration file, each
+/// unit group run by what this host runs ([`super::fit_to_host`]).
 ///
 /// `explicit` is `--config` / `HMCTL_CONFIG`; such a file must exist. Without it,
 /// the default file is read when present.
 pub fn load(explicit: Option<&Path>) -> anyhow::Result<Catalog> {
+    let mut catalog = read(explicit)?;
+    super::fit_to_host(&mut catalog.groups);
+    Ok(catalog)
+}
+
+fn read(explicit: Option<&Path>) -> anyhow::Result<Catalog> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None if default_config_path().exists() => default_config_path().to_path_buf(),

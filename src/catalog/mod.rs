@@ -8,6 +8,7 @@
 mod builtin;
 mod config_file;
 mod group_entry;
+mod host_init;
 mod log_zone;
 mod logs;
 mod name;
@@ -17,6 +18,7 @@ pub mod windows_agent;
 
 pub use builtin::MODULES;
 pub use config_file::{MAX_SETTLE_SECONDS, load, parse as parse_config};
+pub use host_init::{InitSystem, Probes as InitProbes, fit_to_host};
 pub use logs::{LogSource, log_sources};
 pub use name::validate_name;
 pub use stages::{STAGES, Stage, StageService, by_priority, stage};

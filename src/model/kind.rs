@@ -17,11 +17,21 @@ pub enum BackendKind {
     Compose,
     /// systemd units.
     Systemd,
+    /// LSB init scripts (`/etc/init.d/NAME`) on a host whose PID 1 is SysV init.
+    Sysv,
+    /// Upstart jobs (`/etc/init/NAME.conf`), and the init scripts of services
+    /// that have none, on a host whose PID 1 is upstart.
+    Upstart,
 }
 
 impl BackendKind {
     /// Every kind, in the order hmctl asks them.
-    pub const ALL: &'static [BackendKind] = &[BackendKind::Compose, BackendKind::Systemd];
+    pub const ALL: &'static [BackendKind] = &[
+        BackendKind::Compose,
+        BackendKind::Systemd,
+        BackendKind::Sysv,
+        BackendKind::Upstart,
+    ];
 
     /// Everything hmctl says of a kind, in one place: one row per kind.
     fn facts(self) -> Facts {
@@ -41,6 +51,25 @@ impl BackendKind {
                 daemon_id: "systemd",
                 creates_missing: false,
                 lists_with_daemon: true,
+                needs: &[GroupKey::Units],
+                log_layout: LogLayout::DatedPerUnit,
+            },
+            // A group's units are its scripts' names (`.service` dropped).
+            BackendKind::Sysv => Facts {
+                word: "sysv",
+                daemon: "the init script",
+                daemon_id: "sysv",
+                creates_missing: false,
+                lists_with_daemon: false,
+                needs: &[GroupKey::Units],
+                log_layout: LogLayout::DatedPerUnit,
+            },
+            BackendKind::Upstart => Facts {
+                word: "upstart",
+                daemon: "upstart",
+                daemon_id: "upstart",
+                creates_missing: false,
+                lists_with_daemon: false,
                 needs: &[GroupKey::Units],
                 log_layout: LogLayout::DatedPerUnit,
             },

@@ -51,12 +51,10 @@ impl SysvHost {
             &image,
         ]);
         let host = SysvHost { container };
-        let binary = Path::new(env!("CARGO_BIN_EXE_hmctl"));
-        docker(&[
-            "cp",
-            &binary.display().to_string(),
-            &format!("{}:/usr/local/bin/hmctl", host.container),
-        ]);
+        host.copy_in(
+            Path::new(env!("CARGO_BIN_EXE_hmctl")),
+            "/usr/local/bin/hmctl",
+        );
         // /etc/init.d/rc writes the runlevel's "done" into utmp; the scripts'
         // daemons are up when egisplus-agent's status says so.
         super::wait_for(
@@ -77,17 +75,44 @@ impl SysvHost {
     /// Runs `program` with `args` in the container (environment: NO_COLOR,
     /// HMCTL_DAEMON_TIMEOUT as the tests' hmctl has).
     pub fn exec(&self, program: &str, args: &[&str]) -> Output {
-        Command::new("docker")
+        self.exec_with(&[], program, args)
+    }
+
+    /// [`SysvHost::exec`] with more environment variables (`NAME=VALUE`).
+    pub fn exec_with(&self, environment: &[&str], program: &str, args: &[&str]) -> Output {
+        let mut command = Command::new("docker");
+        command
             .args(["exec", "-e", "NO_COLOR=1", "-e"])
             .arg(format!(
                 "HMCTL_DAEMON_TIMEOUT={}",
                 super::PATIENT_DAEMON_TIMEOUT
-            ))
+            ));
+        for variable in environment {
+            command.args(["-e", variable]);
+        }
+        command
             .arg(&self.container)
             .arg(program)
             .args(args)
             .output()
             .expect("docker exec")
+    }
+
+    /// `hmctl --json status ARGS` in the container: exit code and document.
+    pub fn status_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let output = self.exec("hmctl", &[&["--json", "status"], args].concat());
+        let document = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("status --json: {error}: {}", said(&output)));
+        (output.status.code().unwrap_or(-1), document)
+    }
+
+    /// Copies a file of the host into the container.
+    pub fn copy_in(&self, from: &Path, to: &str) {
+        docker(&[
+            "cp",
+            &from.display().to_string(),
+            &format!("{}:{to}", self.container),
+        ]);
     }
 
     /// Runs a shell command line in the container.

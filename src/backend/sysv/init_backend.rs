@@ -1,0 +1,198 @@
+//! The backend of a host whose PID 1 is SysV init or upstart, as one type:
+//! each service is its init script, or — on upstart, when it has a job file
+//! — its upstart job. `InitBackend<false>` is the sysv kind,
+//! `InitBackend<true>` the upstart kind; everything else they do is the same
+//! (no connection, no records of the past, log files for output).
+
+use super::{
+    act_script, declared_of, details_of, installed_of, no_auto_start, no_output, observe_choices,
+    observe_script, script,
+};
+use crate::backend::upstart;
+use crate::backend::{
+    BackendError, BackendModule, DeclaredGroup, EventWindow, EventsRead, GroupsReport, Installed,
+    OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+};
+use crate::catalog::Group;
+use crate::compose::ComposeProject;
+use crate::exit::Failure;
+use crate::model::{
+    AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
+};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Init scripts, and with `UPSTART` upstart's jobs first. Needs no
+/// connection: each question runs the script or `initctl`.
+pub struct InitBackend<const UPSTART: bool>;
+
+impl<const UPSTART: bool> InitBackend<UPSTART> {
+    const KIND: BackendKind = if UPSTART {
+        BackendKind::Upstart
+    } else {
+        BackendKind::Sysv
+    };
+
+    /// Whether `name` is an upstart job here (a job file wins over a script).
+    fn is_job(name: &str) -> bool {
+        UPSTART && upstart::job_file(name).is_some()
+    }
+
+    /// Whether `name` is a job or a script here.
+    fn exists(name: &str) -> bool {
+        Self::is_job(name) || script::find(name).is_some()
+    }
+
+    async fn observe_named(name: &str, timeout: Duration) -> Result<Observation, BackendError> {
+        if Self::is_job(name) {
+            upstart::observe(name, timeout).await
+        } else {
+            observe_script(Self::KIND, name, timeout).await
+        }
+    }
+}
+
+impl<const UPSTART: bool> BackendModule for InitBackend<UPSTART> {
+    async fn connect(_timeout: Duration) -> Self {
+        InitBackend
+    }
+
+    async fn for_output(_timeout: Duration) -> Self {
+        InitBackend
+    }
+
+    fn output_name(source: &OutputSource<'_>) -> String {
+        format!("the log files of {}", source.name)
+    }
+
+    fn installed(group: &Group, seen_units: &mut Vec<String>) -> Result<Vec<Installed>, Failure> {
+        Ok(installed_of(Self::KIND, group, seen_units, Self::exists))
+    }
+
+    async fn declared(group: &Group, _connected: Option<&Self>) -> Result<DeclaredGroup, Failure> {
+        Ok(declared_of(group, Self::exists))
+    }
+
+    fn endpoint() -> String {
+        if UPSTART {
+            upstart::INITCTL.to_string()
+        } else {
+            script::SCRIPT_DIRECTORIES.join(", ")
+        }
+    }
+
+    fn hint(error: &BackendError) -> Option<String> {
+        match error {
+            BackendError::Timeout { .. } if UPSTART => Some(
+                "upstart or the script did not answer: `initctl list` shows whether upstart answers at all; on a busy host, wait longer with --daemon-timeout SECS"
+                    .into(),
+            ),
+            BackendError::Timeout { .. } => Some(
+                "the script did not finish: run it by hand to see where it waits; on a busy host, wait longer with --daemon-timeout SECS"
+                    .into(),
+            ),
+            BackendError::Unreachable { .. } if UPSTART => {
+                Some("is upstart this host's init? `initctl version`".into())
+            }
+            BackendError::PermissionDenied { .. } => Some("run as root (sudo hmctl ...)".into()),
+            _ => None,
+        }
+    }
+
+    fn connection_error(&self) -> Option<&BackendError> {
+        None
+    }
+}
+
+impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
+    async fn observe_groups(
+        &self,
+        groups: &[Group],
+        deadline: Instant,
+    ) -> Result<GroupsReport, Failure> {
+        Ok(observe_choices(
+            Self::KIND,
+            groups,
+            deadline,
+            Self::exists,
+            |name, timeout| async move { Self::observe_named(&name, timeout).await },
+        )
+        .await)
+    }
+
+    async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
+        Self::observe_named(&handle.name, crate::settings::get().daemon_timeout).await
+    }
+
+    async fn act(
+        &self,
+        step: &Step,
+        _wait_for_job: bool,
+        job_timeout: Duration,
+    ) -> Result<Option<String>, BackendError> {
+        if Self::is_job(&step.handle.name) {
+            upstart::act(step, job_timeout).await
+        } else {
+            act_script(Self::KIND, step, job_timeout).await
+        }
+    }
+
+    async fn auto_start(&self, handle: &Handle) -> Result<AutoStart, BackendError> {
+        Err(no_auto_start(Self::KIND, &handle.name))
+    }
+
+    async fn set_auto_start(
+        &self,
+        handle: &Handle,
+        _wanted: &AutoStart,
+    ) -> Result<(), BackendError> {
+        Err(no_auto_start(Self::KIND, &handle.name))
+    }
+
+    async fn output(
+        &self,
+        source: &OutputSource<'_>,
+        _lines: usize,
+        _follow: Option<mpsc::UnboundedSender<OutputLine>>,
+    ) -> Result<Vec<Vec<u8>>, Failure> {
+        Err(no_output(source))
+    }
+
+    async fn verdicts(
+        &self,
+        _group: &Group,
+        _project: Option<&ComposeProject>,
+        _services: &[&ServiceStatus],
+    ) -> Result<HashMap<String, Verdict>, Failure> {
+        // A script or a job comes from its package: there is nothing to recreate.
+        Ok(HashMap::new())
+    }
+
+    async fn describe(&self, _group: &Group) -> Option<String> {
+        None
+    }
+
+    /// Their daemons run on the host: they write in its zone.
+    async fn writer_zones(&self, _group: &Group, _timeout: Duration) -> WriterZones {
+        WriterZones::all_in(jiff::tz::TimeZone::system())
+    }
+
+    async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
+        let observation = Self::observe_named(&handle.name, timeout).await?;
+        Ok(details_of(Self::KIND, &handle.name, &observation))
+    }
+
+    /// Neither SysV init nor hmctl's reading of upstart keeps a record of
+    /// what happened to a service.
+    async fn events(
+        &self,
+        _groups: &[Group],
+        _window: EventWindow,
+        _timeout: Duration,
+        _follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead {
+        EventsRead::default()
+    }
+}
