@@ -9,9 +9,12 @@
 //! CentOS 6) and upgrade (refused: no atomic exchange of directories). None
 //! may show "Function not implemented".
 //!
+//! And on a real sysvinit PID 1 (the SysV image of tests/sysv_real.rs, the
+//! whole container under the profile): the agent's status, stop, start and
+//! restart through its init script.
+//!
 //! What this does not show: a real 2.6.32 kernel's other differences (flags
-//! it ignores rather than refuses), and start / stop / restart through an
-//! init script (the SysV backend's container, not here).
+//! it ignores rather than refuses).
 
 mod common;
 
@@ -287,5 +290,59 @@ fn a_change_takes_its_lock_in_var_run_and_upgrade_refuses_without_exchange() {
     assert_eq!(
         std::fs::read_to_string(world.dir.path().join("lib/agent.conf")).unwrap(),
         "live\n"
+    );
+}
+
+#[test]
+fn the_agent_is_driven_through_its_init_script_without_what_2_6_32_lacks() {
+    if skip_without_sandbox() {
+        return;
+    }
+    let seccomp = format!("seccomp={}", profile().display());
+    let host = SysvHost::start_with("old-kernel", &["--security-opt", &seccomp]);
+    host.copy_in(&static_binary(), "/usr/local/bin/hmctl");
+    let probes = tempfile::tempdir().unwrap();
+    host.copy_in(&probe(probes.path()), "/usr/local/bin/probe");
+    assert_eq!(said(&host.exec("probe", &["318"])).trim(), "-38");
+    let no_enosys = |output: Output| {
+        let text = said(&output);
+        assert!(
+            !text.contains("Function not implemented") && !text.contains("os error 38"),
+            "{text}"
+        );
+        output
+    };
+
+    let (code, document) = host.status_json(&["egisplus-agent"]);
+    let agent = row(&document, "egisplus-agent");
+    assert_eq!(
+        (code, &agent["state"], &agent["backend"]),
+        (0, &"running".into(), &"sysv".into()),
+        "{document}"
+    );
+    let before = agent["pid"].as_u64().unwrap();
+
+    let restart = no_enosys(host.exec("hmctl", &["restart", "egisplus-agent"]));
+    assert_eq!(restart.status.code(), Some(0), "{}", said(&restart));
+    let (code, document) = host.status_json(&["egisplus-agent"]);
+    let after = row(&document, "egisplus-agent")["pid"].as_u64().unwrap();
+    assert!(code == 0 && after != before, "{before} then {document}");
+
+    let stop = no_enosys(host.exec("hmctl", &["stop", "egisplus-agent"]));
+    assert_eq!(stop.status.code(), Some(0), "{}", said(&stop));
+    let (code, document) = host.status_json(&["egisplus-agent"]);
+    assert_eq!(
+        (code, &row(&document, "egisplus-agent")["state"]),
+        (3, &"stopped".into()),
+        "{document}"
+    );
+
+    let start = no_enosys(host.exec("hmctl", &["start", "egisplus-agent"]));
+    assert_eq!(start.status.code(), Some(0), "{}", said(&start));
+    let (code, document) = host.status_json(&["egisplus-agent"]);
+    assert_eq!(
+        (code, &row(&document, "egisplus-agent")["state"]),
+        (0, &"running".into()),
+        "{document}"
     );
 }
