@@ -161,3 +161,25 @@ fn diagnose_of_a_stage_without_the_windows_agent_names_no_windows_host() {
     let document: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(document.get("elsewhere").is_none(), "{text}");
 }
+
+#[test]
+fn a_windows_service_as_a_target_is_said_to_live_on_the_windows_host() {
+    let config = config_with("");
+    for (args, named) in [
+        (&["status", "DiskSync-Agent"][..], "DiskSync-Agent"),
+        (&["restart", "hp_exporter_service"], "hp_exporter_service"),
+        (&["logs", "disksync-agent"], "DiskSync-Agent"),
+        (&["stop", "windows-agent"], "windows-agent"),
+    ] {
+        let output = config.hmctl().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!(
+                "error: {named} is the Windows agent's: it runs on the Windows host, not on this one; hmctl has no state of it and changes nothing there\n\
+                 hint: use the Services console (services.msc) of the Windows host; `hmctl list` shows its log files there\n"
+            ),
+            "{args:?}"
+        );
+    }
+}
