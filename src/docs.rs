@@ -56,7 +56,7 @@ fn files_and_environment(roff: &mut Roff) {
         ),
         (
             "/run/hmctl/hmctl.lock",
-            "the host-wide lock of changing commands (0600); holds the holder's pid, command and start time. Its directory, /run/hmctl, is root's alone (0700, created if missing, refused if it is a link, another user's, or writable by others) and also holds the caches (0600).",
+            "the host-wide lock of changing commands (0600); holds the holder's pid, command and start time. Its directory, /run/hmctl, is root's alone (0700, created if missing, refused if it is a link, another user's, or writable by others) and also holds the caches (0600). On a host without /run (CentOS / RHEL 6, SLES 11): /var/run/hmctl.",
         ),
         (
             "/var/lib/hmctl",

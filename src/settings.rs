@@ -35,14 +35,15 @@ pub struct Settings {
     /// The configuration file named by `--config` or `HMCTL_CONFIG`; `None`:
     /// the default `/etc/hmctl/hmctl.toml` when it exists.
     pub config: Option<PathBuf>,
-    /// The host-wide lock: `HMCTL_LOCK_FILE`, else `/run/hmctl/hmctl.lock` (a
-    /// directory only root can write, so no local user can plant a link or
-    /// hold the lock in hmctl's place).
+    /// The host-wide lock: `HMCTL_LOCK_FILE`, else `/run/hmctl/hmctl.lock`
+    /// (`/var/run/hmctl/…` on a host without `/run`; a directory only root
+    /// can write, so no local user can plant a link or hold the lock in
+    /// hmctl's place).
     pub lock_file: PathBuf,
     /// hmctl's own state (the upgrade journal): `HMCTL_STATE_DIR`, else `/var/lib/hmctl`.
     pub state_dir: PathBuf,
     /// Caches that may vanish (inspect answers, parsed compose projects):
-    /// `HMCTL_CACHE_DIR`, else `/run/hmctl`.
+    /// `HMCTL_CACHE_DIR`, else `/run/hmctl` (`/var/run/hmctl` without `/run`).
     pub cache_dir: PathBuf,
     pub daemons: Daemons,
     /// How long hmctl waits for each answer of a daemon: `--daemon-timeout`,
@@ -97,6 +98,16 @@ fn path_from(value: Option<OsString>, default: &str) -> PathBuf {
         .map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
+/// hmctl's runtime directory: `/run/hmctl`, or `/var/run/hmctl` on a host
+/// without `/run` (CentOS / RHEL 6, SLES 11 have only `/var/run`).
+fn runtime_dir(run_exists: bool) -> &'static str {
+    if run_exists {
+        "/run/hmctl"
+    } else {
+        "/var/run/hmctl"
+    }
+}
+
 /// A non-empty environment variable, as text.
 fn text_from(value: Option<OsString>) -> Option<String> {
     value
@@ -129,11 +140,15 @@ impl Settings {
                 .filter(|value| !value.is_empty())
                 .map(PathBuf::from)
         });
+        let runtime = runtime_dir(Path::new("/run").is_dir());
         Settings {
             config,
-            lock_file: path_from(environment("HMCTL_LOCK_FILE"), "/run/hmctl/hmctl.lock"),
+            lock_file: path_from(
+                environment("HMCTL_LOCK_FILE"),
+                &format!("{runtime}/hmctl.lock"),
+            ),
             state_dir: path_from(environment("HMCTL_STATE_DIR"), "/var/lib/hmctl"),
-            cache_dir: path_from(environment("HMCTL_CACHE_DIR"), "/run/hmctl"),
+            cache_dir: path_from(environment("HMCTL_CACHE_DIR"), runtime),
             daemon_timeout,
             daemons: Daemons {
                 docker_host: text_from(environment("DOCKER_HOST"))
@@ -208,6 +223,12 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| OsString::from(value))
         })
+    }
+
+    #[test]
+    fn a_host_without_run_keeps_the_lock_and_caches_in_var_run() {
+        assert_eq!(runtime_dir(true), "/run/hmctl");
+        assert_eq!(runtime_dir(false), "/var/run/hmctl");
     }
 
     #[test]

@@ -147,10 +147,25 @@ fn check_deb(built: &Built, into: &Path) -> PathBuf {
 fn check_rpm(built: &Built, binary: &Path) {
     let rpm = name(&built.rpm);
     let package = rpm_header::read(&std::fs::read(&built.rpm).unwrap());
-    let problems = rpm_header::problems_for_rpm_4_11(&package);
+    let problems = rpm_header::problems(&package, &rpm_header::RPM_4_11);
     assert!(
         problems.is_empty(),
         "RPM 4.11 could not install {rpm}: {problems:#?}"
+    );
+    // CentOS / RHEL 6's RPM 4.8 can; SLES 11's RPM 4.4 cannot: the
+    // tarball's install.sh is the way there.
+    let problems = rpm_header::problems(&package, &rpm_header::RPM_4_8);
+    assert!(
+        problems.is_empty(),
+        "RPM 4.8 could not install {rpm}: {problems:#?}"
+    );
+    assert_eq!(
+        rpm_header::problems(&package, &rpm_header::RPM_4_4),
+        [
+            "file digests by algorithm 8 (RPM 4.4 reads every file digest as MD5)",
+            "rpmlib(FileDigests) <= 4.6.0-1: RPM 4.4 lacks it",
+        ],
+        "{rpm}: what keeps RPM 4.4 from it changed; update the README's host table"
     );
     // RPM 4.11 checks the SHA-1 of the header (it knows no SHA-256 header digest).
     assert!(
@@ -244,6 +259,7 @@ fn check_tarball(built: &Built, binary: &Path) {
         "/completions/_hmctl",
         "/hmctl.toml",
         "/LICENSE",
+        "/install.sh",
     ] {
         assert!(
             listing.lines().any(|line| line.ends_with(file)),
@@ -260,6 +276,57 @@ fn check_tarball(built: &Built, binary: &Path) {
     assert!(
         packed == std::fs::read(binary).unwrap(),
         "the tarball's binary is the deb's"
+    );
+}
+
+/// SLES 11 (RPM 4.4 cannot take the .rpm; kernel 2.6.32 or 3.0): the
+/// tarball's install.sh in a container under the 2.6.32 seccomp profile of
+/// tests/old_kernel_real.rs; hmctl runs there, and installing again keeps a
+/// changed config, the default beside it.
+fn check_tarball_install(built: &Built, image: &str) {
+    let unpacked = tempfile::tempdir().unwrap();
+    run(
+        "tar",
+        &["-xzf", name(&built.tarball), "-C", name(unpacked.path())],
+    );
+    let top = std::fs::read_dir(unpacked.path())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let profile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/old-kernel/seccomp-2.6.32.json");
+    let said = run(
+        "docker",
+        &[
+            "run",
+            "--rm",
+            "--security-opt",
+            &format!("seccomp={}", profile.display()),
+            "-v",
+            &format!("{}:/pkg:ro", top.display()),
+            image,
+            "sh",
+            "-c",
+            "/pkg/install.sh && hmctl list >/dev/null && echo '# changed' >>/etc/hmctl/hmctl.toml \
+             && /pkg/install.sh && test -f /etc/hmctl/hmctl.toml.new && tail -n 1 /etc/hmctl/hmctl.toml",
+        ],
+    );
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 4, "{said}");
+    assert!(
+        lines[0].starts_with("installed hmctl 0.") && lines[0].ends_with(" as /usr/bin/hmctl"),
+        "{said}"
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            "kept /etc/hmctl/hmctl.toml (changed here); the default is /etc/hmctl/hmctl.toml.new",
+            lines[0],
+            "# changed",
+        ],
+        "{said}"
     );
 }
 
@@ -391,6 +458,7 @@ fn the_packages_install_and_work() {
         &sandbox.systemd_container,
     ]);
     check_deb_installed(&x86_64, image.trim());
+    check_tarball_install(&x86_64, &sandbox.busybox);
 }
 
 /// The header check itself fails on what RPM 4.11 cannot read.
@@ -426,7 +494,7 @@ fn the_header_check_rejects_what_rpm_4_11_lacks() {
         rpm_header::REQUIRE_VERSION,
         strings(&["5.4.18-1", "4.6.0-1", "", "4.20.0-1"]),
     );
-    let problems = rpm_header::problems_for_rpm_4_11(&package);
+    let problems = rpm_header::problems(&package, &rpm_header::RPM_4_11);
     assert_eq!(problems.len(), 4, "{problems:#?}");
     assert!(problems[0].contains("payload compressor zstd"));
     assert!(problems[1].contains("PayloadIsZstd"));
@@ -445,10 +513,72 @@ fn the_header_check_rejects_what_rpm_4_11_lacks() {
         .header
         .tags
         .insert(rpm_header::REQUIRE_VERSION, strings(&["4.6.0-1"]));
-    let problems = rpm_header::problems_for_rpm_4_11(&package);
+    let problems = rpm_header::problems(&package, &rpm_header::RPM_4_11);
     assert_eq!(problems.len(), 1, "the payload is not gzip: {problems:#?}");
     package.payload_start = vec![0x1f, 0x8b, 8, 0];
-    assert!(rpm_header::problems_for_rpm_4_11(&package).is_empty());
+    assert!(rpm_header::problems(&package, &rpm_header::RPM_4_11).is_empty());
+}
+
+/// The header check knows what RPM 4.4 (SLES 11) reads: gzip or bzip2, MD5
+/// file digests, its ten `rpmlib()` features.
+#[test]
+fn the_header_check_rejects_what_rpm_4_4_lacks() {
+    let strings = |values: &[&str]| {
+        rpm_header::Value::Strings(values.iter().map(ToString::to_string).collect())
+    };
+    let mut tags = std::collections::HashMap::new();
+    tags.insert(rpm_header::PAYLOAD_COMPRESSOR, strings(&["xz"]));
+    tags.insert(
+        rpm_header::FILE_DIGEST_ALGORITHM,
+        rpm_header::Value::Integers(vec![8]),
+    );
+    tags.insert(
+        rpm_header::REQUIRE_NAME,
+        strings(&[
+            "rpmlib(CompressedFileNames)",
+            "rpmlib(FileDigests)",
+            "rpmlib(PayloadIsXz)",
+        ]),
+    );
+    tags.insert(
+        rpm_header::REQUIRE_VERSION,
+        strings(&["3.0.4-1", "4.6.0-1", "5.2-1"]),
+    );
+    let mut package = rpm_header::Package {
+        lead_major: 3,
+        signature: rpm_header::Header {
+            tags: std::collections::HashMap::default(),
+            end: 0,
+        },
+        header: rpm_header::Header { tags, end: 0 },
+        payload_start: vec![0xfd, b'7', b'z', b'X', b'Z', 0],
+    };
+    assert_eq!(
+        rpm_header::problems(&package, &rpm_header::RPM_4_4),
+        [
+            "payload compressor xz",
+            "file digests by algorithm 8 (RPM 4.4 reads every file digest as MD5)",
+            "rpmlib(FileDigests) <= 4.6.0-1: RPM 4.4 lacks it",
+            "rpmlib(PayloadIsXz) <= 5.2-1: RPM 4.4 lacks it",
+        ]
+    );
+    // What 4.4 reads: a bzip2 payload, MD5 file digests, its features only.
+    let tags = &mut package.header.tags;
+    tags.insert(rpm_header::PAYLOAD_COMPRESSOR, strings(&["bzip2"]));
+    tags.insert(
+        rpm_header::FILE_DIGEST_ALGORITHM,
+        rpm_header::Value::Integers(vec![1]),
+    );
+    tags.insert(
+        rpm_header::REQUIRE_NAME,
+        strings(&["rpmlib(CompressedFileNames)", "/bin/sh"]),
+    );
+    tags.insert(rpm_header::REQUIRE_VERSION, strings(&["3.0.4-1", ""]));
+    package.payload_start = b"BZh91A".to_vec();
+    assert_eq!(
+        rpm_header::problems(&package, &rpm_header::RPM_4_4),
+        Vec::<String>::new()
+    );
 }
 
 /// The files an .rpm installs, one path a line.

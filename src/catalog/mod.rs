@@ -14,13 +14,14 @@ mod logs;
 mod name;
 mod stages;
 mod target;
+pub mod windows_agent;
 
 pub use builtin::MODULES;
 pub use config_file::{MAX_SETTLE_SECONDS, load, parse as parse_config};
 pub use host_init::{InitSystem, Probes as InitProbes, fit_to_host};
 pub use logs::{LogSource, log_sources};
 pub use name::validate_name;
-pub use stages::{STAGES, by_priority, stage};
+pub use stages::{STAGES, Stage, StageService, by_priority, stage};
 pub use target::resolve;
 
 pub use crate::model::LogLayout;

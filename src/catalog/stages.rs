@@ -1,6 +1,8 @@
 //! The troubleshooting guide's "Logs to Check by Execution Stage" table, built
 //! in: which services' logs to read when a given stage failed, high-priority
 //! ones first. `hmctl logs grep --stage S` and `hmctl logs stages` read it.
+//! The rows of the Windows agent are kept apart: their logs are on the
+//! Windows host, named for the operator, never read here.
 
 /// One row of the stage table: a group's service and, where the guide names
 /// them, the specific log files that matter for this stage.
@@ -15,12 +17,17 @@ pub struct StageService {
     pub high_priority: bool,
 }
 
+use super::windows_agent::{EXPORTER_LOG, INSTALL_LOG, PROGRAM_LOG, WindowsLog};
+
 /// An execution stage.
 #[derive(Debug, Clone, Copy)]
 pub struct Stage {
     pub name: &'static str,
     pub description: &'static str,
     pub services: &'static [StageService],
+    /// The Windows agent's logs that matter for this stage (all of high
+    /// priority in the guide), on the Windows host.
+    pub windows: &'static [WindowsLog],
 }
 
 const fn console(service: &'static str, high_priority: bool) -> StageService {
@@ -57,13 +64,14 @@ const SYNC_PROXY_VM: StageService = StageService {
 pub const STAGES: &[Stage] = &[
     Stage {
         name: "install",
-        description: "Install & registration (Linux agent, sync proxy)",
+        description: "Install & registration (Linux / Windows agent, sync proxy)",
         services: &[
             LINUX_AGENT,
             SYNC_PROXY_PERIOD,
             console("proxy-api", false),
             console("porter-api", false),
         ],
+        windows: &[INSTALL_LOG, PROGRAM_LOG],
     },
     Stage {
         name: "image-build-block",
@@ -76,6 +84,7 @@ pub const STAGES: &[Stage] = &[
             console("mistral-server", true),
             console("atomy-unicloud", false),
         ],
+        windows: &[],
     },
     Stage {
         name: "image-build-object",
@@ -87,6 +96,7 @@ pub const STAGES: &[Stage] = &[
             console("atomy-unicloud", false),
             console("mistral-server", true),
         ],
+        windows: &[],
     },
     Stage {
         name: "image-build-general",
@@ -95,6 +105,7 @@ pub const STAGES: &[Stage] = &[
             console("storplus-api", false),
             console("storplus-engine", true),
         ],
+        windows: &[],
     },
     Stage {
         name: "sync-block",
@@ -109,6 +120,7 @@ pub const STAGES: &[Stage] = &[
             SYNC_PROXY_VM,
             LINUX_AGENT,
         ],
+        windows: &[PROGRAM_LOG],
     },
     Stage {
         name: "sync-object",
@@ -121,6 +133,7 @@ pub const STAGES: &[Stage] = &[
             SYNC_PROXY_VM,
             LINUX_AGENT,
         ],
+        windows: &[PROGRAM_LOG],
     },
     Stage {
         name: "boot-block",
@@ -134,6 +147,7 @@ pub const STAGES: &[Stage] = &[
             console("atomy-unicloud", true),
             console("mistral-server", false),
         ],
+        windows: &[],
     },
     Stage {
         name: "boot-object",
@@ -148,6 +162,7 @@ pub const STAGES: &[Stage] = &[
             console("atomy-unicloud", true),
             console("mistral-server", false),
         ],
+        windows: &[],
     },
     Stage {
         name: "cleanup",
@@ -161,6 +176,7 @@ pub const STAGES: &[Stage] = &[
             console("unicloud-engine", true),
             console("atomy-unicloud", false),
         ],
+        windows: &[],
     },
     Stage {
         name: "monitoring",
@@ -181,6 +197,7 @@ pub const STAGES: &[Stage] = &[
             console("owl-api", false),
             console("owl-engine", true),
         ],
+        windows: &[EXPORTER_LOG],
     },
 ];
 
@@ -240,5 +257,32 @@ mod tests {
                 .all(|service| !service.high_priority)
         );
         assert_eq!(ordered[0].service, Some("unicloud-engine"));
+    }
+
+    #[test]
+    fn the_windows_agent_is_in_the_guides_stages() {
+        let windows: Vec<(&str, Vec<&str>)> = STAGES
+            .iter()
+            .filter(|stage| !stage.windows.is_empty())
+            .map(|stage| {
+                let files = stage.windows.iter().map(|log| log.file).collect();
+                (stage.name, files)
+            })
+            .collect();
+        assert_eq!(
+            windows,
+            [
+                (
+                    "install",
+                    vec![
+                        r"log\PreInstallation-<YYYY-MM-DD>.log",
+                        r"log\DSAgent-<YYYY-MM-DD>.log"
+                    ]
+                ),
+                ("sync-block", vec![r"log\DSAgent-<YYYY-MM-DD>.log"]),
+                ("sync-object", vec![r"log\DSAgent-<YYYY-MM-DD>.log"]),
+                ("monitoring", vec![r"hyper_exporter\hyper_exporter.log"]),
+            ]
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! 2 with a "did you mean"; names are only ever compared, never executed.
 
 use super::name::validate_name;
-use super::{Catalog, MODULES, service_name_of_unit};
+use super::{Catalog, MODULES, service_name_of_unit, windows_agent};
 use crate::exit::Failure;
 use crate::model::Named;
 
@@ -112,6 +112,9 @@ fn resolve_one<T: Named>(
             .with_hint("`hmctl list` shows the services present on this host"));
         }
     }
+    if let Some(failure) = on_the_windows_host(target) {
+        return Err(failure);
+    }
     if MODULES.contains(&target) {
         return Err(Failure::usage(format!(
             "no service of module {target} is present on this host"
@@ -126,6 +129,24 @@ fn resolve_one<T: Named>(
         None => failure.with_hint("`hmctl list` shows every service, group and module name"),
     };
     Err(failure)
+}
+
+/// A Windows agent's service or its group named as a TARGET: said to live
+/// on the Windows host, where hmctl neither asks nor changes anything.
+fn on_the_windows_host(target: &str) -> Option<Failure> {
+    let named = windows_agent::services()
+        .into_iter()
+        .chain([windows_agent::GROUP])
+        .find(|name| name.eq_ignore_ascii_case(target))?;
+    Some(
+        Failure::usage(format!(
+            "{named} is the Windows agent's: it runs on the Windows host, not on this one; hmctl has no state of it and changes nothing there"
+        ))
+        .with_hint(format!(
+            "use {}; `hmctl list` shows its log files there",
+            windows_agent::CONTROL
+        )),
+    )
 }
 
 /// The closest name an operator could have meant.

@@ -1,10 +1,11 @@
 //! `hmctl list`: every service hmctl knows, with its group, backend, log files
 //! and whether it is present on this host. It reads the compose files and asks
-//! systemd whether units exist, but never needs Docker.
+//! systemd whether units exist, but never needs Docker. The Windows agent's
+//! services are named beside them, as living on the Windows host.
 
 use super::status::ErrorEntry;
 use crate::backend::{Backend, Backends};
-use crate::catalog::{Catalog, Group, log_sources};
+use crate::catalog::{Catalog, Group, log_sources, windows_agent};
 use crate::exit::Failure;
 use crate::model::BackendKind;
 use crate::settings::Settings;
@@ -32,11 +33,23 @@ pub struct ListedGroup {
     pub rule: String,
 }
 
+/// A service of another host (the Windows agent's): its name and where its
+/// logs are there; hmctl has no state of it and controls nothing.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElsewhereService {
+    pub name: String,
+    pub group: String,
+    /// Which host: `windows`.
+    pub host: String,
+    pub logs: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Listing {
     pub schema: u32,
     pub groups: Vec<ListedGroup>,
     pub services: Vec<ListedService>,
+    pub elsewhere: Vec<ElsewhereService>,
     /// The groups whose files could not be read (their services are then
     /// the guides' names, present or not unknown).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -101,6 +114,20 @@ pub async fn list(catalog: &Catalog, settings: &Settings) -> Result<Listing, Fai
         schema: 1,
         groups,
         services,
+        elsewhere: on_the_windows_host(),
         errors,
     })
+}
+
+/// The Windows agent's services, with their logs on the Windows host.
+fn on_the_windows_host() -> Vec<ElsewhereService> {
+    windows_agent::services()
+        .into_iter()
+        .map(|name| ElsewhereService {
+            name: name.to_string(),
+            group: windows_agent::GROUP.to_string(),
+            host: "windows".to_string(),
+            logs: windows_agent::log_paths(name),
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! `hmctl diagnose` as text that reads like the troubleshooting guide's worked
 //! examples (state, log search, analysis, actions), and as JSON.
 
+use crate::catalog::windows_agent;
 use crate::model::State;
 use crate::ops::checks::human_bytes;
 use crate::ops::diagnose::chain::Chain;
@@ -400,10 +401,36 @@ pub fn human(report: &Report) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }
+    elsewhere(&mut out, report);
     if report.summary.is_some() {
         cost(&mut out, report);
     }
     out
+}
+
+/// The stage's logs on the Windows host: named for the operator, not read.
+fn elsewhere(out: &mut String, report: &Report) {
+    if report.elsewhere.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nThe Windows agent's logs for this stage are {} (not read here):",
+        windows_agent::WHERE
+    );
+    for log in &report.elsewhere {
+        let _ = writeln!(out, "  {}: {}", log.service, log.path);
+    }
+    let services: Vec<&str> = windows_agent::services()
+        .into_iter()
+        .filter(|service| report.elsewhere.iter().any(|log| log.service == *service))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  before reading them, check that {} is running in {}",
+        services.join(" and "),
+        windows_agent::CONTROL
+    );
 }
 
 /// The report as one JSON document.

@@ -1,6 +1,7 @@
 //! `hmctl list` as text.
 
 use super::{Style, finish, table};
+use crate::catalog::windows_agent;
 use crate::ops::list::Listing;
 use comfy_table::Cell;
 
@@ -24,6 +25,15 @@ pub fn human(listing: &Listing, style: Style) -> String {
             Cell::new(service.logs.join("\n")),
         ]);
     }
+    for service in &listing.elsewhere {
+        table.add_row(vec![
+            Cell::new(&service.name),
+            Cell::new(&service.group),
+            Cell::new("-"),
+            Cell::new(windows_agent::WHERE),
+            Cell::new(service.logs.join("\n")),
+        ]);
+    }
     let mut text = finish(&table);
     text.push('\n');
     for group in &listing.groups {
@@ -37,6 +47,14 @@ pub fn human(listing: &Listing, style: Style) -> String {
             },
             group.backend.as_str(),
             group.rule
+        ));
+    }
+    if !listing.elsewhere.is_empty() {
+        text.push_str(&format!(
+            "group {}: {} (not this host: hmctl has no state of it and controls nothing there; use {})\n",
+            windows_agent::GROUP,
+            windows_agent::WHERE,
+            windows_agent::CONTROL
         ));
     }
     text

@@ -1,7 +1,9 @@
 //! Log lines, search results, traces and bundles as text and JSON.
 
 use super::{Style, finish, table};
-use crate::catalog::{Catalog, LogSource, STAGES, by_priority, log_sources};
+use crate::catalog::{
+    Catalog, LogSource, STAGES, StageService, by_priority, log_sources, windows_agent,
+};
 use crate::ops::logs::collect::Bundle;
 use crate::ops::logs::search::{FileHits, Hit};
 use crate::ops::logs::tail::SourcedLine;
@@ -108,42 +110,79 @@ pub fn trace_json(lines: &[TraceLine]) -> String {
     text
 }
 
-/// The stage table: for each stage its services, high priority first, and their logs.
+/// The stage table: for each stage its services, high priority first, and
+/// their logs; the Windows agent's (on the Windows host) after this host's
+/// high-priority ones.
 pub fn stages(catalog: &Catalog, style: Style) -> String {
     let mut rows = table(style, &["STAGE", "PRIORITY", "SERVICE", "GROUP", "LOGS"]);
     for stage in STAGES {
-        for (index, wanted) in by_priority(stage).into_iter().enumerate() {
-            let group = catalog.group(wanted.group);
-            let logs: Vec<String> = match (group, wanted.service, wanted.log_files.is_empty()) {
-                (Some(group), _, false) => wanted
-                    .log_files
-                    .iter()
-                    .map(|file| {
-                        group.log_dir.as_ref().map_or((*file).to_string(), |dir| {
-                            dir.join(file).display().to_string()
-                        })
-                    })
-                    .collect(),
-                (Some(group), Some(service), true) => log_sources(catalog, group, service)
-                    .iter()
-                    .map(LogSource::to_string)
-                    .collect(),
-                _ => Vec::new(),
-            };
+        let mut lines: Vec<[String; 4]> = Vec::new();
+        let ordered = by_priority(stage);
+        let high = ordered.iter().filter(|wanted| wanted.high_priority).count();
+        for wanted in &ordered {
+            lines.push([
+                if wanted.high_priority { "high" } else { "" }.to_string(),
+                wanted.service.unwrap_or("(every service)").to_string(),
+                wanted.group.to_string(),
+                stage_logs(catalog, wanted).join("\n"),
+            ]);
+        }
+        let windows = windows_agent::services().into_iter().filter_map(|service| {
+            let paths: Vec<String> = stage
+                .windows
+                .iter()
+                .filter(|log| log.service == service)
+                .map(|log| format!("{} ({})", log.path(), windows_agent::WHERE))
+                .collect();
+            (!paths.is_empty()).then(|| {
+                [
+                    "high".to_string(),
+                    service.to_string(),
+                    windows_agent::GROUP.to_string(),
+                    paths.join("\n"),
+                ]
+            })
+        });
+        lines.splice(high..high, windows);
+        for (index, [priority, service, group, logs]) in lines.into_iter().enumerate() {
             rows.add_row(vec![
                 Cell::new(if index == 0 {
                     format!("{}\n({})", stage.name, stage.description)
                 } else {
                     String::new()
                 }),
-                Cell::new(if wanted.high_priority { "high" } else { "" }),
-                Cell::new(wanted.service.unwrap_or("(every service)")),
-                Cell::new(wanted.group),
-                Cell::new(logs.join("\n")),
+                Cell::new(priority),
+                Cell::new(service),
+                Cell::new(group),
+                Cell::new(logs),
             ]);
         }
     }
     finish(&rows)
+}
+
+/// The log files of one row of the stage table, on this host.
+fn stage_logs(catalog: &Catalog, wanted: &StageService) -> Vec<String> {
+    match (
+        catalog.group(wanted.group),
+        wanted.service,
+        wanted.log_files.is_empty(),
+    ) {
+        (Some(group), _, false) => wanted
+            .log_files
+            .iter()
+            .map(|file| {
+                group.log_dir.as_ref().map_or((*file).to_string(), |dir| {
+                    dir.join(file).display().to_string()
+                })
+            })
+            .collect(),
+        (Some(group), Some(service), true) => log_sources(catalog, group, service)
+            .iter()
+            .map(LogSource::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// What a bundle holds, for stderr.

@@ -30,12 +30,17 @@ impl SysvHost {
     /// Starts `hmctl-test-sysv-NAME`, copies hmctl in as /usr/local/bin/hmctl
     /// and waits until init has run runlevel 2's scripts.
     pub fn start(name: &str) -> SysvHost {
+        SysvHost::start_with(name, &[])
+    }
+
+    /// [`SysvHost::start`] with more `docker run` options (a seccomp profile).
+    pub fn start_with(name: &str, docker_options: &[&str]) -> SysvHost {
         let image = sysv_image();
         let container = format!("hmctl-test-sysv-{name}");
         let _ = Command::new("docker")
             .args(["rm", "-f", &container])
             .output();
-        docker(&[
+        let mut arguments = vec![
             "run",
             "-d",
             "--name",
@@ -48,8 +53,10 @@ impl SysvHost {
             "/run",
             "--tmpfs",
             "/run/lock",
-            &image,
-        ]);
+        ];
+        arguments.extend_from_slice(docker_options);
+        arguments.push(&image);
+        docker(&arguments);
         let host = SysvHost { container };
         host.copy_in(
             Path::new(env!("CARGO_BIN_EXE_hmctl")),

@@ -1,7 +1,7 @@
 //! A reader of an .rpm's lead, signature header and header, written from the
 //! file format (rpm's doc/manual/format.md), so that what RPM 4.11 (CentOS /
-//! RHEL 7, SLES 12) would find in the package is checked without the build
-//! host's newer rpm, which reads anything.
+//! RHEL 7, SLES 12) and RPM 4.4 (SLES 11) would find in the package is
+//! checked without the build host's newer rpm, which reads anything.
 
 use std::collections::HashMap;
 
@@ -141,32 +141,87 @@ pub fn read(bytes: &[u8]) -> Package {
     }
 }
 
-/// The `rpmlib(...)` features RPM 4.11 provides, with its version of each
-/// (`rpm --showrc` on CentOS 7: rpmlib/rpmds.c of rpm-4.11.3).
-pub const RPM_4_11_FEATURES: &[(&str, &str)] = &[
-    ("BuiltinLuaScripts", "4.2.2-1"),
-    ("CompressedFileNames", "3.0.4-1"),
-    ("ConcurrentAccess", "4.1-1"),
-    ("ExplicitPackageProvide", "4.0-1"),
-    ("FileCaps", "4.6.1-1"),
-    ("FileDigests", "4.6.0-1"),
-    ("HeaderLoadSortsTags", "4.0.1-1"),
-    ("PartialHardlinkSets", "4.0.4-1"),
-    ("PayloadFilesHavePrefix", "4.0-1"),
-    ("PayloadIsBzip2", "3.0.5-1"),
-    ("PayloadIsLzma", "4.4.2-1"),
-    ("PayloadIsXz", "5.2-1"),
-    ("ScriptletExpansion", "4.9.0-1"),
-    ("ScriptletInterpreterArgs", "4.0.3-1"),
-    ("TildeInVersions", "4.10.0-1"),
+/// What one release of rpm reads and provides.
+pub struct Rpm {
+    pub name: &'static str,
+    /// The `rpmlib(...)` features it provides, with its version of each, in
+    /// the lists of the releases that added them.
+    pub features: &'static [&'static [(&'static str, &'static str)]],
+    /// The payload compressors it reads (and the magic each payload starts with).
+    pub compressors: &'static [(&'static str, &'static [u8])],
+    /// The file digest algorithms it knows (tag 5011: 1 MD5, 2 SHA-1, 8
+    /// SHA-256); `None`: it reads no such tag and takes every digest for MD5.
+    pub digest_algorithms: Option<&'static [u64]>,
+}
+
+impl Rpm {
+    fn provided(&self, feature: &str) -> Option<&'static str> {
+        self.features
+            .iter()
+            .flat_map(|list| list.iter())
+            .find(|(known, _)| *known == feature)
+            .map(|(_, version)| *version)
+    }
+}
+
+/// RPM 4.4's features: lib/rpmlibprov.c of the tag rpm-4.4.2.3-release in
+/// rpm-software-management/rpm (SLES 11 ships rpm 4.4.2.3).
+const FEATURES_4_4: &[(&str, &str)] = &[
     ("VersionedDependencies", "3.0.3-1"),
+    ("CompressedFileNames", "3.0.4-1"),
+    ("PayloadIsBzip2", "3.0.5-1"),
+    ("PayloadFilesHavePrefix", "4.0-1"),
+    ("ExplicitPackageProvide", "4.0-1"),
+    ("HeaderLoadSortsTags", "4.0.1-1"),
+    ("ScriptletInterpreterArgs", "4.0.3-1"),
+    ("PartialHardlinkSets", "4.0.4-1"),
+    ("ConcurrentAccess", "4.1-1"),
+    ("BuiltinLuaScripts", "4.2.2-1"),
 ];
 
-/// The payload compressors RPM 4.11 reads (and the magic each payload starts with).
-pub const RPM_4_11_COMPRESSORS: &[(&str, &[u8])] = &[
-    ("gzip", &[0x1f, 0x8b]),
-    ("xz", &[0xfd, b'7', b'z', b'X', b'Z', 0]),
+/// What RPM 4.8 adds: lib/rpmds.c (rpmlibProvides) of rpm-4.8.0-release.
+const FEATURES_4_8: &[(&str, &str)] = &[
+    ("PayloadIsXz", "5.2-1"),
+    ("PayloadIsLzma", "4.4.2-1"),
+    ("FileDigests", "4.6.0-1"),
+    ("FileCaps", "4.6.1-1"),
 ];
+
+/// What RPM 4.11 adds: `rpm --showrc` on CentOS 7, rpmlib/rpmds.c of rpm-4.11.3.
+const FEATURES_4_11: &[(&str, &str)] = &[
+    ("ScriptletExpansion", "4.9.0-1"),
+    ("TildeInVersions", "4.10.0-1"),
+];
+
+const GZIP: (&str, &[u8]) = ("gzip", &[0x1f, 0x8b]);
+const BZIP2: (&str, &[u8]) = ("bzip2", b"BZh");
+const XZ: (&str, &[u8]) = ("xz", &[0xfd, b'7', b'z', b'X', b'Z', 0]);
+
+/// RPM 4.11 (CentOS / RHEL 7).
+pub const RPM_4_11: Rpm = Rpm {
+    name: "RPM 4.11",
+    features: &[FEATURES_4_4, FEATURES_4_8, FEATURES_4_11],
+    compressors: &[GZIP, XZ],
+    digest_algorithms: Some(&[1, 2, 8]),
+};
+
+/// RPM 4.8 (CentOS / RHEL 6).
+pub const RPM_4_8: Rpm = Rpm {
+    name: "RPM 4.8",
+    features: &[FEATURES_4_4, FEATURES_4_8],
+    compressors: &[GZIP, BZIP2, XZ],
+    digest_algorithms: Some(&[1, 2, 8]),
+};
+
+/// RPM 4.4 (SLES 11): lib/psm.c of rpm-4.4.2.3 (PSM_RPMIO_FLAGS) reads a
+/// gzip or bzip2 payload and nothing else, and its lib/rpmlib.h has no file
+/// digest algorithm tag: tag 1035 is FILEMD5S.
+pub const RPM_4_4: Rpm = Rpm {
+    name: "RPM 4.4",
+    features: &[FEATURES_4_4],
+    compressors: &[GZIP, BZIP2],
+    digest_algorithms: None,
+};
 
 /// Orders two rpm versions made of dot- or dash-separated numbers.
 fn version_key(version: &str) -> Vec<u64> {
@@ -176,23 +231,14 @@ fn version_key(version: &str) -> Vec<u64> {
         .collect()
 }
 
-/// What in `package` RPM 4.11 could not read or satisfy; empty when it can.
-pub fn problems_for_rpm_4_11(package: &Package) -> Vec<String> {
+/// What in `package` the payload and file tags ask of `rpm` beyond it.
+fn payload_problems(package: &Package, rpm: &Rpm) -> Vec<String> {
     let mut problems = Vec::new();
-    if package.lead_major != 3 {
-        problems.push(format!(
-            "lead version {} (RPM 4.11 writes 3)",
-            package.lead_major
-        ));
-    }
     let tags = &package.header.tags;
     let compressor = tags
         .get(&PAYLOAD_COMPRESSOR)
         .map_or("gzip".to_string(), |value| value.strings()[0].clone());
-    match RPM_4_11_COMPRESSORS
-        .iter()
-        .find(|(name, _)| *name == compressor)
-    {
+    match rpm.compressors.iter().find(|(name, _)| *name == compressor) {
         None => problems.push(format!("payload compressor {compressor}")),
         Some((_, magic)) if !package.payload_start.starts_with(magic) => problems.push(format!(
             "the payload does not start like {compressor}: {:02x?}",
@@ -205,11 +251,18 @@ pub fn problems_for_rpm_4_11(package: &Package) -> Vec<String> {
     {
         problems.push(format!("payload format {}", format.strings()[0]));
     }
-    // 8 is SHA-256 (1 MD5, 2 SHA-1); RPM 4.11 knows these and no SHA-3.
-    if let Some(algorithm) = tags.get(&FILE_DIGEST_ALGORITHM)
-        && ![1, 2, 8].contains(&algorithm.integers()[0])
-    {
-        problems.push(format!("file digest algorithm {algorithm:?}"));
+    if let Some(algorithm) = tags.get(&FILE_DIGEST_ALGORITHM) {
+        let algorithm = algorithm.integers()[0];
+        match rpm.digest_algorithms {
+            Some(known) if !known.contains(&algorithm) => {
+                problems.push(format!("file digest algorithm {algorithm}"));
+            }
+            None if algorithm != 1 => problems.push(format!(
+                "file digests by algorithm {algorithm} ({} reads every file digest as MD5)",
+                rpm.name
+            )),
+            _ => {}
+        }
     }
     for tag in [LONG_FILE_SIZES, LONG_SIZE] {
         if tags.contains_key(&tag) {
@@ -218,6 +271,20 @@ pub fn problems_for_rpm_4_11(package: &Package) -> Vec<String> {
             ));
         }
     }
+    problems
+}
+
+/// What in `package` `rpm` could not read or satisfy; empty when it can.
+pub fn problems(package: &Package, rpm: &Rpm) -> Vec<String> {
+    let mut problems = Vec::new();
+    if package.lead_major != 3 {
+        problems.push(format!(
+            "lead version {} ({} writes 3)",
+            package.lead_major, rpm.name
+        ));
+    }
+    problems.extend(payload_problems(package, rpm));
+    let tags = &package.header.tags;
     let names = tags[&REQUIRE_NAME].strings();
     let versions = tags[&REQUIRE_VERSION].strings();
     for (name, version) in names.iter().zip(versions) {
@@ -230,13 +297,10 @@ pub fn problems_for_rpm_4_11(package: &Package) -> Vec<String> {
         else {
             continue;
         };
-        match RPM_4_11_FEATURES
-            .iter()
-            .find(|(known, _)| *known == feature)
-        {
-            None => problems.push(format!("{name} <= {version}: RPM 4.11 lacks it")),
-            Some((_, provided)) if version_key(version) > version_key(provided) => {
-                problems.push(format!("{name} <= {version}: RPM 4.11 has {provided}"));
+        match rpm.provided(feature) {
+            None => problems.push(format!("{name} <= {version}: {} lacks it", rpm.name)),
+            Some(provided) if version_key(version) > version_key(provided) => {
+                problems.push(format!("{name} <= {version}: {} has {provided}", rpm.name));
             }
             Some(_) => {}
         }

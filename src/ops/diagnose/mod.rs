@@ -375,6 +375,7 @@ pub async fn run(
         summary,
         cost,
         notes,
+        elsewhere: report::elsewhere(request.stage.as_deref().and_then(stage)),
         exit,
     })
 }

@@ -235,8 +235,34 @@ pub struct Report {
     pub cost: Cost,
     /// What could not be asked or read (a daemon down, a file unreadable).
     pub notes: Vec<String>,
+    /// The stage's logs on another host (the Windows agent's), named, not read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<ElsewhereLog>,
     #[serde(skip)]
     pub exit: Exit,
+}
+
+/// A log file that matters for the stage but lives on another host.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElsewhereLog {
+    pub service: String,
+    /// Which host: `windows`.
+    pub host: String,
+    pub path: String,
+}
+
+/// The Windows agent's logs of a stage.
+pub fn elsewhere(stage: Option<&crate::catalog::Stage>) -> Vec<ElsewhereLog> {
+    stage
+        .map(|stage| stage.windows)
+        .unwrap_or_default()
+        .iter()
+        .map(|log| ElsewhereLog {
+            service: log.service.to_string(),
+            host: "windows".to_string(),
+            path: log.path(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -125,6 +125,7 @@ pub async fn run(
     if request.dry_run {
         return Ok(Report::Planned(plan));
     }
+    swap::refuse_without_exchange()?;
     unfinished_guard(&settings.state_dir, &plan.group)?;
     if !confirm(&plan)? {
         return Ok(Report::Declined(plan));

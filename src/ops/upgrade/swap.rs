@@ -4,6 +4,7 @@
 //! read from inode numbers, so applying or undoing it twice is harmless.
 
 use super::journal::{EntryPlan, Swap};
+use crate::exit::{Exit, Failure};
 use rustix::fs::{CWD, RenameFlags, renameat_with};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -64,6 +65,25 @@ pub fn whereabouts(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> Stri
             place(old)
         ),
         (None, None) => format!("{name}: in neither version"),
+    }
+}
+
+/// Refuses an upgrade, before anything is changed, on a kernel without
+/// `renameat2(RENAME_EXCHANGE)` (Linux 3.15; CentOS / RHEL 6 and SLES 11 run
+/// 2.6.32 and 3.0): there a replacement would take two renames, with a moment
+/// in which the live path holds neither version.
+pub fn refuse_without_exchange() -> Result<(), Failure> {
+    // Empty names: a kernel that has the call checks the flags, then answers
+    // ENOENT for the names; one without it answers ENOSYS. Nothing is renamed.
+    match renameat_with(CWD, "", CWD, "", RenameFlags::EXCHANGE) {
+        Err(rustix::io::Errno::NOSYS) => Err(Failure::new(
+            Exit::OperationFailed,
+            "this kernel cannot exchange two directories in one step (renameat2 with RENAME_EXCHANGE, Linux 3.15 and later): hmctl upgrade swaps every program directory atomically, so it does not upgrade here; nothing was changed",
+        )
+        .with_hint(
+            "upgrade this host's programs with the installer of the release, as the O&M guide describes",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -142,6 +162,13 @@ pub fn plan_entry(name: &str, swap: Swap, live_dir: &Path, stage_dir: &Path) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kernel_with_the_exchange_is_not_refused_and_nothing_is_renamed() {
+        // This kernel has renameat2; its refusal under ENOSYS is shown in
+        // tests/old_kernel_real.rs (the 2.6.32 seccomp profile).
+        assert!(refuse_without_exchange().is_ok());
+    }
 
     #[test]
     fn exchange_insert_and_remove_apply_and_undo_idempotently() {
