@@ -42,6 +42,7 @@ impl BackendKind {
                 daemon_id: "docker",
                 creates_missing: true,
                 lists_with_daemon: false,
+                answers_per_service: false,
                 needs: &[GroupKey::Project, GroupKey::Files],
                 log_layout: LogLayout::ModuleDirectories,
             },
@@ -51,6 +52,7 @@ impl BackendKind {
                 daemon_id: "systemd",
                 creates_missing: false,
                 lists_with_daemon: true,
+                answers_per_service: false,
                 needs: &[GroupKey::Units],
                 log_layout: LogLayout::DatedPerUnit,
             },
@@ -61,6 +63,7 @@ impl BackendKind {
                 daemon_id: "sysv",
                 creates_missing: false,
                 lists_with_daemon: false,
+                answers_per_service: true,
                 needs: &[GroupKey::Units],
                 log_layout: LogLayout::DatedPerUnit,
             },
@@ -70,6 +73,7 @@ impl BackendKind {
                 daemon_id: "upstart",
                 creates_missing: false,
                 lists_with_daemon: false,
+                answers_per_service: true,
                 needs: &[GroupKey::Units],
                 log_layout: LogLayout::DatedPerUnit,
             },
@@ -107,6 +111,13 @@ impl BackendKind {
         self.facts().lists_with_daemon
     }
 
+    /// Whether each service of this kind answers for itself (its own init
+    /// script or job), so that one that does not answer says nothing of the
+    /// others; Docker and systemd answer for all their services at once.
+    pub fn answers_per_service(self) -> bool {
+        self.facts().answers_per_service
+    }
+
     /// The `[[group]]` keys a group of this kind cannot do without.
     pub fn needs(self) -> &'static [GroupKey] {
         self.facts().needs
@@ -126,6 +137,7 @@ struct Facts {
     daemon_id: &'static str,
     creates_missing: bool,
     lists_with_daemon: bool,
+    answers_per_service: bool,
     needs: &'static [GroupKey],
     log_layout: LogLayout,
 }

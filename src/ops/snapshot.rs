@@ -7,7 +7,7 @@ use crate::backend::{BackendError, Backends, UnreadFiles};
 use crate::catalog::{Catalog, Group};
 use crate::compose::ComposeProject;
 use crate::exit::Failure;
-use crate::model::{BackendKind, ServiceStatus};
+use crate::model::{BackendKind, ServiceStatus, State};
 use crate::settings::Settings;
 use std::collections::BTreeMap;
 use tokio::time::Instant;
@@ -28,11 +28,15 @@ pub struct Snapshot {
 impl Snapshot {
     /// Refuses a change when a daemon the `selected` services need could not
     /// be asked, or the files of their group could not be read: nothing is
-    /// changed half-way.
+    /// changed half-way. Where each service answers for itself (an init
+    /// script), only a selected service that did not answer is refused: one
+    /// hung script does not hold back the others.
     pub fn refuse_if_unavailable(&self, selected: &[usize]) -> Result<(), Failure> {
         for index in selected {
             let service = &self.services[*index];
-            if let Some(error) = self.error_for(service.backend()) {
+            let kind = service.backend();
+            let unanswered = !kind.answers_per_service() || service.state == State::Unknown;
+            if let Some(error) = self.error_for(kind).filter(|_| unanswered) {
                 let mut failure = error.clone().into_failure();
                 failure.message = format!("{}; nothing was changed", failure.message);
                 return Err(failure);
