@@ -66,7 +66,9 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<Exit> {
         printer.warning(&recovered.message);
     }
     // So is a maintenance change.
-    for recovered in ops::maintenance::recover::recover(&catalog).await {
+    for recovered in
+        ops::maintenance::recover::recover(&catalog, &crate::backend::Backends::connecting()).await
+    {
         printer.warning(&recovered);
     }
     let catalog = &catalog;

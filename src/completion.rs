@@ -16,7 +16,7 @@ pub fn targets() -> Vec<CompletionCandidate> {
     let Some(catalog) = catalog() else {
         return Vec::new();
     };
-    let entries = inventory(&catalog);
+    let entries = inventory(&catalog, &crate::backend::Backends::connecting());
     let mut candidates: Vec<CompletionCandidate> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut add = |name: String, help: String| {

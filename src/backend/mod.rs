@@ -20,6 +20,11 @@ mod error;
 mod events;
 mod systemd;
 mod unread;
+// Only the unit tests build a world; a build that has the feature for other
+// test targets compiles it unused.
+#[cfg(feature = "test-world")]
+#[cfg_attr(not(test), allow(dead_code))]
+pub mod world;
 
 pub use backends::Backends;
 pub use error::BackendError;
@@ -231,6 +236,16 @@ pub(crate) trait ServiceBackend {
 pub enum Backend {
     Compose(compose::Compose),
     Systemd(systemd::Systemd),
+    /// The in-memory world playing one kind (the hermetic tests').
+    #[cfg(feature = "test-world")]
+    World(world::Played),
+}
+
+#[cfg(feature = "test-world")]
+impl From<world::Played> for Backend {
+    fn from(backend: world::Played) -> Backend {
+        Backend::World(backend)
+    }
 }
 
 impl From<compose::Compose> for Backend {
@@ -252,6 +267,8 @@ impl<'a> TryFrom<&'a Backend> for &'a compose::Compose {
         match backend {
             Backend::Compose(compose) => Ok(compose),
             Backend::Systemd(_) => Err(()),
+            #[cfg(feature = "test-world")]
+            Backend::World(_) => Err(()),
         }
     }
 }
@@ -263,6 +280,8 @@ impl<'a> TryFrom<&'a Backend> for &'a systemd::Systemd {
         match backend {
             Backend::Systemd(systemd) => Ok(systemd),
             Backend::Compose(_) => Err(()),
+            #[cfg(feature = "test-world")]
+            Backend::World(_) => Err(()),
         }
     }
 }
@@ -304,6 +323,8 @@ impl Backend {
         match self {
             Backend::Compose(_) => BackendKind::Compose,
             Backend::Systemd(_) => BackendKind::Systemd,
+            #[cfg(feature = "test-world")]
+            Backend::World(world) => world.kind(),
         }
     }
 
@@ -385,6 +406,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.connection_error(),
             Backend::Systemd(backend) => backend.connection_error(),
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.connection_error(),
         }
     }
 
@@ -396,6 +419,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.observe_groups(groups, deadline).await,
             Backend::Systemd(backend) => backend.observe_groups(groups, deadline).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.observe_groups(groups, deadline).await,
         }
     }
 
@@ -403,6 +428,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.observe(handle).await,
             Backend::Systemd(backend) => backend.observe(handle).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.observe(handle).await,
         }
     }
 
@@ -415,6 +442,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.act(step, wait_for_job, job_timeout).await,
             Backend::Systemd(backend) => backend.act(step, wait_for_job, job_timeout).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.act(step, wait_for_job, job_timeout).await,
         }
     }
 
@@ -422,6 +451,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.auto_start(handle).await,
             Backend::Systemd(backend) => backend.auto_start(handle).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.auto_start(handle).await,
         }
     }
 
@@ -433,6 +464,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.set_auto_start(handle, wanted).await,
             Backend::Systemd(backend) => backend.set_auto_start(handle, wanted).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.set_auto_start(handle, wanted).await,
         }
     }
 
@@ -445,6 +478,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.output(source, lines, follow).await,
             Backend::Systemd(backend) => backend.output(source, lines, follow).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.output(source, lines, follow).await,
         }
     }
 
@@ -457,6 +492,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.verdicts(group, project, services).await,
             Backend::Systemd(backend) => backend.verdicts(group, project, services).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.verdicts(group, project, services).await,
         }
     }
 
@@ -464,6 +501,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.describe(group).await,
             Backend::Systemd(backend) => backend.describe(group).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.describe(group).await,
         }
     }
 
@@ -471,6 +510,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.writer_zones(group, timeout).await,
             Backend::Systemd(backend) => backend.writer_zones(group, timeout).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.writer_zones(group, timeout).await,
         }
     }
 
@@ -482,6 +523,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.details(handle, timeout).await,
             Backend::Systemd(backend) => backend.details(handle, timeout).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.details(handle, timeout).await,
         }
     }
 
@@ -495,6 +538,8 @@ impl Backend {
         match self {
             Backend::Compose(backend) => backend.events(groups, window, timeout, follow).await,
             Backend::Systemd(backend) => backend.events(groups, window, timeout, follow).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.events(groups, window, timeout, follow).await,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `hmctl diagnose`: arguments → `ops::diagnose` → rendered report and exit code.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::DiagnoseArgs;
 use crate::exit::Exit;
@@ -23,7 +24,13 @@ pub async fn run(catalog: &Catalog, args: &DiagnoseArgs, printer: Printer) -> an
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
         },
     };
-    let report = diagnose(catalog, &request, jiff::Zoned::now()).await?;
+    let report = diagnose(
+        catalog,
+        &request,
+        jiff::Zoned::now(),
+        &Backends::connecting(),
+    )
+    .await?;
     let text = if printer.json {
         render::diagnose::json(&report)
     } else {

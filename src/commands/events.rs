@@ -1,5 +1,6 @@
 //! `hmctl events [TARGET...] [--since T] [--until T] [-f]`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::EventsArgs;
 use crate::exit::Exit;
@@ -29,7 +30,8 @@ pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyh
         since: super::time_flag("--since", since.as_deref())?,
         until: super::time_flag("--until", until.as_deref())?,
     };
-    let selection = ops::events::select(catalog, targets)?;
+    let backends = Backends::connecting();
+    let selection = ops::events::select(catalog, targets, &backends)?;
     let now = jiff::Timestamp::now();
     let mut timeline = ops::events::gather(
         &selection,
@@ -37,6 +39,7 @@ pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyh
             until: request.until.or(Some(now)),
             ..request
         },
+        &backends,
     )
     .await;
     let zone = jiff::tz::TimeZone::system();
@@ -86,7 +89,15 @@ pub async fn run(catalog: &Catalog, args: &EventsArgs, printer: Printer) -> anyh
                 true
             }
         };
-        ops::events::follow(&selection, now, &mut timeline, &interrupt, &mut emit).await;
+        ops::events::follow(
+            &selection,
+            now,
+            &mut timeline,
+            &interrupt,
+            &mut emit,
+            &backends,
+        )
+        .await;
     }
     Ok(Exit::Success)
 }

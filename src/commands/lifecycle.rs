@@ -1,5 +1,6 @@
 //! `hmctl start|stop|restart|reload [TARGET...]`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{LifecycleArgs, StartArgs, StopArgs};
 use crate::exit::Exit;
@@ -91,7 +92,14 @@ async fn run_with(
         start_in_maintenance,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::lifecycle::run(catalog, &request, progress.as_ref(), &interrupt).await?;
+    let report = ops::lifecycle::run(
+        catalog,
+        &request,
+        progress.as_ref(),
+        &interrupt,
+        &Backends::connecting(),
+    )
+    .await?;
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
     }

@@ -1,5 +1,6 @@
 //! `hmctl list`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::Exit;
 use crate::ops;
@@ -7,7 +8,7 @@ use crate::output::Printer;
 use crate::render;
 
 pub async fn run(catalog: &Catalog, printer: Printer) -> anyhow::Result<Exit> {
-    let listing = ops::list::list(catalog).await?;
+    let listing = ops::list::list(catalog, &Backends::connecting()).await?;
     let text = if printer.json {
         render::list::json(&listing)
     } else {

@@ -1,6 +1,7 @@
 //! `hmctl logs TARGET...` and its subcommands `grep`, `trace`, `collect`,
 //! `stages`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{CollectArgs, GrepArgs, LogsArgs, LogsCommand, TraceArgs};
 use crate::exit::{Exit, Failure};
@@ -59,7 +60,15 @@ async fn show(catalog: &Catalog, args: &LogsArgs, printer: Printer) -> anyhow::R
             .is_ok()
     };
     let note = |text: &str| printer.info(text);
-    ops::logs::follow::show(catalog, &request, &interrupt, &note, &mut emit).await?;
+    ops::logs::follow::show(
+        catalog,
+        &request,
+        &interrupt,
+        &note,
+        &mut emit,
+        &Backends::connecting(),
+    )
+    .await?;
     Ok(Exit::Success)
 }
 
@@ -83,9 +92,10 @@ async fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::R
     };
     // Check the pattern before choosing files, so a bad one is exit 2 at once.
     ops::logs::search::matcher(&query).map_err(Failure::usage)?;
-    let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets)?;
+    let backends = Backends::connecting();
+    let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets, &backends)?;
     if query.since.is_some() {
-        let unasked = ops::logs::zones::attach(catalog, &mut selection.files).await;
+        let unasked = ops::logs::zones::attach(catalog, &mut selection.files, &backends).await;
         warn_unasked(printer, &unasked);
     }
     for refused in &selection.refused {
@@ -124,7 +134,9 @@ async fn grep(catalog: &Catalog, args: &GrepArgs, printer: Printer) -> anyhow::R
 
 /// `logs trace ID`: exit 1 when no line mentions it.
 async fn trace(catalog: &Catalog, args: &TraceArgs, printer: Printer) -> anyhow::Result<Exit> {
-    let (lines, unasked) = ops::logs::trace::trace(catalog, &args.id, super::threads()).await?;
+    let (lines, unasked) =
+        ops::logs::trace::trace(catalog, &args.id, super::threads(), &Backends::connecting())
+            .await?;
     warn_unasked(printer, &unasked);
     if printer.json {
         printer.data(&render::logs::trace_json(&lines))?;
@@ -162,8 +174,13 @@ async fn collect(catalog: &Catalog, args: &CollectArgs, printer: Printer) -> any
         obfuscate: *obfuscate,
     };
     let bar = crate::progress::counter(printer.quiet || printer.json, "collecting");
-    let bundle =
-        ops::logs::collect::collect(catalog, &request, &|done, total| bar.step(done, total)).await;
+    let bundle = ops::logs::collect::collect(
+        catalog,
+        &request,
+        &|done, total| bar.step(done, total),
+        &Backends::connecting(),
+    )
+    .await;
     bar.finish();
     let bundle = bundle?;
     if printer.json {

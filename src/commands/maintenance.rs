@@ -2,6 +2,7 @@
 //! run it, render it, and the exit code.
 
 use super::lifecycle::{say_how_it_ended, watch};
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{MaintenanceArgs, MaintenanceCommand, MaintenanceOffArgs, MaintenanceOnArgs};
 use crate::exit::Exit;
@@ -61,7 +62,14 @@ async fn run_on(
         dry_run: *dry_run,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::maintenance::on(catalog, &request, progress.as_ref(), &interrupt).await?;
+    let report = ops::maintenance::on(
+        catalog,
+        &request,
+        progress.as_ref(),
+        &interrupt,
+        &Backends::connecting(),
+    )
+    .await?;
     show("on", &report, printer)
 }
 
@@ -87,7 +95,14 @@ async fn run_off(
         dry_run: *dry_run,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::maintenance::off(catalog, &request, progress.as_ref(), &interrupt).await?;
+    let report = ops::maintenance::off(
+        catalog,
+        &request,
+        progress.as_ref(),
+        &interrupt,
+        &Backends::connecting(),
+    )
+    .await?;
     show("off", &report, printer)
 }
 

@@ -1,6 +1,7 @@
 //! The `metrics` verb from parsed arguments to an exit code: print the
 //! exposition, or write it for node_exporter's textfile collector.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::MetricsArgs;
 use crate::exit::Exit;
@@ -15,7 +16,7 @@ pub async fn run(catalog: &Catalog, args: &MetricsArgs, printer: Printer) -> any
         report,
         duration,
         unrecorded,
-    } = metrics::scrape(catalog).await?;
+    } = metrics::scrape(catalog, &Backends::connecting()).await?;
     if let Some(warning) = unrecorded {
         printer.warning(&warning);
         printer.hint(metrics::UNRECORDED_HINT);

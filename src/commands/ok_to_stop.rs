@@ -1,6 +1,7 @@
 //! `hmctl ok-to-stop TARGET...`: the verdict `stop` would give, alone, for
 //! scripts and the Ansible module. Exit 0 safe, 1 not safe.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::OkToStopArgs;
 use crate::exit::Exit;
@@ -10,7 +11,7 @@ use crate::render;
 
 pub async fn run(catalog: &Catalog, args: &OkToStopArgs, printer: Printer) -> anyhow::Result<Exit> {
     let OkToStopArgs { targets } = args;
-    let verdict = ops::dependents::check(catalog, targets).await?;
+    let verdict = ops::dependents::check(catalog, targets, &Backends::connecting()).await?;
     let text = if printer.json {
         render::dependents::json(&verdict)
     } else {

@@ -1,5 +1,6 @@
 //! `hmctl status [TARGET...]`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::StatusArgs;
 use crate::exit::Exit;
@@ -9,7 +10,7 @@ use crate::render;
 
 pub async fn run(catalog: &Catalog, args: &StatusArgs, printer: Printer) -> anyhow::Result<Exit> {
     let StatusArgs { targets } = args;
-    let report = ops::status::status(catalog, targets).await?;
+    let report = ops::status::status(catalog, targets, &Backends::connecting()).await?;
     let text = if printer.json {
         render::status::json(&report)
     } else {

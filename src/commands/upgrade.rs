@@ -1,6 +1,7 @@
 //! `hmctl upgrade PATH | --rollback`: shows the plan, asks (or takes
 //! `--yes`), and reports how the upgrade ended.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::UpgradeArgs;
 use crate::exit::{Exit, Failure};
@@ -79,7 +80,15 @@ pub async fn run(catalog: &Catalog, args: &UpgradeArgs, printer: Printer) -> any
     };
     let yes = *yes;
     let ask = |plan: &ops::upgrade::Plan| confirm(plan, yes, printer);
-    let report = ops::upgrade::run(catalog, &request, &ask, &interrupt, progress.as_ref()).await?;
+    let report = ops::upgrade::run(
+        catalog,
+        &request,
+        &ask,
+        &interrupt,
+        progress.as_ref(),
+        &Backends::connecting(),
+    )
+    .await?;
     if printer.json {
         printer.data(&render::upgrade::json(&report))?;
     } else {

@@ -7,6 +7,7 @@
 
 use super::plan::group_graph;
 use super::snapshot::{self, Snapshot, backend_deadline};
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
 use crate::model::{ServiceStatus, State};
@@ -222,8 +223,12 @@ pub fn refusal(targets: &[String], verdict: &Verdict) -> Failure {
 
 /// `hmctl ok-to-stop TARGET...`: the verdict a stop of them would get, from
 /// one look at the host; changes nothing and takes no lock.
-pub async fn check(catalog: &Catalog, targets: &[String]) -> Result<Verdict, Failure> {
-    let (snapshot, _backends) = snapshot::take(catalog, backend_deadline()).await?;
+pub async fn check(
+    catalog: &Catalog,
+    targets: &[String],
+    backends: &Backends,
+) -> Result<Verdict, Failure> {
+    let (snapshot, _backends) = snapshot::take(catalog, backend_deadline(), backends).await?;
     let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     Ok(verdict(catalog, &snapshot, &selected))

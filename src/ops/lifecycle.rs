@@ -83,8 +83,12 @@ pub fn lock_unless_dry_run(dry_run: bool) -> Result<Option<HostLock>, Failure> {
 /// Plans the request against the current state of the host. A stop that
 /// would leave a running service without something it needs is refused
 /// here, before anything changes, unless the request says how on.
-pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+pub async fn plan(
+    catalog: &Catalog,
+    request: &Request,
+    backends: &Backends,
+) -> Result<Planned, Failure> {
+    let (snapshot, backends) = snapshot::take(catalog, backend_deadline(), backends).await?;
     let mut selected = snapshot.resolve(&request.targets, catalog)?;
     if selected.is_empty() {
         return Err(Failure::usage("no service of any present group to act on")
@@ -120,12 +124,13 @@ pub async fn plan(catalog: &Catalog, request: &Request) -> Result<Planned, Failu
     })
 }
 
-/// Runs the request.
+/// Runs the request, reaching the daemons as `backends` says.
 pub async fn run(
     catalog: &Catalog,
     request: &Request,
     progress: &dyn Progress,
     interrupt: &Interrupt,
+    backends: &Backends,
 ) -> Result<Report, Failure> {
     let _lock = lock_unless_dry_run(request.dry_run)?;
     let Planned {
@@ -133,14 +138,15 @@ pub async fn run(
         backends,
         left_down,
     } = if request.verb == Verb::Reload {
-        let (plan, backends) = super::reload::plan(catalog, &request.targets, request.pace).await?;
+        let (plan, backends) =
+            super::reload::plan(catalog, &request.targets, request.pace, backends).await?;
         Planned {
             plan,
             backends,
             left_down: Vec::new(),
         }
     } else {
-        plan(catalog, request).await?
+        plan(catalog, request, backends).await?
     };
     if request.dry_run {
         return Ok(Report {
@@ -237,8 +243,9 @@ pub async fn act_on(
     names: &[String],
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &Backends,
 ) -> Result<Vec<StepResult>, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+    let (snapshot, backends) = snapshot::take(catalog, backend_deadline(), backends).await?;
     // What is in maintenance stays stopped: an upgrade swaps its files in,
     // and `maintenance off` starts it on them.
     let held = match request.verb {

@@ -4,7 +4,7 @@
 
 use super::snapshot::backend_deadline;
 use super::status::ErrorEntry;
-use crate::backend::{Backend, Backends};
+use crate::backend::Backends;
 use crate::catalog::{Catalog, Group, log_sources};
 use crate::exit::Failure;
 use crate::model::BackendKind;
@@ -63,11 +63,11 @@ fn listed(
     }
 }
 
-/// Lists the catalog.
-pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
+/// Lists the catalog, reaching the daemons as `backends` says.
+pub async fn list(catalog: &Catalog, backends: &Backends) -> Result<Listing, Failure> {
     // Only a kind whose presence needs its daemon is connected, and only
     // when one of its groups is present.
-    let mut backends = Backends::default();
+    let mut backends = backends.clone();
     for group in catalog.present_groups() {
         if group.backend.lists_with_daemon() {
             backends
@@ -86,8 +86,7 @@ pub async fn list(catalog: &Catalog) -> Result<Listing, Failure> {
             present,
             rule: group.presence_rule(),
         });
-        let backend = present.then(|| backends.get(group.backend)).flatten();
-        let declared = Backend::declared(group, backend).await?;
+        let declared = backends.declared(group, present).await?;
         errors.extend(declared.unread.as_ref().map(ErrorEntry::unread));
         for declared in declared.services {
             services.push(listed(

@@ -6,6 +6,7 @@
 //! never a failed scrape.
 
 use super::status::{StatusReport, status_with_backends};
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
 use std::time::{Duration, Instant};
@@ -19,9 +20,9 @@ pub struct Scraped {
 }
 
 /// Takes the snapshot of every present service and records its transitions.
-pub async fn scrape(catalog: &Catalog) -> Result<Scraped, Failure> {
+pub async fn scrape(catalog: &Catalog, backends: &Backends) -> Result<Scraped, Failure> {
     let started = Instant::now();
-    let (report, backends) = status_with_backends(catalog, &[]).await?;
+    let (report, backends) = status_with_backends(catalog, &[], backends).await?;
     let duration = started.elapsed();
     let settings = crate::settings::get();
     let recorded = super::transitions::record(

@@ -43,8 +43,9 @@ pub async fn plan(
     catalog: &Catalog,
     targets: &[String],
     pace: Pace,
+    backends: &Backends,
 ) -> Result<(Plan, Backends), Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, backend_deadline()).await?;
+    let (snapshot, backends) = snapshot::take(catalog, backend_deadline(), backends).await?;
     let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     let can_recreate = backends

@@ -91,9 +91,15 @@ impl Snapshot {
 
 /// Takes a snapshot of every present group, each kind of backend asked
 /// concurrently under one deadline, so a hung daemon costs at most `budget`
-/// and never hides another's services. Returns the backends it connected,
+/// and never hides another's services. `backends` says how each kind is
+/// reached (it connects none itself); returns them with those it connected,
 /// for acting on what it saw.
-pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Backends), Failure> {
+pub async fn take(
+    catalog: &Catalog,
+    budget: Duration,
+    backends: &Backends,
+) -> Result<(Snapshot, Backends), Failure> {
+    let given = backends;
     let groups: Vec<Group> = catalog.present_groups().into_iter().cloned().collect();
     let deadline = Instant::now() + budget;
     let looks = BackendKind::ALL.iter().copied().filter_map(|kind| {
@@ -103,7 +109,7 @@ pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Back
             .cloned()
             .collect();
         (!of_kind.is_empty()).then_some(async move {
-            let mut backends = Backends::default();
+            let mut backends = given.clone();
             let backend = backends
                 .get_or_connect(kind, deadline.saturating_duration_since(Instant::now()))
                 .await;
@@ -115,7 +121,7 @@ pub async fn take(catalog: &Catalog, budget: Duration) -> Result<(Snapshot, Back
     let mut errors = Vec::new();
     let mut projects = BTreeMap::new();
     let mut unread = Vec::new();
-    let mut backends = Backends::default();
+    let mut backends = given.clone();
     for (connected, report) in futures_util::future::join_all(looks).await {
         let report = report?;
         services.extend(report.rows);

@@ -106,14 +106,20 @@ pub fn exit_for(services: &[ServiceStatus], unavailable: &[BackendKind]) -> Exit
 }
 
 /// Builds the report for `targets` (none: every service of every present group).
-pub async fn status(catalog: &Catalog, targets: &[String]) -> Result<StatusReport, Failure> {
-    Ok(status_with_backends(catalog, targets).await?.0)
+/// `backends` says how each daemon is reached.
+pub async fn status(
+    catalog: &Catalog,
+    targets: &[String],
+    backends: &Backends,
+) -> Result<StatusReport, Failure> {
+    Ok(status_with_backends(catalog, targets, backends).await?.0)
 }
 
 /// The report, and the daemons it asked (for asking them more).
 pub async fn status_with_backends(
     catalog: &Catalog,
     targets: &[String],
+    backends: &Backends,
 ) -> Result<(StatusReport, Backends), Failure> {
     let check_targets: Vec<CheckTarget> = catalog
         .present_groups()
@@ -134,7 +140,10 @@ pub async fn status_with_backends(
             .await
             .unwrap_or_default()
     };
-    let (taken, checks) = tokio::join!(snapshot::take(catalog, backend_deadline()), checks);
+    let (taken, checks) = tokio::join!(
+        snapshot::take(catalog, backend_deadline(), backends),
+        checks
+    );
     let (mut snapshot, backends) = taken?;
     let marked = super::maintenance::mark_from_register(&mut snapshot.services);
     let mut report = report(catalog, targets, snapshot, checks)?;

@@ -137,12 +137,13 @@ fn files_to_read(
     request: &Request,
     names: Option<&[String]>,
     notes: &mut Vec<String>,
+    backends: &crate::backend::Backends,
 ) -> Result<Vec<LogFile>, Failure> {
     let targets = match (&request.stage, names) {
         (None, Some(names)) => names.to_vec(),
         _ => Vec::new(),
     };
-    let selection = select(catalog, request.stage.as_deref(), &targets)?;
+    let selection = select(catalog, request.stage.as_deref(), &targets, backends)?;
     for refused in &selection.refused {
         notes.push(format!(
             "skipped {}: it leads outside the group's log directories",
@@ -251,12 +252,13 @@ fn asked_window(request: &Request, now: &jiff::Zoned) -> Result<window::Window, 
 async fn services_as_daemons_see_them(
     catalog: &Catalog,
     matter: &[String],
+    backends: &crate::backend::Backends,
 ) -> (
     Vec<report::ServiceState>,
     Vec<String>,
     Vec<crate::ops::order::Graph>,
 ) {
-    match snapshot::take(catalog, backend_deadline()).await {
+    match snapshot::take(catalog, backend_deadline(), backends).await {
         Ok((mut snapshot, backends)) => {
             // A service in maintenance is stopped on purpose: not a finding.
             // A register that cannot be read is said beside the daemons' errors.
@@ -286,18 +288,19 @@ pub async fn run(
     catalog: &Catalog,
     request: &Request,
     now: jiff::Zoned,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     let window = asked_window(request, &now)?;
     one_line_words(request)?;
     let table = rules::table().map_err(|message| Failure::new(Exit::OperationFailed, message))?;
     let mut notes = Vec::new();
-    let entries = inventory(catalog);
+    let entries = inventory(catalog, backends);
     let (scope, named) = scope(catalog, &entries, request, &mut notes)?;
     // A service's logs come with those of what it depends on (its middleware).
     let matter = state::services_that_matter(catalog, &entries, named.as_deref());
     let readable = named.as_ref().map(|_| matter.clone());
-    let mut files = files_to_read(catalog, request, readable.as_deref(), &mut notes)?;
-    for unasked in crate::ops::logs::zones::attach(catalog, &mut files).await {
+    let mut files = files_to_read(catalog, request, readable.as_deref(), &mut notes, backends)?;
+    for unasked in crate::ops::logs::zones::attach(catalog, &mut files, backends).await {
         notes.push(format!(
             "{unasked} (hint: {})",
             crate::ops::logs::zones::UNASKED_HINT
@@ -317,7 +320,7 @@ pub async fn run(
             })
         })
     };
-    let looking = services_as_daemons_see_them(catalog, &matter);
+    let looking = services_as_daemons_see_them(catalog, &matter, backends);
     let (scanned, (states, daemon_errors, graphs)) = tokio::join!(scanning, looking);
     notes.extend(daemon_errors);
     let (events, cost) = scanned

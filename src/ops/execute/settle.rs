@@ -18,7 +18,8 @@ use super::{Control, Options};
 use crate::backend::BackendError;
 use crate::model::{Health, Observation, Readiness, State, Step};
 use crate::ops::interrupt::Interrupt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// The window a service is watched for, given what its daemon proved.
 pub fn window_for(configured: Duration, readiness: Readiness) -> Duration {

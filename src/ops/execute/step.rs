@@ -12,7 +12,7 @@ use crate::backend::BackendError;
 use crate::exit::Exit;
 use crate::model::{Action, Details, Health, Observation, State, Step};
 use crate::ops::interrupt::Interrupt;
-use std::time::Instant;
+use tokio::time::Instant;
 
 /// Lines of a failed service's journal or output quoted in its result.
 const QUOTED_LINES: usize = 3;

@@ -113,8 +113,9 @@ async fn output_backends(
     catalog: &Catalog,
     origins: &[(Entry, Origin)],
     note: &dyn Fn(&str),
+    backends: &Backends,
 ) -> Backends {
-    let mut backends = Backends::default();
+    let mut backends = backends.clone();
     for (entry, origin) in origins {
         if *origin == Origin::Output
             && let Some(source) = output_source(catalog, entry)
@@ -139,8 +140,9 @@ pub async fn show(
     interrupt: &Interrupt,
     note: &dyn Fn(&str),
     emit: &mut dyn FnMut(&SourcedLine, bool) -> bool,
+    backends: &Backends,
 ) -> Result<(), Failure> {
-    let entries = inventory(catalog);
+    let entries = inventory(catalog, backends);
     let selected: Vec<Entry> = resolve(&request.targets, &entries, catalog)?
         .into_iter()
         .map(|index| entries[index].clone())
@@ -153,7 +155,7 @@ pub async fn show(
             (entry, origin)
         })
         .collect();
-    let backends = output_backends(catalog, &origins, note).await;
+    let backends = output_backends(catalog, &origins, note, backends).await;
     // Several services are merged by time: each writer's zone is needed.
     let zones = if prefixed {
         Zones::ask(
@@ -161,6 +163,7 @@ pub async fn show(
             origins
                 .iter()
                 .map(|(entry, _)| (entry.group.as_str(), entry.name.as_str())),
+            &backends,
         )
         .await
     } else {

@@ -56,6 +56,7 @@ pub async fn trace(
     catalog: &Catalog,
     id: &str,
     threads: usize,
+    backends: &crate::backend::Backends,
 ) -> Result<(Vec<TraceLine>, Vec<String>), Failure> {
     if id.trim().len() < 3 {
         return Err(
@@ -63,7 +64,7 @@ pub async fn trace(
                 .with_hint("give a request, resource or user id"),
         );
     }
-    let selection = select(catalog, None, &[])?;
+    let selection = select(catalog, None, &[], backends)?;
     let query = Query {
         pattern: id.to_string(),
         fixed: true,
@@ -75,7 +76,7 @@ pub async fn trace(
     // Only the files that mention the id are placed in time.
     let mut found: Vec<FileHits> = found.into_iter().filter(|file| file.matches > 0).collect();
     let mut files: Vec<LogFile> = found.iter().map(|file| file.file.clone()).collect();
-    let unasked = attach(catalog, &mut files).await;
+    let unasked = attach(catalog, &mut files, backends).await;
     for (file, zoned) in found.iter_mut().zip(files) {
         file.file = zoned;
     }

@@ -33,6 +33,7 @@ pub async fn on(
     request: &OnRequest,
     progress: &dyn Progress,
     interrupt: &Interrupt,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     let _lock = lifecycle::lock_unless_dry_run(request.dry_run)?;
     let mut register = read()?;
@@ -45,7 +46,7 @@ pub async fn on(
         start_in_maintenance: false,
     };
     // The ok-to-stop refusal's ways on, as this verb's.
-    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &stop)
+    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &stop, backends)
         .await
         .map_err(as_maintenance)?;
     let (changes, handles) = changes_of(&plan, &backends, &register).await?;

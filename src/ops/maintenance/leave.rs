@@ -31,6 +31,7 @@ pub async fn off(
     request: &OffRequest,
     progress: &dyn Progress,
     interrupt: &Interrupt,
+    backends: &Backends,
 ) -> Result<Report, Failure> {
     let _lock = lifecycle::lock_unless_dry_run(request.dry_run)?;
     let mut register = read()?;
@@ -43,7 +44,7 @@ pub async fn off(
         dependents: crate::ops::dependents::DependentsPolicy::default(),
         start_in_maintenance: true,
     };
-    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &start).await?;
+    let Planned { plan, backends, .. } = lifecycle::plan(catalog, &start, backends).await?;
     let mut changes = Vec::new();
     let mut handles = Vec::new();
     for step in &plan.steps {

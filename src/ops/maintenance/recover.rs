@@ -49,7 +49,7 @@ pub fn decide(entry: &Entry, row: Option<&ServiceStatus>) -> Option<Decision> {
 }
 
 /// Recovers every unfinished entry; returns what it did, for warnings.
-pub async fn recover(catalog: &Catalog) -> Vec<String> {
+pub async fn recover(catalog: &Catalog, backends: &crate::backend::Backends) -> Vec<String> {
     let Ok(register) = read() else {
         return Vec::new();
     };
@@ -63,7 +63,8 @@ pub async fn recover(catalog: &Catalog) -> Vec<String> {
     ) else {
         return Vec::new();
     };
-    let Ok((snapshot, backends)) = snapshot::take(catalog, snapshot::backend_deadline()).await
+    let Ok((snapshot, backends)) =
+        snapshot::take(catalog, snapshot::backend_deadline(), backends).await
     else {
         return Vec::new();
     };

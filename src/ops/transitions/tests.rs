@@ -28,7 +28,7 @@ async fn run(state_dir: &Path, state: State, now: &str) -> Vec<Transition> {
     record(
         state_dir,
         &[rabbitmq(state, 0)],
-        &Backends::default(),
+        &Backends::connecting(),
         at(now),
         Duration::from_secs(1),
     )
@@ -134,7 +134,7 @@ async fn a_state_directory_that_cannot_be_written_is_an_error_naming_the_file() 
     let (path, _) = record(
         &state,
         &[rabbitmq(State::Running, 0)],
-        &Backends::default(),
+        &Backends::connecting(),
         at("2026-12-04T10:00:00Z"),
         Duration::from_secs(1),
     )

@@ -115,9 +115,10 @@ pub async fn run(
     confirm: &dyn Fn(&Plan) -> Result<bool, Failure>,
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     let _lock = crate::ops::lifecycle::lock_unless_dry_run(request.dry_run)?;
-    let plan = plan(catalog, request)?;
+    let plan = plan(catalog, request, backends)?;
     if request.dry_run {
         return Ok(Report::Planned(plan));
     }
@@ -126,7 +127,7 @@ pub async fn run(
         return Ok(Report::Declined(plan));
     }
     let recording = crate::ops::history::recorder::begin(intent_of(&plan, &request.installing));
-    let outcome = transact(catalog, plan, request, interrupt, progress).await;
+    let outcome = transact(catalog, plan, request, interrupt, progress, backends).await;
     end_recording(recording, &outcome);
     outcome
 }
@@ -195,6 +196,7 @@ async fn transact(
     request: &Request,
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     let rollback = plan.kind == Kind::Rollback;
     let stage_dir = if rollback {
@@ -263,7 +265,15 @@ async fn transact(
         .map(|(name, action)| swap::plan_entry(name, action.swap(), &plan.live_dir, &stage_dir))
         .collect::<Vec<EntryPlan>>();
     save_before_swap(&journal)?;
-    let ending = transaction::run(catalog, journal, request.timeout, interrupt, progress).await;
+    let ending = transaction::run(
+        catalog,
+        journal,
+        request.timeout,
+        interrupt,
+        progress,
+        backends,
+    )
+    .await;
     // The program directory changed: the next disk-usage figure is measured afresh.
     crate::ops::disk_cache::forget();
     match ending? {

@@ -99,6 +99,7 @@ struct Services<'a> {
     timeout: Duration,
     interrupt: &'a Interrupt,
     progress: &'a dyn Progress,
+    backends: &'a crate::backend::Backends,
 }
 
 impl Services<'_> {
@@ -127,6 +128,7 @@ impl Services<'_> {
             &self.names,
             self.interrupt,
             self.progress,
+            self.backends,
         )
         .await
     }
@@ -232,6 +234,7 @@ pub async fn run(
     timeout: Duration,
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &crate::backend::Backends,
 ) -> Result<Ending, Failure> {
     let what = describe(&journal);
     let services = Services {
@@ -241,6 +244,7 @@ pub async fn run(
         timeout,
         interrupt,
         progress,
+        backends,
     };
     stop(&journal, &services, &what).await?;
     pause_point("stopped");

@@ -10,7 +10,7 @@
 mod archive;
 mod read;
 
-use crate::backend::Backend;
+use crate::backend::Backends;
 use crate::catalog::{Catalog, Group};
 use crate::exit::{Exit, Failure};
 use crate::private_file::Directory;
@@ -78,8 +78,9 @@ pub struct Bundle {
     pub mapping: Option<PathBuf>,
 }
 
-async fn group_containers(group: &Group) -> Option<String> {
-    Backend::for_output(group.backend, crate::settings::get().daemon_timeout)
+async fn group_containers(group: &Group, backends: &mut Backends) -> Option<String> {
+    backends
+        .for_output(group.backend, crate::settings::get().daemon_timeout)
         .await
         .describe(group)
         .await
@@ -116,9 +117,14 @@ fn config_files(catalog: &Catalog) -> Vec<(String, PathBuf)> {
 /// Asks the daemons and chooses the files: everything the bundle will hold.
 /// What could not be read (a daemon, a compose file, status itself) goes
 /// into the manifest's `unread`: it never stops the bundle.
-async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Contents, Failure> {
+async fn gather(
+    catalog: &Catalog,
+    request: &Request,
+    root: String,
+    backends: &Backends,
+) -> Result<Contents, Failure> {
     let mut unread = Vec::new();
-    let status = match crate::ops::status::status(catalog, &[]).await {
+    let status = match crate::ops::status::status(catalog, &[], backends).await {
         Ok(report) => {
             unread.extend(report.errors.iter().map(|error| error.message.clone()));
             report.to_json()
@@ -128,7 +134,7 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Co
             failed_status_json(&failure)
         }
     };
-    let mut logs = super::select::select(catalog, None, &[])?.files;
+    let mut logs = super::select::select(catalog, None, &[], backends)?.files;
     if let Some(since) = &request.since {
         logs.retain(|file| modified_time(&file.path).is_none_or(|modified| modified >= *since));
     }
@@ -142,8 +148,9 @@ async fn gather(catalog: &Catalog, request: &Request, root: String) -> Result<Co
         })
         .collect();
     let mut containers = Vec::new();
+    let mut backends = backends.clone();
     for group in catalog.present_groups() {
-        if let Some(json) = group_containers(group).await {
+        if let Some(json) = group_containers(group, &mut backends).await {
             containers.push((group.name.clone(), json));
         }
     }
@@ -180,6 +187,7 @@ pub async fn collect(
     catalog: &Catalog,
     request: &Request,
     progress: &dyn Fn(usize, usize),
+    backends: &Backends,
 ) -> Result<Bundle, Failure> {
     let host = crate::ops::status::host_name();
     let mut obfuscator = request
@@ -202,7 +210,7 @@ pub async fn collect(
         .trim_end_matches(".tar")
         .to_string();
     // Gather first (daemons asked, files chosen), then write in one go.
-    let contents = gather(catalog, request, root).await?;
+    let contents = gather(catalog, request, root, backends).await?;
     let written = Directory::open(&directory_path).and_then(|directory| {
         write_in_place(&directory, &name, &contents, obfuscator, progress)
             .map(|written| (directory, written))
