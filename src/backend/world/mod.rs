@@ -359,3 +359,6 @@ fn catalog_group(group: &WorldGroup, names: &[String]) -> Group {
         log_timezone: None,
     }
 }
+
+#[cfg(test)]
+mod tests;
