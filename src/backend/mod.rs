@@ -6,7 +6,10 @@
 //! names a daemon.
 //!
 //! A backend holds its connection, or why there is none: observing a group
-//! without a daemon still lists the group's services, as `unknown`.
+//! without a daemon still lists the group's services, as `unknown`. How a
+//! command reaches each kind is a [`Backends`] it builds and hands to `ops`
+//! (the real daemons; in the tests, the in-memory `world`, a variant of
+//! its own that plays any kind).
 //!
 //! A third kind of backend (issue 13) adds its module (a type implementing
 //! [`ServiceBackend`] and [`BackendModule`], declared by a `mod` line here),
