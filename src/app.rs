@@ -72,7 +72,8 @@ async fn run(cli: Cli, settings: &Settings, printer: Printer) -> anyhow::Result<
         printer.warning(&recovered.message);
     }
     // So is a maintenance change.
-    for recovered in ops::maintenance::recover::recover(&catalog, settings).await {
+    let backends = crate::backend::Backends::connecting(settings);
+    for recovered in ops::maintenance::recover::recover(&catalog, settings, &backends).await {
         printer.warning(&recovered);
     }
     let catalog = &catalog;

@@ -5,25 +5,27 @@
 
 use crate::catalog::{self, Catalog, MODULES, STAGES, module_of};
 use crate::ops::inventory::inventory;
+use crate::settings::Settings;
 use clap_complete::engine::CompletionCandidate;
 
 /// The catalog, by settings of its own: a completion is asked before any run
 /// resolves them.
-fn catalog() -> Option<Catalog> {
-    let settings = crate::settings::Settings::from_environment();
-    catalog::load(
+fn catalog() -> Option<(Catalog, Settings)> {
+    let settings = Settings::from_environment();
+    let catalog = catalog::load(
         settings.config.as_deref(),
         settings.daemons.bus_address.is_some(),
     )
-    .ok()
+    .ok()?;
+    Some((catalog, settings))
 }
 
 /// Every service, unit, present group and module of this host.
 pub fn targets() -> Vec<CompletionCandidate> {
-    let Some(catalog) = catalog() else {
+    let Some((catalog, settings)) = catalog() else {
         return Vec::new();
     };
-    let entries = inventory(&catalog);
+    let entries = inventory(&catalog, &crate::backend::Backends::connecting(&settings));
     let mut candidates: Vec<CompletionCandidate> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut add = |name: String, help: String| {
@@ -52,7 +54,7 @@ pub fn targets() -> Vec<CompletionCandidate> {
 /// The groups present on this host.
 pub fn groups() -> Vec<CompletionCandidate> {
     catalog()
-        .map(|catalog| {
+        .map(|(catalog, _)| {
             catalog
                 .present_groups()
                 .into_iter()

@@ -46,10 +46,19 @@ fn source_files(dir: &Path, files: &mut Vec<PathBuf>) {
             // A module's tests in a file of their own (`#[cfg(test)] mod tests;`)
             // are test code, like a `#[cfg(test)]` block.
             && path.file_name().is_some_and(|name| name != "tests.rs")
+            && !in_a_test_directory(&path)
         {
             files.push(path);
         }
     }
+}
+
+/// Whether `path` is in a directory of tests (`fault_tests/`,
+/// `world_tests/`: a `#[cfg(test)] mod NAME_tests;` of several files).
+fn in_a_test_directory(path: &Path) -> bool {
+    path.parent()
+        .and_then(Path::file_name)
+        .is_some_and(|name| name.to_string_lossy().ends_with("_tests"))
 }
 
 /// The top-level module a file of `src/` belongs to (`src/ops/plan.rs` → `ops`).
@@ -242,6 +251,52 @@ fn no_macro_in_src_defines_another_macro() {
         for number in macros_inside_macros(&text) {
             violations.push(format!(
                 "{}:{number}: a macro defined by a macro",
+                file.display()
+            ));
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+/// The calls by which code decides how a daemon is reached (connects to
+/// it, or reads a kind's files in its place): `commands` and `app` make
+/// that choice and hand `ops` the `Backends` it made (issue 25).
+const REACHING: &[&str] = &[
+    "Backend::connect(",
+    "Backend::for_output(",
+    "Backend::installed(",
+    "Backend::declared(",
+    "Backends::default()",
+    "Backends::connecting(",
+];
+
+/// The lines of `text` (outside its tests) where a daemon is reached directly.
+fn reaching_lines(text: &str) -> Vec<(usize, &'static str)> {
+    code_of(text)
+        .into_iter()
+        .flat_map(|(number, line)| {
+            REACHING
+                .iter()
+                .filter(move |call| line.contains(*call))
+                .map(move |call| (number, *call))
+        })
+        .collect()
+}
+
+#[test]
+fn ops_is_handed_its_backends_and_never_connects_a_daemon_itself() {
+    let sample = "let a = backends.get_or_connect(kind, t);\nlet b = Backend::connect(kind, t);\n#[cfg(test)]\nlet c = Backends::connecting();\n";
+    assert_eq!(reaching_lines(sample), vec![(2, "Backend::connect(")]);
+    let src = src();
+    let mut files = Vec::new();
+    source_files(&src.join("ops"), &mut files);
+    assert!(files.len() > 20, "the files of src/ops were not found");
+    let mut violations = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for (number, call) in reaching_lines(&text) {
+            violations.push(format!(
+                "{}:{number}: calls {call}: take the Backends the command hands down instead",
                 file.display()
             ));
         }

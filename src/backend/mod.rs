@@ -6,7 +6,10 @@
 //! names a daemon.
 //!
 //! A backend holds its connection, or why there is none: observing a group
-//! without a daemon still lists the group's services, as `unknown`.
+//! without a daemon still lists the group's services, as `unknown`. How a
+//! command reaches each kind is a [`Backends`] it builds and hands to `ops`
+//! (the real daemons; in the tests, the in-memory `world`, a variant of
+//! its own that plays any kind).
 //!
 //! Init scripts ([`sysv`]) and upstart jobs ([`upstart`]) are the third and
 //! fourth kinds, on hosts whose PID 1 is not systemd (the catalog chooses
@@ -26,6 +29,11 @@ mod systemd;
 mod sysv;
 mod unread;
 mod upstart;
+// Only the unit tests build a world; a build that has the feature for other
+// test targets compiles it unused.
+#[cfg(feature = "test-world")]
+#[cfg_attr(not(test), allow(dead_code))]
+pub mod world;
 
 pub use backends::Backends;
 pub use error::BackendError;
@@ -235,6 +243,16 @@ pub enum Backend {
     Systemd(systemd::Systemd),
     Sysv(sysv::Sysv),
     Upstart(upstart::Upstart),
+    /// The in-memory world playing one kind (the hermetic tests').
+    #[cfg(feature = "test-world")]
+    World(world::Played),
+}
+
+#[cfg(feature = "test-world")]
+impl From<world::Played> for Backend {
+    fn from(backend: world::Played) -> Backend {
+        Backend::World(backend)
+    }
 }
 
 impl From<compose::Compose> for Backend {
@@ -268,6 +286,8 @@ impl<'a> TryFrom<&'a Backend> for &'a compose::Compose {
         match backend {
             Backend::Compose(compose) => Ok(compose),
             Backend::Systemd(_) | Backend::Sysv(_) | Backend::Upstart(_) => Err(()),
+            #[cfg(feature = "test-world")]
+            Backend::World(_) => Err(()),
         }
     }
 }
@@ -279,6 +299,8 @@ impl<'a> TryFrom<&'a Backend> for &'a systemd::Systemd {
         match backend {
             Backend::Systemd(systemd) => Ok(systemd),
             Backend::Compose(_) | Backend::Sysv(_) | Backend::Upstart(_) => Err(()),
+            #[cfg(feature = "test-world")]
+            Backend::World(_) => Err(()),
         }
     }
 }
@@ -323,6 +345,8 @@ impl Backend {
             Backend::Systemd(_) => BackendKind::Systemd,
             Backend::Sysv(_) => BackendKind::Sysv,
             Backend::Upstart(_) => BackendKind::Upstart,
+            #[cfg(feature = "test-world")]
+            Backend::World(world) => world.kind(),
         }
     }
 
@@ -423,6 +447,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.connection_error(),
             Backend::Sysv(backend) => backend.connection_error(),
             Backend::Upstart(backend) => backend.connection_error(),
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.connection_error(),
         }
     }
 
@@ -436,6 +462,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.observe_groups(groups, deadline).await,
             Backend::Sysv(backend) => backend.observe_groups(groups, deadline).await,
             Backend::Upstart(backend) => backend.observe_groups(groups, deadline).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.observe_groups(groups, deadline).await,
         }
     }
 
@@ -445,6 +473,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.observe(handle).await,
             Backend::Sysv(backend) => backend.observe(handle).await,
             Backend::Upstart(backend) => backend.observe(handle).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.observe(handle).await,
         }
     }
 
@@ -459,6 +489,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.act(step, wait_for_job, job_timeout).await,
             Backend::Sysv(backend) => backend.act(step, wait_for_job, job_timeout).await,
             Backend::Upstart(backend) => backend.act(step, wait_for_job, job_timeout).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.act(step, wait_for_job, job_timeout).await,
         }
     }
 
@@ -468,6 +500,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.auto_start(handle).await,
             Backend::Sysv(backend) => backend.auto_start(handle).await,
             Backend::Upstart(backend) => backend.auto_start(handle).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.auto_start(handle).await,
         }
     }
 
@@ -481,6 +515,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.set_auto_start(handle, wanted).await,
             Backend::Sysv(backend) => backend.set_auto_start(handle, wanted).await,
             Backend::Upstart(backend) => backend.set_auto_start(handle, wanted).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.set_auto_start(handle, wanted).await,
         }
     }
 
@@ -495,6 +531,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.output(source, lines, follow).await,
             Backend::Sysv(backend) => backend.output(source, lines, follow).await,
             Backend::Upstart(backend) => backend.output(source, lines, follow).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.output(source, lines, follow).await,
         }
     }
 
@@ -509,6 +547,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.verdicts(group, project, services).await,
             Backend::Sysv(backend) => backend.verdicts(group, project, services).await,
             Backend::Upstart(backend) => backend.verdicts(group, project, services).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.verdicts(group, project, services).await,
         }
     }
 
@@ -518,6 +558,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.describe(group).await,
             Backend::Sysv(backend) => backend.describe(group).await,
             Backend::Upstart(backend) => backend.describe(group).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.describe(group).await,
         }
     }
 
@@ -527,6 +569,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.writer_zones(group, timeout).await,
             Backend::Sysv(backend) => backend.writer_zones(group, timeout).await,
             Backend::Upstart(backend) => backend.writer_zones(group, timeout).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.writer_zones(group, timeout).await,
         }
     }
 
@@ -540,6 +584,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.details(handle, timeout).await,
             Backend::Sysv(backend) => backend.details(handle, timeout).await,
             Backend::Upstart(backend) => backend.details(handle, timeout).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.details(handle, timeout).await,
         }
     }
 
@@ -555,6 +601,8 @@ impl Backend {
             Backend::Systemd(backend) => backend.events(groups, window, timeout, follow).await,
             Backend::Sysv(backend) => backend.events(groups, window, timeout, follow).await,
             Backend::Upstart(backend) => backend.events(groups, window, timeout, follow).await,
+            #[cfg(feature = "test-world")]
+            Backend::World(backend) => backend.events(groups, window, timeout, follow).await,
         }
     }
 }

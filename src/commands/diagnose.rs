@@ -1,5 +1,6 @@
 //! `hmctl diagnose`: arguments → `ops::diagnose` → rendered report and exit code.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::DiagnoseArgs;
 use crate::exit::Exit;
@@ -29,7 +30,14 @@ pub async fn run(
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
         },
     };
-    let report = diagnose(catalog, settings, &request, jiff::Zoned::now()).await?;
+    let report = diagnose(
+        catalog,
+        settings,
+        &request,
+        jiff::Zoned::now(),
+        &Backends::connecting(settings),
+    )
+    .await?;
     let text = if printer.json {
         render::diagnose::json(&report)
     } else {

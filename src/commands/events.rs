@@ -1,5 +1,6 @@
 //! `hmctl events [TARGET...] [--since T] [--until T] [-f]`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::EventsArgs;
 use crate::exit::Exit;
@@ -35,7 +36,8 @@ pub async fn run(
         since: super::time_flag("--since", since.as_deref())?,
         until: super::time_flag("--until", until.as_deref())?,
     };
-    let selection = ops::events::select(catalog, targets)?;
+    let backends = Backends::connecting(settings);
+    let selection = ops::events::select(catalog, targets, &backends)?;
     let now = jiff::Timestamp::now();
     let mut timeline = ops::events::gather(
         &selection,
@@ -44,6 +46,7 @@ pub async fn run(
             until: request.until.or(Some(now)),
             ..request
         },
+        &backends,
     )
     .await;
     let zone = jiff::tz::TimeZone::system();
@@ -100,6 +103,7 @@ pub async fn run(
             &mut timeline,
             &interrupt,
             &mut emit,
+            &backends,
         )
         .await;
     }

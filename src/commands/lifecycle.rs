@@ -1,5 +1,6 @@
 //! `hmctl start|stop|restart|reload [TARGET...]`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{LifecycleArgs, StartArgs, StopArgs};
 use crate::exit::Exit;
@@ -111,8 +112,15 @@ async fn run_with(
         start_in_maintenance,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report =
-        ops::lifecycle::run(catalog, settings, &request, progress.as_ref(), &interrupt).await?;
+    let report = ops::lifecycle::run(
+        catalog,
+        settings,
+        &request,
+        progress.as_ref(),
+        &interrupt,
+        &Backends::connecting(settings),
+    )
+    .await?;
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
     }

@@ -1,5 +1,6 @@
 //! `hmctl list`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::Exit;
 use crate::ops;
@@ -8,7 +9,7 @@ use crate::render;
 use crate::settings::Settings;
 
 pub async fn run(catalog: &Catalog, settings: &Settings, printer: Printer) -> anyhow::Result<Exit> {
-    let listing = ops::list::list(catalog, settings).await?;
+    let listing = ops::list::list(catalog, &Backends::connecting(settings)).await?;
     let text = if printer.json {
         render::list::json(&listing)
     } else {

@@ -1,6 +1,7 @@
 //! `hmctl logs TARGET...` and its subcommands `grep`, `trace`, `collect`,
 //! `stages`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{CollectArgs, GrepArgs, LogsArgs, LogsCommand, TraceArgs};
 use crate::exit::{Exit, Failure};
@@ -72,7 +73,15 @@ async fn show(
             .is_ok()
     };
     let note = |text: &str| printer.info(text);
-    ops::logs::follow::show(catalog, settings, &request, &interrupt, &note, &mut emit).await?;
+    ops::logs::follow::show(
+        catalog,
+        &request,
+        &interrupt,
+        &note,
+        &mut emit,
+        &Backends::connecting(settings),
+    )
+    .await?;
     Ok(Exit::Success)
 }
 
@@ -101,9 +110,10 @@ async fn grep(
     };
     // Check the pattern before choosing files, so a bad one is exit 2 at once.
     ops::logs::search::matcher(&query).map_err(Failure::usage)?;
-    let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets)?;
+    let backends = Backends::connecting(settings);
+    let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets, &backends)?;
     if query.since.is_some() {
-        let unasked = ops::logs::zones::attach(catalog, settings, &mut selection.files).await;
+        let unasked = ops::logs::zones::attach(catalog, &mut selection.files, &backends).await;
         warn_unasked(printer, &unasked);
     }
     for refused in &selection.refused {
@@ -147,8 +157,13 @@ async fn trace(
     args: &TraceArgs,
     printer: Printer,
 ) -> anyhow::Result<Exit> {
-    let (lines, unasked) =
-        ops::logs::trace::trace(catalog, settings, &args.id, super::threads()).await?;
+    let (lines, unasked) = ops::logs::trace::trace(
+        catalog,
+        &args.id,
+        super::threads(),
+        &Backends::connecting(settings),
+    )
+    .await?;
     warn_unasked(printer, &unasked);
     if printer.json {
         printer.data(&render::logs::trace_json(&lines))?;
@@ -191,8 +206,14 @@ async fn collect(
         obfuscate: *obfuscate,
     };
     let bar = crate::progress::counter(printer.quiet || printer.json, "collecting");
-    let progress = |done, total| bar.step(done, total);
-    let bundle = ops::logs::collect::collect(catalog, settings, &request, &progress).await;
+    let bundle = ops::logs::collect::collect(
+        catalog,
+        settings,
+        &request,
+        &|done, total| bar.step(done, total),
+        &Backends::connecting(settings),
+    )
+    .await;
     bar.finish();
     let bundle = bundle?;
     if printer.json {

@@ -2,6 +2,7 @@
 //! run it, render it, and the exit code.
 
 use super::lifecycle::{say_how_it_ended, watch};
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{MaintenanceArgs, MaintenanceCommand, MaintenanceOffArgs, MaintenanceOnArgs};
 use crate::exit::Exit;
@@ -64,8 +65,15 @@ async fn run_on(
         dry_run: *dry_run,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report =
-        ops::maintenance::on(catalog, settings, &request, progress.as_ref(), &interrupt).await?;
+    let report = ops::maintenance::on(
+        catalog,
+        settings,
+        &request,
+        progress.as_ref(),
+        &interrupt,
+        &Backends::connecting(settings),
+    )
+    .await?;
     show("on", &report, printer)
 }
 
@@ -92,8 +100,15 @@ async fn run_off(
         dry_run: *dry_run,
     };
     let (interrupt, progress) = watch(printer, *dry_run);
-    let report =
-        ops::maintenance::off(catalog, settings, &request, progress.as_ref(), &interrupt).await?;
+    let report = ops::maintenance::off(
+        catalog,
+        settings,
+        &request,
+        progress.as_ref(),
+        &interrupt,
+        &Backends::connecting(settings),
+    )
+    .await?;
     show("off", &report, printer)
 }
 

@@ -1,6 +1,7 @@
 //! The `metrics` verb from parsed arguments to an exit code: print the
 //! exposition, or write it for node_exporter's textfile collector.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::MetricsArgs;
 use crate::exit::Exit;
@@ -21,7 +22,7 @@ pub async fn run(
         report,
         duration,
         unrecorded,
-    } = metrics::scrape(catalog, settings).await?;
+    } = metrics::scrape(catalog, settings, &Backends::connecting(settings)).await?;
     if let Some(warning) = unrecorded {
         printer.warning(&warning);
         printer.hint(metrics::UNRECORDED_HINT);

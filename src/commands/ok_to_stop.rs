@@ -1,6 +1,7 @@
 //! `hmctl ok-to-stop TARGET...`: the verdict `stop` would give, alone, for
 //! scripts and the Ansible module. Exit 0 safe, 1 not safe.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::OkToStopArgs;
 use crate::exit::Exit;
@@ -16,7 +17,8 @@ pub async fn run(
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     let OkToStopArgs { targets } = args;
-    let verdict = ops::dependents::check(catalog, settings, targets).await?;
+    let verdict =
+        ops::dependents::check(catalog, settings, targets, &Backends::connecting(settings)).await?;
     let text = if printer.json {
         render::dependents::json(&verdict)
     } else {

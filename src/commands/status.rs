@@ -1,5 +1,6 @@
 //! `hmctl status [TARGET...]`.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::StatusArgs;
 use crate::exit::Exit;
@@ -15,7 +16,8 @@ pub async fn run(
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     let StatusArgs { targets } = args;
-    let report = ops::status::status(catalog, settings, targets).await?;
+    let report =
+        ops::status::status(catalog, settings, targets, &Backends::connecting(settings)).await?;
     let text = if printer.json {
         render::status::json(&report)
     } else {

@@ -1,6 +1,7 @@
 //! `hmctl upgrade PATH | --rollback`: shows the plan, asks (or takes
 //! `--yes`), and reports how the upgrade ended.
 
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::UpgradeArgs;
 use crate::exit::{Exit, Failure};
@@ -92,6 +93,7 @@ pub async fn run(
         &ask,
         &interrupt,
         progress.as_ref(),
+        &Backends::connecting(settings),
     )
     .await?;
     if printer.json {

@@ -7,6 +7,7 @@
 
 use super::plan::group_graph;
 use super::snapshot::{self, Snapshot};
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
 use crate::model::{ServiceStatus, State};
@@ -227,8 +228,9 @@ pub async fn check(
     catalog: &Catalog,
     settings: &Settings,
     targets: &[String],
+    backends: &Backends,
 ) -> Result<Verdict, Failure> {
-    let (snapshot, _backends) = snapshot::take(catalog, settings).await?;
+    let (snapshot, _backends) = snapshot::take(catalog, settings, backends).await?;
     let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     Ok(verdict(catalog, &snapshot, &selected))

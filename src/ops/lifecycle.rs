@@ -89,8 +89,9 @@ pub async fn plan(
     catalog: &Catalog,
     settings: &Settings,
     request: &Request,
+    backends: &Backends,
 ) -> Result<Planned, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, settings).await?;
+    let (snapshot, backends) = snapshot::take(catalog, settings, backends).await?;
     let mut selected = snapshot.resolve(&request.targets, catalog)?;
     if selected.is_empty() {
         return Err(Failure::usage("no service of any present group to act on")
@@ -126,13 +127,14 @@ pub async fn plan(
     })
 }
 
-/// Runs the request.
+/// Runs the request, reaching the daemons as `backends` says.
 pub async fn run(
     catalog: &Catalog,
     settings: &Settings,
     request: &Request,
     progress: &dyn Progress,
     interrupt: &Interrupt,
+    backends: &Backends,
 ) -> Result<Report, Failure> {
     let _lock = lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
     let Planned {
@@ -141,14 +143,15 @@ pub async fn run(
         left_down,
     } = if request.verb == Verb::Reload {
         let (plan, backends) =
-            super::reload::plan(catalog, settings, &request.targets, request.pace).await?;
+            super::reload::plan(catalog, settings, &request.targets, request.pace, backends)
+                .await?;
         Planned {
             plan,
             backends,
             left_down: Vec::new(),
         }
     } else {
-        plan(catalog, settings, request).await?
+        plan(catalog, settings, request, backends).await?
     };
     if request.dry_run {
         return Ok(Report {
@@ -237,18 +240,19 @@ pub async fn carry_out(
     }
 }
 
-/// Carries out `request.verb` on the services `names` of `group` (for upgrade
-/// and reload, which choose their services themselves). The caller holds the lock.
+/// Carries out `request.verb` on `services`, the services `names` of `group`
+/// (for upgrade and reload, which choose their services themselves). The
+/// caller holds the lock.
 pub async fn act_on(
     catalog: &Catalog,
     settings: &Settings,
     request: &Request,
-    group: &str,
-    names: &[String],
+    (group, names): (&str, &[String]),
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &Backends,
 ) -> Result<Vec<StepResult>, Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, settings).await?;
+    let (snapshot, backends) = snapshot::take(catalog, settings, backends).await?;
     // What is in maintenance stays stopped: an upgrade swaps its files in,
     // and `maintenance off` starts it on them.
     let held = match request.verb {

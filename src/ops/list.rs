@@ -4,11 +4,10 @@
 //! services are named beside them, as living on the Windows host.
 
 use super::status::ErrorEntry;
-use crate::backend::{Backend, Backends};
+use crate::backend::Backends;
 use crate::catalog::{Catalog, Group, log_sources, windows_agent};
 use crate::exit::Failure;
 use crate::model::BackendKind;
-use crate::settings::Settings;
 use serde::Serialize;
 
 /// One known service.
@@ -76,11 +75,11 @@ fn listed(
     }
 }
 
-/// Lists the catalog.
-pub async fn list(catalog: &Catalog, settings: &Settings) -> Result<Listing, Failure> {
-    // Only a kind whose presence needs its daemon is connected (by the
-    // settings), and only when one of its groups is present.
-    let mut backends = Backends::new(settings);
+/// Lists the catalog, reaching the daemons as `backends` says.
+pub async fn list(catalog: &Catalog, backends: &Backends) -> Result<Listing, Failure> {
+    // Only a kind whose presence needs its daemon is connected, and only
+    // when one of its groups is present.
+    let mut backends = backends.clone();
     for group in catalog.present_groups() {
         if group.backend.lists_with_daemon() {
             backends.get_or_connect(group.backend).await;
@@ -97,8 +96,7 @@ pub async fn list(catalog: &Catalog, settings: &Settings) -> Result<Listing, Fai
             present,
             rule: group.presence_rule(),
         });
-        let backend = present.then(|| backends.get(group.backend)).flatten();
-        let declared = Backend::declared(group, backend).await?;
+        let declared = backends.declared(group, present).await?;
         errors.extend(declared.unread.as_ref().map(ErrorEntry::unread));
         for declared in declared.services {
             services.push(listed(

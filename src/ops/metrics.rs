@@ -6,6 +6,7 @@
 //! never a failed scrape.
 
 use super::status::{StatusReport, status_with_backends};
+use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
 use crate::settings::Settings;
@@ -20,9 +21,13 @@ pub struct Scraped {
 }
 
 /// Takes the snapshot of every present service and records its transitions.
-pub async fn scrape(catalog: &Catalog, settings: &Settings) -> Result<Scraped, Failure> {
+pub async fn scrape(
+    catalog: &Catalog,
+    settings: &Settings,
+    backends: &Backends,
+) -> Result<Scraped, Failure> {
     let started = Instant::now();
-    let (report, backends) = status_with_backends(catalog, settings, &[]).await?;
+    let (report, backends) = status_with_backends(catalog, settings, &[], backends).await?;
     let duration = started.elapsed();
     let recorded = super::transitions::record(
         &settings.state_dir,

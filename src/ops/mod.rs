@@ -30,3 +30,5 @@ pub mod status;
 pub mod textfile;
 pub mod transitions;
 pub mod upgrade;
+#[cfg(test)]
+mod world_tests;

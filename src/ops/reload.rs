@@ -45,8 +45,9 @@ pub async fn plan(
     settings: &Settings,
     targets: &[String],
     pace: Pace,
+    backends: &Backends,
 ) -> Result<(Plan, Backends), Failure> {
-    let (snapshot, backends) = snapshot::take(catalog, settings).await?;
+    let (snapshot, backends) = snapshot::take(catalog, settings, backends).await?;
     let selected = snapshot.resolve(targets, catalog)?;
     snapshot.refuse_if_unavailable(&selected)?;
     let can_recreate = backends

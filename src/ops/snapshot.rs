@@ -90,9 +90,15 @@ impl Snapshot {
 /// Takes a snapshot of every present group, each kind of backend asked
 /// concurrently under one deadline, so a hung daemon costs at most the
 /// settings' `daemon_timeout` (connect, list, inspect) and never hides
-/// another's services. Returns the backends it connected (by `settings`),
-/// for acting on what it saw.
-pub async fn take(catalog: &Catalog, settings: &Settings) -> Result<(Snapshot, Backends), Failure> {
+/// another's services. `backends` says how each kind is reached (it connects
+/// none itself); returns them with those it connected, for acting on what it
+/// saw.
+pub async fn take(
+    catalog: &Catalog,
+    settings: &Settings,
+    backends: &Backends,
+) -> Result<(Snapshot, Backends), Failure> {
+    let given = backends;
     let groups: Vec<Group> = catalog.present_groups().into_iter().cloned().collect();
     let deadline = Instant::now() + settings.daemon_timeout;
     let looks = BackendKind::ALL.iter().copied().filter_map(|kind| {
@@ -102,7 +108,7 @@ pub async fn take(catalog: &Catalog, settings: &Settings) -> Result<(Snapshot, B
             .cloned()
             .collect();
         (!of_kind.is_empty()).then_some(async move {
-            let mut backends = Backends::new(settings);
+            let mut backends = given.clone();
             let backend = backends.get_or_connect(kind).await;
             let report = backend.observe_groups(&of_kind, deadline).await;
             (backends, report)
@@ -112,7 +118,7 @@ pub async fn take(catalog: &Catalog, settings: &Settings) -> Result<(Snapshot, B
     let mut errors = Vec::new();
     let mut projects = BTreeMap::new();
     let mut unread = Vec::new();
-    let mut backends = Backends::new(settings);
+    let mut backends = given.clone();
     for (connected, report) in futures_util::future::join_all(looks).await {
         let report = report?;
         services.extend(report.rows);

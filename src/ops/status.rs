@@ -107,12 +107,16 @@ pub fn exit_for(services: &[ServiceStatus], unavailable: &[BackendKind]) -> Exit
 }
 
 /// Builds the report for `targets` (none: every service of every present group).
+/// `backends` says how each daemon is reached.
 pub async fn status(
     catalog: &Catalog,
     settings: &Settings,
     targets: &[String],
+    backends: &Backends,
 ) -> Result<StatusReport, Failure> {
-    Ok(status_with_backends(catalog, settings, targets).await?.0)
+    Ok(status_with_backends(catalog, settings, targets, backends)
+        .await?
+        .0)
 }
 
 /// The report, and the daemons it asked (for asking them more).
@@ -120,6 +124,7 @@ pub async fn status_with_backends(
     catalog: &Catalog,
     settings: &Settings,
     targets: &[String],
+    backends: &Backends,
 ) -> Result<(StatusReport, Backends), Failure> {
     let check_targets: Vec<CheckTarget> = catalog
         .present_groups()
@@ -143,7 +148,7 @@ pub async fn status_with_backends(
         .await
         .unwrap_or_default()
     };
-    let (taken, checks) = tokio::join!(snapshot::take(catalog, settings), checks);
+    let (taken, checks) = tokio::join!(snapshot::take(catalog, settings, backends), checks);
     let (mut snapshot, backends) = taken?;
     let marked =
         super::maintenance::mark_from_register(&settings.state_dir, &mut snapshot.services);

@@ -141,12 +141,13 @@ fn files_to_read(
     request: &Request,
     names: Option<&[String]>,
     notes: &mut Vec<String>,
+    backends: &crate::backend::Backends,
 ) -> Result<Vec<LogFile>, Failure> {
     let targets = match (&request.stage, names) {
         (None, Some(names)) => names.to_vec(),
         _ => Vec::new(),
     };
-    let selection = select(catalog, request.stage.as_deref(), &targets)?;
+    let selection = select(catalog, request.stage.as_deref(), &targets, backends)?;
     for refused in &selection.refused {
         notes.push(format!(
             "skipped {}: it leads outside the group's log directories",
@@ -256,12 +257,13 @@ async fn services_as_daemons_see_them(
     catalog: &Catalog,
     settings: &Settings,
     matter: &[String],
+    backends: &crate::backend::Backends,
 ) -> (
     Vec<report::ServiceState>,
     Vec<String>,
     Vec<crate::ops::order::Graph>,
 ) {
-    match snapshot::take(catalog, settings).await {
+    match snapshot::take(catalog, settings, backends).await {
         Ok((mut snapshot, backends)) => {
             // A service in maintenance is stopped on purpose: not a finding.
             // A register that cannot be read is said beside the daemons' errors.
@@ -295,18 +297,19 @@ pub async fn run(
     settings: &Settings,
     request: &Request,
     now: jiff::Zoned,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     let window = asked_window(request, &now)?;
     one_line_words(request)?;
     let table = rules::table().map_err(|message| Failure::new(Exit::OperationFailed, message))?;
     let mut notes = Vec::new();
-    let entries = inventory(catalog);
+    let entries = inventory(catalog, backends);
     let (scope, named) = scope(catalog, &entries, request, &mut notes)?;
     // A service's logs come with those of what it depends on (its middleware).
     let matter = state::services_that_matter(catalog, &entries, named.as_deref());
     let readable = named.as_ref().map(|_| matter.clone());
-    let mut files = files_to_read(catalog, request, readable.as_deref(), &mut notes)?;
-    for unasked in crate::ops::logs::zones::attach(catalog, settings, &mut files).await {
+    let mut files = files_to_read(catalog, request, readable.as_deref(), &mut notes, backends)?;
+    for unasked in crate::ops::logs::zones::attach(catalog, &mut files, backends).await {
         notes.push(format!(
             "{unasked} (hint: {})",
             crate::ops::logs::zones::UNASKED_HINT
@@ -326,7 +329,7 @@ pub async fn run(
             })
         })
     };
-    let looking = services_as_daemons_see_them(catalog, settings, &matter);
+    let looking = services_as_daemons_see_them(catalog, settings, &matter, backends);
     let (scanned, (states, daemon_errors, graphs)) = tokio::join!(scanning, looking);
     notes.extend(daemon_errors);
     let (events, cost) = scanned

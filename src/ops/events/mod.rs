@@ -10,7 +10,7 @@ pub mod merge;
 pub mod metrics_timer;
 pub mod operator;
 
-use crate::backend::{Backend, EventWindow, EventsRead, SourceFailure};
+use crate::backend::{Backend, Backends, EventWindow, EventsRead, SourceFailure};
 use crate::catalog::{Catalog, Group, resolve};
 use crate::exit::Failure;
 use crate::model::{BackendKind, EventSource, ServiceEvent};
@@ -86,8 +86,12 @@ impl Timeline {
 
 /// Resolves the TARGETs (exit 2 for an unknown one) to the services and the
 /// present groups to ask.
-pub fn select(catalog: &Catalog, targets: &[String]) -> Result<Selection, Failure> {
-    let entries = inventory(catalog);
+pub fn select(
+    catalog: &Catalog,
+    targets: &[String],
+    backends: &Backends,
+) -> Result<Selection, Failure> {
+    let entries = inventory(catalog, backends);
     let chosen = resolve(targets, &entries, catalog)?;
     let services: BTreeSet<(String, String)> = chosen
         .iter()
@@ -105,12 +109,14 @@ pub fn select(catalog: &Catalog, targets: &[String]) -> Result<Selection, Failur
     })
 }
 
-/// Each kind's backend (by the `settings`), ready to read its services' records.
-async fn backends(selection: &Selection, settings: &Settings) -> Vec<(Arc<Backend>, Vec<Group>)> {
+/// Each kind's backend, ready to read its services' records, reached as
+/// `backends` says.
+async fn backends(selection: &Selection, backends: &Backends) -> Vec<(Arc<Backend>, Vec<Group>)> {
+    let mut backends = backends.clone();
     let mut connected = Vec::new();
     for (kind, groups) in &selection.groups {
-        let backend = Backend::for_output(*kind, settings).await;
-        connected.push((Arc::new(backend), groups.clone()));
+        let backend = backends.for_output(*kind).await;
+        connected.push((backend, groups.clone()));
     }
     connected
 }
@@ -132,13 +138,18 @@ fn history_events(
 }
 
 /// The timeline of `request`'s window (until now when it has no end).
-pub async fn gather(selection: &Selection, settings: &Settings, request: &Request) -> Timeline {
+pub async fn gather(
+    selection: &Selection,
+    settings: &Settings,
+    request: &Request,
+    backends: &Backends,
+) -> Timeline {
     let timeout = settings.daemon_timeout;
     let window = EventWindow {
         since: request.since,
         until: Some(request.until.unwrap_or_else(jiff::Timestamp::now)),
     };
-    let connected = backends(selection, settings).await;
+    let connected = self::backends(selection, backends).await;
     let reads = connected
         .iter()
         .map(|(backend, groups)| backend.events(groups, window, timeout, None));
@@ -237,9 +248,10 @@ pub async fn follow(
     timeline: &mut Timeline,
     interrupt: &Interrupt,
     emit: &mut dyn FnMut(Live) -> bool,
+    backends: &Backends,
 ) {
     let timeout = settings.daemon_timeout;
-    let connected = backends(selection, settings).await;
+    let connected = self::backends(selection, backends).await;
     let (sender, mut receiver) = mpsc::unbounded_channel::<ServiceEvent>();
     let (failures, mut failed) = mpsc::unbounded_channel::<SourceFailure>();
     let window = EventWindow {

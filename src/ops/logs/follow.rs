@@ -13,7 +13,6 @@ use crate::catalog::{Catalog, Group, resolve};
 use crate::exit::Failure;
 use crate::ops::interrupt::Interrupt;
 use crate::ops::inventory::{Entry, inventory};
-use crate::settings::Settings;
 use std::io::{Seek, SeekFrom};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -112,11 +111,11 @@ fn tail_of_files(
 /// each such service noted with what is shown instead.
 async fn output_backends(
     catalog: &Catalog,
-    settings: &Settings,
     origins: &[(Entry, Origin)],
     note: &dyn Fn(&str),
+    backends: &Backends,
 ) -> Backends {
-    let mut backends = Backends::new(settings);
+    let mut backends = backends.clone();
     for (entry, origin) in origins {
         if *origin == Origin::Output
             && let Some(source) = output_source(catalog, entry)
@@ -135,13 +134,13 @@ async fn output_backends(
 /// Shows the logs; `emit` prints one line (returns false when stdout closed).
 pub async fn show(
     catalog: &Catalog,
-    settings: &Settings,
     request: &Request,
     interrupt: &Interrupt,
     note: &dyn Fn(&str),
     emit: &mut dyn FnMut(&SourcedLine, bool) -> bool,
+    backends: &Backends,
 ) -> Result<(), Failure> {
-    let entries = inventory(catalog);
+    let entries = inventory(catalog, backends);
     let selected: Vec<Entry> = resolve(&request.targets, &entries, catalog)?
         .into_iter()
         .map(|index| entries[index].clone())
@@ -154,15 +153,15 @@ pub async fn show(
             (entry, origin)
         })
         .collect();
-    let backends = output_backends(catalog, settings, &origins, note).await;
+    let backends = output_backends(catalog, &origins, note, backends).await;
     // Several services are merged by time: each writer's zone is needed.
     let zones = if prefixed {
         Zones::ask(
             catalog,
-            settings,
             origins
                 .iter()
                 .map(|(entry, _)| (entry.group.as_str(), entry.name.as_str())),
+            &backends,
         )
         .await
     } else {

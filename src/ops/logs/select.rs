@@ -107,8 +107,9 @@ pub fn select(
     catalog: &Catalog,
     stage: Option<&str>,
     targets: &[String],
+    backends: &crate::backend::Backends,
 ) -> Result<Selection, Failure> {
-    let entries = inventory(catalog);
+    let entries = inventory(catalog, backends);
     let mut selection = Selection::default();
     if let Some(name) = stage {
         stage_files(catalog, &entries, name, &mut selection)?;

@@ -9,7 +9,6 @@ use super::timeline::line_time;
 use super::zones::attach;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
-use crate::settings::Settings;
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +54,9 @@ pub fn timeline(found: &[FileHits]) -> Vec<TraceLine> {
 /// of groups whose writers' zones could not be asked.
 pub async fn trace(
     catalog: &Catalog,
-    settings: &Settings,
     id: &str,
     threads: usize,
+    backends: &crate::backend::Backends,
 ) -> Result<(Vec<TraceLine>, Vec<String>), Failure> {
     if id.trim().len() < 3 {
         return Err(
@@ -65,7 +64,7 @@ pub async fn trace(
                 .with_hint("give a request, resource or user id"),
         );
     }
-    let selection = select(catalog, None, &[])?;
+    let selection = select(catalog, None, &[], backends)?;
     let query = Query {
         pattern: id.to_string(),
         fixed: true,
@@ -77,7 +76,7 @@ pub async fn trace(
     // Only the files that mention the id are placed in time.
     let mut found: Vec<FileHits> = found.into_iter().filter(|file| file.matches > 0).collect();
     let mut files: Vec<LogFile> = found.iter().map(|file| file.file.clone()).collect();
-    let unasked = attach(catalog, settings, &mut files).await;
+    let unasked = attach(catalog, &mut files, backends).await;
     for (file, zoned) in found.iter_mut().zip(files) {
         file.file = zoned;
     }

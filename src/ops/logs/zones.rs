@@ -5,9 +5,8 @@
 //! commands that compare times, and once per group, never per file or line.
 
 use super::files::LogFile;
-use crate::backend::{Backend, WriterZones};
+use crate::backend::{Backends, WriterZones};
 use crate::catalog::Catalog;
-use crate::settings::Settings;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
 
@@ -22,12 +21,14 @@ pub struct Zones {
 
 impl Zones {
     /// Asks the daemon of each group in `wanted` (`group`, `service`) whose
-    /// writers the operator did not name a zone for.
+    /// writers the operator did not name a zone for, reaching it as
+    /// `backends` says.
     pub async fn ask<'a>(
         catalog: &Catalog,
-        settings: &Settings,
         wanted: impl IntoIterator<Item = (&'a str, &'a str)>,
+        backends: &Backends,
     ) -> Zones {
+        let mut backends = backends.clone();
         let mut zones = Zones::default();
         for (group_name, service) in wanted {
             let Some(group) = catalog.group(group_name) else {
@@ -38,9 +39,10 @@ impl Zones {
             {
                 continue;
             }
-            let answer = Backend::for_output(group.backend, settings)
+            let answer = backends
+                .for_output(group.backend)
                 .await
-                .writer_zones(group, settings.daemon_timeout)
+                .writer_zones(group, backends.daemon_timeout())
                 .await;
             zones.by_group.insert(group_name.to_string(), answer);
         }
@@ -85,17 +87,17 @@ impl Zones {
 }
 
 /// Gives each file its writer's zone; returns the warnings of [`Zones::unasked`].
-pub async fn attach(catalog: &Catalog, settings: &Settings, files: &mut [LogFile]) -> Vec<String> {
+pub async fn attach(catalog: &Catalog, files: &mut [LogFile], backends: &Backends) -> Vec<String> {
     let wanted: Vec<(String, String)> = files
         .iter()
         .map(|file| (file.group.clone(), file.service.clone()))
         .collect();
     let zones = Zones::ask(
         catalog,
-        settings,
         wanted
             .iter()
             .map(|(group, service)| (group.as_str(), service.as_str())),
+        backends,
     )
     .await;
     for file in files.iter_mut() {

@@ -35,6 +35,7 @@ pub async fn on(
     request: &OnRequest,
     progress: &dyn Progress,
     interrupt: &Interrupt,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     let state_dir = &settings.state_dir;
     let _lock = lifecycle::lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
@@ -48,7 +49,7 @@ pub async fn on(
         start_in_maintenance: false,
     };
     // The ok-to-stop refusal's ways on, as this verb's.
-    let Planned { plan, backends, .. } = lifecycle::plan(catalog, settings, &stop)
+    let Planned { plan, backends, .. } = lifecycle::plan(catalog, settings, &stop, backends)
         .await
         .map_err(as_maintenance)?;
     let (changes, handles) = changes_of(&plan, &backends, &register).await?;

@@ -33,6 +33,7 @@ pub async fn off(
     request: &OffRequest,
     progress: &dyn Progress,
     interrupt: &Interrupt,
+    backends: &Backends,
 ) -> Result<Report, Failure> {
     let state_dir = &settings.state_dir;
     let _lock = lifecycle::lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
@@ -46,7 +47,8 @@ pub async fn off(
         dependents: crate::ops::dependents::DependentsPolicy::default(),
         start_in_maintenance: true,
     };
-    let Planned { plan, backends, .. } = lifecycle::plan(catalog, settings, &start).await?;
+    let Planned { plan, backends, .. } =
+        lifecycle::plan(catalog, settings, &start, backends).await?;
     let mut changes = Vec::new();
     let mut handles = Vec::new();
     for step in &plan.steps {

@@ -50,8 +50,13 @@ pub fn decide(entry: &Entry, row: Option<&ServiceStatus>) -> Option<Decision> {
 }
 
 /// Recovers every unfinished entry (of the register where the `settings`
-/// keep it); returns what it did, for warnings.
-pub async fn recover(catalog: &Catalog, settings: &Settings) -> Vec<String> {
+/// keep it), reaching the daemons as `backends` says; returns what it did,
+/// for warnings.
+pub async fn recover(
+    catalog: &Catalog,
+    settings: &Settings,
+    backends: &crate::backend::Backends,
+) -> Vec<String> {
     let state_dir = &settings.state_dir;
     let Ok(register) = read(state_dir) else {
         return Vec::new();
@@ -66,7 +71,7 @@ pub async fn recover(catalog: &Catalog, settings: &Settings) -> Vec<String> {
     ) else {
         return Vec::new();
     };
-    let Ok((snapshot, backends)) = snapshot::take(catalog, settings).await else {
+    let Ok((snapshot, backends)) = snapshot::take(catalog, settings, backends).await else {
         return Vec::new();
     };
     let unfinished: Vec<Entry> = register

@@ -29,7 +29,7 @@ async fn run(state_dir: &Path, state: State, now: &str) -> Vec<Transition> {
     record(
         state_dir,
         &[rabbitmq(state, 0)],
-        &Backends::new(&Settings::for_test(state_dir)),
+        &Backends::connecting(&Settings::for_test(state_dir)),
         at(now),
         Duration::from_secs(1),
     )
@@ -135,7 +135,7 @@ async fn a_state_directory_that_cannot_be_written_is_an_error_naming_the_file() 
     let (path, _) = record(
         &state,
         &[rabbitmq(State::Running, 0)],
-        &Backends::new(&Settings::for_test(directory.path())),
+        &Backends::connecting(&Settings::for_test(directory.path())),
         at("2026-12-04T10:00:00Z"),
         Duration::from_secs(1),
     )

@@ -118,10 +118,11 @@ pub async fn run(
     confirm: &dyn Fn(&Plan) -> Result<bool, Failure>,
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     hooks::plan_from(settings);
     let _lock = crate::ops::lifecycle::lock_unless_dry_run(&settings.lock_file, request.dry_run)?;
-    let plan = plan(catalog, request)?;
+    let plan = plan(catalog, request, backends)?;
     if request.dry_run {
         return Ok(Report::Planned(plan));
     }
@@ -132,7 +133,10 @@ pub async fn run(
     }
     let recording =
         crate::ops::history::recorder::begin(settings, intent_of(&plan, &request.installing));
-    let outcome = transact(catalog, settings, plan, request, interrupt, progress).await;
+    let outcome = transact(
+        catalog, settings, plan, request, interrupt, progress, backends,
+    )
+    .await;
     end_recording(recording, &outcome);
     outcome
 }
@@ -202,6 +206,7 @@ async fn transact(
     request: &Request,
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &crate::backend::Backends,
 ) -> Result<Report, Failure> {
     let rollback = plan.kind == Kind::Rollback;
     let stage_dir = if rollback {
@@ -277,6 +282,7 @@ async fn transact(
         request.timeout,
         interrupt,
         progress,
+        backends,
     )
     .await;
     // The program directory changed: the next disk-usage figure is measured afresh.

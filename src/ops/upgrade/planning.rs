@@ -4,6 +4,7 @@
 
 use super::journal::{Kind, Swap};
 use super::{Installing, Request, backup, package};
+use crate::backend::Backends;
 use crate::catalog::{Catalog, Group, module_of};
 use crate::exit::Failure;
 use crate::ops::inventory::group_inventory;
@@ -153,8 +154,12 @@ fn live_names(dir: &Path) -> Vec<String> {
     names
 }
 
-fn group_services(catalog: &Catalog, group: &Group) -> Result<Vec<String>, Failure> {
-    Ok(group_inventory(catalog, group)?
+fn group_services(
+    catalog: &Catalog,
+    group: &Group,
+    backends: &Backends,
+) -> Result<Vec<String>, Failure> {
+    Ok(group_inventory(catalog, group, backends)?
         .into_iter()
         .filter(|entry| entry.group == group.name)
         .map(|entry| entry.name)
@@ -166,6 +171,7 @@ fn plan_upgrade(
     catalog: &Catalog,
     group: &Group,
     path: &Path,
+    backends: &Backends,
 ) -> Result<(Plan, package::Package), Failure> {
     let live_dir = group.upgrade_dir.clone().unwrap_or_default();
     if !live_dir.is_dir() {
@@ -202,7 +208,7 @@ fn plan_upgrade(
         group: group.name.clone(),
         kind: Kind::Upgrade,
         source: checked.root.clone(),
-        services: affected_services(&names, &group_services(catalog, group)?),
+        services: affected_services(&names, &group_services(catalog, group, backends)?),
         live_dir,
         entries,
         files: checked.files,
@@ -213,7 +219,7 @@ fn plan_upgrade(
 }
 
 /// Plans a rollback to the newest backup.
-fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
+fn plan_rollback(catalog: &Catalog, group: &Group, backends: &Backends) -> Result<Plan, Failure> {
     let live_dir = group.upgrade_dir.clone().unwrap_or_default();
     let root = backup::backup_root(&live_dir, &group.name);
     let Some(newest) = backup::rollback_target(&root) else {
@@ -251,7 +257,7 @@ fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
         group: group.name.clone(),
         kind: Kind::Rollback,
         source: newest,
-        services: affected_services(&names, &group_services(catalog, group)?),
+        services: affected_services(&names, &group_services(catalog, group, backends)?),
         live_dir,
         entries,
         files: 0,
@@ -260,12 +266,12 @@ fn plan_rollback(catalog: &Catalog, group: &Group) -> Result<Plan, Failure> {
     })
 }
 
-/// Makes the plan for the request.
-pub fn plan(catalog: &Catalog, request: &Request) -> Result<Plan, Failure> {
+/// Makes the plan for the request; `backends` reads what the group installs.
+pub fn plan(catalog: &Catalog, request: &Request, backends: &Backends) -> Result<Plan, Failure> {
     let group = choose_group(catalog, request.group.as_deref())?;
     match &request.installing {
-        Installing::Rollback => plan_rollback(catalog, group),
-        Installing::Package(path) => Ok(plan_upgrade(catalog, group, path)?.0),
+        Installing::Rollback => plan_rollback(catalog, group, backends),
+        Installing::Package(path) => Ok(plan_upgrade(catalog, group, path, backends)?.0),
     }
 }
 

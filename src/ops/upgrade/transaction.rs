@@ -101,6 +101,7 @@ struct Services<'a> {
     timeout: Duration,
     interrupt: &'a Interrupt,
     progress: &'a dyn Progress,
+    backends: &'a crate::backend::Backends,
 }
 
 impl Services<'_> {
@@ -126,10 +127,10 @@ impl Services<'_> {
             self.catalog,
             self.settings,
             &request,
-            &self.group,
-            &self.names,
+            (&self.group, &self.names),
             self.interrupt,
             self.progress,
+            self.backends,
         )
         .await
     }
@@ -236,6 +237,7 @@ pub async fn run(
     timeout: Duration,
     interrupt: &Interrupt,
     progress: &dyn Progress,
+    backends: &crate::backend::Backends,
 ) -> Result<Ending, Failure> {
     let what = describe(&journal);
     let services = Services {
@@ -246,6 +248,7 @@ pub async fn run(
         timeout,
         interrupt,
         progress,
+        backends,
     };
     stop(&journal, &services, &what).await?;
     pause_point(settings, "stopped");

@@ -10,7 +10,7 @@
 mod archive;
 mod read;
 
-use crate::backend::Backend;
+use crate::backend::Backends;
 use crate::catalog::{Catalog, Group};
 use crate::exit::{Exit, Failure};
 use crate::private_file::Directory;
@@ -79,8 +79,9 @@ pub struct Bundle {
     pub mapping: Option<PathBuf>,
 }
 
-async fn group_containers(group: &Group, settings: &Settings) -> Option<String> {
-    Backend::for_output(group.backend, settings)
+async fn group_containers(group: &Group, backends: &mut Backends) -> Option<String> {
+    backends
+        .for_output(group.backend)
         .await
         .describe(group)
         .await
@@ -122,9 +123,10 @@ async fn gather(
     settings: &Settings,
     request: &Request,
     root: String,
+    backends: &Backends,
 ) -> Result<Contents, Failure> {
     let mut unread = Vec::new();
-    let status = match crate::ops::status::status(catalog, settings, &[]).await {
+    let status = match crate::ops::status::status(catalog, settings, &[], backends).await {
         Ok(report) => {
             unread.extend(report.errors.iter().map(|error| error.message.clone()));
             report.to_json()
@@ -134,7 +136,7 @@ async fn gather(
             failed_status_json(&failure)
         }
     };
-    let mut logs = super::select::select(catalog, None, &[])?.files;
+    let mut logs = super::select::select(catalog, None, &[], backends)?.files;
     if let Some(since) = &request.since {
         logs.retain(|file| modified_time(&file.path).is_none_or(|modified| modified >= *since));
     }
@@ -148,8 +150,9 @@ async fn gather(
         })
         .collect();
     let mut containers = Vec::new();
+    let mut backends = backends.clone();
     for group in catalog.present_groups() {
-        if let Some(json) = group_containers(group, settings).await {
+        if let Some(json) = group_containers(group, &mut backends).await {
             containers.push((group.name.clone(), json));
         }
     }
@@ -187,6 +190,7 @@ pub async fn collect(
     settings: &Settings,
     request: &Request,
     progress: &dyn Fn(usize, usize),
+    backends: &Backends,
 ) -> Result<Bundle, Failure> {
     let host = crate::ops::status::host_name();
     let mut obfuscator = request
@@ -209,7 +213,7 @@ pub async fn collect(
         .trim_end_matches(".tar")
         .to_string();
     // Gather first (daemons asked, files chosen), then write in one go.
-    let contents = gather(catalog, settings, request, root).await?;
+    let contents = gather(catalog, settings, request, root, backends).await?;
     let written = Directory::open(&directory_path).and_then(|directory| {
         write_in_place(&directory, &name, &contents, obfuscator, progress)
             .map(|written| (directory, written))

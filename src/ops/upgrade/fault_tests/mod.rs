@@ -1,10 +1,12 @@
 //! Tests of every fault point of a transaction, alone and with a second fault
-//! while undoing the first, on a temp dir tree (no service, so no daemon):
-//! `points` proves the live directory and the old entries, `messages` pins
-//! what the operator is told. This file holds the tree they share.
+//! while undoing the first, on a temp dir tree: `points` proves the live
+//! directory and the old entries (no service, so no daemon), `messages` pins
+//! what the operator is told, `world` reaches services through the in-memory
+//! world. This file holds the tree they share.
 
 mod messages;
 mod points;
+mod world;
 
 use super::journal::{Journal, Kind, Swap};
 use super::{swap, transaction};
@@ -124,6 +126,19 @@ impl Tree {
         );
     }
 
+    /// Asserts that `message` says the undo could not be finished and
+    /// names the journal kept.
+    fn assert_says_stranded(&self, case: &str, message: &str) {
+        assert!(
+            message.contains("could not be undone")
+                && message.contains(&format!(
+                    "the journal {} is kept",
+                    self.journal_file().display()
+                )),
+            "{case}: {message}"
+        );
+    }
+
     fn read_journal(&self) -> Option<Journal> {
         let bytes = std::fs::read(self.journal_file()).ok()?;
         let journal: Journal = serde_json::from_slice(&bytes).unwrap();
@@ -164,5 +179,7 @@ fn run(tree: &Tree, journal: Journal) -> Result<transaction::Ending, crate::exit
             Duration::from_secs(5),
             &Interrupt::default(),
             &Quiet,
+            // No daemon is reached: the world answers for any service named.
+            &crate::backend::Backends::world(&crate::backend::world::World::new()),
         ))
 }

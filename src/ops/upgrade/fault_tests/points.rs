@@ -96,15 +96,7 @@ fn check(case: &Case) {
         }
         None => {
             let failure = ended.expect_err(name);
-            assert!(
-                failure.message.contains("could not be undone")
-                    && failure.message.contains(&format!(
-                        "the journal {} is kept",
-                        tree.journal_file().display()
-                    )),
-                "{name}: {}",
-                failure.message
-            );
+            tree.assert_says_stranded(name, &failure.message);
             for module in ["porter", "unicloud", "added"] {
                 assert!(
                     failure.message.contains(&format!("\n  {module}: ")),
