@@ -305,4 +305,128 @@ mod tests {
             prop_assert_eq!(read(text.as_bytes(), size, after), naive(text.as_bytes(), after));
         }
     }
+
+    /// Every log line of the diagnose scenarios (tests/data/diagnose, in the
+    /// product's formats; rotations unpacked), one after another.
+    fn scenario_logs() -> Vec<u8> {
+        fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, files);
+                } else if path.to_string_lossy().contains(".log") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/diagnose")),
+            &mut files,
+        );
+        files.sort();
+        let mut all = Vec::new();
+        for file in files {
+            let bytes = std::fs::read(&file).unwrap();
+            if file.extension().is_some_and(|extension| extension == "gz") {
+                flate2::read::MultiGzDecoder::new(&bytes[..])
+                    .read_to_end(&mut all)
+                    .unwrap();
+            } else {
+                all.extend_from_slice(&bytes);
+            }
+            if !all.ends_with(b"\n") {
+                all.push(b'\n');
+            }
+        }
+        all
+    }
+
+    /// The candidate lines (number, text) as `scan` reads them.
+    fn by_hand(text: &[u8]) -> Vec<(u64, String)> {
+        let finder = super::super::scan::finder(&[]).unwrap();
+        let mut record = Record {
+            after: 0,
+            remaining: 0,
+            lines: Vec::new(),
+        };
+        read_candidates(text, &finder, true, &mut record).unwrap();
+        record
+            .lines
+            .into_iter()
+            .map(|(number, _, bytes, _)| {
+                (
+                    number.unwrap_or_default(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The same through ripgrep's searcher and a regex of the same literals.
+    fn by_grep_searcher(text: &[u8]) -> Vec<(u64, String)> {
+        let matcher = grep_regex::RegexMatcherBuilder::new()
+            .fixed_strings(true)
+            .line_terminator(Some(b'\n'))
+            .build_literals(super::super::scan::CANDIDATES)
+            .unwrap();
+        let mut searcher = grep_searcher::SearcherBuilder::new()
+            .line_number(true)
+            .binary_detection(grep_searcher::BinaryDetection::quit(0))
+            .build();
+        let mut lines = Vec::new();
+        searcher
+            .search_slice(
+                &matcher,
+                text,
+                grep_searcher::sinks::Bytes(|number, line| {
+                    let line = line.strip_suffix(b"\n").unwrap_or(line);
+                    lines.push((number, String::from_utf8_lossy(line).into_owned()));
+                    Ok(true)
+                }),
+            )
+            .unwrap();
+        lines
+    }
+
+    #[test]
+    fn the_candidate_lines_are_grep_searchers_on_the_scenarios_logs() {
+        let logs = scenario_logs();
+        let lines = by_hand(&logs);
+        assert!(lines.len() > 20, "{}", lines.len());
+        assert_eq!(lines, by_grep_searcher(&logs));
+    }
+
+    /// The first pass over 64 MiB of the scenarios' lines, by hand and
+    /// through grep-searcher; run it with an optimised build:
+    /// `cargo test --lib candidates -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn measure_against_grep_searcher() {
+        let logs = scenario_logs();
+        let mut text = Vec::with_capacity(64 << 20);
+        while text.len() < 64 << 20 {
+            text.extend_from_slice(&logs);
+        }
+        let time = |search: &dyn Fn() -> usize| {
+            let mut best = std::time::Duration::MAX;
+            let mut found = 0;
+            for _ in 0..5 {
+                let started = std::time::Instant::now();
+                found = search();
+                best = best.min(started.elapsed());
+            }
+            (best, found)
+        };
+        let hand = time(&|| by_hand(&text).len());
+        let library = time(&|| by_grep_searcher(&text).len());
+        assert_eq!(hand.1, library.1);
+        println!(
+            "{} MiB, {} lines found: by hand {:?}, grep-searcher {:?}",
+            text.len() >> 20,
+            hand.1,
+            hand.0,
+            library.0
+        );
+    }
 }
