@@ -9,6 +9,16 @@
 //!
 //! The cache lives in `/run/hmctl` (tmpfs, root only); when it cannot be
 //! read or written, every container is inspected, as without it.
+//!
+//! What it earns: checking and rebuilding a remembered inspect costs 0.35 to
+//! 0.56 µs a container, against 4.3 to 5.8 µs to decode an inspect answer
+//! (`measure_a_remembered_inspect`, opt-level 2 test build) and, before that,
+//! dockerd's own round trip: 0.17 ms at best, 1.3 ms median per inspect
+//! (200 sequential `GET /containers/ID/json` on the sandbox's dockerd). All
+//! on the 2-core VM while other builds loaded it (load average 3 to 14),
+//! 2026-12-05. `what_is_remembered_answers_as_bollards_inspect_did` holds a
+//! rebuilt inspect to the same observation and events as the original on
+//! every recorded inspect.
 
 use super::docker_list::Listed;
 use bollard::models::{
