@@ -48,23 +48,11 @@ pub async fn run(
         dry_run,
         timeout,
     } = args;
-    let installing = match (path, *rollback) {
-        (None, true) => Installing::Rollback,
-        (Some(path), false) => Installing::Package(path.clone()),
-        (Some(_), true) => {
-            return Err(Failure::usage("--rollback takes no PATH")
-                .with_hint("`hmctl upgrade PATH` installs a package, `hmctl upgrade --rollback` restores the last backup")
-                .into());
-        }
-        (None, false) => {
-            return Err(Failure::usage(
-                "upgrade needs the PATH of the extracted package (or --rollback)",
-            )
-            .with_hint(
-                "extract the package first, then `hmctl upgrade --dry-run PATH` shows the plan",
-            )
-            .into());
-        }
+    // clap requires PATH unless --rollback and refuses both together
+    // (`required_unless_present`, `conflicts_with`): no PATH is a rollback.
+    let installing = match path {
+        Some(path) if !*rollback => Installing::Package(path.clone()),
+        _ => Installing::Rollback,
     };
     let request = ops::upgrade::Request {
         installing,

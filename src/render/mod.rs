@@ -15,6 +15,9 @@ pub mod metrics;
 pub mod status;
 pub mod upgrade;
 
+#[cfg(test)]
+mod tests;
+
 /// Whether to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {

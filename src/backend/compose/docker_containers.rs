@@ -24,6 +24,25 @@ pub struct Container {
     pub inspect: ContainerInspectResponse,
 }
 
+/// The compose files a container was created from, as its labels name them
+/// (relative ones from the project's working directory).
+fn config_files_of(labels: &HashMap<String, String>) -> Vec<PathBuf> {
+    let working_dir = labels.get(label::WORKING_DIR).map(PathBuf::from);
+    labels
+        .get(label::CONFIG_FILES)
+        .map(|files| {
+            files
+                .split(',')
+                .filter(|file| !file.is_empty())
+                .map(|file| match &working_dir {
+                    Some(dir) if !file.starts_with('/') => dir.join(file),
+                    _ => PathBuf::from(file),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl DockerClient {
     /// Every container of a compose project, one-off containers left out,
     /// each inspected (concurrently), within `timeout` in all.
@@ -91,20 +110,7 @@ impl DockerClient {
                 status,
                 ..
             } = container;
-            let working_dir = labels.get(label::WORKING_DIR).map(PathBuf::from);
-            let config_files = labels
-                .get(label::CONFIG_FILES)
-                .map(|files| {
-                    files
-                        .split(',')
-                        .filter(|file| !file.is_empty())
-                        .map(|file| match &working_dir {
-                            Some(dir) if !file.starts_with('/') => dir.join(file),
-                            _ => PathBuf::from(file),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let config_files = config_files_of(&labels);
             containers.push(Container {
                 id,
                 service: labels.remove(label::SERVICE).unwrap_or_default(),

@@ -18,6 +18,33 @@ fn parse_time(text: Option<&str>) -> Option<jiff::Timestamp> {
     text.parse().ok()
 }
 
+/// The health Docker's last checks give.
+fn health_of(record: Option<&bollard::models::Health>) -> Health {
+    match record.and_then(|health| health.status) {
+        Some(HealthStatusEnum::HEALTHY) => Health::Healthy,
+        Some(HealthStatusEnum::UNHEALTHY) => Health::Unhealthy,
+        Some(HealthStatusEnum::STARTING) => Health::Starting,
+        _ => Health::None,
+    }
+}
+
+/// Since when the container is in its status: its start while it runs,
+/// its creation before it ever ran, else its finish.
+fn since_of(
+    inspect: &ContainerInspectResponse,
+    container_state: &bollard::models::ContainerState,
+    status: ContainerStateStatusEnum,
+) -> Option<jiff::Timestamp> {
+    match status {
+        ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::PAUSED => {
+            parse_time(container_state.started_at.as_deref())
+        }
+        ContainerStateStatusEnum::CREATED => parse_time(inspect.created.as_deref()),
+        _ => parse_time(container_state.finished_at.as_deref())
+            .or_else(|| parse_time(container_state.started_at.as_deref())),
+    }
+}
+
 /// The observation of one container. `status_text` is the list endpoint's
 /// `Status` (`Up 3 hours (healthy)`); without it, hmctl writes Docker-like words.
 pub fn observe_container(
@@ -29,16 +56,10 @@ pub fn observe_container(
         .status
         .unwrap_or(ContainerStateStatusEnum::EMPTY);
     let health_record = container_state.health.as_ref();
-    let health = match health_record.and_then(|health| health.status) {
-        Some(HealthStatusEnum::HEALTHY) => Health::Healthy,
-        Some(HealthStatusEnum::UNHEALTHY) => Health::Unhealthy,
-        Some(HealthStatusEnum::STARTING) => Health::Starting,
-        _ => Health::None,
-    };
     let state = state_of(status);
     // A stopped container's health is stale: report none.
     let health = if matches!(state, State::Running) {
-        health
+        health_of(health_record)
     } else {
         Health::None
     };
@@ -46,14 +67,7 @@ pub fn observe_container(
         State::Exited | State::Restarting | State::Failed => container_state.exit_code,
         _ => None,
     };
-    let since = match status {
-        ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::PAUSED => {
-            parse_time(container_state.started_at.as_deref())
-        }
-        ContainerStateStatusEnum::CREATED => parse_time(inspect.created.as_deref()),
-        _ => parse_time(container_state.finished_at.as_deref())
-            .or_else(|| parse_time(container_state.started_at.as_deref())),
-    };
+    let since = since_of(inspect, &container_state, status);
     let pid = container_state
         .pid
         .filter(|pid| *pid > 0)

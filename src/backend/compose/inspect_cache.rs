@@ -9,6 +9,16 @@
 //!
 //! The cache lives in `/run/hmctl` (tmpfs, root only); when it cannot be
 //! read or written, every container is inspected, as without it.
+//!
+//! What it earns: checking and rebuilding a remembered inspect costs 0.35 to
+//! 0.56 µs a container, against 4.3 to 5.8 µs to decode an inspect answer
+//! (`measure_a_remembered_inspect`, opt-level 2 test build) and, before that,
+//! dockerd's own round trip: 0.17 ms at best, 1.3 ms median per inspect
+//! (200 sequential `GET /containers/ID/json` on the sandbox's dockerd). All
+//! on the 2-core VM while other builds loaded it (load average 3 to 14),
+//! 2026-12-05. `what_is_remembered_answers_as_bollards_inspect_did` holds a
+//! rebuilt inspect to the same observation and events as the original on
+//! every recorded inspect.
 
 use super::docker_list::Listed;
 use bollard::models::{
@@ -204,6 +214,14 @@ impl RememberedInspect {
             restart_count: self.restart_count,
             state: Some(ContainerState {
                 status: parse_state(&self.state),
+                // Docker's status word is made from these flags
+                // (`State.StateString`), so they are read back from it.
+                running: Some(matches!(
+                    self.state.as_str(),
+                    "running" | "paused" | "restarting"
+                )),
+                paused: Some(self.state == "paused"),
+                restarting: Some(self.state == "restarting"),
                 started_at: self.started_at.clone(),
                 finished_at: self.finished_at.clone(),
                 exit_code: self.exit_code,
@@ -378,18 +396,93 @@ mod tests {
         assert!(!just_exited.agrees_with(&summary("exited", "Exited (137) 10 seconds ago"), now));
     }
 
-    #[test]
-    fn what_is_remembered_observes_as_the_inspect_did() {
-        let path = format!(
-            "{}/src/backend/compose/fixtures/docker-inspect-healthy.json",
+    /// Every recorded inspect (healthy, sick, paused, created, dead,
+    /// crash-looping, a plain porter-api).
+    fn recorded_inspects() -> Vec<(String, ContainerInspectResponse)> {
+        let dir = format!(
+            "{}/src/backend/compose/fixtures",
             env!("CARGO_MANIFEST_DIR")
         );
-        let inspect: ContainerInspectResponse =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut recorded: Vec<(String, ContainerInspectResponse)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                path.file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with("docker-inspect-"))
+            })
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).unwrap();
+                (
+                    path.display().to_string(),
+                    serde_json::from_str(&text).unwrap(),
+                )
+            })
+            .collect();
+        recorded.sort_by(|one, other| one.0.cmp(&other.0));
+        assert_eq!(recorded.len(), 7);
+        recorded
+    }
+
+    #[test]
+    fn what_is_remembered_answers_as_bollards_inspect_did() {
+        use super::super::docker_events::events_of_state;
+        use super::super::docker_state::observe_container;
         let now = jiff::Timestamp::now();
-        let rebuilt = RememberedInspect::of(&inspect, now).to_inspect("abc");
-        let original = super::super::docker_state::observe_container(&inspect, Some("Up"));
-        let again = super::super::docker_state::observe_container(&rebuilt, Some("Up"));
-        assert_eq!(original, again);
+        let mut inspects = recorded_inspects();
+        // A running container that was stopped before (its last finish
+        // kept): the cache vouches for it, and its old exit is no event now.
+        let (_, mut restarted) = inspects[2].clone();
+        if let Some(state) = restarted.state.as_mut() {
+            state.finished_at = Some("2026-11-23T07:00:00.5Z".into());
+        }
+        inspects.push(("restarted by hand".into(), restarted));
+        for (name, inspect) in inspects {
+            let rebuilt = RememberedInspect::of(&inspect, now).to_inspect("abc");
+            for words in [
+                None,
+                Some("Up 3 hours (healthy)"),
+                Some("Exited (137) 5 minutes ago"),
+            ] {
+                assert_eq!(
+                    observe_container(&inspect, words),
+                    observe_container(&rebuilt, words),
+                    "{name}, {words:?}"
+                );
+            }
+            assert_eq!(
+                events_of_state(&inspect, "console", "porter-api"),
+                events_of_state(&rebuilt, "console", "porter-api"),
+                "{name}"
+            );
+        }
+    }
+
+    /// What the cache saves and costs per container: a remembered inspect
+    /// checked and rebuilt, against decoding the inspect answer bollard
+    /// would read (dockerd's own work for each inspect comes on top).
+    /// `cargo test --lib inspect_cache -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn measure_a_remembered_inspect() {
+        let (_, inspect) = recorded_inspects().remove(2);
+        let body = serde_json::to_vec(&inspect).unwrap();
+        let now = jiff::Timestamp::now();
+        let mut entry = RememberedInspect::of(&inspect, now);
+        entry.cached_at = now.as_second() - 10;
+        let listed = summary(&entry.state, "Up 3 hours (healthy)");
+        let rounds = 20_000;
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            let _ = std::hint::black_box(entry.agrees_with(&listed, now));
+            let _ = std::hint::black_box(entry.to_inspect("abc"));
+        }
+        let remembered = started.elapsed() / rounds;
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            let decoded: ContainerInspectResponse = serde_json::from_slice(&body).unwrap();
+            let _ = std::hint::black_box(decoded);
+        }
+        let decoded = started.elapsed() / rounds;
+        println!("per container: remembered {remembered:?}, decoding an inspect {decoded:?}");
     }
 }

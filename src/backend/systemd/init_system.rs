@@ -198,4 +198,25 @@ mod tests {
         );
         assert!(!no_systemd_on_the_bus(&refused));
     }
+
+    #[test]
+    fn each_init_system_names_what_to_run_instead_word_for_word() {
+        assert_eq!(
+            InitSystem::Systemd.hint(),
+            "is systemd running with its D-Bus system bus? `systemctl status dbus`"
+        );
+        assert_eq!(
+            InitSystem::Upstart.hint(),
+            "use upstart's own commands: `initctl status egisplus-agent` for a job in /etc/init \
+             (`initctl list` shows them), `service egisplus-agent status` for a script in /etc/init.d"
+        );
+        assert_eq!(
+            InitSystem::SysV.hint(),
+            "use the host's init scripts: `service egisplus-agent status` (start, stop and restart alike)"
+        );
+        assert_eq!(
+            InitSystem::Other("bash".into()).hint(),
+            "in a container, run hmctl on the host, or point DBUS_SYSTEM_BUS_ADDRESS at a systemd's system bus"
+        );
+    }
 }

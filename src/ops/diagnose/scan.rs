@@ -24,7 +24,7 @@ const BISECT_ABOVE: u64 = 1024 * 1024;
 /// The product's formats put a level word on every timed line; the untimed
 /// lines of a traceback are read as the lines after their error line.
 /// Few literals keep the search as fast as grep's.
-const CANDIDATES: &[&str] = &[
+pub(super) const CANDIDATES: &[&str] = &[
     "ERROR",
     "CRITICAL",
     "FATAL",
@@ -68,7 +68,7 @@ pub struct Limits {
 
 /// The finder of the candidate lines: any of the literals, or a needle (a
 /// needle is matched within one line; `run` refuses one with a line break).
-fn finder(needles: &[String]) -> Result<AhoCorasick, String> {
+pub(super) fn finder(needles: &[String]) -> Result<AhoCorasick, String> {
     let literals = CANDIDATES
         .iter()
         .copied()

@@ -236,4 +236,8 @@ fn a_dependency_cycle_is_a_usage_error_naming_it() {
         "{}",
         failure.message
     );
+    assert_eq!(
+        failure.hint.as_deref(),
+        Some("fix depends_on in the compose file or [service.NAME] depends_on in hmctl.toml")
+    );
 }

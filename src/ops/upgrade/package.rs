@@ -57,8 +57,8 @@ fn refuse(message: String) -> Failure {
         .with_hint("nothing was changed; fix the package and run the upgrade again")
 }
 
-/// Checks `path` as a package for `upgrade_dir`.
-pub fn check(path: &Path, upgrade_dir: &Path) -> Result<Package, Failure> {
+/// The package's directory, resolved: a directory, apart from the live one.
+fn package_root(path: &Path, upgrade_dir: &Path) -> Result<std::path::PathBuf, Failure> {
     let metadata = std::fs::metadata(path).map_err(|error| {
         refuse(format!(
             "cannot use the package {}: {error}",
@@ -83,6 +83,12 @@ pub fn check(path: &Path, upgrade_dir: &Path) -> Result<Package, Failure> {
             live.display()
         )));
     }
+    Ok(root)
+}
+
+/// Checks `path` as a package for `upgrade_dir`.
+pub fn check(path: &Path, upgrade_dir: &Path) -> Result<Package, Failure> {
+    let root = package_root(path, upgrade_dir)?;
     let mut package = Package {
         root: root.clone(),
         entries: Vec::new(),
