@@ -176,6 +176,36 @@ impl Directory {
         Ok(())
     }
 
+    /// Gives the file `from` the name `to` only if nothing has that name: a
+    /// hard link (which never replaces; on every kernel, unlike
+    /// `RENAME_NOREPLACE`), then `from` removed. Fails with `AlreadyExists`
+    /// and changes nothing when `to` exists, a link included.
+    pub fn rename_new(&self, from: &OsStr, to: &OsStr) -> io::Result<()> {
+        rustix::fs::linkat(
+            &self.descriptor,
+            from,
+            &self.descriptor,
+            to,
+            AtFlags::empty(),
+        )?;
+        self.remove(from)
+    }
+
+    /// Writes `bytes` as the new file `name` with `mode`, whole or not at all;
+    /// fails with `AlreadyExists` when `name` exists.
+    pub fn write_new(&self, name: &OsStr, bytes: &[u8], mode: u32) -> io::Result<()> {
+        let (temporary, mut file) = self.create_temporary(name, mode)?;
+        let result = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| self.rename_new(&temporary, name))
+            .and_then(|()| self.sync());
+        if result.is_err() {
+            let _ = self.remove(&temporary);
+        }
+        result
+    }
+
     /// Removes the file `name` (a link itself, not what it points to).
     pub fn remove(&self, name: &OsStr) -> io::Result<()> {
         rustix::fs::unlinkat(&self.descriptor, name, AtFlags::empty())?;
@@ -258,6 +288,33 @@ fn libc_nofollow() -> i32 {
 mod tests {
     use super::*;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    /// A new file never replaces one that is there, a link included (the
+    /// link is not followed either), and nothing is left half-made.
+    #[test]
+    fn a_new_file_is_never_written_over_one_that_is_there() {
+        let directory = tempfile::tempdir().unwrap();
+        let place = Directory::private(directory.path(), 0o700).unwrap();
+        std::fs::write(directory.path().join("there"), "precious").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", directory.path().join("link")).unwrap();
+        for name in ["there", "link"] {
+            let error = place
+                .write_new(OsStr::new(name), b"new", 0o600)
+                .unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::AlreadyExists, "{name}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(directory.path().join("there")).unwrap(),
+            "precious"
+        );
+        place.write_new(OsStr::new("fresh"), b"new", 0o600).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(directory.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["fresh", "link", "there"], "no temporary file left");
+    }
 
     #[test]
     fn a_planted_link_is_never_followed() {

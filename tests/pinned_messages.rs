@@ -457,6 +457,27 @@ fn a_bundle_through_a_link() {
     assert_eq!(std::fs::read_dir(world.path("real")).unwrap().count(), 0);
 }
 
+/// `-o` naming a file that is there (a system file, say): refused before
+/// anything is gathered, the file left byte for byte.
+#[test]
+fn a_bundle_over_a_file_that_is_there() {
+    let world = World::new();
+    let config = world.config("");
+    std::fs::write(world.path("passwd"), "root:x:0:0::/root:/bin/sh\n").unwrap();
+    world.pin(
+        "collect_over_a_file",
+        world
+            .hmctl(&config)
+            .args(["logs", "collect", "--obfuscate", "-o"])
+            .arg(world.path("passwd")),
+    );
+    assert_eq!(
+        std::fs::read_to_string(world.path("passwd")).unwrap(),
+        "root:x:0:0::/root:/bin/sh\n"
+    );
+    assert!(!world.path("passwd.mapping.json").exists());
+}
+
 // The diagnose report, on the guide's first worked example (recorded logs),
 // at a fixed time in a fixed zone; no daemon is asked.
 

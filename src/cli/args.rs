@@ -137,7 +137,8 @@ pub struct TraceArgs {
 
 #[derive(Debug, Args)]
 pub struct CollectArgs {
-    /// Where to write the bundle (default /var/tmp/hmctl-logs-HOST-TIME.tar.gz).
+    /// Where to write the bundle, a file that is not there yet (default
+    /// /var/tmp/hmctl-logs-HOST-TIME.tar.gz).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -212,6 +212,15 @@ pub async fn collect(
         .trim_end_matches(".tgz")
         .trim_end_matches(".tar")
         .to_string();
+    // Never over a file: refused before anything is gathered (and again,
+    // atomically, when the bundle is named).
+    let mut taken = vec![output.clone()];
+    if request.obfuscate {
+        taken.push(mapping_path(&output));
+    }
+    if let Some(there) = taken.iter().find(|path| path.symlink_metadata().is_ok()) {
+        return Err(exists_failure(there));
+    }
     // Gather first (daemons asked, files chosen), then write in one go.
     let contents = gather(catalog, settings, request, root, backends).await?;
     let written = Directory::open(&directory_path).and_then(|directory| {
@@ -235,7 +244,8 @@ pub async fn collect(
 }
 
 /// Writes the bundle into a new private temporary file in `directory` and
-/// renames it to `name`; on failure removes the temporary file.
+/// renames it to `name`, never over a file already there (`-o /etc/passwd`
+/// must not replace it); on failure removes the temporary file.
 fn write_in_place(
     directory: &Directory,
     name: &std::ffi::OsStr,
@@ -246,7 +256,7 @@ fn write_in_place(
     let (temporary, file) = directory.create_temporary(name, 0o600)?;
     let result = archive::write_bundle(file, contents, obfuscator, progress).and_then(|written| {
         written.file.sync_all()?;
-        directory.rename(&temporary, name)?;
+        directory.rename_new(&temporary, name)?;
         let _ = directory.sync();
         Ok(written)
     });
@@ -263,10 +273,28 @@ fn save_mapping(
     name: &std::ffi::OsStr,
     obfuscator: &crate::redact::obfuscate::Obfuscator,
 ) -> std::io::Result<PathBuf> {
-    let mut mapping_name = name.to_os_string();
-    mapping_name.push(".mapping.json");
-    directory.write_atomically(&mapping_name, obfuscator.mapping_json().as_bytes(), 0o600)?;
+    let mapping_name = mapping_path(Path::new(name)).into_os_string();
+    directory.write_new(&mapping_name, obfuscator.mapping_json().as_bytes(), 0o600)?;
     Ok(directory.path.join(mapping_name))
+}
+
+/// Where the obfuscation mapping of the bundle `output` is kept.
+fn mapping_path(output: &Path) -> PathBuf {
+    let mut path = output.as_os_str().to_os_string();
+    path.push(".mapping.json");
+    PathBuf::from(path)
+}
+
+/// A bundle, or its mapping, that would be written over the file `there`.
+fn exists_failure(there: &Path) -> Failure {
+    Failure::new(
+        Exit::OperationFailed,
+        format!(
+            "cannot write {}: a file of that name is there; it was left as it was",
+            there.display()
+        ),
+    )
+    .with_hint("name a new file with -o (hmctl never writes a bundle over a file)")
 }
 
 fn write_failure(output: &Path, directory: &Path, error: &std::io::Error) -> Failure {
@@ -277,6 +305,9 @@ fn write_failure(output: &Path, directory: &Path, error: &std::io::Error) -> Fai
             output.display()
         ),
     );
+    if error.kind() == std::io::ErrorKind::AlreadyExists {
+        return exists_failure(output);
+    }
     if error.raw_os_error() == Some(28) {
         failure.with_hint(format!(
             "free space in {} or choose another place with -o",
