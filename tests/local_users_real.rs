@@ -188,6 +188,30 @@ fn the_bundle_is_written_through_no_link_and_readable_by_root_alone() {
     );
     assert!(planted.status.success(), "{}", stderr_of(&planted));
 
+    // A name another user planted (a link to root's file) is refused: the
+    // bundle is never written over a file, nor through a link.
+    let output = config
+        .spawn_command()
+        .args(["logs", "collect", "-o"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains(&format!(
+            "error: cannot write {}: a file of that name is there; it was left as it was",
+            bundle.display()
+        )),
+        "{}",
+        stderr_of(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(
+        std::fs::symlink_metadata(&bundle).unwrap().is_symlink(),
+        "the planted link was left as it was"
+    );
+    // A new name in that shared directory: root's alone.
+    let bundle = shared.path().join("new-bundle.tar.gz");
     let output = config
         .spawn_command()
         .args(["logs", "collect", "-o"])
@@ -195,9 +219,8 @@ fn the_bundle_is_written_through_no_link_and_readable_by_root_alone() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     let metadata = std::fs::symlink_metadata(&bundle).unwrap();
-    assert!(metadata.is_file(), "the link was replaced, not followed");
+    assert!(metadata.is_file());
     assert_eq!((metadata.uid(), mode(&bundle)), (0, 0o600));
     let read = run_as_nobody("cat", &[bundle.to_str().unwrap()]);
     assert!(!read.status.success(), "nobody read the bundle");
