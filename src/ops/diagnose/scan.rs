@@ -3,17 +3,17 @@
 //! large plain file the window's first and last lines are found by bisection
 //! (logs are written in time order), so only the window is read; gzipped
 //! rotations are streamed; and all reading shares one byte budget. Each file
-//! is searched for a handful of literals in one pass over large chunks
+//! is searched for a handful of literals by ripgrep's searcher
 //! (`candidates`), files in parallel — so a window that covers everything
-//! costs less than `grep` over the same files.
+//! costs no more than `grep` over the same files.
 
 use super::candidates::read_candidates;
-use super::event::Collect;
 pub use super::event::Event;
+use super::event::{CONTINUATION_LINES, Collect};
 use super::position::{Timed, modified_time, window_range};
 use super::window::Window;
 use crate::ops::logs::files::LogFile;
-use aho_corasick::{AhoCorasick, MatchKind};
+use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -66,17 +66,19 @@ pub struct Limits {
     pub threads: usize,
 }
 
-/// The finder of the candidate lines: any of the literals, or a needle (a
-/// needle is matched within one line; `run` refuses one with a line break).
-pub(super) fn finder(needles: &[String]) -> Result<AhoCorasick, String> {
-    let literals = CANDIDATES
+/// The matcher of the candidate lines: any of the literals, or a needle,
+/// byte for byte (a needle is matched within one line; `run` refuses one with
+/// a line break).
+pub(super) fn matcher(needles: &[String]) -> Result<RegexMatcher, String> {
+    let literals: Vec<&str> = CANDIDATES
         .iter()
         .copied()
-        .chain(needles.iter().map(String::as_str));
-    // Leftmost semantics: only with them does the search run on SIMD (Teddy).
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(literals)
+        .chain(needles.iter().map(String::as_str))
+        .collect();
+    RegexMatcherBuilder::new()
+        .fixed_strings(true)
+        .line_terminator(Some(b'\n'))
+        .build_literals(&literals)
         .map_err(|error| error.to_string())
 }
 
@@ -118,7 +120,7 @@ struct FileResult {
 }
 
 struct Shared<'a> {
-    finder: &'a AhoCorasick,
+    matcher: &'a RegexMatcher,
     window: &'a Window,
     needles: &'a [String],
     remaining: &'a AtomicU64,
@@ -140,7 +142,13 @@ fn search_budgeted(
         hit: shared.hit,
         read: 0,
     };
-    let outcome = read_candidates(&mut budgeted, shared.finder, from_start, collect);
+    let outcome = read_candidates(
+        &mut budgeted,
+        shared.matcher,
+        from_start,
+        CONTINUATION_LINES,
+        collect,
+    );
     *read += budgeted.read;
     outcome
 }
@@ -206,11 +214,11 @@ fn scan_file(shared: &Shared<'_>, file: &LogFile) -> FileResult {
 /// Reads the window's error lines (and the needles' lines) of every file, in
 /// parallel; events in file order, each file's in line order.
 pub fn scan(request: &Request<'_>) -> Result<(Vec<Event>, Cost), String> {
-    let finder = finder(request.needles)?;
+    let matcher = matcher(request.needles)?;
     let remaining = AtomicU64::new(request.limits.byte_budget);
     let hit = AtomicBool::new(false);
     let shared = Shared {
-        finder: &finder,
+        matcher: &matcher,
         window: request.window,
         needles: request.needles,
         remaining: &remaining,
