@@ -55,7 +55,7 @@ pub fn snapshot(
     Snapshot {
         services,
         errors: vec![],
-        projects: BTreeMap::from([("console".to_string(), project)]),
+        definitions: BTreeMap::from([("console".to_string(), project.into())]),
         unread: vec![],
         groups,
     }

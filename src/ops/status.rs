@@ -281,7 +281,7 @@ mod tests {
                 running("s3block", "gateway", BackendKind::Systemd),
             ],
             errors: vec![],
-            projects: std::collections::BTreeMap::new(),
+            definitions: std::collections::BTreeMap::new(),
             unread: vec![UnreadFiles {
                 group: "console".into(),
                 error: ComposeError::Invalid {

@@ -21,11 +21,10 @@ mod module;
 mod restart_policy;
 
 use super::{
-    BackendError, EventWindow, EventsRead, GroupsReport, OutputLine, OutputSource, ServiceBackend,
-    Verdict, WriterZones,
+    BackendError, EventWindow, EventsRead, GroupDefinition, GroupsReport, OutputLine, OutputSource,
+    ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,
@@ -181,7 +180,9 @@ impl ServiceBackend for Compose {
             report.add(found.rows, found.error);
             match found.project {
                 Ok(project) => {
-                    report.projects.insert(group.name.clone(), project);
+                    report
+                        .definitions
+                        .insert(group.name.clone(), project.into());
                 }
                 Err(error) => report.unread.push(super::UnreadFiles {
                     group: group.name.clone(),
@@ -294,14 +295,15 @@ impl ServiceBackend for Compose {
     async fn verdicts(
         &self,
         group: &Group,
-        project: Option<&ComposeProject>,
+        definition: Option<&GroupDefinition>,
         services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
         let docker = self.docker().map_err(BackendError::into_failure)?;
         // Without the hashes, images alone decide.
-        let hashes = match (&group.project, project) {
-            (Some(name), Some(project)) => {
-                compose_cli::config_hashes(name, &project.files, HASH_TIMEOUT, &self.settings)
+        let hashes = match (&group.project, definition) {
+            (Some(name), Some(definition)) => {
+                let files = &definition.compose_project().files;
+                compose_cli::config_hashes(name, files, HASH_TIMEOUT, &self.settings)
                     .await
                     .unwrap_or_default()
             }

@@ -10,11 +10,10 @@ use super::{
 };
 use crate::backend::upstart;
 use crate::backend::{
-    BackendError, BackendModule, DeclaredGroup, EventWindow, EventsRead, GroupsReport, Installed,
-    OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+    BackendError, BackendModule, DeclaredGroup, EventWindow, EventsRead, GroupDefinition,
+    GroupsReport, Installed, OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
@@ -174,7 +173,7 @@ impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
     async fn verdicts(
         &self,
         _group: &Group,
-        _project: Option<&ComposeProject>,
+        _definition: Option<&GroupDefinition>,
         _services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
         // A script or a job comes from its package: there is nothing to recreate.
