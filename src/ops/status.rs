@@ -257,7 +257,7 @@ mod tests {
         ServiceStatus::new(
             name,
             group,
-            Handle::new(kind, name),
+            Handle::example(kind, name),
             Observation {
                 state: State::Running,
                 health: Health::None,

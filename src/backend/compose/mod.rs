@@ -16,6 +16,7 @@ mod docker_list;
 mod docker_output;
 mod docker_ping;
 mod docker_state;
+mod handle_parts;
 mod inspect_cache;
 mod module;
 mod restart_policy;
@@ -35,6 +36,7 @@ use compose_settings::ComposeSettings;
 use docker::{CALL_MARGIN, DockerClient, label, short};
 use docker_state::observe_container;
 use futures_util::StreamExt;
+use handle_parts::compose_parts;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -61,12 +63,11 @@ impl Compose {
 
     /// The id of the container that runs `handle`'s service now.
     async fn container_of(&self, handle: &Handle) -> Result<String, BackendError> {
-        if let Some(id) = &handle.instance {
-            return Ok(id.clone());
+        let (project, container) = compose_parts(handle)?;
+        if let Some(id) = container {
+            return Ok(id.to_string());
         }
-        let (Some(project), service) = (&handle.scope, &handle.name) else {
-            return Err(no_container(&handle.name));
-        };
+        let service = &handle.name;
         self.docker()?
             .service_container(project, service, self.settings.daemon_timeout)
             .await?
@@ -93,7 +94,7 @@ async fn verdict(
     service: &ServiceStatus,
     hashes: &HashMap<String, String>,
 ) -> Result<Verdict, Failure> {
-    let Some(id) = &service.handle.instance else {
+    let Some(id) = service.handle.instance() else {
         return Ok(Verdict::Current(
             "no container (use `hmctl start` to create it)".into(),
         ));
@@ -194,9 +195,8 @@ impl ServiceBackend for Compose {
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        let (Some(project), service) = (&handle.scope, &handle.name) else {
-            return Ok(Observation::missing("not a compose service"));
-        };
+        let (project, _) = compose_parts(handle)?;
+        let service = &handle.name;
         match self
             .docker()?
             .service_container(project, service, OBSERVE_TIMEOUT)
@@ -213,15 +213,8 @@ impl ServiceBackend for Compose {
         _wait_for_job: bool,
         _job_timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
-        let Handle {
-            scope: Some(project),
-            name: service,
-            instance: id,
-            ..
-        } = &step.handle
-        else {
-            return Ok(None);
-        };
+        let (project, id) = compose_parts(&step.handle)?;
+        let service = &step.handle.name;
         let docker = self.docker()?;
         match (step.action, id) {
             (Action::Create | Action::Recreate, _) => {
@@ -358,7 +351,7 @@ impl ServiceBackend for Compose {
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
-        let Some(id) = &handle.instance else {
+        let Some(id) = compose_parts(handle)?.1 else {
             return Ok(Details::default());
         };
         let docker = self.docker()?;

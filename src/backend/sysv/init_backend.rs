@@ -16,7 +16,8 @@ use crate::backend::{
 use crate::catalog::Group;
 use crate::exit::Failure;
 use crate::model::{
-    AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
+    AutoStart, BackendKind, Details, Handle, HandleKind, Observation, ServiceEvent, ServiceStatus,
+    Step,
 };
 use crate::settings::{Daemons, Settings};
 use std::collections::HashMap;
@@ -40,6 +41,12 @@ impl<const UPSTART: bool> InitBackend<UPSTART> {
         BackendKind::Upstart
     } else {
         BackendKind::Sysv
+    };
+    /// How its handles name their kind.
+    const HANDLE: HandleKind = if UPSTART {
+        HandleKind::Upstart
+    } else {
+        HandleKind::Sysv
     };
 
     /// Whether `name` is an upstart job here (a job file wins over a script).
@@ -123,7 +130,7 @@ impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
         deadline: Instant,
     ) -> Result<GroupsReport, Failure> {
         Ok(observe_choices(
-            Self::KIND,
+            Self::HANDLE,
             groups,
             deadline,
             Self::exists,
