@@ -4,7 +4,7 @@
 
 use crate::catalog::{Catalog, parse_config, resolve, validate_name};
 use crate::exit::Exit;
-use crate::model::{Handle, Observation, ServiceStatus};
+use crate::model::{Handle, HandleKind, Observation, ServiceStatus};
 use std::path::Path;
 
 /// hmctl.toml text: parsed, or refused as a usage error (exit 2).
@@ -33,11 +33,15 @@ pub fn target(text: &str) {
     ]
     .iter()
     .filter_map(|(name, group)| {
-        let kind = catalog.group(group)?.backend;
+        let group = catalog.group(group)?;
+        let handle = match HandleKind::by_name(group.backend) {
+            Some(kind) => Handle::new(kind, *name),
+            None => Handle::compose(group.project.clone().unwrap_or_default(), *name, None),
+        };
         Some(ServiceStatus::new(
             name,
-            group,
-            Handle::new(kind, *name),
+            &group.name,
+            handle,
             Observation::missing(""),
         ))
     })

@@ -303,3 +303,60 @@ fn ops_is_handed_its_backends_and_never_connects_a_daemon_itself() {
     }
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
+
+/// The files under `dir` that a `#[cfg(test)]` line declares as a module
+/// (`#[cfg(test)] pub mod fixtures;` → `dir/fixtures.rs`): test code.
+fn test_only_files(dir: &Path) -> Vec<PathBuf> {
+    let mut declarers = Vec::new();
+    source_files(dir, &mut declarers);
+    let mut test_only = Vec::new();
+    for declarer in &declarers {
+        let text = std::fs::read_to_string(declarer).expect("a readable source file");
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for pair in lines.windows(2) {
+            let declared = pair[1]
+                .trim_start_matches("pub ")
+                .strip_prefix("mod ")
+                .and_then(|rest| rest.strip_suffix(';'));
+            if let (true, Some(name)) = (pair[0] == "#[cfg(test)]", declared) {
+                let parent = declarer.parent().expect("a file in a directory");
+                test_only.push(parent.join(format!("{name}.rs")));
+            }
+        }
+    }
+    test_only
+}
+
+/// The lines of `text` (outside its tests) that name a compose type.
+fn compose_type_lines(text: &str) -> Vec<usize> {
+    code_of(text)
+        .into_iter()
+        .filter(|(_, line)| line.contains("ComposeProject"))
+        .map(|(number, _)| number)
+        .collect()
+}
+
+#[test]
+fn the_generic_seam_and_ops_name_no_compose_project() {
+    let sample = "fn a(p: &GroupDefinition) {}\nfn b(p: &ComposeProject) {}\n#[cfg(test)]\nfn c(p: ComposeProject) {}\n";
+    assert_eq!(compose_type_lines(sample), vec![2]);
+    let src = src();
+    let mut files = vec![src.join("backend/mod.rs")];
+    source_files(&src.join("ops"), &mut files);
+    let test_only = test_only_files(&src.join("ops"));
+    assert!(
+        test_only.contains(&src.join("ops/fixtures.rs")),
+        "the test-only modules of src/ops were not found"
+    );
+    let mut violations = Vec::new();
+    for file in files.iter().filter(|file| !test_only.contains(file)) {
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for number in compose_type_lines(&text) {
+            violations.push(format!(
+                "{}:{number}: names ComposeProject: carry a GroupDefinition instead",
+                file.display()
+            ));
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}

@@ -23,6 +23,7 @@
 
 mod backends;
 mod compose;
+mod definition;
 mod error;
 mod events;
 mod systemd;
@@ -36,13 +37,13 @@ mod upstart;
 pub mod world;
 
 pub use backends::Backends;
+pub use definition::GroupDefinition;
 pub use error::BackendError;
 pub(crate) use events::EventSink;
 pub use events::{EventWindow, EventsRead, SourceFailure};
 pub use unread::UnreadFiles;
 
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
@@ -59,8 +60,9 @@ pub struct GroupsReport {
     pub rows: Vec<ServiceStatus>,
     /// Why the daemon could not be asked, if it could not.
     pub error: Option<BackendError>,
-    /// The compose projects in use, by group name (compose groups only).
-    pub projects: BTreeMap<String, ComposeProject>,
+    /// What each group's files declare, by group name (the groups whose
+    /// kind reads a definition: compose files).
+    pub definitions: BTreeMap<String, GroupDefinition>,
     /// The groups whose compose files could not be read (their rows are
     /// their containers, as the daemon lists them).
     pub unread: Vec<UnreadFiles>,
@@ -207,7 +209,7 @@ pub(crate) trait ServiceBackend {
     async fn verdicts(
         &self,
         group: &Group,
-        project: Option<&ComposeProject>,
+        definition: Option<&GroupDefinition>,
         services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure>;
 
@@ -539,16 +541,16 @@ impl Backend {
     pub async fn verdicts(
         &self,
         group: &Group,
-        project: Option<&ComposeProject>,
+        definition: Option<&GroupDefinition>,
         services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
         match self {
-            Backend::Compose(backend) => backend.verdicts(group, project, services).await,
-            Backend::Systemd(backend) => backend.verdicts(group, project, services).await,
-            Backend::Sysv(backend) => backend.verdicts(group, project, services).await,
-            Backend::Upstart(backend) => backend.verdicts(group, project, services).await,
+            Backend::Compose(backend) => backend.verdicts(group, definition, services).await,
+            Backend::Systemd(backend) => backend.verdicts(group, definition, services).await,
+            Backend::Sysv(backend) => backend.verdicts(group, definition, services).await,
+            Backend::Upstart(backend) => backend.verdicts(group, definition, services).await,
             #[cfg(feature = "test-world")]
-            Backend::World(backend) => backend.verdicts(group, project, services).await,
+            Backend::World(backend) => backend.verdicts(group, definition, services).await,
         }
     }
 

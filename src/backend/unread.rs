@@ -73,8 +73,7 @@ impl UnreadFiles {
         let file = self.error.file().display();
         let container = service
             .handle
-            .instance
-            .as_deref()
+            .instance()
             .map_or("CONTAINER", |id| id.get(..12).unwrap_or(id));
         Failure::new(
             Exit::OperationFailed,
@@ -132,8 +131,11 @@ mod tests {
         let service = ServiceStatus::new(
             "porter-api",
             "console",
-            crate::model::Handle::new(BackendKind::Compose, "porter-api")
-                .run_by(Some("0123456789abcdef0123".into())),
+            crate::model::Handle::compose(
+                "test",
+                "porter-api",
+                Some("0123456789abcdef0123".into()),
+            ),
             crate::model::Observation::missing("no container"),
         );
         let refusal = unread().refusal(&service);

@@ -25,5 +25,6 @@ pub use named::Named;
 pub(crate) use named::named_by_fields;
 pub use operation::{Action, Step, Verb};
 pub use state::{
-    Handle, Health, MaintenanceMark, Observation, Readiness, ServiceStatus, State, format_timestamp,
+    Handle, HandleKind, Health, MaintenanceMark, Observation, Readiness, ServiceStatus, State,
+    format_timestamp,
 };

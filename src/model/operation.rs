@@ -129,13 +129,10 @@ pub struct Step {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::BackendKind;
-
-    #[test]
-    fn a_step_names_its_backend_from_its_handle_where_it_always_did() {
-        let step = |handle: Handle| Step {
+impl Step {
+    /// A restart of service `api` of group `console` through `handle`, for tests.
+    pub fn example(handle: Handle) -> Step {
+        Step {
             service: "api".into(),
             group: "console".into(),
             handle,
@@ -145,13 +142,24 @@ mod tests {
             settle: None,
             stop_grace: Duration::from_secs(10),
             compose_files: vec![],
-        };
-        let container = step(Handle::new(BackendKind::Compose, "api").within("production"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HandleKind;
+
+    #[test]
+    fn a_step_names_its_backend_from_its_handle_where_it_always_did() {
+        let step = Step::example;
+        let container = step(Handle::compose("production", "api", None));
         assert_eq!(
             serde_json::to_string(&container).unwrap(),
             r#"{"service":"api","group":"console","backend":"compose","action":"restart","now":"Up 3 hours","after":[],"settle_seconds":null}"#
         );
-        let unit = step(Handle::new(BackendKind::Systemd, "api.service"));
+        let unit = step(Handle::new(HandleKind::Systemd, "api.service"));
         assert!(
             serde_json::to_string(&unit)
                 .unwrap()

@@ -132,52 +132,102 @@ impl Observation {
     }
 }
 
-/// How hmctl reaches a service to act on it: the kind of backend that runs it
-/// and the names its daemon knows it by. The same four parts serve every
-/// kind (each kind's module fills and reads them), so a new kind needs no
-/// new handle.
+/// How hmctl reaches a service to act on it: the name its daemon knows it by,
+/// and what its kind needs beside the name ([`HandleKind`]). A compose handle
+/// without its project cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handle {
-    kind: BackendKind,
     /// The service's name for its daemon: a compose service, a unit (the
-    /// installed alternative, or the primary name if none is).
+    /// installed alternative, or the primary name if none is), a script, a job.
     pub name: String,
-    /// What the name is unique within, where the kind has such a thing: a
-    /// compose project.
-    pub scope: Option<String>,
-    /// What runs the service now, where the kind creates one and it exists:
-    /// a container's id.
-    pub instance: Option<String>,
+    kind: HandleKind,
 }
 
-impl Handle {
-    /// The service `name` of a backend of `kind`, with no scope or instance.
-    pub fn new(kind: BackendKind, name: impl Into<String>) -> Handle {
-        Handle {
-            kind,
-            name: name.into(),
-            scope: None,
-            instance: None,
+/// The kind of backend that reaches a service, with what that kind needs
+/// beside the service's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandleKind {
+    Compose {
+        /// The compose project the service's name is unique within.
+        project: String,
+        /// The container that runs the service now, when one exists (its id).
+        container: Option<String>,
+    },
+    Systemd,
+    Sysv,
+    Upstart,
+}
+
+impl HandleKind {
+    /// The kind of a service that is reached by its name alone (`None` for
+    /// compose, which also needs its project).
+    pub fn by_name(kind: BackendKind) -> Option<HandleKind> {
+        match kind {
+            BackendKind::Compose => None,
+            BackendKind::Systemd => Some(HandleKind::Systemd),
+            BackendKind::Sysv => Some(HandleKind::Sysv),
+            BackendKind::Upstart => Some(HandleKind::Upstart),
         }
     }
 
-    /// This handle, within `scope`.
-    #[must_use]
-    pub fn within(mut self, scope: impl Into<String>) -> Handle {
-        self.scope = Some(scope.into());
-        self
+    /// The kind of backend it is.
+    pub fn backend(&self) -> BackendKind {
+        match self {
+            HandleKind::Compose { .. } => BackendKind::Compose,
+            HandleKind::Systemd => BackendKind::Systemd,
+            HandleKind::Sysv => BackendKind::Sysv,
+            HandleKind::Upstart => BackendKind::Upstart,
+        }
+    }
+}
+
+impl Handle {
+    /// The service `name` of a backend of `kind`.
+    pub fn new(kind: HandleKind, name: impl Into<String>) -> Handle {
+        Handle {
+            name: name.into(),
+            kind,
+        }
     }
 
-    /// This handle, run by `instance` (when one exists).
-    #[must_use]
-    pub fn run_by(mut self, instance: Option<String>) -> Handle {
-        self.instance = instance;
-        self
+    /// The compose `service` of `project`, run by `container` (when one exists).
+    pub fn compose(
+        project: impl Into<String>,
+        service: impl Into<String>,
+        container: Option<String>,
+    ) -> Handle {
+        let project = project.into();
+        Handle::new(HandleKind::Compose { project, container }, service)
     }
 
     /// The kind of backend that reaches the service.
     pub fn kind(&self) -> BackendKind {
-        self.kind
+        self.kind.backend()
+    }
+
+    /// What its kind needs beside the name.
+    pub fn reach(&self) -> &HandleKind {
+        &self.kind
+    }
+
+    /// What runs the service now, where the kind creates one and it exists
+    /// (a container's id).
+    pub fn instance(&self) -> Option<&str> {
+        match &self.kind {
+            HandleKind::Compose { container, .. } => container.as_deref(),
+            HandleKind::Systemd | HandleKind::Sysv | HandleKind::Upstart => None,
+        }
+    }
+
+    /// A handle of `kind` for a test: a compose service of project `test`,
+    /// without a container.
+    #[cfg(test)]
+    pub fn example(kind: BackendKind, name: &str) -> Handle {
+        let kind = HandleKind::by_name(kind).unwrap_or(HandleKind::Compose {
+            project: "test".into(),
+            container: None,
+        });
+        Handle::new(kind, name)
     }
 }
 
@@ -339,7 +389,7 @@ mod tests {
         let mut stopped = ServiceStatus::new(
             "rabbitmq",
             "console",
-            Handle::new(BackendKind::Compose, "rabbitmq"),
+            Handle::compose("test", "rabbitmq", None),
             Observation {
                 detail: "Exited (0) 3 minutes ago".into(),
                 ..observation(State::Exited, Health::None)
@@ -361,7 +411,7 @@ mod tests {
         let mut forced = ServiceStatus::new(
             "rabbitmq",
             "console",
-            Handle::new(BackendKind::Compose, "rabbitmq"),
+            Handle::compose("test", "rabbitmq", None),
             observation(State::Running, Health::Unhealthy),
         );
         forced.mark_maintenance(mark);

@@ -96,7 +96,7 @@ fn closure(
         let graph = group_graph(
             catalog,
             group,
-            snapshot.projects.get(&group.name),
+            snapshot.definitions.get(&group.name),
             &everyone,
         );
         loop {

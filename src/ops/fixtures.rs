@@ -5,7 +5,7 @@
 use super::snapshot::Snapshot;
 use crate::catalog::Group;
 use crate::compose::{ComposeProject, ComposeService};
-use crate::model::{BackendKind, Handle, Health, Observation, ServiceStatus, State};
+use crate::model::{BackendKind, Handle, HandleKind, Health, Observation, ServiceStatus, State};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -16,9 +16,10 @@ pub fn service(
     state: State,
     health: Health,
 ) -> ServiceStatus {
-    let handle = Handle::new(backend, name)
-        .within("test")
-        .run_by(Some(name.into()));
+    let handle = match HandleKind::by_name(backend) {
+        Some(kind) => Handle::new(kind, name),
+        None => Handle::compose("test", name, Some(name.into())),
+    };
     ServiceStatus::new(
         name,
         group,
@@ -55,7 +56,7 @@ pub fn snapshot(
     Snapshot {
         services,
         errors: vec![],
-        projects: BTreeMap::from([("console".to_string(), project)]),
+        definitions: BTreeMap::from([("console".to_string(), project.into())]),
         unread: vec![],
         groups,
     }

@@ -57,7 +57,7 @@ fn death(service: &ServiceStatus) -> Option<LastChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BackendKind, Handle, LastExit, Observation};
+    use crate::model::{Handle, LastExit, Observation};
     use crate::ops::history::record::Activity;
 
     fn now() -> Timestamp {
@@ -75,7 +75,7 @@ mod tests {
         ServiceStatus::new(
             "rabbitmq",
             "console",
-            Handle::new(BackendKind::Compose, "rabbitmq"),
+            Handle::compose("test", "rabbitmq", None),
             observation,
         )
     }

@@ -32,8 +32,8 @@ async fn verdicts(
         if services.is_empty() || !group.backend.creates_missing() {
             continue;
         }
-        let project = snapshot.projects.get(&group.name);
-        verdicts.extend(backend.verdicts(group, project, &services).await?);
+        let definition = snapshot.definitions.get(&group.name);
+        verdicts.extend(backend.verdicts(group, definition, &services).await?);
     }
     Ok(verdicts)
 }

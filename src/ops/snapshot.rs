@@ -3,9 +3,8 @@
 //! services, and a group whose files cannot be read never hides another's.
 //! `status` renders it; the lifecycle verbs plan from it.
 
-use crate::backend::{BackendError, Backends, UnreadFiles};
+use crate::backend::{BackendError, Backends, GroupDefinition, UnreadFiles};
 use crate::catalog::{Catalog, Group};
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{BackendKind, ServiceStatus, State};
 use crate::settings::Settings;
@@ -17,8 +16,8 @@ pub struct Snapshot {
     pub services: Vec<ServiceStatus>,
     /// The daemons that could not be asked (one entry per daemon).
     pub errors: Vec<BackendError>,
-    /// The compose files in use, by group name.
-    pub projects: BTreeMap<String, ComposeProject>,
+    /// What each group's files declare, by group name.
+    pub definitions: BTreeMap<String, GroupDefinition>,
     /// The groups whose compose files could not be read.
     pub unread: Vec<UnreadFiles>,
     /// The groups present on this host.
@@ -116,14 +115,14 @@ pub async fn take(
     });
     let mut services = Vec::new();
     let mut errors = Vec::new();
-    let mut projects = BTreeMap::new();
+    let mut definitions = BTreeMap::new();
     let mut unread = Vec::new();
     let mut backends = given.clone();
     for (connected, report) in futures_util::future::join_all(looks).await {
         let report = report?;
         services.extend(report.rows);
         errors.extend(report.error);
-        projects.extend(report.projects);
+        definitions.extend(report.definitions);
         unread.extend(report.unread);
         backends.extend(connected);
     }
@@ -134,7 +133,7 @@ pub async fn take(
         Snapshot {
             services,
             errors,
-            projects,
+            definitions,
             unread,
             groups,
         },

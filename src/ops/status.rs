@@ -257,7 +257,7 @@ mod tests {
         ServiceStatus::new(
             name,
             group,
-            Handle::new(kind, name),
+            Handle::example(kind, name),
             Observation {
                 state: State::Running,
                 health: Health::None,
@@ -281,7 +281,7 @@ mod tests {
                 running("s3block", "gateway", BackendKind::Systemd),
             ],
             errors: vec![],
-            projects: std::collections::BTreeMap::new(),
+            definitions: std::collections::BTreeMap::new(),
             unread: vec![UnreadFiles {
                 group: "console".into(),
                 error: ComposeError::Invalid {

@@ -277,7 +277,7 @@ fn scrape_families(scrape: &Scrape) -> Vec<Family> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Handle, Observation};
+    use crate::model::{Handle, HandleKind, Observation};
 
     fn service(name: &str, state: State, health: Health) -> ServiceStatus {
         let mut observation = Observation::missing("");
@@ -288,7 +288,7 @@ mod tests {
         ServiceStatus::new(
             name,
             "gateway",
-            Handle::new(BackendKind::Systemd, name),
+            Handle::new(HandleKind::Systemd, name),
             observation,
         )
     }

@@ -142,16 +142,14 @@ pub fn json(report: &StatusReport) -> String {
 mod tests {
     use super::*;
     use crate::exit::Exit;
-    use crate::model::{BackendKind, Handle, Observation};
+    use crate::model::{Handle, Observation};
 
     fn service(name: &str, state: State, health: Health, detail: &str) -> ServiceStatus {
         let since: jiff::Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();
         ServiceStatus::new(
             name,
             "console",
-            Handle::new(BackendKind::Compose, name)
-                .within("hyperbdr")
-                .run_by(Some(format!("{name}-id"))),
+            Handle::compose("hyperbdr", name, Some(format!("{name}-id"))),
             Observation {
                 state,
                 health,

@@ -106,7 +106,7 @@ fn step(service: &str, action: Action, now: &str, after: &[&str], settle: Option
     Step {
         service: service.into(),
         group: "console".into(),
-        handle: Handle::new(BackendKind::Compose, service).within("hyperbdr"),
+        handle: Handle::compose("hyperbdr", service, None),
         action,
         now: now.into(),
         after: after.iter().map(ToString::to_string).collect(),

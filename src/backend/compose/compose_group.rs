@@ -11,7 +11,7 @@ use super::docker_state::observe_container;
 use crate::backend::error::BackendError;
 use crate::catalog::Group;
 use crate::compose::{ComposeError, ComposeProject, FileSet, RememberedProject};
-use crate::model::{BackendKind, Handle, Observation, ServiceStatus};
+use crate::model::{Handle, Observation, ServiceStatus};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -115,9 +115,11 @@ pub async fn compose_group(
     let profiles = &settings.profiles;
     let mut rows = Vec::new();
     let handle = |service: &str, container: Option<&Container>| {
-        Handle::new(BackendKind::Compose, service)
-            .within(project_name.clone())
-            .run_by(container.map(|container| container.id.clone()))
+        Handle::compose(
+            project_name.clone(),
+            service,
+            container.map(|container| container.id.clone()),
+        )
     };
     let mut by_service: HashMap<&str, Vec<&Container>> = HashMap::new();
     for container in &containers {
@@ -178,6 +180,7 @@ pub async fn compose_group(
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
+    use crate::model::BackendKind;
     use crate::settings::Settings;
 
     /// What observing a group whose one compose file is `text` finds,

@@ -16,16 +16,16 @@ mod docker_list;
 mod docker_output;
 mod docker_ping;
 mod docker_state;
+mod handle_parts;
 mod inspect_cache;
 mod module;
 mod restart_policy;
 
 use super::{
-    BackendError, EventWindow, EventsRead, GroupsReport, OutputLine, OutputSource, ServiceBackend,
-    Verdict, WriterZones,
+    BackendError, EventWindow, EventsRead, GroupDefinition, GroupsReport, OutputLine, OutputSource,
+    ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,
@@ -36,6 +36,7 @@ use compose_settings::ComposeSettings;
 use docker::{CALL_MARGIN, DockerClient, label, short};
 use docker_state::observe_container;
 use futures_util::StreamExt;
+use handle_parts::compose_parts;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -62,12 +63,11 @@ impl Compose {
 
     /// The id of the container that runs `handle`'s service now.
     async fn container_of(&self, handle: &Handle) -> Result<String, BackendError> {
-        if let Some(id) = &handle.instance {
-            return Ok(id.clone());
+        let (project, container) = compose_parts(handle)?;
+        if let Some(id) = container {
+            return Ok(id.to_string());
         }
-        let (Some(project), service) = (&handle.scope, &handle.name) else {
-            return Err(no_container(&handle.name));
-        };
+        let service = &handle.name;
         self.docker()?
             .service_container(project, service, self.settings.daemon_timeout)
             .await?
@@ -94,7 +94,7 @@ async fn verdict(
     service: &ServiceStatus,
     hashes: &HashMap<String, String>,
 ) -> Result<Verdict, Failure> {
-    let Some(id) = &service.handle.instance else {
+    let Some(id) = service.handle.instance() else {
         return Ok(Verdict::Current(
             "no container (use `hmctl start` to create it)".into(),
         ));
@@ -181,7 +181,9 @@ impl ServiceBackend for Compose {
             report.add(found.rows, found.error);
             match found.project {
                 Ok(project) => {
-                    report.projects.insert(group.name.clone(), project);
+                    report
+                        .definitions
+                        .insert(group.name.clone(), project.into());
                 }
                 Err(error) => report.unread.push(super::UnreadFiles {
                     group: group.name.clone(),
@@ -193,9 +195,8 @@ impl ServiceBackend for Compose {
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        let (Some(project), service) = (&handle.scope, &handle.name) else {
-            return Ok(Observation::missing("not a compose service"));
-        };
+        let (project, _) = compose_parts(handle)?;
+        let service = &handle.name;
         match self
             .docker()?
             .service_container(project, service, OBSERVE_TIMEOUT)
@@ -212,15 +213,8 @@ impl ServiceBackend for Compose {
         _wait_for_job: bool,
         _job_timeout: Duration,
     ) -> Result<Option<String>, BackendError> {
-        let Handle {
-            scope: Some(project),
-            name: service,
-            instance: id,
-            ..
-        } = &step.handle
-        else {
-            return Ok(None);
-        };
+        let (project, id) = compose_parts(&step.handle)?;
+        let service = &step.handle.name;
         let docker = self.docker()?;
         match (step.action, id) {
             (Action::Create | Action::Recreate, _) => {
@@ -294,14 +288,15 @@ impl ServiceBackend for Compose {
     async fn verdicts(
         &self,
         group: &Group,
-        project: Option<&ComposeProject>,
+        definition: Option<&GroupDefinition>,
         services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
         let docker = self.docker().map_err(BackendError::into_failure)?;
         // Without the hashes, images alone decide.
-        let hashes = match (&group.project, project) {
-            (Some(name), Some(project)) => {
-                compose_cli::config_hashes(name, &project.files, HASH_TIMEOUT, &self.settings)
+        let hashes = match (&group.project, definition) {
+            (Some(name), Some(definition)) => {
+                let files = &definition.compose_project().files;
+                compose_cli::config_hashes(name, files, HASH_TIMEOUT, &self.settings)
                     .await
                     .unwrap_or_default()
             }
@@ -356,7 +351,7 @@ impl ServiceBackend for Compose {
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
-        let Some(id) = &handle.instance else {
+        let Some(id) = compose_parts(handle)?.1 else {
             return Ok(Details::default());
         };
         let docker = self.docker()?;

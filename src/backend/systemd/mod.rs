@@ -13,11 +13,10 @@ mod systemd_state;
 mod unit_group;
 
 use super::{
-    BackendError, BackendModule, Declared, EventWindow, EventsRead, GroupsReport, Installed,
-    OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+    BackendError, BackendModule, Declared, EventWindow, EventsRead, GroupDefinition, GroupsReport,
+    Installed, OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
-use crate::compose::ComposeProject;
 use crate::exit::{Exit, Failure};
 use crate::model::{
     Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,
@@ -399,7 +398,7 @@ impl ServiceBackend for Systemd {
     async fn verdicts(
         &self,
         _group: &Group,
-        _project: Option<&ComposeProject>,
+        _definition: Option<&GroupDefinition>,
         _services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
         // A unit comes from its package: there is nothing to recreate.

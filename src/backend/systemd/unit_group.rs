@@ -7,7 +7,7 @@ use super::client::SystemdClient;
 use super::systemd_state::observe_unit;
 use crate::backend::error::BackendError;
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
-use crate::model::{BackendKind, Handle, Observation, ServiceStatus};
+use crate::model::{Handle, HandleKind, Observation, ServiceStatus};
 use std::time::Duration;
 
 /// What a systemd group looks like now.
@@ -56,7 +56,7 @@ pub async fn unit_group(
         let mut row = ServiceStatus::new(
             service_name_of_unit(unit),
             &group.name,
-            Handle::new(BackendKind::Systemd, unit),
+            Handle::new(HandleKind::Systemd, unit),
             observation,
         );
         row.aliases = aliases_of(choice);

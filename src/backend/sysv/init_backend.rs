@@ -10,14 +10,14 @@ use super::{
 };
 use crate::backend::upstart;
 use crate::backend::{
-    BackendError, BackendModule, DeclaredGroup, EventWindow, EventsRead, GroupsReport, Installed,
-    OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+    BackendError, BackendModule, DeclaredGroup, EventWindow, EventsRead, GroupDefinition,
+    GroupsReport, Installed, OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
-    AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
+    AutoStart, BackendKind, Details, Handle, HandleKind, Observation, ServiceEvent, ServiceStatus,
+    Step,
 };
 use crate::settings::{Daemons, Settings};
 use std::collections::HashMap;
@@ -41,6 +41,12 @@ impl<const UPSTART: bool> InitBackend<UPSTART> {
         BackendKind::Upstart
     } else {
         BackendKind::Sysv
+    };
+    /// How its handles name their kind.
+    const HANDLE: HandleKind = if UPSTART {
+        HandleKind::Upstart
+    } else {
+        HandleKind::Sysv
     };
 
     /// Whether `name` is an upstart job here (a job file wins over a script).
@@ -124,7 +130,7 @@ impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
         deadline: Instant,
     ) -> Result<GroupsReport, Failure> {
         Ok(observe_choices(
-            Self::KIND,
+            Self::HANDLE,
             groups,
             deadline,
             Self::exists,
@@ -174,7 +180,7 @@ impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
     async fn verdicts(
         &self,
         _group: &Group,
-        _project: Option<&ComposeProject>,
+        _definition: Option<&GroupDefinition>,
         _services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
         // A script or a job comes from its package: there is nothing to recreate.

@@ -22,7 +22,9 @@ pub type Sysv = InitBackend<false>;
 use super::{BackendError, Declared, DeclaredGroup, GroupsReport, Installed, OutputSource};
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::exit::{Exit, Failure};
-use crate::model::{Action, BackendKind, Details, Handle, Observation, ServiceStatus, Step};
+use crate::model::{
+    Action, BackendKind, Details, Handle, HandleKind, Observation, ServiceStatus, Step,
+};
 use std::path::Path;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -85,7 +87,7 @@ fn choices_of(groups: &[Group]) -> Vec<(&Group, &UnitChoice)> {
 /// Every service of `groups`, observed by `observe` (given its name on this
 /// host) within `deadline`; `exists` says which alternative name the host has.
 pub(super) async fn observe_choices<F, Answer>(
-    kind: BackendKind,
+    kind: HandleKind,
     groups: &[Group],
     deadline: Instant,
     exists: impl Fn(&str) -> bool,
@@ -110,7 +112,12 @@ where
             Ok(observation) => (observation, None),
             Err(error) => (Observation::unknown(error.to_string()), Some(error)),
         };
-        let mut row = ServiceStatus::new(&name, &group.name, Handle::new(kind, &name), observation);
+        let mut row = ServiceStatus::new(
+            &name,
+            &group.name,
+            Handle::new(kind.clone(), &name),
+            observation,
+        );
         row.aliases = aliases_of(choice);
         report.add(vec![row], error);
     }

@@ -20,7 +20,7 @@ pub use service::Service;
 use super::{Declared, DeclaredGroup, Installed};
 use crate::catalog::{Catalog, Group, ServiceSettings, UnitChoice};
 use crate::compose::{ComposeProject, ComposeService};
-use crate::model::{Action, BackendKind, Handle};
+use crate::model::{Action, BackendKind, Handle, HandleKind};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -327,11 +327,10 @@ fn unit_of(name: &str) -> String {
 /// How the world reaches `name` of `group`, as that kind's daemon names it.
 fn handle_of(kind: BackendKind, group: &str, name: &str) -> Handle {
     match kind {
-        BackendKind::Systemd => Handle::new(kind, unit_of(name)),
-        BackendKind::Sysv | BackendKind::Upstart => Handle::new(kind, name),
-        BackendKind::Compose => Handle::new(kind, name)
-            .within(group)
-            .run_by(Some(format!("{group}-{name}-1"))),
+        BackendKind::Systemd => Handle::new(HandleKind::Systemd, unit_of(name)),
+        BackendKind::Sysv => Handle::new(HandleKind::Sysv, name),
+        BackendKind::Upstart => Handle::new(HandleKind::Upstart, name),
+        BackendKind::Compose => Handle::compose(group, name, Some(format!("{group}-{name}-1"))),
     }
 }
 

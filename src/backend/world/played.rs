@@ -6,11 +6,10 @@
 
 use super::{Acted, Daemon, Service, World, handle_of};
 use crate::backend::{
-    BackendError, EventWindow, EventsRead, GroupsReport, OutputLine, OutputSource, ServiceBackend,
-    Verdict, WriterZones,
+    BackendError, EventWindow, EventsRead, GroupDefinition, GroupsReport, OutputLine, OutputSource,
+    ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::{Group, service_name_of_unit};
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, RestartPolicyName, ServiceEvent,
@@ -174,8 +173,8 @@ impl ServiceBackend for Played {
             report.add(self.rows(group, error.as_ref()), error.clone());
             if self.kind == BackendKind::Compose {
                 report
-                    .projects
-                    .insert(group.name.clone(), self.world.project(group));
+                    .definitions
+                    .insert(group.name.clone(), self.world.project(group).into());
             }
         }
         Ok(report)
@@ -267,7 +266,7 @@ impl ServiceBackend for Played {
     async fn verdicts(
         &self,
         _group: &Group,
-        _project: Option<&ComposeProject>,
+        _definition: Option<&GroupDefinition>,
         services: &[&ServiceStatus],
     ) -> Result<HashMap<String, Verdict>, Failure> {
         self.answers().await.map_err(BackendError::into_failure)?;

@@ -4,7 +4,7 @@
 
 use super::{Daemon, Service, World};
 use crate::backend::{BackendError, ServiceBackend};
-use crate::model::{Action, BackendKind, Handle, State};
+use crate::model::{Action, BackendKind, Handle, HandleKind, State};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -36,7 +36,7 @@ async fn a_daemon_that_hangs_after_connecting_ends_each_call_at_its_timeout() {
     world.set_daemon(BackendKind::Systemd, Daemon::Hung);
     let began = Instant::now();
     let answer = played
-        .observe(&Handle::new(BackendKind::Systemd, "s3block.service"))
+        .observe(&Handle::new(HandleKind::Systemd, "s3block.service"))
         .await;
     assert_eq!(began.elapsed(), TIMEOUT);
     assert_eq!(

@@ -35,7 +35,7 @@ fn state(kind: BackendKind, observation: Observation, details: Option<Details>) 
         status: ServiceStatus::new(
             "influxdb",
             "console",
-            Handle::new(kind, "influxdb"),
+            Handle::example(kind, "influxdb"),
             observation,
         ),
         details,

@@ -268,13 +268,13 @@ pub fn elsewhere(stage: Option<&crate::catalog::Stage>) -> Vec<ElsewhereLog> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BackendKind, Handle, Observation, State};
+    use crate::model::{Handle, HandleKind, Observation, State};
 
     fn status() -> ServiceStatus {
         ServiceStatus::new(
             "porter-api",
             "console",
-            Handle::new(BackendKind::Systemd, "porter-api.service"),
+            Handle::new(HandleKind::Systemd, "porter-api.service"),
             Observation {
                 state: State::Exited,
                 restarts: Some(2),

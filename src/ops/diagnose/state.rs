@@ -73,7 +73,12 @@ pub fn dependency_graphs(catalog: &Catalog, snapshot: &Snapshot) -> Vec<Graph> {
                 .iter()
                 .filter(|service| service.group == group.name)
                 .collect();
-            group_graph(catalog, group, snapshot.projects.get(&group.name), &members)
+            group_graph(
+                catalog,
+                group,
+                snapshot.definitions.get(&group.name),
+                &members,
+            )
         })
         .collect()
 }

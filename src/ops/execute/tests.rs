@@ -8,7 +8,7 @@
 use super::fake::{Fake, Recorder, exited, running};
 use super::*;
 use crate::exit::Exit;
-use crate::model::{Action, BackendKind, Handle, Health, Readiness, Verb};
+use crate::model::{Action, Handle, HandleKind, Health, Readiness, Verb};
 use tokio::time::Instant;
 
 fn step(service: &str, action: Action, after: &[&str]) -> Step {
@@ -19,7 +19,7 @@ fn step(service: &str, action: Action, after: &[&str]) -> Step {
         now: "Exited (0)".into(),
         after: after.iter().map(ToString::to_string).collect(),
         settle: action.brings_up().then_some(Duration::ZERO),
-        handle: Handle::new(BackendKind::Systemd, service),
+        handle: Handle::new(HandleKind::Systemd, service),
         stop_grace: Duration::from_secs(1),
         compose_files: vec![],
     }

@@ -148,7 +148,7 @@ pub(super) async fn give_back(
         let given = match backends.get(change.backend) {
             // Removed since (a `compose down` in the window): the container
             // the start creates has its compose file's policy.
-            _ if handle.instance.is_none() && change.backend.creates_missing() => Ok(()),
+            _ if handle.instance().is_none() && change.backend.creates_missing() => Ok(()),
             Some(backend) => backend.set_auto_start(handle, &previous).await,
             None => Err(backends.reaching(handle).err().unwrap_or_else(|| {
                 crate::backend::BackendError::Refused {

@@ -169,7 +169,7 @@ fn said(entry: &Entry, decision: Decision) -> String {
 mod tests {
     use super::super::register::tests::entry;
     use super::*;
-    use crate::model::{BackendKind, Handle, Observation};
+    use crate::model::{Handle, Observation};
 
     fn row(state: State) -> ServiceStatus {
         let mut observation = Observation::missing("");
@@ -177,7 +177,7 @@ mod tests {
         ServiceStatus::new(
             "rabbitmq",
             "console",
-            Handle::new(BackendKind::Compose, "rabbitmq"),
+            Handle::compose("test", "rabbitmq", None),
             observation,
         )
     }

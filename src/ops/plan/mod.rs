@@ -5,8 +5,8 @@
 
 use super::order::Graph;
 use super::snapshot::Snapshot;
+use crate::backend::GroupDefinition;
 use crate::catalog::{Catalog, Group};
-use crate::compose::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{Action, ServiceStatus, State, Step, Verb};
 use serde::Serialize;
@@ -82,7 +82,7 @@ pub fn action_for(verb: Verb, service: &ServiceStatus) -> Action {
 pub fn group_graph(
     catalog: &Catalog,
     group: &Group,
-    project: Option<&ComposeProject>,
+    definition: Option<&GroupDefinition>,
     services: &[&ServiceStatus],
 ) -> Graph {
     let mut graph = Graph::default();
@@ -93,13 +93,12 @@ pub fn group_graph(
     for name in &names {
         graph.add_service(name);
     }
-    if let Some(project) = project {
-        for service in &project.services {
-            for dependency in &service.depends_on {
-                if names.contains(&dependency.as_str()) && names.contains(&service.name.as_str()) {
-                    graph.add_edge(&service.name, dependency);
-                }
-            }
+    for (service, dependency) in definition
+        .into_iter()
+        .flat_map(GroupDefinition::dependencies)
+    {
+        if names.contains(&dependency) && names.contains(&service) {
+            graph.add_edge(service, dependency);
         }
     }
     let first: Vec<&str> = group
@@ -118,10 +117,8 @@ pub fn group_graph(
                 graph.add_edge(name, dependency);
             }
         }
-        let composed = project
-            .and_then(|project| project.service(name))
-            .is_some_and(|service| !service.depends_on.is_empty());
-        if !first.contains(name) && configured.is_empty() && !composed {
+        let declared = definition.is_some_and(|definition| definition.declares_dependencies(name));
+        if !first.contains(name) && configured.is_empty() && !declared {
             for middleware in &first {
                 graph.add_edge(name, middleware);
             }
@@ -168,8 +165,8 @@ pub fn build_with(
         if chosen.is_empty() {
             continue;
         }
-        let project = snapshot.projects.get(&group.name);
-        let graph = group_graph(catalog, group, project, &members);
+        let definition = snapshot.definitions.get(&group.name);
+        let graph = group_graph(catalog, group, definition, &members);
         let mut levels = graph.levels(&chosen).map_err(|cycle| {
             Failure::usage(format!(
                 "the services of group {} depend on each other in a cycle: {}",
@@ -205,9 +202,9 @@ pub fn build_with(
                 settle: (pace.wait && action.brings_up())
                     .then(|| settle_window(catalog, &name, pace)),
                 handle: service.handle.clone(),
-                stop_grace: stop_grace(verb, catalog, &name, project, pace),
-                compose_files: project
-                    .map(|project| project.files.clone())
+                stop_grace: stop_grace(verb, catalog, &name, definition, pace),
+                compose_files: definition
+                    .map(|definition| definition.files().to_vec())
                     .unwrap_or_default(),
                 service: name,
             });
@@ -231,7 +228,7 @@ fn stop_grace(
     verb: Verb,
     catalog: &Catalog,
     name: &str,
-    project: Option<&ComposeProject>,
+    definition: Option<&GroupDefinition>,
     pace: Pace,
 ) -> Duration {
     match (verb, pace.timeout) {
@@ -240,9 +237,7 @@ fn stop_grace(
             .settings(name)
             .and_then(|settings| settings.stop_timeout)
             .map(Duration::from_secs)
-            .or(project
-                .and_then(|project| project.service(name))
-                .and_then(|service| service.stop_grace_period))
+            .or(definition.and_then(|definition| definition.stop_grace(name)))
             .unwrap_or(DEFAULT_STOP_GRACE),
     }
 }

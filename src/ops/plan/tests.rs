@@ -203,8 +203,8 @@ fn a_service_that_declares_its_dependencies_does_not_wait_for_other_middleware()
     // owl-api as a slow middleware (influxdb's part on a console).
     snapshot.groups[0].first_services = vec!["mysql".into(), "owl-api".into()];
     catalog.groups[0].first_services = snapshot.groups[0].first_services.clone();
-    let project = snapshot.projects.get_mut("console").unwrap();
-    project.services[1].depends_on = vec!["mysql".into()];
+    let project = snapshot.definitions.get_mut("console").unwrap();
+    project.compose_project_mut().services[1].depends_on = vec!["mysql".into()];
     let plan = build(
         Verb::Restart,
         &catalog,
@@ -227,8 +227,8 @@ fn a_service_that_declares_its_dependencies_does_not_wait_for_other_middleware()
 #[test]
 fn a_dependency_cycle_is_a_usage_error_naming_it() {
     let (catalog, mut snapshot) = snapshot();
-    let project = snapshot.projects.get_mut("console").unwrap();
-    project.services[1].depends_on = vec!["porter-migration".into()];
+    let project = snapshot.definitions.get_mut("console").unwrap();
+    project.compose_project_mut().services[1].depends_on = vec!["porter-migration".into()];
     let failure = build(Verb::Start, &catalog, &snapshot, &[1, 2], Pace::default()).unwrap_err();
     assert_eq!(failure.exit, crate::exit::Exit::Usage);
     assert!(

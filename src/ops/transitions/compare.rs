@@ -91,7 +91,7 @@ pub fn changes(previous: &[Row], current: &[ServiceStatus], now: Timestamp) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BackendKind, Handle, Health, LastExit, Observation};
+    use crate::model::{Handle, Health, LastExit, Observation};
 
     fn now() -> Timestamp {
         "2026-12-04T10:05:00Z".parse().unwrap()
@@ -110,7 +110,7 @@ mod tests {
         ServiceStatus::new(
             "rabbitmq",
             "console",
-            Handle::new(BackendKind::Compose, "rabbitmq"),
+            Handle::compose("test", "rabbitmq", None),
             observation,
         )
     }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{BackendKind, Handle, Health, LastExit, Observation, State};
+use crate::model::{Handle, Health, LastExit, Observation, State};
 use crate::settings::Settings;
 use std::io::Write;
 
@@ -20,7 +20,7 @@ fn rabbitmq(state: State, restarts: u64) -> ServiceStatus {
     ServiceStatus::new(
         "rabbitmq",
         "console",
-        Handle::new(BackendKind::Compose, "rabbitmq"),
+        Handle::compose("test", "rabbitmq", None),
         observation,
     )
 }

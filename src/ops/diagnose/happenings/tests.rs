@@ -2,7 +2,7 @@
 //! history, states and error events.
 
 use super::*;
-use crate::model::{BackendKind, Handle, LastExit, Observation, ServiceStatus, State};
+use crate::model::{Handle, LastExit, Observation, ServiceStatus, State};
 use crate::ops::diagnose::event::Location;
 use crate::ops::diagnose::report::Verdict;
 use crate::ops::diagnose::rules::Side;
@@ -77,7 +77,7 @@ fn state(name: &str, exit: Option<(i64, bool, &str)>) -> ServiceState {
         status: ServiceStatus::new(
             name,
             "console",
-            Handle::new(BackendKind::Compose, name),
+            Handle::compose("test", name, None),
             observation,
         ),
         details: None,
