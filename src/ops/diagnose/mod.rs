@@ -267,7 +267,7 @@ async fn services_as_daemons_see_them(
         Ok((mut snapshot, backends)) => {
             // A service in maintenance is stopped on purpose: not a finding.
             // A register that cannot be read is said beside the daemons' errors.
-            let unmarked = crate::ops::maintenance::mark_from_register(
+            let unmarked = crate::ops::maintenance::held::mark_from_register(
                 &settings.state_dir,
                 &mut snapshot.services,
             )
