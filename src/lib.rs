@@ -9,7 +9,7 @@
 //!
 //! The layering rule (checked by `tests/layering.rs`): a module imports only
 //! from its own layer or a lower one — `model` (with `exit`, `version`,
-//! `settings`, `private_file`) ← `catalog` (with `compose`, `redact`) ← `backend` ← `ops` ←
+//! `settings`, `private_file`) ← `catalog` (with `compose_file`, `redact`) ← `backend` ← `ops` ←
 //! `render`, `commands` (with `cli`, `docs`, `output`, `progress`,
 //! `completion`, `fuzzing`) ← `app`.
 
@@ -19,7 +19,7 @@ pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod commands;
 pub(crate) mod completion;
-pub mod compose;
+pub mod compose_file;
 pub mod docs;
 pub mod exit;
 pub mod fuzzing;

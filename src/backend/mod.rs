@@ -42,7 +42,7 @@ pub use events::{EventWindow, EventsRead, SourceFailure};
 pub use unread::UnreadFiles;
 
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,

@@ -5,7 +5,7 @@
 
 use crate::backend::{BackendError, Backends, UnreadFiles};
 use crate::catalog::{Catalog, Group};
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{BackendKind, ServiceStatus, State};
 use crate::settings::Settings;

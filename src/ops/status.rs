@@ -250,7 +250,7 @@ pub fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compose::ComposeError;
+    use crate::compose_file::ComposeError;
     use crate::model::{Handle, Health, Observation, Readiness, State};
 
     fn running(name: &str, group: &str, kind: BackendKind) -> ServiceStatus {

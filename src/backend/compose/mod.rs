@@ -25,7 +25,7 @@ use super::{
     Verdict, WriterZones,
 };
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,

@@ -17,7 +17,7 @@ use super::{
     OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use crate::exit::{Exit, Failure};
 use crate::model::{
     Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,

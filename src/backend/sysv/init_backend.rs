@@ -14,7 +14,7 @@ use crate::backend::{
     OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
 };
 use crate::catalog::Group;
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,

@@ -10,7 +10,7 @@ use crate::backend::{
     Verdict, WriterZones,
 };
 use crate::catalog::{Group, service_name_of_unit};
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, RestartPolicyName, ServiceEvent,

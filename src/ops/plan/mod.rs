@@ -6,7 +6,7 @@
 use super::order::Graph;
 use super::snapshot::Snapshot;
 use crate::catalog::{Catalog, Group};
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use crate::exit::Failure;
 use crate::model::{Action, ServiceStatus, State, Step, Verb};
 use serde::Serialize;
