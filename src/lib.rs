@@ -9,9 +9,9 @@
 //!
 //! The layering rule (checked by `tests/layering.rs`): a module imports only
 //! from its own layer or a lower one — `model` (with `exit`, `version`,
-//! `settings`, `private_file`) ← `catalog` (with `compose_file`, `redact`) ← `backend` ← `ops` ←
-//! `render`, `commands` (with `cli`, `docs`, `output`, `progress`,
-//! `completion`, `fuzzing`) ← `app`.
+//! `settings`, `private_file`) ← `catalog` (with `compose_file`, `redact`) ←
+//! `backend` ← `ops` ← `diagnose` ← `render`, `commands` (with `cli`, `docs`,
+//! `output`, `progress`, `completion`, `fuzzing`) ← `app`.
 
 pub mod app;
 pub(crate) mod backend;
@@ -20,6 +20,7 @@ pub mod cli;
 pub(crate) mod commands;
 pub(crate) mod completion;
 pub mod compose_file;
+pub(crate) mod diagnose;
 pub mod docs;
 pub mod exit;
 pub mod fuzzing;

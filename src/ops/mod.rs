@@ -4,7 +4,6 @@
 pub mod bounded_lines;
 pub mod checks;
 pub mod dependents;
-pub mod diagnose;
 pub mod disk_cache;
 pub mod disk_usage;
 pub mod disk_walk;

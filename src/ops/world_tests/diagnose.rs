@@ -4,9 +4,9 @@
 
 use crate::backend::Backends;
 use crate::backend::world::{Daemon, Service, World};
+use crate::diagnose::{Request, run, scan, window};
 use crate::exit::Exit;
 use crate::model::BackendKind;
-use crate::ops::diagnose::{Request, run, scan, window};
 
 fn request() -> Request {
     Request {
@@ -25,7 +25,7 @@ fn request() -> Request {
     }
 }
 
-async fn diagnose(world: &World) -> crate::ops::diagnose::report::Report {
+async fn diagnose(world: &World) -> crate::diagnose::report::Report {
     let now = jiff::Timestamp::from_second(1_800_000_600)
         .expect("a time")
         .to_zoned(jiff::tz::TimeZone::UTC);
