@@ -10,7 +10,7 @@
 //! The layering rule (checked by `tests/layering.rs`): a module imports only
 //! from its own layer or a lower one — `model` (with `exit`, `version`,
 //! `settings`, `private_file`) ← `catalog` (with `compose_file`, `redact`) ←
-//! `backend` ← `ops` ← `diagnose` ← `render`, `commands` (with `cli`, `docs`,
+//! `log_files` ← `backend` ← `ops` ← `diagnose` ← `render`, `commands` (with `cli`, `docs`,
 //! `output`, `progress`, `completion`, `fuzzing`) ← `app`.
 
 pub mod app;
@@ -24,6 +24,7 @@ pub(crate) mod diagnose;
 pub mod docs;
 pub mod exit;
 pub mod fuzzing;
+pub(crate) mod log_files;
 pub(crate) mod model;
 pub(crate) mod ops;
 pub(crate) mod output;

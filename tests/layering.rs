@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["model", "exit", "version", "settings", "private_file"],
     &["catalog", "compose_file", "redact"],
+    &["log_files"],
     &["backend"],
     &["ops"],
     &["diagnose"],
@@ -177,6 +178,7 @@ fn the_rule_reads_paths_as_it_should() {
     );
     assert!(crate_paths("use hmctl_crate::thing;").is_empty());
     assert!(layer_of("model") < layer_of("catalog"));
+    assert!(layer_of("log_files") < layer_of("backend"));
     assert!(layer_of("backend") < layer_of("ops"));
     assert!(layer_of("ops") < layer_of("diagnose"));
     assert!(layer_of("diagnose") < layer_of("render"));

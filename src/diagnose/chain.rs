@@ -5,7 +5,7 @@
 
 use super::scan::Event;
 use super::signature::unreachable_regex;
-use crate::ops::logs::timeline::local_text;
+use crate::log_files::timeline::local_text;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -12,7 +12,7 @@ use super::event::Collect;
 pub use super::event::Event;
 use super::position::{Timed, modified_time, window_range};
 use super::window::Window;
-use crate::ops::logs::files::LogFile;
+use crate::log_files::files::LogFile;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
