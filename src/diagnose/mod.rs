@@ -28,6 +28,8 @@ mod advice_tests;
 mod causes_tests;
 #[cfg(test)]
 mod scan_tests;
+#[cfg(test)]
+mod world_tests;
 
 use crate::backend::UnreadFiles;
 use crate::catalog::{Catalog, by_priority, resolve, stage};

@@ -30,4 +30,4 @@ pub mod textfile;
 pub mod transitions;
 pub mod upgrade;
 #[cfg(test)]
-mod world_tests;
+pub(crate) mod world_tests;

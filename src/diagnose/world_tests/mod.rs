@@ -61,7 +61,7 @@ async fn a_dead_dependency_is_the_cause_of_what_needs_it() {
 
 #[tokio::test(start_paused = true)]
 async fn every_service_well_is_nothing_abnormal() {
-    let world = super::console();
+    let world = crate::ops::world_tests::console();
     let report = diagnose(&world).await;
     assert!(report.ok, "{:?}", report.findings);
     assert_eq!(report.exit, Exit::Success);
@@ -69,7 +69,8 @@ async fn every_service_well_is_nothing_abnormal() {
 
 #[tokio::test(start_paused = true)]
 async fn a_daemon_that_cannot_be_asked_is_a_note_not_a_failure_of_diagnose() {
-    let world = super::console().with_daemon(BackendKind::Compose, Daemon::Refused);
+    let world =
+        crate::ops::world_tests::console().with_daemon(BackendKind::Compose, Daemon::Refused);
     let report = diagnose(&world).await;
     assert!(
         report
