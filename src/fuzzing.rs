@@ -16,7 +16,8 @@ pub fn config(text: &str) {
 
 /// Compose text: read, or refused naming the file.
 pub fn compose(text: &str) {
-    if let Err(error) = crate::compose::parse_text(Path::new("/nonexistent/fuzz/compose.yml"), text)
+    if let Err(error) =
+        crate::compose_file::parse_text(Path::new("/nonexistent/fuzz/compose.yml"), text)
     {
         assert!(!error.to_string().is_empty());
     }

@@ -9,9 +9,9 @@
 //!
 //! The layering rule (checked by `tests/layering.rs`): a module imports only
 //! from its own layer or a lower one — `model` (with `exit`, `version`,
-//! `settings`, `private_file`) ← `catalog` (with `compose`, `redact`) ← `backend` ← `ops` ←
-//! `render`, `commands` (with `cli`, `docs`, `output`, `progress`,
-//! `completion`, `fuzzing`) ← `app`.
+//! `settings`, `private_file`) ← `catalog` (with `compose_file`, `redact`) ←
+//! `log_files` ← `backend` ← `ops` ← `diagnose` ← `render`, `commands` (with `cli`, `docs`,
+//! `output`, `progress`, `completion`, `fuzzing`) ← `app`.
 
 pub mod app;
 pub(crate) mod backend;
@@ -19,10 +19,12 @@ pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod commands;
 pub(crate) mod completion;
-pub mod compose;
+pub mod compose_file;
+pub(crate) mod diagnose;
 pub mod docs;
 pub mod exit;
 pub mod fuzzing;
+pub(crate) mod log_files;
 pub(crate) mod model;
 pub(crate) mod ops;
 pub(crate) mod output;

@@ -35,7 +35,7 @@ fn read_bounded(file: &Path) -> Result<Vec<String>, String> {
     let (sender, receiver) = std::sync::mpsc::channel();
     let owned = file.to_path_buf();
     std::thread::spawn(move || {
-        let result = hmctl::compose::read_project(&[owned])
+        let result = hmctl::compose_file::read_project(&[owned])
             .map(|project| {
                 project
                     .services

@@ -2,7 +2,7 @@
 //! (who waits for whom, how long a stop may take), without `ops` knowing
 //! which kind's files they were: the generic seam names no compose type.
 
-use crate::compose::ComposeProject;
+use crate::compose_file::ComposeProject;
 use std::path::PathBuf;
 use std::time::Duration;
 

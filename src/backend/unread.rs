@@ -2,7 +2,7 @@
 //! include): status still shows its containers as Docker lists them, and a
 //! change to its services is refused. The words for both are written here.
 
-use crate::compose::ComposeError;
+use crate::compose_file::ComposeError;
 use crate::exit::{Exit, Failure};
 use crate::model::{BackendKind, ServiceStatus};
 

@@ -250,7 +250,7 @@ pub struct DiagnoseArgs {
     pub id: Option<String>,
 
     /// Read at most this many MiB of logs in all (the report says when it stopped there).
-    #[arg(long, value_name = "MIB", default_value_t = crate::ops::diagnose::DEFAULT_BUDGET_MIB, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    #[arg(long, value_name = "MIB", default_value_t = crate::diagnose::DEFAULT_BUDGET_MIB, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub max_read: u64,
 }
 

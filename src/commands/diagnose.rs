@@ -3,8 +3,8 @@
 use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::DiagnoseArgs;
+use crate::diagnose::{Request, run as diagnose, scan, window};
 use crate::exit::Exit;
-use crate::ops::diagnose::{Request, run as diagnose, scan, window};
 use crate::output::Printer;
 use crate::render;
 use crate::settings::Settings;

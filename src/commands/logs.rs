@@ -66,7 +66,7 @@ async fn show(
     };
     let width = targets.iter().map(String::len).max().unwrap_or(0).max(12);
     let stdout = std::io::stdout();
-    let mut emit = |line: &ops::logs::tail::SourcedLine, prefixed: bool| {
+    let mut emit = |line: &crate::log_files::tail::SourcedLine, prefixed: bool| {
         let mut out = stdout.lock();
         render::logs::line(&mut out, line, prefixed, width)
             .and_then(|()| out.flush())
@@ -101,7 +101,7 @@ async fn grep(
         fixed_strings,
         ignore_case,
     } = args;
-    let query = ops::logs::search::Query {
+    let query = crate::log_files::search::Query {
         pattern: pattern.clone(),
         fixed: *fixed_strings,
         ignore_case: *ignore_case,
@@ -109,7 +109,7 @@ async fn grep(
         since: since_time(since.as_deref())?,
     };
     // Check the pattern before choosing files, so a bad one is exit 2 at once.
-    ops::logs::search::matcher(&query).map_err(Failure::usage)?;
+    crate::log_files::search::matcher(&query).map_err(Failure::usage)?;
     let backends = Backends::connecting(settings);
     let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets, &backends)?;
     if query.since.is_some() {
@@ -122,7 +122,7 @@ async fn grep(
             refused.display()
         ));
     }
-    let found = ops::logs::search::search(&selection.files, &query, super::threads())
+    let found = crate::log_files::search::search(&selection.files, &query, super::threads())
         .map_err(Failure::usage)?;
     for file in found.iter().filter(|file| file.error.is_some()) {
         printer.warning(&format!(
@@ -137,7 +137,7 @@ async fn grep(
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
         for file in &found {
-            ops::logs::search::write_grep_form(&mut out, file).map_err(|_| ClosedPipe)?;
+            crate::log_files::search::write_grep_form(&mut out, file).map_err(|_| ClosedPipe)?;
         }
         out.flush().map_err(|_| ClosedPipe)?;
     }

@@ -47,7 +47,7 @@ fn time_flag(
     text: Option<&str>,
 ) -> Result<Option<jiff::Timestamp>, crate::exit::Failure> {
     text.map(|text| {
-        crate::ops::logs::timeline::parse_since(text, &jiff::Zoned::now()).map_err(|message| {
+        crate::log_files::timeline::parse_since(text, &jiff::Zoned::now()).map_err(|message| {
             crate::exit::Failure::usage(message.replace("--since", flag)).with_hint(
                 "give a duration (30m, 2h, 1d ago) or a time: 2025-09-18 16:00 is local time, 2025-09-18T08:00:00Z carries its offset",
             )

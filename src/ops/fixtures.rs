@@ -4,7 +4,7 @@
 
 use super::snapshot::Snapshot;
 use crate::catalog::Group;
-use crate::compose::{ComposeProject, ComposeService};
+use crate::compose_file::{ComposeProject, ComposeService};
 use crate::model::{BackendKind, Handle, HandleKind, Health, Observation, ServiceStatus, State};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -103,7 +103,7 @@ pub async fn plan(
             .iter()
             .map(|index| &snapshot.services[*index])
             .collect();
-        super::maintenance::refuse_start(&settings.state_dir, request.verb, &chosen)?;
+        super::maintenance::held::refuse_start(&settings.state_dir, request.verb, &chosen)?;
     }
     if request.verb == Verb::Stop && request.dependents != DependentsPolicy::Ignore {
         let verdict = dependents::verdict(catalog, &snapshot, &selected);
@@ -257,7 +257,7 @@ pub async fn act_on(
     // and `maintenance off` starts it on them.
     let held = match request.verb {
         Verb::Start | Verb::Restart if !request.start_in_maintenance => {
-            super::maintenance::read(&settings.state_dir)?
+            super::maintenance::held::read(&settings.state_dir)?
         }
         _ => super::maintenance::register::Register::default(),
     };

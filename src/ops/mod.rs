@@ -4,7 +4,6 @@
 pub mod bounded_lines;
 pub mod checks;
 pub mod dependents;
-pub mod diagnose;
 pub mod disk_cache;
 pub mod disk_usage;
 pub mod disk_walk;
@@ -31,4 +30,4 @@ pub mod textfile;
 pub mod transitions;
 pub mod upgrade;
 #[cfg(test)]
-mod world_tests;
+pub(crate) mod world_tests;

@@ -61,7 +61,7 @@ pub async fn plan(
     let verdicts = verdicts(&snapshot, &selected, &backends).await?;
     // A recreated container starts, with its compose file's restart policy:
     // one in maintenance is left as it is.
-    let held = super::maintenance::read(&settings.state_dir)?;
+    let held = super::maintenance::held::read(&settings.state_dir)?;
     let choose = |service: &ServiceStatus| match verdicts
         .get(&format!("{}/{}", service.group, service.name))
     {

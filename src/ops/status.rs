@@ -151,7 +151,7 @@ pub async fn status_with_backends(
     let (taken, checks) = tokio::join!(snapshot::take(catalog, settings, backends), checks);
     let (mut snapshot, backends) = taken?;
     let marked =
-        super::maintenance::mark_from_register(&settings.state_dir, &mut snapshot.services);
+        super::maintenance::held::mark_from_register(&settings.state_dir, &mut snapshot.services);
     let mut report = report(catalog, targets, snapshot, checks)?;
     if let Err(failure) = marked {
         report.errors.push(ErrorEntry {
@@ -250,7 +250,7 @@ pub fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compose::ComposeError;
+    use crate::compose_file::ComposeError;
     use crate::model::{Handle, Health, Observation, Readiness, State};
 
     fn running(name: &str, group: &str, kind: BackendKind) -> ServiceStatus {

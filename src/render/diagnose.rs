@@ -2,12 +2,12 @@
 //! examples (state, log search, analysis, actions), and as JSON.
 
 use crate::catalog::windows_agent;
-use crate::model::State;
-use crate::ops::checks::human_bytes;
-use crate::ops::diagnose::chain::Chain;
-use crate::ops::diagnose::report::{
+use crate::diagnose::chain::Chain;
+use crate::diagnose::report::{
     CauseGroup, Finding, Report, Role, Seen, ServiceState, Severity, Source, Summary,
 };
+use crate::model::State;
+use crate::ops::checks::human_bytes;
 use std::fmt::Write;
 
 /// `HH:MM:SS.mmm` of a time key, or the key itself when short.

@@ -4,9 +4,9 @@ use super::{Style, finish, table};
 use crate::catalog::{
     Catalog, LogSource, STAGES, StageService, by_priority, log_sources, windows_agent,
 };
+use crate::log_files::search::{FileHits, Hit};
+use crate::log_files::tail::SourcedLine;
 use crate::ops::logs::collect::Bundle;
-use crate::ops::logs::search::{FileHits, Hit};
-use crate::ops::logs::tail::SourcedLine;
 use crate::ops::logs::trace::TraceLine;
 use comfy_table::Cell;
 use serde_json::json;

@@ -10,7 +10,7 @@ use super::docker_containers::Container;
 use super::docker_state::observe_container;
 use crate::backend::error::BackendError;
 use crate::catalog::Group;
-use crate::compose::{ComposeError, ComposeProject, FileSet, RememberedProject};
+use crate::compose_file::{ComposeError, ComposeProject, FileSet, RememberedProject};
 use crate::model::{Handle, Observation, ServiceStatus};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

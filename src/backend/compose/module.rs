@@ -9,7 +9,7 @@ use crate::backend::{
     BackendError, BackendModule, Declared, DeclaredGroup, Installed, OutputSource, UnreadFiles,
 };
 use crate::catalog::Group;
-use crate::compose::read_project;
+use crate::compose_file::read_project;
 use crate::exit::Failure;
 use crate::model::BackendKind;
 use crate::settings::{Daemons, Settings};

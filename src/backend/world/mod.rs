@@ -19,7 +19,7 @@ pub use service::Service;
 
 use super::{Declared, DeclaredGroup, Installed};
 use crate::catalog::{Catalog, Group, ServiceSettings, UnitChoice};
-use crate::compose::{ComposeProject, ComposeService};
+use crate::compose_file::{ComposeProject, ComposeService};
 use crate::model::{Action, BackendKind, Handle, HandleKind};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -4,13 +4,13 @@
 //! truncated file, the gateway's next dated file). A service without a log
 //! file shows its container's output (Docker) or its unit's journal.
 
-use super::files::{LogFile, service_files};
-use super::tail::{Source, SourcedLine, last_lines_before, merge};
-use super::tracker::Tracker;
 use super::zones::{UNASKED_HINT, Zones};
 use crate::backend::{Backend, Backends, OutputLine, OutputSource};
 use crate::catalog::{Catalog, Group, resolve};
 use crate::exit::Failure;
+use crate::log_files::files::{LogFile, service_files};
+use crate::log_files::tail::{Source, SourcedLine, last_lines_before, merge};
+use crate::log_files::tracker::Tracker;
 use crate::ops::interrupt::Interrupt;
 use crate::ops::inventory::{Entry, inventory};
 use std::io::{Seek, SeekFrom};

@@ -2,9 +2,9 @@
 //! guide's table, high-priority services first), those of the TARGETs, or
 //! every file under each present group's `log_dir`.
 
-use super::files::{LogFile, all_files, allowed_roots, files_of_source, service_files};
 use crate::catalog::{Catalog, Group, LogSource, by_priority, resolve, stage};
 use crate::exit::Failure;
+use crate::log_files::files::{LogFile, all_files, allowed_roots, files_of_source, service_files};
 use crate::model::Named;
 use crate::ops::inventory::{Entry, inventory};
 

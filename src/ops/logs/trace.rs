@@ -2,13 +2,13 @@
 //! every log of every present group, merged into one timeline — the guide's
 //! "trace the request path", done for the operator.
 
-use super::files::LogFile;
-use super::search::{FileHits, Hit, Query, search};
 use super::select::select;
-use super::timeline::line_time;
 use super::zones::attach;
 use crate::catalog::Catalog;
 use crate::exit::Failure;
+use crate::log_files::files::LogFile;
+use crate::log_files::search::{FileHits, Hit, Query, search};
+use crate::log_files::timeline::line_time;
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]

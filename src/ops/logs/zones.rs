@@ -4,9 +4,9 @@
 //! the host's zone for host services, each container's own. Asked only by
 //! commands that compare times, and once per group, never per file or line.
 
-use super::files::LogFile;
 use crate::backend::{Backends, WriterZones};
 use crate::catalog::Catalog;
+use crate::log_files::files::LogFile;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
 

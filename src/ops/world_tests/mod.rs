@@ -5,7 +5,6 @@
 //! tokio's paused clock (a settle window or a hung daemon's timeout passes
 //! at once). The real daemons' side is proven in tests/*_real.rs.
 
-mod diagnose;
 mod lifecycle;
 mod list;
 mod reload;
@@ -28,7 +27,7 @@ const SETTLE: Duration = Duration::from_secs(2);
 
 /// The console as the guides draw it, in miniature: porter-api needs mysql
 /// and rabbitmq (compose `depends_on`), all running.
-fn console() -> World {
+pub(crate) fn console() -> World {
     World::new()
         .with_group("console", BackendKind::Compose)
         .with_service("console", "mysql", Service::running().healthy())

@@ -4,7 +4,7 @@
 
 use super::read::{looks_like_text, newest_part, relative_name};
 use super::{CONFIG_CAP, Manifest, ManifestEntry};
-use crate::ops::logs::files::LogFile;
+use crate::log_files::files::LogFile;
 use crate::redact::{Content, redact_content};
 use std::io::Write;
 use std::path::PathBuf;

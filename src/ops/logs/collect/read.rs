@@ -117,7 +117,7 @@ mod tests {
         );
         assert!(kept.len() <= 100);
         let gz = dir.path().join("a.log.1.gz");
-        crate::ops::logs::gzip_fixture::write_gzip(&gz, &text);
+        crate::log_files::gzip_fixture::write_gzip(&gz, &text);
         let (bytes, size, truncated) = newest_part(&gz, 100).unwrap();
         assert!(truncated && size == text.len() as u64);
         assert!(String::from_utf8(bytes).unwrap().ends_with("line 1000\n"));

@@ -8,7 +8,7 @@ use super::report::{Finding, Role, Seen, ServiceState, Severity, Source, Verdict
 use super::rules::{Decision, Mentions, Side, Table};
 use super::scan::Event;
 use super::signature::{keyword, message, signature};
-use crate::ops::logs::timeline::local_text;
+use crate::log_files::timeline::local_text;
 
 /// Request ids kept per finding.
 const IDS_PER_FINDING: usize = 5;

@@ -2,10 +2,10 @@
 //! history, states and error events.
 
 use super::*;
+use crate::diagnose::event::Location;
+use crate::diagnose::report::Verdict;
+use crate::diagnose::rules::Side;
 use crate::model::{Handle, LastExit, Observation, ServiceStatus, State};
-use crate::ops::diagnose::event::Location;
-use crate::ops::diagnose::report::Verdict;
-use crate::ops::diagnose::rules::Side;
 use crate::ops::history::record::Activity;
 
 fn at(text: &str) -> Timestamp {
@@ -40,7 +40,7 @@ fn error(service: &str, time: &str) -> Event {
             path: format!("/var/log/{service}.log"),
             line: Some(1),
         },
-        level: Some(crate::ops::diagnose::signature::Level::Error),
+        level: Some(crate::diagnose::signature::Level::Error),
         first: "AMQP connection refused".into(),
         text: "AMQP connection refused".into(),
     }

@@ -4,9 +4,9 @@
 
 use crate::backend::Backends;
 use crate::backend::world::{Daemon, Service, World};
+use crate::diagnose::{Request, run, scan, window};
 use crate::exit::Exit;
 use crate::model::BackendKind;
-use crate::ops::diagnose::{Request, run, scan, window};
 
 fn request() -> Request {
     Request {
@@ -25,7 +25,7 @@ fn request() -> Request {
     }
 }
 
-async fn diagnose(world: &World) -> crate::ops::diagnose::report::Report {
+async fn diagnose(world: &World) -> crate::diagnose::report::Report {
     let now = jiff::Timestamp::from_second(1_800_000_600)
         .expect("a time")
         .to_zoned(jiff::tz::TimeZone::UTC);
@@ -61,7 +61,7 @@ async fn a_dead_dependency_is_the_cause_of_what_needs_it() {
 
 #[tokio::test(start_paused = true)]
 async fn every_service_well_is_nothing_abnormal() {
-    let world = super::console();
+    let world = crate::ops::world_tests::console();
     let report = diagnose(&world).await;
     assert!(report.ok, "{:?}", report.findings);
     assert_eq!(report.exit, Exit::Success);
@@ -69,7 +69,8 @@ async fn every_service_well_is_nothing_abnormal() {
 
 #[tokio::test(start_paused = true)]
 async fn a_daemon_that_cannot_be_asked_is_a_note_not_a_failure_of_diagnose() {
-    let world = super::console().with_daemon(BackendKind::Compose, Daemon::Refused);
+    let world =
+        crate::ops::world_tests::console().with_daemon(BackendKind::Compose, Daemon::Refused);
     let report = diagnose(&world).await;
     assert!(
         report

@@ -116,7 +116,7 @@ fn time_keys_sort_with_the_log_lines() {
 }
 
 /// The findings of `states` on the built-in catalog, at `now()`.
-fn findings_of(states: &[ServiceState]) -> Vec<crate::ops::diagnose::report::Finding> {
+fn findings_of(states: &[ServiceState]) -> Vec<crate::diagnose::report::Finding> {
     let catalog = Catalog::builtin();
     let window = Window {
         since: "2026-12-04T18:00:00Z".parse().unwrap(),

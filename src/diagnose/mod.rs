@@ -28,12 +28,14 @@ mod advice_tests;
 mod causes_tests;
 #[cfg(test)]
 mod scan_tests;
+#[cfg(test)]
+mod world_tests;
 
 use crate::backend::UnreadFiles;
 use crate::catalog::{Catalog, by_priority, resolve, stage};
 use crate::exit::{Exit, Failure};
+use crate::log_files::files::LogFile;
 use crate::ops::inventory::{Entry, inventory};
-use crate::ops::logs::files::LogFile;
 use crate::ops::logs::select::select;
 use crate::ops::snapshot;
 use crate::settings::Settings;
@@ -267,7 +269,7 @@ async fn services_as_daemons_see_them(
         Ok((mut snapshot, backends)) => {
             // A service in maintenance is stopped on purpose: not a finding.
             // A register that cannot be read is said beside the daemons' errors.
-            let unmarked = crate::ops::maintenance::mark_from_register(
+            let unmarked = crate::ops::maintenance::held::mark_from_register(
                 &settings.state_dir,
                 &mut snapshot.services,
             )

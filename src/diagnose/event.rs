@@ -7,8 +7,8 @@
 use super::candidates::{Line, Visitor};
 use super::signature::{Level, level};
 use super::window::Window;
-use crate::ops::logs::files::LogFile;
-use crate::ops::logs::timeline::line_time;
+use crate::log_files::files::LogFile;
+use crate::log_files::timeline::line_time;
 
 /// Untimed lines (a traceback) after an error line that belong to it.
 pub const CONTINUATION_LINES: usize = 20;

@@ -3,7 +3,7 @@
 //! in it), and — logs being written in time order — the byte offsets of the
 //! window's first and last lines, found by bisection.
 
-use crate::ops::logs::timeline::line_time;
+use crate::log_files::timeline::line_time;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::os::unix::fs::FileExt;

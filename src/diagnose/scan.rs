@@ -12,7 +12,7 @@ pub use super::event::Event;
 use super::event::{CONTINUATION_LINES, Collect};
 use super::position::{Timed, modified_time, window_range};
 use super::window::Window;
-use crate::ops::logs::files::LogFile;
+use crate::log_files::files::LogFile;
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

@@ -40,7 +40,7 @@ pub fn services_that_matter(
         let Some(group) = catalog.group(&entry.group) else {
             continue;
         };
-        let depends_on = crate::compose::read_project(&group.existing_files())
+        let depends_on = crate::compose_file::read_project(&group.existing_files())
             .ok()
             .and_then(|project| {
                 project

@@ -5,7 +5,7 @@
 use super::scan::{Limits, Request, scan};
 use super::signature::Level;
 use super::window::Window;
-use crate::ops::logs::files::LogFile;
+use crate::log_files::files::LogFile;
 use std::io::Write;
 use std::path::Path;
 
@@ -82,7 +82,7 @@ fn gzipped_rotations_are_read_and_old_files_skipped() {
                 Traceback (most recent call last):\n  File \"x.py\", line 1, in f\n\
                 ValueError: bad\n2025-09-18 16:10:01.000 1 INFO unicloud.engine ok\n";
     let gz = dir.path().join("unicloud-engine.log.1.gz");
-    crate::ops::logs::gzip_fixture::write_gzip(&gz, text);
+    crate::log_files::gzip_fixture::write_gzip(&gz, text);
     let old = dir.path().join("unicloud-engine.log.2");
     std::fs::write(&old, text).unwrap();
     let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);

@@ -211,7 +211,7 @@ mod tests {
             .extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("gz"))
         {
-            crate::ops::logs::gzip_fixture::write_gzip(&path, text);
+            crate::log_files::gzip_fixture::write_gzip(&path, text);
         } else {
             std::fs::write(&path, text).unwrap();
         }

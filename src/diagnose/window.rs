@@ -3,7 +3,7 @@
 //! their own zone unless they carry an offset; the window is two instants,
 //! compared with each line's instant (`logs::timeline`).
 
-use crate::ops::logs::timeline::parse_since;
+use crate::log_files::timeline::parse_since;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;

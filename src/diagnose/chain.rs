@@ -5,7 +5,7 @@
 
 use super::scan::Event;
 use super::signature::unreachable_regex;
-use crate::ops::logs::timeline::local_text;
+use crate::log_files::timeline::local_text;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -131,8 +131,8 @@ pub fn chains(events: &[Event], wanted: Option<&str>, zone: &TimeZone) -> Vec<Ch
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::diagnose::event::Location;
-    use crate::ops::diagnose::signature::Level;
+    use crate::diagnose::event::Location;
+    use crate::diagnose::signature::Level;
 
     fn event(time: &str, service: &str, level: Option<Level>, text: &str) -> Event {
         Event {
