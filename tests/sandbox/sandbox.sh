@@ -191,7 +191,10 @@ up() {
   start_dockerd
   build_busybox_image
   build_systemd_image
-  # The SysV image (a sysvinit PID 1) tests start their own containers from.
+  # The SysV image (a sysvinit PID 1) tests start their own containers from,
+  # built from the debootstrapped root (made here when only the systemd
+  # image was left of an earlier run).
+  debootstrap_root
   "$here/sysv.sh" build >/dev/null
   start_systemd
   mkdir -p "$state"
