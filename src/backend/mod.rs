@@ -205,20 +205,28 @@ pub(crate) trait ServiceBackend {
     ) -> Result<Vec<Vec<u8>>, Failure>;
 
     /// Whether each of `services` (of one group) runs what its definition says
-    /// now, by `group/name`; services it cannot recreate are left out.
+    /// now, by `group/name`; services it cannot recreate are left out — by
+    /// default all of them (a unit or a script comes from its package).
     async fn verdicts(
         &self,
-        group: &Group,
-        definition: Option<&GroupDefinition>,
-        services: &[&ServiceStatus],
-    ) -> Result<HashMap<String, Verdict>, Failure>;
+        _group: &Group,
+        _definition: Option<&GroupDefinition>,
+        _services: &[&ServiceStatus],
+    ) -> Result<HashMap<String, Verdict>, Failure> {
+        Ok(HashMap::new())
+    }
 
-    /// The daemon's own description of a group's services, for a support bundle.
-    async fn describe(&self, group: &Group) -> Option<String>;
+    /// The daemon's own description of a group's services, for a support
+    /// bundle; by default none.
+    async fn describe(&self, _group: &Group) -> Option<String> {
+        None
+    }
 
     /// The zones `group`'s services write their log times in, asked once
-    /// (within `timeout`).
-    async fn writer_zones(&self, group: &Group, timeout: Duration) -> WriterZones;
+    /// (within `timeout`); by default the host's (services that run on it).
+    async fn writer_zones(&self, _group: &Group, _timeout: Duration) -> WriterZones {
+        WriterZones::all_in(jiff::tz::TimeZone::system())
+    }
 
     /// What the daemon says of a service that is not well beyond its status
     /// line (`diagnose`): health-check runs, exit code, OOM kill, restarts, a
@@ -228,14 +236,17 @@ pub(crate) trait ServiceBackend {
     /// What happened to `groups`' services (all of this kind) in `window`,
     /// by the daemon's own records, each read within `timeout`. With
     /// `follow`, what happens from `window.since` on is sent there instead,
-    /// until the daemon's stream ends.
+    /// until the daemon's stream ends. By default nothing: a kind that keeps
+    /// no records.
     async fn events(
         &self,
-        groups: &[Group],
-        window: EventWindow,
-        timeout: Duration,
-        follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
-    ) -> EventsRead;
+        _groups: &[Group],
+        _window: EventWindow,
+        _timeout: Duration,
+        _follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
+    ) -> EventsRead {
+        EventsRead::default()
+    }
 }
 
 /// The closed set of backends: one variant per kind, holding its module's

@@ -13,18 +13,17 @@ mod systemd_state;
 mod unit_group;
 
 use super::{
-    BackendError, BackendModule, Declared, EventWindow, EventsRead, GroupDefinition, GroupsReport,
-    Installed, OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+    BackendError, BackendModule, Declared, EventWindow, EventsRead, GroupsReport, Installed,
+    OutputLine, OutputSource, ServiceBackend,
 };
 use crate::catalog::{Group, UnitChoice, service_name_of_unit};
 use crate::exit::{Exit, Failure};
 use crate::model::{
-    Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent,
-    ServiceStatus, State, Step,
+    Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent, State,
+    Step,
 };
 use crate::settings::{Daemons, Settings};
 use client::{SystemdClient, UnitAction};
-use std::collections::HashMap;
 use std::time::Duration;
 use systemd_state::{observe_unit, starts_at_boot};
 use tokio::sync::mpsc;
@@ -393,25 +392,6 @@ impl ServiceBackend for Systemd {
             .filter(|line| !line.is_empty())
             .map(<[u8]>::to_vec)
             .collect())
-    }
-
-    async fn verdicts(
-        &self,
-        _group: &Group,
-        _definition: Option<&GroupDefinition>,
-        _services: &[&ServiceStatus],
-    ) -> Result<HashMap<String, Verdict>, Failure> {
-        // A unit comes from its package: there is nothing to recreate.
-        Ok(HashMap::new())
-    }
-
-    async fn describe(&self, _group: &Group) -> Option<String> {
-        None
-    }
-
-    /// Units run on the host: they write in its zone.
-    async fn writer_zones(&self, _group: &Group, _timeout: Duration) -> WriterZones {
-        WriterZones::all_in(jiff::tz::TimeZone::system())
     }
 
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {

@@ -10,17 +10,13 @@ use super::{
 };
 use crate::backend::upstart;
 use crate::backend::{
-    BackendError, BackendModule, DeclaredGroup, EventWindow, EventsRead, GroupDefinition,
-    GroupsReport, Installed, OutputLine, OutputSource, ServiceBackend, Verdict, WriterZones,
+    BackendError, BackendModule, DeclaredGroup, GroupsReport, Installed, OutputLine, OutputSource,
+    ServiceBackend,
 };
 use crate::catalog::Group;
 use crate::exit::Failure;
-use crate::model::{
-    AutoStart, BackendKind, Details, Handle, HandleKind, Observation, ServiceEvent, ServiceStatus,
-    Step,
-};
+use crate::model::{AutoStart, BackendKind, Details, Handle, HandleKind, Observation, Step};
 use crate::settings::{Daemons, Settings};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -177,25 +173,6 @@ impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
         Err(no_output(source))
     }
 
-    async fn verdicts(
-        &self,
-        _group: &Group,
-        _definition: Option<&GroupDefinition>,
-        _services: &[&ServiceStatus],
-    ) -> Result<HashMap<String, Verdict>, Failure> {
-        // A script or a job comes from its package: there is nothing to recreate.
-        Ok(HashMap::new())
-    }
-
-    async fn describe(&self, _group: &Group) -> Option<String> {
-        None
-    }
-
-    /// Their daemons run on the host: they write in its zone.
-    async fn writer_zones(&self, _group: &Group, _timeout: Duration) -> WriterZones {
-        WriterZones::all_in(jiff::tz::TimeZone::system())
-    }
-
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
         let observation = Self::observe_named(&handle.name, timeout).await?;
         Ok(details_of(
@@ -204,17 +181,5 @@ impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
             &observation,
             self.config.as_deref(),
         ))
-    }
-
-    /// Neither SysV init nor hmctl's reading of upstart keeps a record of
-    /// what happened to a service.
-    async fn events(
-        &self,
-        _groups: &[Group],
-        _window: EventWindow,
-        _timeout: Duration,
-        _follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
-    ) -> EventsRead {
-        EventsRead::default()
     }
 }

@@ -6,14 +6,14 @@
 
 use super::{Acted, Daemon, Service, World, handle_of};
 use crate::backend::{
-    BackendError, EventWindow, EventsRead, GroupDefinition, GroupsReport, OutputLine, OutputSource,
-    ServiceBackend, Verdict, WriterZones,
+    BackendError, GroupDefinition, GroupsReport, OutputLine, OutputSource, ServiceBackend, Verdict,
+    WriterZones,
 };
 use crate::catalog::{Group, service_name_of_unit};
 use crate::exit::Failure;
 use crate::model::{
-    AutoStart, BackendKind, Details, Handle, Observation, RestartPolicyName, ServiceEvent,
-    ServiceStatus, Step, UNIT_ENABLED,
+    AutoStart, BackendKind, Details, Handle, Observation, RestartPolicyName, ServiceStatus, Step,
+    UNIT_ENABLED,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -300,15 +300,5 @@ impl ServiceBackend for Played {
     async fn details(&self, handle: &Handle, timeout: Duration) -> Result<Details, BackendError> {
         self.reached(Instant::now() + timeout).await?;
         Ok(self.now_of(handle)?.0.details())
-    }
-
-    async fn events(
-        &self,
-        _groups: &[Group],
-        _window: EventWindow,
-        _timeout: Duration,
-        _follow: Option<mpsc::UnboundedSender<ServiceEvent>>,
-    ) -> EventsRead {
-        EventsRead::default()
     }
 }
