@@ -92,8 +92,24 @@ pub async fn config_hashes(
         .collect())
 }
 
+/// The turn of one compose project: two `docker-compose up` of one project
+/// at once race inside Compose (1.x lists the project's containers and
+/// inspects each; one the other run is replacing is gone: "No such
+/// container", seen in a reload that recreated two services), so hmctl runs
+/// them one at a time per project; other projects go on side by side.
+fn project_turn(project: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    type Turns = std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>;
+    static TURNS: std::sync::OnceLock<std::sync::Mutex<Turns>> = std::sync::OnceLock::new();
+    let mut turns = TURNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    turns.entry(project.to_string()).or_default().clone()
+}
+
 /// Creates and starts the container of `service` from `files`; with `force`,
-/// recreates it even when it exists (new image, new configuration).
+/// recreates it even when it exists (new image, new configuration). One at a
+/// time per project ([`project_turn`]).
 pub async fn up(
     project: &str,
     files: &[PathBuf],
@@ -116,6 +132,8 @@ pub async fn up(
         .await?
         .program;
     let directory = files[0].parent().unwrap_or(Path::new("/"));
+    let turn = project_turn(project);
+    let _turn = turn.lock().await;
     let mut command = Command::new(&program[0]);
     command
         .args(&program[1..])
@@ -152,6 +170,19 @@ pub async fn up(
 mod tests {
     use super::*;
     use crate::settings::Settings;
+
+    #[tokio::test]
+    async fn one_up_at_a_time_per_project_and_projects_side_by_side() {
+        let first = project_turn("turn-a");
+        let held = first.lock().await;
+        assert!(
+            project_turn("turn-a").try_lock().is_err(),
+            "the same project waits"
+        );
+        assert!(project_turn("turn-b").try_lock().is_ok(), "another goes on");
+        drop(held);
+        assert!(project_turn("turn-a").try_lock().is_ok());
+    }
 
     #[test]
     fn the_argument_vector_names_exactly_that_service() {
