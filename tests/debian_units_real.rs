@@ -156,6 +156,42 @@ fn stops_and_starts(config: &Config, unit: &str) {
     running_pid(config, unit);
 }
 
+/// Debian enables mariadb.socket, which starts mariadb on demand: a stop
+/// says so, whether mariadb stayed stopped or a client of the socket (such
+/// as debian-start's background checks) had already started it again.
+fn a_stop_names_the_socket_that_starts_it_again(config: &Config) {
+    // As Debian leaves it (a run stopped half-way may not have).
+    in_container(
+        "systemctl is-active -q mariadb.socket \
+         || { systemctl stop mariadb; systemctl start mariadb.socket; }",
+    );
+    running_pid(config, "mariadb");
+    let (code, stdout, stderr) = run(config, &["stop", "mariadb"]);
+    match code {
+        0 => assert!(
+            stdout.contains("; mariadb.socket can start it again on demand"),
+            "{stdout}{stderr}"
+        ),
+        1 => {
+            assert!(
+                stdout.contains("; mariadb.socket starts it on demand"),
+                "{stdout}{stderr}"
+            );
+            assert!(
+                stderr.contains(
+                    "hint: to keep mariadb stopped, stop what starts it too: \
+                     `systemctl stop mariadb.socket` (and `systemctl start mariadb.socket` \
+                     when it may run again)\n"
+                ),
+                "{stderr}"
+            );
+        }
+        _ => panic!("exit {code}: {stdout}{stderr}"),
+    }
+    let (code, stdout, stderr) = run(config, &["start", "mariadb"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
 /// The life of a real unit: a restart gives it a new main process; broken
 /// by `break_it`, a restart fails with the program's `words`; once that is
 /// undone it runs again; a stop, a start.
@@ -227,6 +263,16 @@ fn mariadb_restarts_fails_on_a_broken_config_and_stops() {
         return;
     }
     let config = debian_units(&["mariadb"]);
+    a_stop_names_the_socket_that_starts_it_again(&config);
+    // Without its socket listening, so that a client of it (debian-start's
+    // checks, run in the background after each start) cannot start mariadb
+    // again in the middle of what follows.
+    // systemd refuses to start the socket while mariadb runs without it.
+    let _socket_stopped = Changed::new(
+        "systemctl stop mariadb.socket",
+        "systemctl stop mariadb; systemctl start mariadb.socket",
+        "mariadb",
+    );
     lives_through(
         &config,
         "mariadb",

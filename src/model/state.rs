@@ -82,6 +82,11 @@ pub struct Observation {
     pub readiness: Readiness,
     /// How the service's process last ended, when the daemon remembers it.
     pub last_exit: Option<LastExit>,
+    /// What can start the service again on its own, on demand, and is ready
+    /// to: systemd's `TriggeredBy` units that are active (a listening socket,
+    /// a path or a timer). A stop does not keep such a service stopped. Empty
+    /// for every other kind, and in `status` (read only when hmctl acts).
+    pub started_on_demand_by: Vec<String>,
 }
 
 /// What a daemon has already proved of a service it reports running, which
@@ -115,6 +120,7 @@ impl Observation {
             reason: None,
             readiness: Readiness::Started,
             last_exit: None,
+            started_on_demand_by: Vec::new(),
         }
     }
 

@@ -269,6 +269,7 @@ mod tests {
                 reason: None,
                 readiness: Readiness::Started,
                 last_exit: None,
+                started_on_demand_by: Vec::new(),
             },
         )
     }

@@ -161,6 +161,7 @@ mod tests {
                 reason: None,
                 readiness: crate::model::Readiness::Started,
                 last_exit: None,
+                started_on_demand_by: Vec::new(),
             },
         )
     }

@@ -132,6 +132,7 @@ pub fn observe_container(
         pid,
         reason,
         last_exit,
+        started_on_demand_by: Vec::new(),
         // A health check that passed is the service's own word that it serves.
         readiness: if health == Health::Healthy {
             Readiness::Declared

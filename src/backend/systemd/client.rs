@@ -255,7 +255,24 @@ impl SystemdClient {
                 .get("RemainAfterExit")
                 .and_then(|value| bool::try_from(value).ok())
                 .unwrap_or(false),
+            triggered_by: texts(&unit, "TriggeredBy"),
         })
+    }
+
+    /// Which of `triggers` (a unit's `TriggeredBy`) are active, so would start
+    /// it on demand: a listening socket, a waiting path or timer. One that
+    /// cannot be read is left out: the unit's own state is the answer asked
+    /// for, and this only explains it.
+    pub async fn active_triggers(&self, triggers: &[String], timeout: Duration) -> Vec<String> {
+        let mut active = Vec::new();
+        for trigger in triggers {
+            if let Ok(properties) = self.unit(trigger, timeout).await
+                && properties.active_state == "active"
+            {
+                active.push(trigger.clone());
+            }
+        }
+        active
     }
 
     /// Asks systemd for a start / stop / restart job (mode `replace`) and, unless
@@ -327,6 +344,18 @@ fn text(properties: &HashMap<String, OwnedValue>, key: &str) -> String {
         .and_then(|value| <&str>::try_from(value).ok())
         .unwrap_or_default()
         .to_string()
+}
+
+/// An array of strings (`as`), or none.
+fn texts(properties: &HashMap<String, OwnedValue>, key: &str) -> Vec<String> {
+    match properties.get(key).map(|value| &**value) {
+        Some(zbus::zvariant::Value::Array(array)) => array
+            .iter()
+            .filter_map(|item| <&str>::try_from(item).ok())
+            .map(ToString::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn number(properties: &HashMap<String, OwnedValue>, key: &str) -> u64 {

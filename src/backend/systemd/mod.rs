@@ -319,10 +319,13 @@ impl ServiceBackend for Systemd {
     }
 
     async fn observe(&self, handle: &Handle) -> Result<Observation, BackendError> {
-        let name = &handle.name;
-        Ok(observe_unit(
-            &self.systemd()?.unit(name, OBSERVE_TIMEOUT).await?,
-        ))
+        let client = self.systemd()?;
+        let properties = client.unit(&handle.name, OBSERVE_TIMEOUT).await?;
+        let mut observation = observe_unit(&properties);
+        observation.started_on_demand_by = client
+            .active_triggers(&properties.triggered_by, OBSERVE_TIMEOUT)
+            .await;
+        Ok(observation)
     }
 
     async fn act(

@@ -24,6 +24,8 @@ pub struct UnitProperties {
     pub service_type: String,
     /// `Service.RemainAfterExit`.
     pub remain_after_exit: bool,
+    /// `Unit.TriggeredBy`: the sockets, paths and timers that start it on demand.
+    pub triggered_by: Vec<String>,
 }
 
 /// What systemd proved when it ended a unit's start job: for `notify`,
@@ -103,6 +105,7 @@ pub fn observe_unit(properties: &UnitProperties) -> Observation {
         pid: (properties.main_pid > 0).then_some(properties.main_pid),
         reason,
         readiness: readiness(properties),
+        started_on_demand_by: Vec::new(),
     }
 }
 

@@ -33,6 +33,10 @@ pub struct Service {
     pub outdated: bool,
     /// What brings it back by itself, once set (`None`: its kind's usual).
     pub auto_start: Option<AutoStart>,
+    /// The listening trigger that starts it on demand (a socket unit).
+    pub started_on_demand_by: Option<String>,
+    /// A client of that trigger comes as soon as it stops: it starts again.
+    pub woken_after_stop: bool,
 }
 
 impl Service {
@@ -52,6 +56,8 @@ impl Service {
             refuses: None,
             outdated: false,
             auto_start: None,
+            started_on_demand_by: None,
+            woken_after_stop: false,
         }
     }
 
@@ -132,6 +138,20 @@ impl Service {
         self
     }
 
+    /// Is started on demand by `trigger`, which listens.
+    #[must_use]
+    pub fn started_on_demand_by(mut self, trigger: &str) -> Service {
+        self.started_on_demand_by = Some(trigger.into());
+        self
+    }
+
+    /// A client of its trigger comes as soon as it stops, so it starts again.
+    #[must_use]
+    pub fn woken_after_stop(mut self) -> Service {
+        self.woken_after_stop = true;
+        self
+    }
+
     /// Whether it has a process now.
     pub fn is_up(&self) -> bool {
         matches!(
@@ -180,6 +200,12 @@ impl Service {
                     self.outdated = false;
                 }
             }
+            Action::Stop if self.woken_after_stop && self.started_on_demand_by.is_some() => {
+                self.state = State::Starting;
+                self.pid = Some(pid);
+                self.exit_code = None;
+                self.since = Some(now);
+            }
             Action::Stop => {
                 self.state = State::Exited;
                 self.pid = None;
@@ -213,6 +239,7 @@ impl Service {
             reason: self.reason.clone(),
             readiness: Readiness::Started,
             last_exit: None,
+            started_on_demand_by: self.started_on_demand_by.iter().cloned().collect(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! what is in flight finishes.
 
 mod board;
+mod on_demand;
 mod outcome;
 mod settle;
 mod step;

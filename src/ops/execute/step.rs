@@ -5,6 +5,7 @@
 //! soon as the service is up, so what needs it can start meanwhile.
 
 use super::board::{Board, Standing};
+use super::on_demand;
 use super::outcome::{Outcome, StepResult};
 use super::settle::{self, Settled};
 use super::{Control, Options, Progress};
@@ -159,10 +160,18 @@ async fn confirm_stopped<C: Control>(
             if matches!(observation.state, State::Running | State::Starting)
                 && context.options.wait =>
         {
-            let words = format!("still running: {}", observation.detail);
-            StepResult::failed(step, words, started, Exit::OperationFailed)
+            let mut words = format!("still running: {}", observation.detail);
+            let mut hint = None;
+            if let Some((why, way_out)) = on_demand::started_again(&step.service, &observation) {
+                words.push_str(&why);
+                hint = Some(way_out);
+            }
+            StepResult::failed(step, words, started, Exit::OperationFailed).hinting(hint)
         }
-        Ok(observation) => StepResult::done(step, observation.detail, started),
+        Ok(observation) => {
+            let words = observation.detail.clone() + &on_demand::can_start_again(&observation);
+            StepResult::done(step, words, started)
+        }
         Err(error) => StepResult::done(step, format!("stopped ({error})"), started),
     }
 }

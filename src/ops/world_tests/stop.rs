@@ -4,13 +4,14 @@
 //! (a compose file's `depends_on`, a unit's `[service.NAME] depends_on`)
 //! counts.
 
-use super::{act, console, console_and_agent, names, request};
+use super::{act, console, console_and_agent, names, request, result};
 use crate::backend::Backends;
 use crate::backend::world::{Service, World};
 use crate::exit::Exit;
 use crate::model::{Action, State, Verb};
 use crate::ops::dependents::{DependentsPolicy, Verdict, check};
 use crate::ops::interrupt::Interrupt;
+use crate::ops::lifecycle::Report;
 
 /// What ok-to-stop says of stopping `target` in `world`.
 async fn verdict(world: &World, target: &str) -> Verdict {
@@ -111,4 +112,55 @@ async fn force_stops_only_what_was_asked() {
         .await
         .expect("planned");
     assert_eq!(world.acted_on(Action::Stop), ["mysql"]);
+}
+
+/// A stop of s3block alone, which a listening socket starts on demand (and,
+/// when `woken`, a client of that socket starts again at once).
+async fn stop_started_on_demand(woken: bool) -> Report {
+    let world = console_and_agent();
+    world.change("s3block", |s3block| {
+        let listening = s3block.started_on_demand_by("s3block.socket");
+        if woken {
+            listening.woken_after_stop()
+        } else {
+            listening
+        }
+    });
+    let request = crate::ops::lifecycle::Request {
+        dependents: DependentsPolicy::Ignore,
+        ..request(Verb::Stop, &["s3block"])
+    };
+    act(&world, &request, &Interrupt::default())
+        .await
+        .expect("planned")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_names_the_trigger_that_can_start_the_service_again() {
+    let report = stop_started_on_demand(false).await;
+    assert_eq!(report.exit, Exit::Success);
+    let s3block = result(&report, "s3block");
+    assert_eq!(
+        s3block.detail,
+        "exited (0); s3block.socket can start it again on demand"
+    );
+    assert_eq!(s3block.hint, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_its_trigger_starts_again_at_once_fails_its_stop_with_the_way_out() {
+    let report = stop_started_on_demand(true).await;
+    assert_eq!(report.exit, Exit::OperationFailed);
+    let s3block = result(&report, "s3block");
+    assert_eq!(
+        s3block.detail,
+        "still running: starting; s3block.socket starts it on demand"
+    );
+    assert_eq!(
+        s3block.hint.as_deref(),
+        Some(
+            "to keep s3block stopped, stop what starts it too: `systemctl stop s3block.socket` \
+             (and `systemctl start s3block.socket` when it may run again)"
+        )
+    );
 }
