@@ -9,6 +9,7 @@ use crate::ops;
 use crate::ops::execute::Progress;
 use crate::ops::interrupt::Interrupt;
 use crate::ops::upgrade::Installing;
+use crate::ops::upgrade::journal::Kind;
 use crate::output::Printer;
 use crate::render;
 use crate::settings::Settings;
@@ -21,17 +22,21 @@ fn confirm(plan: &ops::upgrade::Plan, yes: bool, printer: Printer) -> Result<boo
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage(format!(
-            "the {} changes files: confirm with --yes (the plan is above)",
-            plan.kind
-        ))
-        .with_hint("nothing was changed"));
+        return Err(unconfirmed(plan.kind));
     }
     eprint!("Proceed with the {}? [y/N] ", plan.kind);
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// The refusal of a `kind` no one can confirm (no terminal, no `--yes`).
+fn unconfirmed(kind: Kind) -> Failure {
+    Failure::usage(format!(
+        "the {kind} changes files: confirm with --yes (the plan is above)"
+    ))
+    .with_hint("nothing was changed")
 }
 
 pub async fn run(
@@ -110,4 +115,35 @@ pub async fn run(
         printer.info("nothing was changed");
     }
     Ok(report.exit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without a terminal to ask on and without --yes, an upgrade or a
+    /// rollback is refused before it changes anything, word for word.
+    #[test]
+    fn an_unconfirmed_change_is_refused_word_for_word() {
+        for (kind, message) in [
+            (
+                Kind::Upgrade,
+                "the upgrade changes files: confirm with --yes (the plan is above)",
+            ),
+            (
+                Kind::Rollback,
+                "the rollback changes files: confirm with --yes (the plan is above)",
+            ),
+        ] {
+            let failure = unconfirmed(kind);
+            assert_eq!(
+                (
+                    failure.exit,
+                    failure.message.as_str(),
+                    failure.hint.as_deref()
+                ),
+                (Exit::Usage, message, Some("nothing was changed"))
+            );
+        }
+    }
 }

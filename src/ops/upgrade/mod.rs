@@ -198,6 +198,18 @@ fn end_recording(
     }
 }
 
+/// What the operator is told when staging's task ended without an answer
+/// (it panicked): nothing live was touched yet.
+fn staging_stopped(error: &tokio::task::JoinError) -> Failure {
+    Failure::new(
+        Exit::OperationFailed,
+        format!("staging stopped unexpectedly: {error}; nothing was changed"),
+    )
+    .with_hint(
+        "run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support",
+    )
+}
+
 /// Stages, swaps, starts and commits (or undoes) the confirmed `plan`.
 async fn transact(
     catalog: &Catalog,
@@ -241,11 +253,7 @@ async fn transact(
         .await
         .map_err(|error| {
             let _ = undo::abandon(&journal);
-            Failure::new(
-                Exit::OperationFailed,
-                format!("staging stopped unexpectedly: {error}; nothing was changed"),
-            )
-            .with_hint("run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support")
+            staging_stopped(&error)
         })?;
         if let Err(error) = staged {
             let _ = undo::abandon(&journal);
@@ -298,5 +306,34 @@ async fn transact(
             reason,
             results,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Staging's task panicking: the words the operator reads, from the
+    /// error such a task ends with.
+    #[tokio::test]
+    async fn staging_that_panics_is_told_word_for_word() {
+        let error = tokio::task::spawn_blocking(|| panic!("staging broke"))
+            .await
+            .expect_err("it panicked");
+        let failure = staging_stopped(&error);
+        let message = format!(
+            "staging stopped unexpectedly: task {} panicked with message \"staging broke\"; nothing was changed",
+            error.id()
+        );
+        assert_eq!(
+            (failure.exit, failure.message, failure.hint.as_deref()),
+            (
+                Exit::OperationFailed,
+                message,
+                Some(
+                    "run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support"
+                ),
+            )
+        );
     }
 }
