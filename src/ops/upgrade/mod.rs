@@ -210,6 +210,28 @@ fn staging_stopped(error: &tokio::task::JoinError) -> Failure {
     )
 }
 
+/// What the operator is told when the package could not be staged beside
+/// `live_dir` (nothing live was touched yet).
+fn staging_failed(error: stage::StageError, live_dir: &Path) -> Failure {
+    match error {
+        stage::StageError::Interrupted => Failure::new(
+            Exit::OperationFailed,
+            "interrupted while staging the package; nothing was changed",
+        ),
+        stage::StageError::Io(error) => Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
+                live_dir.display()
+            ),
+        )
+        .with_hint(format!(
+            "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
+            live_dir.display()
+        )),
+    }
+}
+
 /// Stages, swaps, starts and commits (or undoes) the confirmed `plan`.
 async fn transact(
     catalog: &Catalog,
@@ -257,23 +279,7 @@ async fn transact(
         })?;
         if let Err(error) = staged {
             let _ = undo::abandon(&journal);
-            return Err(match error {
-                stage::StageError::Interrupted => Failure::new(
-                    Exit::OperationFailed,
-                    "interrupted while staging the package; nothing was changed",
-                ),
-                stage::StageError::Io(error) => Failure::new(
-                    Exit::OperationFailed,
-                    format!(
-                        "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
-                        plan.live_dir.display()
-                    ),
-                )
-                .with_hint(format!(
-                    "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
-                    plan.live_dir.display()
-                )),
-            });
+            return Err(staging_failed(error, &plan.live_dir));
         }
         hooks::pause_point(settings, "staged");
     }
@@ -312,6 +318,63 @@ async fn transact(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A full filesystem under the stage (ENOSPC): the words the operator
+    /// reads, from the error the copy meets.
+    #[test]
+    fn a_stage_on_a_full_filesystem_is_told_word_for_word() {
+        let full = std::io::Error::from_raw_os_error(rustix::io::Errno::NOSPC.raw_os_error());
+        let failure = staging_failed(stage::StageError::Io(full), Path::new("/opt/venvs"));
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                Exit::OperationFailed,
+                "cannot stage the package beside /opt/venvs: No space left on device (os error 28); nothing was changed and no staging file was left",
+                Some(
+                    "the package is copied beside /opt/venvs before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again"
+                ),
+            )
+        );
+    }
+
+    /// The journal that cannot be written before the swap (ENOSPC, planned at
+    /// its fault point): the transaction is forgotten and the operator told
+    /// where the journal is, word for word.
+    #[test]
+    fn a_journal_that_cannot_be_written_names_it_word_for_word() {
+        let _exclusive = hooks::exclusive();
+        let directory = tempfile::tempdir().unwrap();
+        let live = directory.path().join("venvs");
+        let journal = transaction::journal(
+            &directory.path().join("state"),
+            "console",
+            Kind::Upgrade,
+            directory.path().join("package"),
+            live.clone(),
+            backup::stage_dir(&live, "console"),
+            Vec::new(),
+        );
+        hooks::plan_for_test("journal-staging:1:ENOSPC");
+        let failure = save_before_swap(&journal).expect_err("not written");
+        hooks::plan_for_test("");
+        let hint = format!(
+            "the journal is {}/state/upgrade-console.json: free space on its filesystem or fix its permissions, then run the upgrade again",
+            directory.path().display()
+        );
+        assert_eq!(
+            (failure.exit, failure.message.as_str(), failure.hint),
+            (
+                Exit::OperationFailed,
+                "cannot write the upgrade journal: No space left on device (os error 28); nothing was changed",
+                Some(hint),
+            )
+        );
+        assert!(!journal.file.exists(), "no journal is left");
+    }
 
     /// Staging's task panicking: the words the operator reads, from the
     /// error such a task ends with.
