@@ -164,6 +164,22 @@ async fn made_by(
     }
 }
 
+/// No Compose CLI answered for `project`, `silent` (the `first` of them)
+/// did not answer in time: nothing is created, and the operator is told which.
+fn unanswered(project: &str, first: &str, silent: &[String]) -> BackendError {
+    BackendError::NotOnThisHost {
+        backend: DAEMON,
+        why: format!(
+            "cannot create or recreate a container of project {project}: {} did not answer `version --short` within {} s; nothing was changed",
+            silent.join(", "),
+            PROBE_TIMEOUT.as_secs()
+        ),
+        hint: format!(
+            "the host may be overloaded: check that `{first} version --short` answers, then run the command again"
+        ),
+    }
+}
+
 /// The Compose CLI for `project`: of the generation that made its containers,
 /// else (no containers yet) the first installed, `docker compose` first.
 pub async fn cli_for(project: &str, settings: &ComposeSettings) -> Result<Cli, BackendError> {
@@ -183,19 +199,8 @@ pub async fn cli_for(project: &str, settings: &ComposeSettings) -> Result<Cli, B
             Probe::Absent => {}
         }
     }
-    if !silent.is_empty() {
-        return Err(BackendError::NotOnThisHost {
-            backend: DAEMON,
-            why: format!(
-                "cannot create or recreate a container of project {project}: {} did not answer `version --short` within {} s; nothing was changed",
-                silent.join(", "),
-                PROBE_TIMEOUT.as_secs()
-            ),
-            hint: format!(
-                "the host may be overloaded: check that `{} version --short` answers, then run the command again",
-                silent[0]
-            ),
-        });
+    if let Some(first) = silent.first() {
+        return Err(unanswered(project, first, &silent));
     }
     let (why, hint) = match (wanted, generation) {
         (Some(version), Some(generation)) => (
@@ -238,6 +243,31 @@ mod tests {
         assert_eq!(Generation::of_version("5.0.0"), Some(Generation::V2));
         assert_eq!(Generation::of_version("garbage"), None);
         assert_eq!(Generation::of_version(""), None);
+    }
+
+    /// Compose CLIs that do not answer (an overloaded host): the words the
+    /// operator reads, without a host that slow.
+    #[test]
+    fn compose_that_does_not_answer_is_told_word_for_word() {
+        let silent = [
+            "docker compose".to_string(),
+            "/usr/bin/docker-compose".to_string(),
+        ];
+        let failure = unanswered("console", &silent[0], &silent).into_failure();
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                crate::exit::Exit::BackendUnavailable,
+                "cannot create or recreate a container of project console: docker compose, /usr/bin/docker-compose did not answer `version --short` within 30 s; nothing was changed",
+                Some(
+                    "the host may be overloaded: check that `docker compose version --short` answers, then run the command again"
+                ),
+            )
+        );
     }
 
     #[test]
