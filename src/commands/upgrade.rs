@@ -39,6 +39,20 @@ fn unconfirmed(kind: Kind) -> Failure {
     .with_hint("nothing was changed")
 }
 
+/// The error and hint of a `plan` rolled back for `reason`.
+fn rolled_back(plan: &ops::upgrade::Plan, reason: &str) -> (String, String) {
+    (
+        format!(
+            "the {} of {} was rolled back: {reason}",
+            plan.kind, plan.group
+        ),
+        format!(
+            "the previous files of {} are back and its services were started again",
+            plan.live_dir.display()
+        ),
+    )
+}
+
 pub async fn run(
     catalog: &Catalog,
     settings: &Settings,
@@ -95,14 +109,9 @@ pub async fn run(
         printer.data(&render::upgrade::outcome(&report, printer.style))?;
     }
     if let ops::upgrade::Report::RolledBack { plan, reason, .. } = &report {
-        printer.error(&format!(
-            "the {} of {} was rolled back: {reason}",
-            plan.kind, plan.group
-        ));
-        printer.hint(&format!(
-            "the previous files of {} are back and its services were started again",
-            plan.live_dir.display()
-        ));
+        let (error, hint) = rolled_back(plan, reason);
+        printer.error(&error);
+        printer.hint(&hint);
     }
     if let ops::upgrade::Report::Upgraded { results, .. }
     | ops::upgrade::Report::RolledBack { results, .. } = &report
@@ -120,6 +129,30 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An upgrade rolled back (its services did not prove healthy): what the
+    /// operator reads, word for word.
+    #[test]
+    fn a_rolled_back_upgrade_says_the_previous_files_are_back_word_for_word() {
+        let plan = ops::upgrade::Plan {
+            group: "console".into(),
+            kind: Kind::Upgrade,
+            source: "/tmp/v2".into(),
+            live_dir: "/opt/installer/production/venvs".into(),
+            entries: Vec::new(),
+            services: vec!["porter-api".into()],
+            files: 0,
+            bytes: 0,
+            untouched: Vec::new(),
+        };
+        assert_eq!(
+            rolled_back(&plan, "porter-api: exited (1)"),
+            (
+                "the upgrade of console was rolled back: porter-api: exited (1)".to_string(),
+                "the previous files of /opt/installer/production/venvs are back and its services were started again".to_string()
+            )
+        );
+    }
 
     /// Without a terminal to ask on and without --yes, an upgrade or a
     /// rollback is refused before it changes anything, word for word.
