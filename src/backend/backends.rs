@@ -168,7 +168,7 @@ mod tests {
         (path, holding)
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_backend_waits_as_long_as_the_settings_it_was_built_with_say() {
         let dir = tempfile::tempdir().unwrap();
         let (bus, holding) = hung_bus(dir.path());

@@ -9,6 +9,7 @@ use crate::ops;
 use crate::ops::execute::Progress;
 use crate::ops::interrupt::Interrupt;
 use crate::ops::upgrade::Installing;
+use crate::ops::upgrade::journal::Kind;
 use crate::output::Printer;
 use crate::render;
 use crate::settings::Settings;
@@ -21,17 +22,35 @@ fn confirm(plan: &ops::upgrade::Plan, yes: bool, printer: Printer) -> Result<boo
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage(format!(
-            "the {} changes files: confirm with --yes (the plan is above)",
-            plan.kind
-        ))
-        .with_hint("nothing was changed"));
+        return Err(unconfirmed(plan.kind));
     }
     eprint!("Proceed with the {}? [y/N] ", plan.kind);
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// The refusal of a `kind` no one can confirm (no terminal, no `--yes`).
+fn unconfirmed(kind: Kind) -> Failure {
+    Failure::usage(format!(
+        "the {kind} changes files: confirm with --yes (the plan is above)"
+    ))
+    .with_hint("nothing was changed")
+}
+
+/// The error and hint of a `plan` rolled back for `reason`.
+fn rolled_back(plan: &ops::upgrade::Plan, reason: &str) -> (String, String) {
+    (
+        format!(
+            "the {} of {} was rolled back: {reason}",
+            plan.kind, plan.group
+        ),
+        format!(
+            "the previous files of {} are back and its services were started again",
+            plan.live_dir.display()
+        ),
+    )
 }
 
 pub async fn run(
@@ -90,14 +109,9 @@ pub async fn run(
         printer.data(&render::upgrade::outcome(&report, printer.style))?;
     }
     if let ops::upgrade::Report::RolledBack { plan, reason, .. } = &report {
-        printer.error(&format!(
-            "the {} of {} was rolled back: {reason}",
-            plan.kind, plan.group
-        ));
-        printer.hint(&format!(
-            "the previous files of {} are back and its services were started again",
-            plan.live_dir.display()
-        ));
+        let (error, hint) = rolled_back(plan, reason);
+        printer.error(&error);
+        printer.hint(&hint);
     }
     if let ops::upgrade::Report::Upgraded { results, .. }
     | ops::upgrade::Report::RolledBack { results, .. } = &report
@@ -110,4 +124,59 @@ pub async fn run(
         printer.info("nothing was changed");
     }
     Ok(report.exit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An upgrade rolled back (its services did not prove healthy): what the
+    /// operator reads, word for word.
+    #[test]
+    fn a_rolled_back_upgrade_says_the_previous_files_are_back_word_for_word() {
+        let plan = ops::upgrade::Plan {
+            group: "console".into(),
+            kind: Kind::Upgrade,
+            source: "/tmp/v2".into(),
+            live_dir: "/opt/installer/production/venvs".into(),
+            entries: Vec::new(),
+            services: vec!["porter-api".into()],
+            files: 0,
+            bytes: 0,
+            untouched: Vec::new(),
+        };
+        assert_eq!(
+            rolled_back(&plan, "porter-api: exited (1)"),
+            (
+                "the upgrade of console was rolled back: porter-api: exited (1)".to_string(),
+                "the previous files of /opt/installer/production/venvs are back and its services were started again".to_string()
+            )
+        );
+    }
+
+    /// Without a terminal to ask on and without --yes, an upgrade or a
+    /// rollback is refused before it changes anything, word for word.
+    #[test]
+    fn an_unconfirmed_change_is_refused_word_for_word() {
+        for (kind, message) in [
+            (
+                Kind::Upgrade,
+                "the upgrade changes files: confirm with --yes (the plan is above)",
+            ),
+            (
+                Kind::Rollback,
+                "the rollback changes files: confirm with --yes (the plan is above)",
+            ),
+        ] {
+            let failure = unconfirmed(kind);
+            assert_eq!(
+                (
+                    failure.exit,
+                    failure.message.as_str(),
+                    failure.hint.as_deref()
+                ),
+                (Exit::Usage, message, Some("nothing was changed"))
+            );
+        }
+    }
 }

@@ -42,36 +42,84 @@ fn open_lock(path: &Path) -> Result<File, Failure> {
     let opened = private_file::split(path).and_then(|(directory, name)| {
         Directory::private(&directory, 0o700)?.open_own(&name, 0o600, false)
     });
-    opened.map_err(|error| {
-        if private_file::is_unsafe(&error) {
-            return Failure::new(
-                Exit::OperationFailed,
-                format!(
-                    "refusing the lock file {}: {error}; nothing was changed",
-                    path.display()
-                ),
-            )
-            .with_hint(
-                "hmctl keeps its lock in a directory only root can write (/run/hmctl); remove what is in the way, or point HMCTL_LOCK_FILE at such a directory",
-            );
-        }
-        Failure::of_private_file(
-            &error,
-            format!("cannot open the lock file {}: {error}", path.display()),
-            "changing services needs root: run it with sudo",
+    opened.map_err(|error| open_failure(path, &error))
+}
+
+/// What the operator is told when the lock file cannot be opened: a link or
+/// a shared directory in the way, or (as a user other than root) no right
+/// to it.
+fn open_failure(path: &Path, error: &std::io::Error) -> Failure {
+    if private_file::is_unsafe(error) {
+        return Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "refusing the lock file {}: {error}; nothing was changed",
+                path.display()
+            ),
         )
-    })
+        .with_hint(
+            "hmctl keeps its lock in a directory only root can write (/run/hmctl); remove what is in the way, or point HMCTL_LOCK_FILE at such a directory",
+        );
+    }
+    Failure::of_private_file(
+        error,
+        format!("cannot open the lock file {}: {error}", path.display()),
+        "changing services needs root: run it with sudo",
+    )
+}
+
+/// How long a taker pauses between two tries of a held lock.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// The time a taker waits by: the real one in hmctl, a counted one in tests
+/// (so that no test waits for real or bounds the time it took).
+trait Waiting {
+    /// How long it has waited so far.
+    fn waited(&self) -> Duration;
+    /// Waits `pause` before the next try.
+    fn pause(&mut self, pause: Duration);
+}
+
+/// The real time, from when the taker began.
+struct RealTime {
+    started: Instant,
+}
+
+impl Waiting for RealTime {
+    fn waited(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn pause(&mut self, pause: Duration) {
+        std::thread::sleep(pause);
+    }
 }
 
 /// Takes the lock for `command`, waiting up to `wait` for another holder.
 pub fn acquire(path: &Path, command: &str, wait: Duration) -> Result<HostLock, Failure> {
+    acquire_waiting(
+        path,
+        command,
+        wait,
+        &mut RealTime {
+            started: Instant::now(),
+        },
+    )
+}
+
+/// [`acquire`], the time passing as `waiting` says.
+fn acquire_waiting(
+    path: &Path,
+    command: &str,
+    wait: Duration,
+    waiting: &mut dyn Waiting,
+) -> Result<HostLock, Failure> {
     let mut file = open_lock(path)?;
-    let started = Instant::now();
     loop {
         match file.try_lock() {
             Ok(()) => break,
-            Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
-                std::thread::sleep(Duration::from_millis(100));
+            Err(TryLockError::WouldBlock) if waiting.waited() < wait => {
+                waiting.pause(RETRY_PAUSE);
             }
             Err(TryLockError::WouldBlock) => {
                 return Err(Failure::new(
@@ -174,9 +222,17 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("hmctl.lock");
         let held = acquire(&path, "hmctl restart porter-api", LOCK_WAIT).unwrap();
-        let started = Instant::now();
-        let failure = acquire(&path, "hmctl stop", Duration::from_millis(300)).unwrap_err();
-        assert!(started.elapsed() >= Duration::from_millis(300));
+        let mut waiting = Counted::default();
+        let failure = acquire_waiting(
+            &path,
+            "hmctl stop",
+            Duration::from_millis(300),
+            &mut waiting,
+        )
+        .unwrap_err();
+        // It tried again after each pause until its wait was over.
+        assert_eq!(waiting.waited, Duration::from_millis(300));
+        assert_eq!(waiting.pauses, 3);
         assert_eq!(failure.exit, Exit::Locked);
         assert!(
             failure
@@ -200,6 +256,71 @@ mod tests {
         drop(held);
         assert_eq!(holder(&path), None);
         acquire(&path, "hmctl stop", Duration::ZERO).unwrap();
+    }
+
+    /// Time that passes only when the taker pauses, and a holder that lets
+    /// go at a chosen pause.
+    #[derive(Default)]
+    struct Counted {
+        waited: Duration,
+        pauses: u32,
+        released_at: Option<(u32, HostLock)>,
+    }
+
+    impl Waiting for Counted {
+        fn waited(&self) -> Duration {
+            self.waited
+        }
+
+        fn pause(&mut self, pause: Duration) {
+            self.waited += pause;
+            self.pauses += 1;
+            if self
+                .released_at
+                .as_ref()
+                .is_some_and(|(at, _)| *at == self.pauses)
+            {
+                self.released_at = None;
+            }
+        }
+    }
+
+    #[test]
+    fn a_taker_that_waits_gets_the_lock_once_its_holder_lets_go() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("hmctl.lock");
+        let held = acquire(&path, "hmctl restart porter-api", LOCK_WAIT).unwrap();
+        let mut waiting = Counted {
+            released_at: Some((2, held)),
+            ..Counted::default()
+        };
+        let taken = acquire_waiting(&path, "hmctl stop", LOCK_WAIT, &mut waiting);
+        assert!(taken.is_ok(), "{taken:?}");
+        assert_eq!(waiting.pauses, 2);
+        assert_eq!(
+            holder(&path).map(|holder| holder.pid),
+            Some(std::process::id())
+        );
+    }
+
+    /// A user other than root is refused the lock file: the decision, from
+    /// the error that user meets.
+    #[test]
+    fn a_lock_file_denied_asks_for_root_word_for_word() {
+        let denied = std::io::Error::from_raw_os_error(rustix::io::Errno::ACCESS.raw_os_error());
+        let failure = open_failure(Path::new("/run/hmctl/hmctl.lock"), &denied);
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                Exit::BackendUnavailable,
+                "cannot open the lock file /run/hmctl/hmctl.lock: Permission denied (os error 13)",
+                Some("changing services needs root: run it with sudo"),
+            )
+        );
     }
 
     #[test]

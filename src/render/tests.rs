@@ -217,7 +217,12 @@ fn as_read(failure: &crate::exit::Failure) -> String {
 fn the_failures_no_hermetic_run_reaches() {
     use crate::backend::BackendError;
     let mut text = String::new();
-    for backend in [BackendKind::Compose, BackendKind::Systemd] {
+    for backend in [
+        BackendKind::Compose,
+        BackendKind::Systemd,
+        BackendKind::Sysv,
+        BackendKind::Upstart,
+    ] {
         let endpoint = "/run/example.sock".to_string();
         for error in [
             BackendError::Unreachable {

@@ -164,6 +164,22 @@ async fn made_by(
     }
 }
 
+/// No Compose CLI answered for `project`, `silent` (the `first` of them)
+/// did not answer in time: nothing is created, and the operator is told which.
+fn unanswered(project: &str, first: &str, silent: &[String]) -> BackendError {
+    BackendError::NotOnThisHost {
+        backend: DAEMON,
+        why: format!(
+            "cannot create or recreate a container of project {project}: {} did not answer `version --short` within {} s; nothing was changed",
+            silent.join(", "),
+            PROBE_TIMEOUT.as_secs()
+        ),
+        hint: format!(
+            "the host may be overloaded: check that `{first} version --short` answers, then run the command again"
+        ),
+    }
+}
+
 /// The Compose CLI for `project`: of the generation that made its containers,
 /// else (no containers yet) the first installed, `docker compose` first.
 pub async fn cli_for(project: &str, settings: &ComposeSettings) -> Result<Cli, BackendError> {
@@ -183,20 +199,20 @@ pub async fn cli_for(project: &str, settings: &ComposeSettings) -> Result<Cli, B
             Probe::Absent => {}
         }
     }
-    if !silent.is_empty() {
-        return Err(BackendError::NotOnThisHost {
-            backend: DAEMON,
-            why: format!(
-                "cannot create or recreate a container of project {project}: {} did not answer `version --short` within {} s; nothing was changed",
-                silent.join(", "),
-                PROBE_TIMEOUT.as_secs()
-            ),
-            hint: format!(
-                "the host may be overloaded: check that `{} version --short` answers, then run the command again",
-                silent[0]
-            ),
-        });
+    if let Some(first) = silent.first() {
+        return Err(unanswered(project, first, &silent));
     }
+    Err(not_installed(project, wanted, generation, &installed))
+}
+
+/// No Compose CLI of the `generation` that made `project`'s containers
+/// (Compose `wanted`) is installed, only `installed`; or none at all.
+fn not_installed(
+    project: &str,
+    wanted: Option<String>,
+    generation: Option<Generation>,
+    installed: &[String],
+) -> BackendError {
     let (why, hint) = match (wanted, generation) {
         (Some(version), Some(generation)) => (
             format!(
@@ -219,11 +235,11 @@ pub async fn cli_for(project: &str, settings: &ComposeSettings) -> Result<Cli, B
             "install docker-compose-plugin or docker-compose".to_string(),
         ),
     };
-    Err(BackendError::NotOnThisHost {
+    BackendError::NotOnThisHost {
         backend: DAEMON,
         why,
         hint,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -238,6 +254,90 @@ mod tests {
         assert_eq!(Generation::of_version("5.0.0"), Some(Generation::V2));
         assert_eq!(Generation::of_version("garbage"), None);
         assert_eq!(Generation::of_version(""), None);
+    }
+
+    /// Compose CLIs that do not answer (an overloaded host): the words the
+    /// operator reads, without a host that slow.
+    #[test]
+    fn compose_that_does_not_answer_is_told_word_for_word() {
+        let silent = [
+            "docker compose".to_string(),
+            "/usr/bin/docker-compose".to_string(),
+        ];
+        let failure = unanswered("console", &silent[0], &silent).into_failure();
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                crate::exit::Exit::BackendUnavailable,
+                "cannot create or recreate a container of project console: docker compose, /usr/bin/docker-compose did not answer `version --short` within 30 s; nothing was changed",
+                Some(
+                    "the host may be overloaded: check that `docker compose version --short` answers, then run the command again"
+                ),
+            )
+        );
+    }
+
+    /// The Compose that made a project's containers is not installed (or
+    /// none is): the words the operator reads, for each generation.
+    #[test]
+    fn a_compose_not_installed_says_what_to_install_word_for_word() {
+        let read = |error: BackendError| {
+            let failure = error.into_failure();
+            (
+                failure.exit,
+                failure.message,
+                failure.hint.unwrap_or_default(),
+            )
+        };
+        let why = |made_by: &str, found: &str| {
+            format!(
+                "cannot create or recreate a container of project console: its containers were made by Compose {made_by}, which is not installed (found: {found}); nothing was changed"
+            )
+        };
+        let keeps = "; hmctl uses the Compose that made a project's containers, so it never renames or duplicates one";
+        let found = ["docker compose 2.26.1".to_string()];
+        assert_eq!(
+            read(not_installed(
+                "console",
+                Some("1.29.2".into()),
+                Some(Generation::V1),
+                &found
+            )),
+            (
+                crate::exit::Exit::BackendUnavailable,
+                why("1.29.2", "docker compose 2.26.1"),
+                format!(
+                    "install docker-compose 1.x (Debian 12: apt-get install docker-compose){keeps}"
+                ),
+            )
+        );
+        assert_eq!(
+            read(not_installed(
+                "console",
+                Some("2.26.1".into()),
+                Some(Generation::V2),
+                &[]
+            )),
+            (
+                crate::exit::Exit::BackendUnavailable,
+                why("2.26.1", "none"),
+                format!(
+                    "install Compose v2 (the docker-compose-plugin package, or a docker-compose 2.x binary on PATH){keeps}"
+                ),
+            )
+        );
+        assert_eq!(
+            read(not_installed("console", None, None, &[])),
+            (
+                crate::exit::Exit::BackendUnavailable,
+                "cannot create or recreate a container of project console: neither `docker compose` nor `docker-compose` is installed; nothing was changed".to_string(),
+                "install docker-compose-plugin or docker-compose".to_string(),
+            )
+        );
     }
 
     #[test]

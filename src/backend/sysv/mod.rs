@@ -288,3 +288,53 @@ pub(super) fn no_output(source: &OutputSource<'_>) -> Failure {
         source.name
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    /// Holding a service off at boot where hmctl cannot (a SysV or upstart
+    /// host): the words the operator reads, without such a host.
+    #[test]
+    fn no_hold_at_boot_says_which_tool_to_use_word_for_word() {
+        let failure = no_auto_start(BackendKind::Sysv, "nginx").into_failure();
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                Exit::BackendUnavailable,
+                "nginx: holding a service off at boot is not supported on sysv hosts",
+                Some(
+                    "stop it with `hmctl stop nginx`; to keep it from starting at boot use the host's own tool: `chkconfig nginx off` (CentOS / RHEL, SLES), `update-rc.d nginx disable` (Debian, Ubuntu)"
+                ),
+            )
+        );
+    }
+
+    /// A service of an init system with no log file: where to name one.
+    #[test]
+    fn no_output_says_where_to_name_its_log_files_word_for_word() {
+        let catalog = Catalog::builtin();
+        let group = catalog.groups.first().expect("a built-in group");
+        let failure = no_output(&OutputSource {
+            name: "nginx",
+            group,
+        });
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                Exit::OperationFailed,
+                "nginx has no log file, and its init script keeps no output",
+                Some("name its log files in hmctl.toml: [service.nginx] logs = [\"/var/log/...\"]"),
+            )
+        );
+    }
+}

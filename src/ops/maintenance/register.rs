@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "maintenance.json";
 /// The version of the file's layout.
 pub const SCHEMA: u32 = 1;
+/// What a user other than root, denied the file, is told.
+const DENIED_HINT: &str = "the maintenance state is root's alone: run it with sudo";
 
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +101,14 @@ pub fn path_in(state_dir: &Path) -> PathBuf {
 /// to give back, so it is never guessed at nor overwritten.
 pub fn read(state_dir: &Path) -> Result<Register, Failure> {
     let path = path_in(state_dir);
-    let bytes = match crate::ops::bounded_lines::read_whole_without_following(&path) {
+    let read = crate::ops::bounded_lines::read_whole_without_following(&path);
+    interpret(&path, read)
+}
+
+/// What reading the file at `path` gave, as the register or the failure the
+/// operator is told.
+fn interpret(path: &Path, read: std::io::Result<Vec<u8>>) -> Result<Register, Failure> {
+    let bytes = match read {
         Ok(bytes) => bytes,
         // No file, or no state directory at all (something else in its
         // place, as a broken install may leave): nothing is in maintenance.
@@ -118,7 +127,7 @@ pub fn read(state_dir: &Path) -> Result<Register, Failure> {
                     "cannot read the maintenance state {}: {error}",
                     path.display()
                 ),
-                "the maintenance state is root's alone: run it with sudo",
+                DENIED_HINT,
             ));
         }
     };
@@ -159,16 +168,20 @@ pub fn write(state_dir: &Path, register: &Register) -> Result<(), Failure> {
         )
     })?;
     bytes.push(b'\n');
-    crate::private_file::write_private(&path, &bytes, 0o600).map_err(|error| {
-        Failure::of_private_file(
-            &error,
-            format!(
-                "cannot write the maintenance state {}: {error}",
-                path.display()
-            ),
-            "the maintenance state is root's alone: run it with sudo",
-        )
-    })
+    let written = crate::private_file::write_private(&path, &bytes, 0o600);
+    written.map_err(|error| write_failure(&path, &error))
+}
+
+/// What the operator is told when the file at `path` cannot be written.
+fn write_failure(path: &Path, error: &std::io::Error) -> Failure {
+    Failure::of_private_file(
+        error,
+        format!(
+            "cannot write the maintenance state {}: {error}",
+            path.display()
+        ),
+        DENIED_HINT,
+    )
 }
 
 #[cfg(test)]
@@ -266,6 +279,29 @@ pub(super) mod tests {
         );
         std::fs::write(path_in(state), b"garbage").unwrap();
         assert!(read(state).is_err());
+    }
+
+    /// A user other than root is denied the file, reading and writing it:
+    /// the decision, from the error that user meets.
+    #[test]
+    fn a_state_file_denied_asks_for_root_word_for_word() {
+        let path = Path::new("/var/lib/hmctl/maintenance.json");
+        let denied = || std::io::Error::from_raw_os_error(rustix::io::Errno::ACCESS.raw_os_error());
+        let read = interpret(path, Err(denied())).unwrap_err();
+        let written = write_failure(path, &denied());
+        for (failure, verb) in [(read, "read"), (written, "write")] {
+            let message = format!(
+                "cannot {verb} the maintenance state /var/lib/hmctl/maintenance.json: Permission denied (os error 13)"
+            );
+            assert_eq!(
+                (failure.exit, failure.message, failure.hint.as_deref()),
+                (
+                    Exit::BackendUnavailable,
+                    message,
+                    Some("the maintenance state is root's alone: run it with sudo"),
+                )
+            );
+        }
     }
 
     #[test]

@@ -198,6 +198,40 @@ fn end_recording(
     }
 }
 
+/// What the operator is told when staging's task ended without an answer
+/// (it panicked): nothing live was touched yet.
+fn staging_stopped(error: &tokio::task::JoinError) -> Failure {
+    Failure::new(
+        Exit::OperationFailed,
+        format!("staging stopped unexpectedly: {error}; nothing was changed"),
+    )
+    .with_hint(
+        "run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support",
+    )
+}
+
+/// What the operator is told when the package could not be staged beside
+/// `live_dir` (nothing live was touched yet).
+fn staging_failed(error: stage::StageError, live_dir: &Path) -> Failure {
+    match error {
+        stage::StageError::Interrupted => Failure::new(
+            Exit::OperationFailed,
+            "interrupted while staging the package; nothing was changed",
+        ),
+        stage::StageError::Io(error) => Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
+                live_dir.display()
+            ),
+        )
+        .with_hint(format!(
+            "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
+            live_dir.display()
+        )),
+    }
+}
+
 /// Stages, swaps, starts and commits (or undoes) the confirmed `plan`.
 async fn transact(
     catalog: &Catalog,
@@ -241,31 +275,11 @@ async fn transact(
         .await
         .map_err(|error| {
             let _ = undo::abandon(&journal);
-            Failure::new(
-                Exit::OperationFailed,
-                format!("staging stopped unexpectedly: {error}; nothing was changed"),
-            )
-            .with_hint("run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support")
+            staging_stopped(&error)
         })?;
         if let Err(error) = staged {
             let _ = undo::abandon(&journal);
-            return Err(match error {
-                stage::StageError::Interrupted => Failure::new(
-                    Exit::OperationFailed,
-                    "interrupted while staging the package; nothing was changed",
-                ),
-                stage::StageError::Io(error) => Failure::new(
-                    Exit::OperationFailed,
-                    format!(
-                        "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
-                        plan.live_dir.display()
-                    ),
-                )
-                .with_hint(format!(
-                    "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
-                    plan.live_dir.display()
-                )),
-            });
+            return Err(staging_failed(error, &plan.live_dir));
         }
         hooks::pause_point(settings, "staged");
     }

@@ -75,7 +75,13 @@ pub fn whereabouts(entry: &EntryPlan, live_dir: &Path, stage_dir: &Path) -> Stri
 pub fn refuse_without_exchange() -> Result<(), Failure> {
     // Empty names: a kernel that has the call checks the flags, then answers
     // ENOENT for the names; one without it answers ENOSYS. Nothing is renamed.
-    match renameat_with(CWD, "", CWD, "", RenameFlags::EXCHANGE) {
+    exchange_answered(renameat_with(CWD, "", CWD, "", RenameFlags::EXCHANGE))
+}
+
+/// What the kernel's answer to an exchange means for an upgrade: only
+/// ENOSYS (no such call) refuses it.
+fn exchange_answered(answer: rustix::io::Result<()>) -> Result<(), Failure> {
+    match answer {
         Err(rustix::io::Errno::NOSYS) => Err(Failure::new(
             Exit::OperationFailed,
             "this kernel cannot exchange two directories in one step (renameat2 with RENAME_EXCHANGE, Linux 3.15 and later): hmctl upgrade swaps every program directory atomically, so it does not upgrade here; nothing was changed",
@@ -168,6 +174,28 @@ mod tests {
         // This kernel has renameat2; its refusal under ENOSYS is shown in
         // tests/old_kernel_real.rs (the 2.6.32 seccomp profile).
         assert!(refuse_without_exchange().is_ok());
+    }
+
+    /// A kernel without the call (ENOSYS): the words the operator reads,
+    /// without such a kernel (also shown in tests/old_kernel_real.rs).
+    #[test]
+    fn a_kernel_without_the_exchange_is_refused_word_for_word() {
+        assert!(exchange_answered(Err(rustix::io::Errno::NOENT)).is_ok());
+        let failure = exchange_answered(Err(rustix::io::Errno::NOSYS)).unwrap_err();
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                Exit::OperationFailed,
+                "this kernel cannot exchange two directories in one step (renameat2 with RENAME_EXCHANGE, Linux 3.15 and later): hmctl upgrade swaps every program directory atomically, so it does not upgrade here; nothing was changed",
+                Some(
+                    "upgrade this host's programs with the installer of the release, as the O&M guide describes"
+                ),
+            )
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod lifecycle;
 mod list;
+mod maintenance;
 mod reload;
 mod status;
 mod stop;

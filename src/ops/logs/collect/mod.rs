@@ -373,4 +373,28 @@ mod tests {
         );
         assert_eq!(bundle.manifest.redactions(), 1);
     }
+
+    /// A full filesystem under the bundle (ENOSPC): the decision, from the
+    /// error the write meets.
+    #[test]
+    fn a_full_filesystem_names_the_directory_word_for_word() {
+        let full = std::io::Error::from_raw_os_error(rustix::io::Errno::NOSPC.raw_os_error());
+        let failure = write_failure(
+            Path::new("/var/tmp/bundle.tar.gz"),
+            Path::new("/var/tmp"),
+            &full,
+        );
+        assert_eq!(
+            (
+                failure.exit,
+                failure.message.as_str(),
+                failure.hint.as_deref()
+            ),
+            (
+                Exit::OperationFailed,
+                "cannot write the bundle /var/tmp/bundle.tar.gz: No space left on device (os error 28); nothing was left behind",
+                Some("free space in /var/tmp or choose another place with -o"),
+            )
+        );
+    }
 }

@@ -1,10 +1,18 @@
 //! What the operator is told when a transaction fails at a point: where each
 //! entry is when the undo is stranded, what the next run did, and that the
-//! previous version is live when the run undid the failure itself.
+//! previous version is live when the run undid the failure itself; and,
+//! before anything live changes, a journal or a stage that cannot be
+//! written and a staging task that panicked.
 
 use super::{Tree, Version, run, versions};
+use crate::exit::Exit;
 use crate::ops::upgrade::hooks::{exclusive, plan_for_test};
+use crate::ops::upgrade::journal::Kind;
 use crate::ops::upgrade::recover::recover_one;
+use crate::ops::upgrade::{
+    backup, save_before_swap, stage, staging_failed, staging_stopped, transaction,
+};
+use std::path::Path;
 
 #[test]
 fn a_stranded_undo_says_which_path_holds_the_old_and_which_the_new() {
@@ -147,4 +155,85 @@ fn a_failure_undone_by_the_run_says_the_previous_version_is_live() {
             }
         }
     }
+}
+
+/// A full filesystem under the stage (ENOSPC): the words the operator
+/// reads, from the error the copy meets.
+#[test]
+fn a_stage_on_a_full_filesystem_is_told_word_for_word() {
+    let full = std::io::Error::from_raw_os_error(rustix::io::Errno::NOSPC.raw_os_error());
+    let failure = staging_failed(stage::StageError::Io(full), Path::new("/opt/venvs"));
+    assert_eq!(
+        (
+            failure.exit,
+            failure.message.as_str(),
+            failure.hint.as_deref()
+        ),
+        (
+            Exit::OperationFailed,
+            "cannot stage the package beside /opt/venvs: No space left on device (os error 28); nothing was changed and no staging file was left",
+            Some(
+                "the package is copied beside /opt/venvs before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again"
+            ),
+        )
+    );
+}
+
+/// The journal that cannot be written before the swap (ENOSPC, planned at
+/// its fault point): the transaction is forgotten and the operator told
+/// where the journal is, word for word.
+#[test]
+fn a_journal_that_cannot_be_written_names_it_word_for_word() {
+    let _exclusive = exclusive();
+    let directory = tempfile::tempdir().unwrap();
+    let live = directory.path().join("venvs");
+    let journal = transaction::journal(
+        &directory.path().join("state"),
+        "console",
+        Kind::Upgrade,
+        directory.path().join("package"),
+        live.clone(),
+        backup::stage_dir(&live, "console"),
+        Vec::new(),
+    );
+    plan_for_test("journal-staging:1:ENOSPC");
+    let failure = save_before_swap(&journal).expect_err("not written");
+    plan_for_test("");
+    let hint = format!(
+        "the journal is {}/state/upgrade-console.json: free space on its filesystem or fix its permissions, then run the upgrade again",
+        directory.path().display()
+    );
+    assert_eq!(
+        (failure.exit, failure.message.as_str(), failure.hint),
+        (
+            Exit::OperationFailed,
+            "cannot write the upgrade journal: No space left on device (os error 28); nothing was changed",
+            Some(hint),
+        )
+    );
+    assert!(!journal.file.exists(), "no journal is left");
+}
+
+/// Staging's task panicking: the words the operator reads, from the
+/// error such a task ends with.
+#[tokio::test]
+async fn staging_that_panics_is_told_word_for_word() {
+    let error = tokio::task::spawn_blocking(|| panic!("staging broke"))
+        .await
+        .expect_err("it panicked");
+    let failure = staging_stopped(&error);
+    let message = format!(
+        "staging stopped unexpectedly: task {} panicked with message \"staging broke\"; nothing was changed",
+        error.id()
+    );
+    assert_eq!(
+        (failure.exit, failure.message, failure.hint.as_deref()),
+        (
+            Exit::OperationFailed,
+            message,
+            Some(
+                "run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support"
+            ),
+        )
+    );
 }

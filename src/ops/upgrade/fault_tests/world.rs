@@ -100,3 +100,35 @@ fn a_swap_out_that_fails_after_the_service_died_keeps_the_journal_and_deletes_no
     assert!(tree.stage().exists(), "the stage is kept");
     tree.assert_no_old_entry_lost("stranded");
 }
+
+/// A service the daemon will not stop: nothing is swapped, it still runs,
+/// the transaction is forgotten, and the operator is told so word for
+/// word.
+#[test]
+fn a_service_that_will_not_stop_changes_nothing() {
+    let _exclusive = exclusive();
+    let tree = Tree::new();
+    let world = console();
+    world.change("porter-api", |api| {
+        api.refusing(Action::Stop, "container is paused")
+    });
+    let failure = run(&tree, &world, "").expect_err("not done");
+    assert_eq!(
+        failure.message,
+        format!(
+            "the upgrade of console from {}/package was not done: a service would not stop: porter-api: Docker refused to stop \
+             porter-api: container is paused",
+            tree.root.path().display()
+        )
+    );
+    assert_eq!(failure.hint.as_deref(), Some("nothing was changed"));
+    assert_eq!(tree.live_versions(), versions(Version::Old));
+    assert!(
+        tree.read_journal().is_none(),
+        "the transaction is forgotten"
+    );
+    assert!(
+        world.service("porter-api").unwrap().is_up(),
+        "it still runs"
+    );
+}
