@@ -286,7 +286,7 @@ async fn transact(
     )
     .await;
     // The program directory changed: the next disk-usage figure is measured afresh.
-    crate::ops::disk_cache::forget(&settings.cache_dir);
+    crate::ops::host::disk_cache::forget(&settings.cache_dir);
     match ending? {
         Ending::Committed { backup, results } => Ok(Report::Upgraded {
             plan,
