@@ -224,50 +224,7 @@ async fn transact(
         plan.services.clone(),
     );
     if !rollback {
-        stage::remove_tree(&stage_dir).map_err(|error| {
-            Failure::new(
-                Exit::OperationFailed,
-                format!("cannot clear {}: {error}", stage_dir.display()),
-            )
-        })?;
-        save_before_swap(&journal)?;
-        let source = plan.source.clone();
-        let target = stage_dir.clone();
-        let copying = interrupt.clone();
-        let staged = tokio::task::spawn_blocking(move || {
-            hooks::fault("stage")?;
-            stage::copy_tree(&source, &target, &copying)
-        })
-        .await
-        .map_err(|error| {
-            let _ = undo::abandon(&journal);
-            Failure::new(
-                Exit::OperationFailed,
-                format!("staging stopped unexpectedly: {error}; nothing was changed"),
-            )
-            .with_hint("run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support")
-        })?;
-        if let Err(error) = staged {
-            let _ = undo::abandon(&journal);
-            return Err(match error {
-                stage::StageError::Interrupted => Failure::new(
-                    Exit::OperationFailed,
-                    "interrupted while staging the package; nothing was changed",
-                ),
-                stage::StageError::Io(error) => Failure::new(
-                    Exit::OperationFailed,
-                    format!(
-                        "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
-                        plan.live_dir.display()
-                    ),
-                )
-                .with_hint(format!(
-                    "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
-                    plan.live_dir.display()
-                )),
-            });
-        }
-        hooks::pause_point(settings, "staged");
+        stage_package(settings, &plan, &stage_dir, &journal, interrupt).await?;
     }
     journal.entries = plan
         .entries
@@ -298,5 +255,67 @@ async fn transact(
             reason,
             results,
         }),
+    }
+}
+
+/// Copies the package into `stage_dir`, beside the live directory, before
+/// anything is swapped; the journal is saved first, and abandoned (nothing
+/// changed) when staging fails.
+async fn stage_package(
+    settings: &Settings,
+    plan: &Plan,
+    stage_dir: &Path,
+    journal: &journal::Journal,
+    interrupt: &Interrupt,
+) -> Result<(), Failure> {
+    stage::remove_tree(stage_dir).map_err(|error| {
+        Failure::new(
+            Exit::OperationFailed,
+            format!("cannot clear {}: {error}", stage_dir.display()),
+        )
+    })?;
+    save_before_swap(journal)?;
+    let source = plan.source.clone();
+    let target = stage_dir.to_path_buf();
+    let copying = interrupt.clone();
+    let staged = tokio::task::spawn_blocking(move || {
+        hooks::fault("stage")?;
+        stage::copy_tree(&source, &target, &copying)
+    })
+    .await
+    .map_err(|error| {
+        let _ = undo::abandon(journal);
+        Failure::new(
+            Exit::OperationFailed,
+            format!("staging stopped unexpectedly: {error}; nothing was changed"),
+        )
+        .with_hint("run the upgrade again; if it stops again, send `hmctl logs collect`'s bundle to support")
+    })?;
+    if let Err(error) = staged {
+        let _ = undo::abandon(journal);
+        return Err(staging_failure(error, &plan.live_dir));
+    }
+    hooks::pause_point(settings, "staged");
+    Ok(())
+}
+
+/// Why the package could not be staged beside `live_dir`, for the operator.
+fn staging_failure(error: stage::StageError, live_dir: &Path) -> Failure {
+    match error {
+        stage::StageError::Interrupted => Failure::new(
+            Exit::OperationFailed,
+            "interrupted while staging the package; nothing was changed",
+        ),
+        stage::StageError::Io(error) => Failure::new(
+            Exit::OperationFailed,
+            format!(
+                "cannot stage the package beside {}: {error}; nothing was changed and no staging file was left",
+                live_dir.display()
+            ),
+        )
+        .with_hint(format!(
+            "the package is copied beside {} before anything is swapped: free space on that filesystem (about the package's size) or fix its permissions, then run the upgrade again",
+            live_dir.display()
+        )),
     }
 }
