@@ -78,97 +78,124 @@ pub fn parse(text: &str, path: &Path) -> anyhow::Result<Catalog> {
     })?;
     let mut catalog = Catalog::builtin();
     catalog.source = Some(path.to_path_buf());
-    let invalid = |message: String| {
-        Failure::usage(format!("invalid config file {}: {message}", path.display()))
-    };
-    for mut entry in file.group {
-        validate_name(&entry.name)
-            .map_err(|why| invalid(format!("group name {:?}: {why}", entry.name)))?;
-        let log_timezone = entry
-            .log_timezone
-            .take()
-            .map(|zone| {
-                zone_named(&format!("group {:?} log_timezone", entry.name), &zone)
-                    .map_err(|why| invalid(why).with_hint(ZONE_HINT))
-            })
-            .transpose()?;
-        let position = catalog
-            .groups
-            .iter()
-            .position(|group| group.name == entry.name);
-        let base = match position {
-            Some(index) => catalog.groups[index].clone(),
-            None => new_group(&entry)
-                .map_err(|why| invalid(format!("group {:?}: {why}", entry.name)))?,
-        };
-        let mut group = apply(base, entry).map_err(invalid)?;
-        if log_timezone.is_some() {
-            group.log_timezone = log_timezone;
-        }
-        match position {
-            Some(index) => catalog.groups[index] = group,
-            None => catalog.groups.push(group),
-        }
+    for entry in file.group {
+        apply_group(&mut catalog, entry, path)?;
     }
     for (name, entry) in file.service {
-        // Taken apart field by field: a key added to the entry is not
-        // silently ignored here.
-        let ServiceEntry {
-            logs,
-            stop_timeout,
-            depends_on,
-            settle,
-            log_timezone,
-        } = entry;
-        validate_name(&name).map_err(|why| invalid(format!("[service.{name}]: {why}")))?;
-        for log in logs.iter().flatten() {
-            if !is_clean_absolute(Path::new(log)) {
-                return Err(invalid(format!(
-                    "[service.{name}] logs: {log:?} must be an absolute path without `..`"
-                ))
-                .into());
-            }
-        }
-        for dependency in depends_on.iter().flatten() {
-            validate_name(dependency).map_err(|why| {
-                invalid(format!("[service.{name}] depends_on {dependency:?}: {why}"))
-            })?;
-        }
-        let settle = settle
-            .map(|seconds| {
-                if (0.0..=MAX_SETTLE_SECONDS).contains(&seconds) {
-                    Ok(std::time::Duration::from_secs_f64(seconds))
-                } else {
-                    Err(invalid(format!(
-                        "[service.{name}] settle = {seconds}: must be 0 to {MAX_SETTLE_SECONDS} seconds"
-                    )))
-                }
-            })
-            .transpose()?;
-        let log_timezone = log_timezone
-            .map(|zone| {
-                zone_named(&format!("[service.{name}] log_timezone"), &zone)
-                    .map_err(|why| invalid(why).with_hint(ZONE_HINT))
-            })
-            .transpose()?;
-        let settings = catalog.services.entry(name).or_default();
-        if log_timezone.is_some() {
-            settings.log_timezone = log_timezone;
-        }
-        if settle.is_some() {
-            settings.settle = settle;
-        }
-        if logs.is_some() {
-            settings.logs = logs;
-        }
-        if stop_timeout.is_some() {
-            settings.stop_timeout = stop_timeout;
-        }
-        if let Some(depends_on) = depends_on {
-            settings.depends_on = depends_on;
-        }
+        apply_service(&mut catalog, name, entry, path)?;
     }
     Ok(catalog)
+}
+
+/// A usage error naming the configuration file at `path`.
+fn invalid(path: &Path, message: &str) -> Failure {
+    Failure::usage(format!("invalid config file {}: {message}", path.display()))
+}
+
+/// One `[[group]]` entry: a new group appended, or a built-in one of the same
+/// name overridden in place.
+fn apply_group(catalog: &mut Catalog, mut entry: GroupEntry, path: &Path) -> Result<(), Failure> {
+    validate_name(&entry.name)
+        .map_err(|why| invalid(path, &format!("group name {:?}: {why}", entry.name)))?;
+    let log_timezone = entry
+        .log_timezone
+        .take()
+        .map(|zone| {
+            zone_named(&format!("group {:?} log_timezone", entry.name), &zone)
+                .map_err(|why| invalid(path, &why).with_hint(ZONE_HINT))
+        })
+        .transpose()?;
+    let position = catalog
+        .groups
+        .iter()
+        .position(|group| group.name == entry.name);
+    let base = match position {
+        Some(index) => catalog.groups[index].clone(),
+        None => new_group(&entry)
+            .map_err(|why| invalid(path, &format!("group {:?}: {why}", entry.name)))?,
+    };
+    let mut group = apply(base, entry).map_err(|why| invalid(path, &why))?;
+    if log_timezone.is_some() {
+        group.log_timezone = log_timezone;
+    }
+    match position {
+        Some(index) => catalog.groups[index] = group,
+        None => catalog.groups.push(group),
+    }
+    Ok(())
+}
+
+/// One `[service.NAME]` table, checked, over what the catalog says of NAME.
+fn apply_service(
+    catalog: &mut Catalog,
+    name: String,
+    entry: ServiceEntry,
+    path: &Path,
+) -> Result<(), Failure> {
+    // Taken apart field by field: a key added to the entry is not
+    // silently ignored here.
+    let ServiceEntry {
+        logs,
+        stop_timeout,
+        depends_on,
+        settle,
+        log_timezone,
+    } = entry;
+    validate_name(&name).map_err(|why| invalid(path, &format!("[service.{name}]: {why}")))?;
+    for log in logs.iter().flatten() {
+        if !is_clean_absolute(Path::new(log)) {
+            return Err(invalid(
+                path,
+                &format!("[service.{name}] logs: {log:?} must be an absolute path without `..`"),
+            ));
+        }
+    }
+    for dependency in depends_on.iter().flatten() {
+        validate_name(dependency).map_err(|why| {
+            invalid(
+                path,
+                &format!("[service.{name}] depends_on {dependency:?}: {why}"),
+            )
+        })?;
+    }
+    let settle = settle
+        .map(|seconds| settle_window(&name, seconds).map_err(|why| invalid(path, &why)))
+        .transpose()?;
+    let log_timezone = log_timezone
+        .map(|zone| {
+            zone_named(&format!("[service.{name}] log_timezone"), &zone)
+                .map_err(|why| invalid(path, &why).with_hint(ZONE_HINT))
+        })
+        .transpose()?;
+    let settings = catalog.services.entry(name).or_default();
+    if log_timezone.is_some() {
+        settings.log_timezone = log_timezone;
+    }
+    if settle.is_some() {
+        settings.settle = settle;
+    }
+    if logs.is_some() {
+        settings.logs = logs;
+    }
+    if stop_timeout.is_some() {
+        settings.stop_timeout = stop_timeout;
+    }
+    if let Some(depends_on) = depends_on {
+        settings.depends_on = depends_on;
+    }
+    Ok(())
+}
+
+/// A service's `settle` seconds as a window, refused outside 0 to
+/// [`MAX_SETTLE_SECONDS`].
+fn settle_window(name: &str, seconds: f64) -> Result<std::time::Duration, String> {
+    if (0.0..=MAX_SETTLE_SECONDS).contains(&seconds) {
+        Ok(std::time::Duration::from_secs_f64(seconds))
+    } else {
+        Err(format!(
+            "[service.{name}] settle = {seconds}: must be 0 to {MAX_SETTLE_SECONDS} seconds"
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -81,65 +81,21 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
         log_timezone: _,
     } = entry;
     if let Some(backend) = backend {
-        if backend != group.backend {
-            group.known_services.clear();
-            group.first_services.clear();
-            group.files.clear();
-            group.units.clear();
-            group.project = None;
-            group.log_layout = backend.default_log_layout();
-        }
-        group.backend = backend;
+        switch_backend(&mut group, backend);
     }
     if let Some(project) = project {
         validate_name(&project)
             .map_err(|why| format!("group {name:?} project {project:?}: {why}"))?;
         group.project = Some(project);
     }
-    let check_path = |key: &str, path: &Path| {
-        if is_clean_absolute(path) {
-            Ok(())
-        } else {
-            Err(format!(
-                "group {name:?} {key}: {} must be an absolute path without `..`",
-                path.display()
-            ))
-        }
-    };
     if let Some(files) = files {
-        for file in &files {
-            check_path("files", file)?;
-        }
+        check_paths(&name, "files", &files)?;
         group.files = files;
     }
     if let Some(units) = units {
         group.units = units
             .into_iter()
-            .map(|unit| {
-                let alternatives = match unit {
-                    UnitEntry::One(unit) => vec![unit],
-                    UnitEntry::Alternatives(list) => list,
-                };
-                if alternatives.is_empty() {
-                    return Err(format!(
-                        "group {name:?} units: an empty list of alternatives"
-                    ));
-                }
-                alternatives
-                    .into_iter()
-                    .map(|unit| {
-                        let unit = if unit.ends_with(".service") {
-                            unit
-                        } else {
-                            format!("{unit}.service")
-                        };
-                        validate_name(&unit)
-                            .map(|()| unit.clone())
-                            .map_err(|why| format!("group {name:?} unit {unit:?}: {why}"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|alternatives| UnitChoice { alternatives })
-            })
+            .map(|unit| unit_choice(&name, unit))
             .collect::<Result<Vec<_>, _>>()?;
     }
     for (key, value, slot) in [
@@ -149,7 +105,7 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
         ("upgrade_dir", upgrade_dir, &mut group.upgrade_dir),
     ] {
         if let Some(path) = value {
-            check_path(key, &path)?;
+            check_path(&name, key, &path)?;
             *slot = Some(path);
         }
     }
@@ -157,11 +113,75 @@ pub(super) fn apply(mut group: Group, entry: GroupEntry) -> Result<Group, String
         group.ports = ports;
     }
     if let Some(present_if) = present_if {
-        for path in &present_if {
-            check_path("present_if", path)?;
-        }
+        check_paths(&name, "present_if", &present_if)?;
         group.present_if = present_if;
     }
+    check_needs(group, &name)
+}
+
+/// Sets the group's backend; another kind than the built-in one starts from
+/// nothing: the old kind's services, files, units and project do not carry over.
+fn switch_backend(group: &mut Group, backend: BackendKind) {
+    if backend != group.backend {
+        group.known_services.clear();
+        group.first_services.clear();
+        group.files.clear();
+        group.units.clear();
+        group.project = None;
+        group.log_layout = backend.default_log_layout();
+    }
+    group.backend = backend;
+}
+
+/// Refuses a path of the group's `key` that is relative or climbs with `..`.
+fn check_path(name: &str, key: &str, path: &Path) -> Result<(), String> {
+    if is_clean_absolute(path) {
+        Ok(())
+    } else {
+        Err(format!(
+            "group {name:?} {key}: {} must be an absolute path without `..`",
+            path.display()
+        ))
+    }
+}
+
+/// [`check_path`] for each path of a list key.
+fn check_paths(name: &str, key: &str, paths: &[PathBuf]) -> Result<(), String> {
+    paths
+        .iter()
+        .try_for_each(|path| check_path(name, key, path))
+}
+
+/// One `units` entry as the unit names it may have (`.service` added where
+/// missing), each checked; an empty list of alternatives is refused.
+fn unit_choice(name: &str, unit: UnitEntry) -> Result<UnitChoice, String> {
+    let alternatives = match unit {
+        UnitEntry::One(unit) => vec![unit],
+        UnitEntry::Alternatives(list) => list,
+    };
+    if alternatives.is_empty() {
+        return Err(format!(
+            "group {name:?} units: an empty list of alternatives"
+        ));
+    }
+    alternatives
+        .into_iter()
+        .map(|unit| {
+            let unit = if unit.ends_with(".service") {
+                unit
+            } else {
+                format!("{unit}.service")
+            };
+            validate_name(&unit)
+                .map(|()| unit.clone())
+                .map_err(|why| format!("group {name:?} unit {unit:?}: {why}"))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|alternatives| UnitChoice { alternatives })
+}
+
+/// The group, unless its backend needs a key (`project`, `files`, `units`) it lacks.
+fn check_needs(group: Group, name: &str) -> Result<Group, String> {
     match group
         .backend
         .needs()

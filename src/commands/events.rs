@@ -5,7 +5,7 @@ use crate::catalog::Catalog;
 use crate::cli::EventsArgs;
 use crate::exit::Exit;
 use crate::ops;
-use crate::ops::events::{Live, Unread};
+use crate::ops::events::{Live, Timeline, Unread};
 use crate::ops::interrupt::Interrupt;
 use crate::output::Printer;
 use crate::render;
@@ -18,6 +18,40 @@ fn warn_unread(printer: Printer, unread: &Unread) {
     if let Some(hint) = &unread.hint {
         printer.hint(hint);
     }
+}
+
+/// The window's events (under a header when followed, even with none), then
+/// a warning for each source that could not be read and for skipped history.
+fn print_window(
+    printer: Printer,
+    timeline: &Timeline,
+    zone: &jiff::tz::TimeZone,
+    columns: Columns,
+    follow: bool,
+) -> anyhow::Result<()> {
+    if printer.json {
+        printer.data(&render::events::json(timeline))?;
+    } else if follow {
+        // Followed events are added under the window's, under one header.
+        let text = render::events::human(timeline, zone, columns);
+        let text = if timeline.events.is_empty() {
+            render::events::header(columns)
+        } else {
+            text
+        };
+        printer.data(&text)?;
+    } else {
+        printer.data(&render::events::human(timeline, zone, columns))?;
+    }
+    if !printer.json {
+        for unread in &timeline.unread {
+            warn_unread(printer, unread);
+        }
+    }
+    if timeline.skipped_history > 0 {
+        printer.warning(&render::events::skipped_history(timeline.skipped_history));
+    }
+    Ok(())
 }
 
 pub async fn run(
@@ -51,28 +85,7 @@ pub async fn run(
     .await;
     let zone = jiff::tz::TimeZone::system();
     let columns = Columns::fitting(&timeline.events);
-    if printer.json {
-        printer.data(&render::events::json(&timeline))?;
-    } else if *follow {
-        // Followed events are added under the window's, under one header.
-        let text = render::events::human(&timeline, &zone, columns);
-        let text = if timeline.events.is_empty() {
-            render::events::header(columns)
-        } else {
-            text
-        };
-        printer.data(&text)?;
-    } else {
-        printer.data(&render::events::human(&timeline, &zone, columns))?;
-    }
-    if !printer.json {
-        for unread in &timeline.unread {
-            warn_unread(printer, unread);
-        }
-    }
-    if timeline.skipped_history > 0 {
-        printer.warning(&render::events::skipped_history(timeline.skipped_history));
-    }
+    print_window(printer, &timeline, &zone, columns, *follow)?;
     // Nothing to follow either: the same sources would be asked.
     if timeline.nothing_read() {
         return Ok(Exit::BackendUnavailable);

@@ -293,6 +293,32 @@ async fn services_as_daemons_see_them(
     }
 }
 
+/// Reads the files' lines in the window on a blocking thread, while the
+/// daemons are asked.
+async fn scan_files(
+    files: Vec<LogFile>,
+    window: window::Window,
+    needles: Vec<String>,
+    limits: scan::Limits,
+) -> Result<(Vec<Event>, scan::Cost), Failure> {
+    tokio::task::spawn_blocking(move || {
+        scan::scan(&scan::Request {
+            files: &files,
+            window: &window,
+            needles: &needles,
+            limits,
+        })
+    })
+    .await
+    .map_err(|error| {
+        Failure::new(
+            Exit::OperationFailed,
+            format!("the log reading failed: {error}"),
+        )
+    })?
+    .map_err(Failure::usage)
+}
+
 /// Runs the diagnosis.
 pub async fn run(
     catalog: &Catalog,
@@ -318,30 +344,11 @@ pub async fn run(
         ));
     }
     let needles: Vec<String> = scope.id.iter().chain(&scope.keyword).cloned().collect();
-    let scanning = {
-        let window = window.clone();
-        let needles = needles.clone();
-        let limits = request.limits;
-        tokio::task::spawn_blocking(move || {
-            scan::scan(&scan::Request {
-                files: &files,
-                window: &window,
-                needles: &needles,
-                limits,
-            })
-        })
-    };
+    let scanning = scan_files(files, window.clone(), needles.clone(), request.limits);
     let looking = services_as_daemons_see_them(catalog, settings, &matter, backends);
     let (scanned, (states, daemon_errors, graphs)) = tokio::join!(scanning, looking);
     notes.extend(daemon_errors);
-    let (events, cost) = scanned
-        .map_err(|error| {
-            Failure::new(
-                Exit::OperationFailed,
-                format!("the log reading failed: {error}"),
-            )
-        })?
-        .map_err(Failure::usage)?;
+    let (events, cost) = scanned?;
     for (path, error) in &cost.unreadable {
         notes.push(format!("cannot read {path}: {error}"));
     }

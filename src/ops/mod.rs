@@ -2,16 +2,13 @@
 //! returns plain data; `render` turns it into text.
 
 pub mod bounded_lines;
-pub mod checks;
 pub mod dependents;
-pub mod disk_cache;
-pub mod disk_usage;
-pub mod disk_walk;
 pub mod events;
 pub mod execute;
 #[cfg(test)]
 pub mod fixtures;
 pub mod history;
+pub mod host;
 pub mod interrupt;
 pub mod inventory;
 pub mod last_change;

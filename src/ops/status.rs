@@ -1,7 +1,7 @@
 //! `hmctl status [TARGET...]`: the truth about every selected service, the
 //! host checks, and the exit code that sums them up (0 / 3 / 4).
 
-use super::checks::{Check, CheckTarget, run_checks};
+use super::host::checks::{Check, CheckTarget, run_checks};
 use super::snapshot::{self, Snapshot};
 use crate::backend::{BackendError, Backends, UnreadFiles};
 use crate::catalog::Catalog;

@@ -7,7 +7,7 @@ use crate::diagnose::report::{
     CauseGroup, Finding, Report, Role, Seen, ServiceState, Severity, Source, Summary,
 };
 use crate::model::State;
-use crate::ops::checks::human_bytes;
+use crate::ops::host::checks::human_bytes;
 use std::fmt::Write;
 
 /// `HH:MM:SS.mmm` of a time key, or the key itself when short.

@@ -201,7 +201,7 @@ pub fn bundle_summary(bundle: &Bundle) -> String {
     format!(
         "{} files ({} before compression; {truncated} logs capped to their newest part), {} secrets masked{}",
         manifest.files.len(),
-        crate::ops::checks::human_bytes(bytes),
+        crate::ops::host::checks::human_bytes(bytes),
         manifest.redactions(),
         if manifest.skipped.is_empty() {
             String::new()

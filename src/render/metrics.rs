@@ -6,7 +6,7 @@
 
 use crate::model::BackendKind;
 use crate::model::{Health, ServiceStatus, State};
-use crate::ops::checks::Check;
+use crate::ops::host::checks::Check;
 use crate::render::exposition::{Family, Kind};
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 
 use super::{Style, finish, table};
 use crate::model::{Health, ServiceStatus, State};
-use crate::ops::checks::Check;
+use crate::ops::host::checks::Check;
 use crate::ops::status::StatusReport;
 use comfy_table::{Cell, Color};
 

@@ -1,7 +1,7 @@
 //! Upgrade plans and outcomes as text and JSON.
 
 use super::Style;
-use crate::ops::checks::human_bytes;
+use crate::ops::host::checks::human_bytes;
 use crate::ops::upgrade::{Plan, Report};
 use serde_json::json;
 

@@ -92,87 +92,119 @@ pub async fn compose_group(
         Err(error) => (Vec::new(), Some(error.clone())),
     };
     let in_use = files_in_use(group, &containers);
-    let project = match remembered {
-        Some(remembered) if remembered.files == in_use => Ok(remembered.project),
-        _ => {
-            let mut files = match read_ahead {
-                Some(reading) => reading.await.unwrap_or_default(),
-                None => FileSet::default(),
-            };
-            let project = files.project(&in_use);
-            if let Ok(project) = &project {
-                RememberedProject::store(
-                    &settings.cache_dir,
-                    &group.name,
-                    &in_use,
-                    &files.read_paths(),
-                    project,
-                );
-            }
-            project
-        }
-    };
-    let profiles = &settings.profiles;
-    let mut rows = Vec::new();
-    let handle = |service: &str, container: Option<&Container>| {
-        Handle::compose(
-            project_name.clone(),
-            service,
-            container.map(|container| container.id.clone()),
-        )
-    };
-    let mut by_service: HashMap<&str, Vec<&Container>> = HashMap::new();
-    for container in &containers {
-        by_service
-            .entry(container.service.as_str())
-            .or_default()
-            .push(container);
+    let project = project_in_use(group, &in_use, remembered, read_ahead, settings).await;
+    let rows = RowSource {
+        group,
+        project_name: &project_name,
+        containers: &containers,
+        project: &project,
+        docker_answered: error.is_none(),
     }
-    let mut declared: HashSet<&str> = HashSet::new();
-    let services = project
-        .as_ref()
-        .map(|project| project.enabled_services(profiles).collect::<Vec<_>>())
-        .unwrap_or_default();
-    for service in services {
-        declared.insert(&service.name);
-        let own: &[&Container] = by_service
-            .get(service.name.as_str())
-            .map_or(&[], Vec::as_slice);
-        let observation = match (&error, own.is_empty()) {
-            (Some(_), _) => Observation::unknown("Docker could not be asked"),
-            (None, true) => Observation::missing("no container"),
-            (None, false) => worst(own),
-        };
-        rows.push(ServiceStatus::new(
-            &service.name,
-            &group.name,
-            handle(&service.name, own.first().copied()),
-            observation,
-        ));
-    }
-    // Containers of the project that the files in use do not declare.
-    let mut extra: Vec<(&str, &Vec<&Container>)> = by_service
-        .iter()
-        .filter(|(service, _)| !service.is_empty() && !declared.contains(*service))
-        .map(|(service, own)| (*service, own))
-        .collect();
-    extra.sort_unstable_by_key(|(service, _)| *service);
-    for (service, own) in extra {
-        let mut observation = worst(own);
-        if project.is_err() {
-            observation.detail = format!("{} {UNREAD_MARK}", observation.detail);
-        }
-        rows.push(ServiceStatus::new(
-            service,
-            &group.name,
-            handle(service, own.first().copied()),
-            observation,
-        ));
-    }
+    .rows(&settings.profiles);
     ComposeReport {
         rows,
         project,
         error,
+    }
+}
+
+/// The project the files in use declare: the remembered one while those files
+/// are the ones it was read from, else the files read ahead (remembered for
+/// the next run when they parse).
+async fn project_in_use(
+    group: &Group,
+    in_use: &[PathBuf],
+    remembered: Option<RememberedProject>,
+    read_ahead: Option<tokio::task::JoinHandle<FileSet>>,
+    settings: &ComposeSettings,
+) -> Result<ComposeProject, ComposeError> {
+    if let Some(remembered) = remembered
+        && remembered.files == in_use
+    {
+        return Ok(remembered.project);
+    }
+    let mut files = match read_ahead {
+        Some(reading) => reading.await.unwrap_or_default(),
+        None => FileSet::default(),
+    };
+    let project = files.project(in_use);
+    if let Ok(project) = &project {
+        RememberedProject::store(
+            &settings.cache_dir,
+            &group.name,
+            in_use,
+            &files.read_paths(),
+            project,
+        );
+    }
+    project
+}
+
+/// What a group's rows are made from: Docker's containers of the project and
+/// the services its files declare.
+struct RowSource<'a> {
+    group: &'a Group,
+    project_name: &'a str,
+    containers: &'a [Container],
+    project: &'a Result<ComposeProject, ComposeError>,
+    docker_answered: bool,
+}
+
+impl RowSource<'_> {
+    /// One row per declared service (enabled by `profiles`), then one per
+    /// service of the project's containers that no file declares.
+    fn rows(&self, profiles: &[String]) -> Vec<ServiceStatus> {
+        let mut by_service: HashMap<&str, Vec<&Container>> = HashMap::new();
+        for container in self.containers {
+            by_service
+                .entry(container.service.as_str())
+                .or_default()
+                .push(container);
+        }
+        let mut rows = Vec::new();
+        let mut declared: HashSet<&str> = HashSet::new();
+        let services = self
+            .project
+            .as_ref()
+            .map(|project| project.enabled_services(profiles).collect::<Vec<_>>())
+            .unwrap_or_default();
+        for service in services {
+            declared.insert(&service.name);
+            let own: &[&Container] = by_service
+                .get(service.name.as_str())
+                .map_or(&[], Vec::as_slice);
+            let observation = match (self.docker_answered, own.is_empty()) {
+                (false, _) => Observation::unknown("Docker could not be asked"),
+                (true, true) => Observation::missing("no container"),
+                (true, false) => worst(own),
+            };
+            rows.push(self.row(&service.name, own, observation));
+        }
+        // Containers of the project that the files in use do not declare.
+        let mut extra: Vec<(&str, &Vec<&Container>)> = by_service
+            .iter()
+            .filter(|(service, _)| !service.is_empty() && !declared.contains(*service))
+            .map(|(service, own)| (*service, own))
+            .collect();
+        extra.sort_unstable_by_key(|(service, _)| *service);
+        for (service, own) in extra {
+            let mut observation = worst(own);
+            if self.project.is_err() {
+                observation.detail = format!("{} {UNREAD_MARK}", observation.detail);
+            }
+            rows.push(self.row(service, own, observation));
+        }
+        rows
+    }
+
+    /// A service's row, its handle naming its first container.
+    fn row(&self, service: &str, own: &[&Container], observation: Observation) -> ServiceStatus {
+        let handle = Handle::compose(
+            self.project_name.to_string(),
+            service,
+            own.first().map(|container| container.id.clone()),
+        );
+        ServiceStatus::new(service, &self.group.name, handle, observation)
     }
 }
 

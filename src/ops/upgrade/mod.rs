@@ -258,30 +258,7 @@ async fn transact(
         plan.services.clone(),
     );
     if !rollback {
-        stage::remove_tree(&stage_dir).map_err(|error| {
-            Failure::new(
-                Exit::OperationFailed,
-                format!("cannot clear {}: {error}", stage_dir.display()),
-            )
-        })?;
-        save_before_swap(&journal)?;
-        let source = plan.source.clone();
-        let target = stage_dir.clone();
-        let copying = interrupt.clone();
-        let staged = tokio::task::spawn_blocking(move || {
-            hooks::fault("stage")?;
-            stage::copy_tree(&source, &target, &copying)
-        })
-        .await
-        .map_err(|error| {
-            let _ = undo::abandon(&journal);
-            staging_stopped(&error)
-        })?;
-        if let Err(error) = staged {
-            let _ = undo::abandon(&journal);
-            return Err(staging_failed(error, &plan.live_dir));
-        }
-        hooks::pause_point(settings, "staged");
+        stage_package(settings, &plan, &stage_dir, &journal, interrupt).await?;
     }
     journal.entries = plan
         .entries
@@ -300,7 +277,7 @@ async fn transact(
     )
     .await;
     // The program directory changed: the next disk-usage figure is measured afresh.
-    crate::ops::disk_cache::forget(&settings.cache_dir);
+    crate::ops::host::disk_cache::forget(&settings.cache_dir);
     match ending? {
         Ending::Committed { backup, results } => Ok(Report::Upgraded {
             plan,
@@ -313,4 +290,41 @@ async fn transact(
             results,
         }),
     }
+}
+
+/// Copies the package into `stage_dir`, beside the live directory, before
+/// anything is swapped; the journal is saved first, and abandoned (nothing
+/// changed) when staging fails.
+async fn stage_package(
+    settings: &Settings,
+    plan: &Plan,
+    stage_dir: &Path,
+    journal: &journal::Journal,
+    interrupt: &Interrupt,
+) -> Result<(), Failure> {
+    stage::remove_tree(stage_dir).map_err(|error| {
+        Failure::new(
+            Exit::OperationFailed,
+            format!("cannot clear {}: {error}", stage_dir.display()),
+        )
+    })?;
+    save_before_swap(journal)?;
+    let source = plan.source.clone();
+    let target = stage_dir.to_path_buf();
+    let copying = interrupt.clone();
+    let staged = tokio::task::spawn_blocking(move || {
+        hooks::fault("stage")?;
+        stage::copy_tree(&source, &target, &copying)
+    })
+    .await
+    .map_err(|error| {
+        let _ = undo::abandon(journal);
+        staging_stopped(&error)
+    })?;
+    if let Err(error) = staged {
+        let _ = undo::abandon(journal);
+        return Err(staging_failed(error, &plan.live_dir));
+    }
+    hooks::pause_point(settings, "staged");
+    Ok(())
 }

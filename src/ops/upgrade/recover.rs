@@ -32,7 +32,7 @@ pub fn recover(settings: &Settings) -> Vec<Recovered> {
         return Vec::new();
     };
     // Whatever is finished or undone, the next disk-usage figure is measured afresh.
-    crate::ops::disk_cache::forget(&settings.cache_dir);
+    crate::ops::host::disk_cache::forget(&settings.cache_dir);
     let mut done = Vec::new();
     for (path, journal) in journals {
         let mut journal = match journal {
