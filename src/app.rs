@@ -72,7 +72,7 @@ async fn run(cli: Cli, settings: &Settings, printer: Printer) -> anyhow::Result<
         printer.warning(&recovered.message);
     }
     // So is a maintenance change.
-    let backends = crate::backend::Backends::connecting(settings);
+    let backends = crate::backend::Backends::connecting(settings, &catalog);
     for recovered in ops::maintenance::recover::recover(&catalog, settings, &backends).await {
         printer.warning(&recovered);
     }

@@ -25,7 +25,10 @@ pub fn targets() -> Vec<CompletionCandidate> {
     let Some((catalog, settings)) = catalog() else {
         return Vec::new();
     };
-    let entries = inventory(&catalog, &crate::backend::Backends::connecting(&settings));
+    let entries = inventory(
+        &catalog,
+        &crate::backend::Backends::connecting(&settings, &catalog),
+    );
     let mut candidates: Vec<CompletionCandidate> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut add = |name: String, help: String| {

@@ -5,7 +5,7 @@
 //! acts, so a step reaches its service's daemon by its handle.
 
 use super::{Backend, BackendError, DeclaredGroup, Installed};
-use crate::catalog::Group;
+use crate::catalog::{Catalog, Group};
 use crate::exit::Failure;
 use crate::model::{BackendKind, Handle};
 use crate::settings::Settings;
@@ -16,8 +16,9 @@ use std::time::Duration;
 /// How a kind's daemon is reached.
 #[derive(Clone)]
 enum Reach {
-    /// The real daemons, connected when first needed.
-    Daemons,
+    /// The real daemons, connected when first needed, with the catalog
+    /// hmctl runs with (a failed init script's log files are named there).
+    Daemons(Arc<Catalog>),
     /// The in-memory world of the hermetic tests, playing every kind.
     #[cfg(feature = "test-world")]
     #[cfg_attr(not(test), allow(dead_code))]
@@ -44,10 +45,10 @@ pub struct Backends {
 
 impl Backends {
     /// Reaches the real daemons `settings` name, each connected when a
-    /// command first needs it.
-    pub fn connecting(settings: &Settings) -> Backends {
+    /// command first needs it and handed `catalog`, the one `app` loaded.
+    pub fn connecting(settings: &Settings, catalog: &Catalog) -> Backends {
         Backends {
-            reach: Reach::Daemons,
+            reach: Reach::Daemons(Arc::new(catalog.clone())),
             by_kind: BTreeMap::new(),
             settings: Arc::new(settings.clone()),
         }
@@ -83,8 +84,12 @@ impl Backends {
         }
         let settings = &self.settings;
         let backend = Arc::new(match (&self.reach, purpose) {
-            (Reach::Daemons, Purpose::Acting) => Backend::connect(kind, settings).await,
-            (Reach::Daemons, Purpose::Output) => Backend::for_output(kind, settings).await,
+            (Reach::Daemons(catalog), Purpose::Acting) => {
+                Backend::connect(kind, settings, catalog).await
+            }
+            (Reach::Daemons(catalog), Purpose::Output) => {
+                Backend::for_output(kind, settings, catalog).await
+            }
             #[cfg(feature = "test-world")]
             (Reach::World(world), _) => world.connect(kind, settings.daemon_timeout).await.into(),
         });
@@ -132,7 +137,7 @@ impl Backends {
         seen_units: &mut Vec<String>,
     ) -> Result<Vec<Installed>, Failure> {
         match &self.reach {
-            Reach::Daemons => Backend::installed(group, seen_units),
+            Reach::Daemons(_) => Backend::installed(group, seen_units),
             #[cfg(feature = "test-world")]
             Reach::World(world) => Ok(world.installed(group)),
         }
@@ -144,7 +149,7 @@ impl Backends {
     pub async fn declared(&self, group: &Group, present: bool) -> Result<DeclaredGroup, Failure> {
         let backend = present.then(|| self.get(group.backend)).flatten();
         match &self.reach {
-            Reach::Daemons => Backend::declared(group, backend).await,
+            Reach::Daemons(_) => Backend::declared(group, backend).await,
             #[cfg(feature = "test-world")]
             Reach::World(world) => Ok(world.declared(group, backend)),
         }
@@ -176,7 +181,7 @@ mod tests {
         let mut settings = Settings::for_test(dir.path());
         settings.daemons.bus_address = Some(format!("unix:path={}", bus.display()));
         settings.daemon_timeout = Duration::from_millis(100);
-        let mut backends = Backends::connecting(&settings);
+        let mut backends = Backends::connecting(&settings, &Catalog::builtin());
         let systemd = backends.get_or_connect(BackendKind::Systemd).await;
         let error = systemd.connection_error().expect("a hung bus is an error");
         assert_eq!(

@@ -43,13 +43,14 @@ pub(crate) use events::EventSink;
 pub use events::{EventWindow, EventsRead, SourceFailure};
 pub use unread::UnreadFiles;
 
-use crate::catalog::Group;
+use crate::catalog::{Catalog, Group};
 use crate::exit::Failure;
 use crate::model::{
     AutoStart, BackendKind, Details, Handle, Observation, ServiceEvent, ServiceStatus, Step,
 };
 use crate::settings::{Daemons, Settings};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -323,12 +324,13 @@ impl<'a> TryFrom<&'a Backend> for &'a systemd::Systemd {
 /// [`ServiceBackend`], everything a kind of backend provides.
 pub(crate) trait BackendModule: ServiceBackend + Sized {
     /// Connects to the daemon the `settings` name (within their daemon
-    /// timeout), or holds why it cannot; keeps what it needs of them.
-    async fn connect(settings: &Settings) -> Self;
+    /// timeout), or holds why it cannot; keeps what it needs of them and of
+    /// the `catalog` hmctl runs with (loaded once, by `app`).
+    async fn connect(settings: &Settings, catalog: &Arc<Catalog>) -> Self;
 
     /// A backend for reading its services' own output (connected only when
     /// that output comes through the daemon).
-    async fn for_output(settings: &Settings) -> Self;
+    async fn for_output(settings: &Settings, catalog: &Arc<Catalog>) -> Self;
 
     /// What a service's own output is, for a note.
     fn output_name(source: &OutputSource<'_>) -> String;
@@ -365,25 +367,33 @@ impl Backend {
 
     /// Connects to the daemon of `kind` the `settings` name (within their
     /// daemon timeout); the backend holds the error when it cannot, and keeps
-    /// what it needs of the settings.
-    pub async fn connect(kind: BackendKind, settings: &Settings) -> Backend {
+    /// what it needs of the settings and the catalog.
+    pub async fn connect(
+        kind: BackendKind,
+        settings: &Settings,
+        catalog: &Arc<Catalog>,
+    ) -> Backend {
         match kind {
-            BackendKind::Compose => compose::Compose::connect(settings).await.into(),
-            BackendKind::Systemd => systemd::Systemd::connect(settings).await.into(),
-            BackendKind::Sysv => sysv::Sysv::connect(settings).await.into(),
-            BackendKind::Upstart => upstart::Upstart::connect(settings).await.into(),
+            BackendKind::Compose => compose::Compose::connect(settings, catalog).await.into(),
+            BackendKind::Systemd => systemd::Systemd::connect(settings, catalog).await.into(),
+            BackendKind::Sysv => sysv::Sysv::connect(settings, catalog).await.into(),
+            BackendKind::Upstart => upstart::Upstart::connect(settings, catalog).await.into(),
         }
     }
 
     /// A backend of `kind` for reading its services' own output: connected
     /// when that output comes through its daemon (a container's), not when it
     /// does not (a unit's journal, which `journalctl` reads).
-    pub async fn for_output(kind: BackendKind, settings: &Settings) -> Backend {
+    pub async fn for_output(
+        kind: BackendKind,
+        settings: &Settings,
+        catalog: &Arc<Catalog>,
+    ) -> Backend {
         match kind {
-            BackendKind::Compose => compose::Compose::for_output(settings).await.into(),
-            BackendKind::Systemd => systemd::Systemd::for_output(settings).await.into(),
-            BackendKind::Sysv => sysv::Sysv::for_output(settings).await.into(),
-            BackendKind::Upstart => upstart::Upstart::for_output(settings).await.into(),
+            BackendKind::Compose => compose::Compose::for_output(settings, catalog).await.into(),
+            BackendKind::Systemd => systemd::Systemd::for_output(settings, catalog).await.into(),
+            BackendKind::Sysv => sysv::Sysv::for_output(settings, catalog).await.into(),
+            BackendKind::Upstart => upstart::Upstart::for_output(settings, catalog).await.into(),
         }
     }
 

@@ -35,7 +35,7 @@ pub async fn run(
         settings,
         &request,
         jiff::Zoned::now(),
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await?;
     let text = if printer.json {

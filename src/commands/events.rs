@@ -70,7 +70,7 @@ pub async fn run(
         since: super::time_flag("--since", since.as_deref())?,
         until: super::time_flag("--until", until.as_deref())?,
     };
-    let backends = Backends::connecting(settings);
+    let backends = Backends::connecting(settings, catalog);
     let selection = ops::events::select(catalog, targets, &backends)?;
     let now = jiff::Timestamp::now();
     let mut timeline = ops::events::gather(

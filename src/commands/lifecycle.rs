@@ -118,7 +118,7 @@ async fn run_with(
         &request,
         progress.as_ref(),
         &interrupt,
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await?;
     if printer.verbose > 0 && report.results.is_some() {

@@ -9,7 +9,7 @@ use crate::render;
 use crate::settings::Settings;
 
 pub async fn run(catalog: &Catalog, settings: &Settings, printer: Printer) -> anyhow::Result<Exit> {
-    let listing = ops::list::list(catalog, &Backends::connecting(settings)).await?;
+    let listing = ops::list::list(catalog, &Backends::connecting(settings, catalog)).await?;
     let text = if printer.json {
         render::list::json(&listing)
     } else {

@@ -79,7 +79,7 @@ async fn show(
         &interrupt,
         &note,
         &mut emit,
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await?;
     Ok(Exit::Success)
@@ -110,7 +110,7 @@ async fn grep(
     };
     // Check the pattern before choosing files, so a bad one is exit 2 at once.
     crate::log_files::search::matcher(&query).map_err(Failure::usage)?;
-    let backends = Backends::connecting(settings);
+    let backends = Backends::connecting(settings, catalog);
     let mut selection = ops::logs::select::select(catalog, stage.as_deref(), targets, &backends)?;
     if query.since.is_some() {
         let unasked = ops::logs::zones::attach(catalog, &mut selection.files, &backends).await;
@@ -161,7 +161,7 @@ async fn trace(
         catalog,
         &args.id,
         super::threads(),
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await?;
     warn_unasked(printer, &unasked);
@@ -211,7 +211,7 @@ async fn collect(
         settings,
         &request,
         &|done, total| bar.step(done, total),
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await;
     bar.finish();

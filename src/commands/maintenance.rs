@@ -71,7 +71,7 @@ async fn run_on(
         &request,
         progress.as_ref(),
         &interrupt,
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await?;
     show("on", &report, printer)
@@ -106,7 +106,7 @@ async fn run_off(
         &request,
         progress.as_ref(),
         &interrupt,
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await?;
     show("off", &report, printer)

@@ -22,7 +22,7 @@ pub async fn run(
         report,
         duration,
         unrecorded,
-    } = metrics::scrape(catalog, settings, &Backends::connecting(settings)).await?;
+    } = metrics::scrape(catalog, settings, &Backends::connecting(settings, catalog)).await?;
     if let Some(warning) = unrecorded {
         printer.warning(&warning);
         printer.hint(metrics::UNRECORDED_HINT);

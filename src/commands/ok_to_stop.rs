@@ -17,8 +17,13 @@ pub async fn run(
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     let OkToStopArgs { targets } = args;
-    let verdict =
-        ops::dependents::check(catalog, settings, targets, &Backends::connecting(settings)).await?;
+    let verdict = ops::dependents::check(
+        catalog,
+        settings,
+        targets,
+        &Backends::connecting(settings, catalog),
+    )
+    .await?;
     let text = if printer.json {
         render::dependents::json(&verdict)
     } else {

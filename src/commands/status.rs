@@ -16,8 +16,13 @@ pub async fn run(
     printer: Printer,
 ) -> anyhow::Result<Exit> {
     let StatusArgs { targets } = args;
-    let report =
-        ops::status::status(catalog, settings, targets, &Backends::connecting(settings)).await?;
+    let report = ops::status::status(
+        catalog,
+        settings,
+        targets,
+        &Backends::connecting(settings, catalog),
+    )
+    .await?;
     let text = if printer.json {
         render::status::json(&report)
     } else {

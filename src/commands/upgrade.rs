@@ -100,7 +100,7 @@ pub async fn run(
         &ask,
         &interrupt,
         progress.as_ref(),
-        &Backends::connecting(settings),
+        &Backends::connecting(settings, catalog),
     )
     .await?;
     if printer.json {

@@ -30,7 +30,8 @@ mod tests {
     #[tokio::test]
     async fn a_unit_s_step_reaching_docker_is_refused_by_name_not_done() {
         let dir = tempfile::tempdir().unwrap();
-        let compose = Compose::connect(&Settings::for_test(dir.path())).await;
+        let catalog = std::sync::Arc::new(crate::catalog::Catalog::builtin());
+        let compose = Compose::connect(&Settings::for_test(dir.path()), &catalog).await;
         let unit = Step::example(Handle::new(HandleKind::Systemd, "api.service"));
         let error = compose
             .act(&unit, false, Duration::from_secs(1))

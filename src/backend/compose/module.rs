@@ -8,14 +8,15 @@ use super::docker::DockerClient;
 use crate::backend::{
     BackendError, BackendModule, Declared, DeclaredGroup, Installed, OutputSource, UnreadFiles,
 };
-use crate::catalog::Group;
+use crate::catalog::{Catalog, Group};
 use crate::compose_file::read_project;
 use crate::exit::Failure;
 use crate::model::BackendKind;
 use crate::settings::{Daemons, Settings};
+use std::sync::Arc;
 
 impl BackendModule for Compose {
-    async fn connect(settings: &Settings) -> Compose {
+    async fn connect(settings: &Settings, _catalog: &Arc<Catalog>) -> Compose {
         let settings = ComposeSettings::from(settings);
         Compose {
             client: DockerClient::connect(&settings).await,
@@ -24,8 +25,8 @@ impl BackendModule for Compose {
     }
 
     /// A container's output comes through Docker.
-    async fn for_output(settings: &Settings) -> Compose {
-        Compose::connect(settings).await
+    async fn for_output(settings: &Settings, catalog: &Arc<Catalog>) -> Compose {
+        Compose::connect(settings, catalog).await
     }
 
     fn output_name(_source: &OutputSource<'_>) -> String {

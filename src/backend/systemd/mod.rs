@@ -16,7 +16,7 @@ use super::{
     BackendError, BackendModule, Declared, EventWindow, EventsRead, GroupsReport, Installed,
     OutputLine, OutputSource, ServiceBackend,
 };
-use crate::catalog::{Group, UnitChoice, service_name_of_unit};
+use crate::catalog::{Catalog, Group, UnitChoice, service_name_of_unit};
 use crate::exit::{Exit, Failure};
 use crate::model::{
     Action, AutoStart, BackendKind, Details, EventSource, Handle, Observation, ServiceEvent, State,
@@ -24,6 +24,7 @@ use crate::model::{
 };
 use crate::settings::{Daemons, Settings};
 use client::{SystemdClient, UnitAction};
+use std::sync::Arc;
 use std::time::Duration;
 use systemd_state::{observe_unit, starts_at_boot};
 use tokio::sync::mpsc;
@@ -78,7 +79,7 @@ fn units_of(source: &OutputSource<'_>) -> Vec<String> {
 }
 
 impl BackendModule for Systemd {
-    async fn connect(settings: &Settings) -> Systemd {
+    async fn connect(settings: &Settings, _catalog: &Arc<Catalog>) -> Systemd {
         Systemd {
             client: SystemdClient::connect(&settings.daemons, settings.daemon_timeout).await,
             daemon_timeout: settings.daemon_timeout,
@@ -86,7 +87,7 @@ impl BackendModule for Systemd {
     }
 
     /// A unit's journal is read by `journalctl`, not over the bus.
-    async fn for_output(settings: &Settings) -> Systemd {
+    async fn for_output(settings: &Settings, _catalog: &Arc<Catalog>) -> Systemd {
         Systemd::offline(settings)
     }
 

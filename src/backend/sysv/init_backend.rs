@@ -13,11 +13,11 @@ use crate::backend::{
     BackendError, BackendModule, DeclaredGroup, GroupsReport, Installed, OutputLine, OutputSource,
     ServiceBackend,
 };
-use crate::catalog::Group;
+use crate::catalog::{Catalog, Group};
 use crate::exit::Failure;
 use crate::model::{AutoStart, BackendKind, Details, Handle, HandleKind, Observation, Step};
 use crate::settings::{Daemons, Settings};
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -27,9 +27,9 @@ use tokio::time::Instant;
 /// settings' daemon timeout.
 pub struct InitBackend<const UPSTART: bool> {
     daemon_timeout: Duration,
-    /// The configuration file hmctl runs with: where a failed service's log
-    /// files are named.
-    config: Option<PathBuf>,
+    /// The catalog hmctl runs with: where a failed service's log files are
+    /// named.
+    catalog: Arc<Catalog>,
 }
 
 impl<const UPSTART: bool> InitBackend<UPSTART> {
@@ -65,15 +65,15 @@ impl<const UPSTART: bool> InitBackend<UPSTART> {
 }
 
 impl<const UPSTART: bool> BackendModule for InitBackend<UPSTART> {
-    async fn connect(settings: &Settings) -> Self {
+    async fn connect(settings: &Settings, catalog: &Arc<Catalog>) -> Self {
         InitBackend {
             daemon_timeout: settings.daemon_timeout,
-            config: settings.config.clone(),
+            catalog: catalog.clone(),
         }
     }
 
-    async fn for_output(settings: &Settings) -> Self {
-        Self::connect(settings).await
+    async fn for_output(settings: &Settings, catalog: &Arc<Catalog>) -> Self {
+        Self::connect(settings, catalog).await
     }
 
     fn output_name(source: &OutputSource<'_>) -> String {
@@ -179,7 +179,7 @@ impl<const UPSTART: bool> ServiceBackend for InitBackend<UPSTART> {
             Self::KIND,
             &handle.name,
             &observation,
-            self.config.as_deref(),
+            &self.catalog,
         ))
     }
 }

@@ -12,23 +12,13 @@ use std::path::{Path, PathBuf};
 const TAIL_BYTES: u64 = 16 * 1024;
 
 /// The last `count` lines of the log files of the service `name` (a script
-/// or job name) of a group of `kind`, by the catalog of `config`, the file
-/// hmctl runs with.
-pub fn last_lines(
-    config: Option<&Path>,
-    kind: BackendKind,
-    name: &str,
-    count: usize,
-) -> Vec<String> {
-    // A unit group's kind is this host's; the file alone names the logs.
-    let Ok(catalog) = crate::catalog::load(config, false) else {
-        return Vec::new();
-    };
-    let Some((group, service)) = owner(&catalog, kind, name) else {
+/// or job name) of a group of `kind`, by `catalog`, the one hmctl runs with.
+pub fn last_lines(catalog: &Catalog, kind: BackendKind, name: &str, count: usize) -> Vec<String> {
+    let Some((group, service)) = owner(catalog, kind, name) else {
         return Vec::new();
     };
     let mut lines = Vec::new();
-    for file in log_sources(&catalog, group, &service)
+    for file in log_sources(catalog, group, &service)
         .iter()
         .filter_map(current_file)
     {
@@ -124,5 +114,25 @@ mod tests {
         let file = current_file(&source).unwrap();
         assert!(file.ends_with("watchman_20261205.log"));
         assert_eq!(tail(&file, 2), ["two", "three"]);
+    }
+
+    /// The log files are those of the catalog handed in (the one hmctl
+    /// loaded once), not of a second reading of the configuration file.
+    #[test]
+    fn a_failed_service_s_last_lines_come_from_the_catalog_it_is_handed() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("watchman.log");
+        std::fs::write(&log, "one\ntwo\nthree\n").unwrap();
+        let text = format!(
+            "[[group]]\nname = \"odd\"\nbackend = \"sysv\"\nunits = [\"watchman\"]\n\n\
+             [service.watchman]\nlogs = [{:?}]\n",
+            log.display().to_string()
+        );
+        let catalog = crate::catalog::parse_config(&text, &dir.path().join("hmctl.toml")).unwrap();
+        assert_eq!(
+            last_lines(&catalog, BackendKind::Sysv, "watchman", 2),
+            ["two", "three"]
+        );
+        assert!(last_lines(&catalog, BackendKind::Upstart, "watchman", 2).is_empty());
     }
 }

@@ -20,7 +20,7 @@ pub use init_backend::InitBackend;
 pub type Sysv = InitBackend<false>;
 
 use super::{BackendError, Declared, DeclaredGroup, GroupsReport, Installed, OutputSource};
-use crate::catalog::{Group, UnitChoice, service_name_of_unit};
+use crate::catalog::{Catalog, Group, UnitChoice, service_name_of_unit};
 use crate::exit::{Exit, Failure};
 use crate::model::{
     Action, BackendKind, Details, Handle, HandleKind, Observation, ServiceStatus, Step,
@@ -214,11 +214,11 @@ pub(super) fn details_of(
     kind: BackendKind,
     name: &str,
     observation: &Observation,
-    config: Option<&std::path::Path>,
+    catalog: &Catalog,
 ) -> Details {
     Details {
         exit_code: observation.exit_code,
-        output: log_tail::last_lines(config, kind, name, DETAIL_LINES),
+        output: log_tail::last_lines(catalog, kind, name, DETAIL_LINES),
         ..Details::default()
     }
 }
@@ -292,7 +292,6 @@ pub(super) fn no_output(source: &OutputSource<'_>) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
 
     /// Holding a service off at boot where hmctl cannot (a SysV or upstart
     /// host): the words the operator reads, without such a host.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::catalog::Catalog;
 use crate::model::{Handle, Health, LastExit, Observation, State};
 use crate::settings::Settings;
 use std::io::Write;
@@ -29,7 +30,7 @@ async fn run(state_dir: &Path, state: State, now: &str) -> Vec<Transition> {
     record(
         state_dir,
         &[rabbitmq(state, 0)],
-        &Backends::connecting(&Settings::for_test(state_dir)),
+        &Backends::connecting(&Settings::for_test(state_dir), &Catalog::builtin()),
         at(now),
         Duration::from_secs(1),
     )
@@ -135,7 +136,7 @@ async fn a_state_directory_that_cannot_be_written_is_an_error_naming_the_file() 
     let (path, _) = record(
         &state,
         &[rabbitmq(State::Running, 0)],
-        &Backends::connecting(&Settings::for_test(directory.path())),
+        &Backends::connecting(&Settings::for_test(directory.path()), &Catalog::builtin()),
         at("2026-12-04T10:00:00Z"),
         Duration::from_secs(1),
     )
