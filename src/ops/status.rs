@@ -150,6 +150,7 @@ pub async fn status_with_backends(
     };
     let (taken, checks) = tokio::join!(snapshot::take(catalog, settings, backends), checks);
     let (mut snapshot, backends) = taken?;
+    // Read again, not reused from start-up: crash recovery may have rewritten it since.
     let marked =
         super::maintenance::held::mark_from_register(&settings.state_dir, &mut snapshot.services);
     let mut report = report(catalog, targets, snapshot, checks)?;
