@@ -3,12 +3,13 @@
 use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{LifecycleArgs, StartArgs, StopArgs};
-use crate::exit::Exit;
+use crate::exit::{Exit, Failure};
 use crate::model::Verb;
 use crate::ops;
 use crate::ops::dependents::DependentsPolicy;
 use crate::ops::execute::Progress;
 use crate::ops::interrupt::Interrupt;
+use crate::ops::plan::Pace;
 use crate::output::Printer;
 use crate::render;
 use crate::settings::Settings;
@@ -25,11 +26,7 @@ pub async fn stop(
         with_dependents,
         force,
     } = args;
-    let policy = match (with_dependents, force) {
-        (true, _) => DependentsPolicy::StopToo,
-        (false, true) => DependentsPolicy::Ignore,
-        (false, false) => DependentsPolicy::Refuse,
-    };
+    let policy = DependentsPolicy::from_arguments(*with_dependents, *force);
     run_with(
         catalog,
         settings,
@@ -102,35 +99,80 @@ async fn run_with(
     let request = ops::lifecycle::Request {
         verb,
         targets: targets.clone(),
-        pace: ops::plan::Pace {
-            timeout: timeout.map(std::time::Duration::from_secs),
-            settle: settle.map(std::time::Duration::from_secs_f64),
-            wait: !no_wait,
-        },
+        pace: Pace::from_arguments(*timeout, *settle, *no_wait),
         dry_run: *dry_run,
         dependents,
         start_in_maintenance,
     };
-    let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::lifecycle::run(
+    let report = carry_out(catalog, settings, &request, printer, ops::lifecycle::run).await?;
+    show(&report, printer)
+}
+
+/// A request [`carry_out`] runs.
+pub trait Prepared {
+    /// Whether it only says what it would do (`--dry-run`).
+    fn dry_run(&self) -> bool;
+}
+
+macro_rules! prepared {
+    ($($request:ty),*) => {
+        $(impl Prepared for $request {
+            fn dry_run(&self) -> bool {
+                self.dry_run
+            }
+        })*
+    };
+}
+
+prepared!(
+    ops::lifecycle::Request,
+    ops::maintenance::OnRequest,
+    ops::maintenance::OffRequest
+);
+
+/// Runs a prepared change (a start / stop / restart / reload, a maintenance
+/// on or off) with `operation`, watching its progress and interrupts,
+/// against the daemons `settings` name; the caller then shows its report
+/// (ending with [`say_how_it_ended`]).
+pub async fn carry_out<Request: Prepared, Report>(
+    catalog: &Catalog,
+    settings: &Settings,
+    request: &Request,
+    printer: Printer,
+    operation: impl AsyncFn(
+        &Catalog,
+        &Settings,
+        &Request,
+        &dyn Progress,
+        &Interrupt,
+        &Backends,
+    ) -> Result<Report, Failure>,
+) -> anyhow::Result<Report> {
+    let (interrupt, progress) = watch(printer, request.dry_run());
+    let report = operation(
         catalog,
         settings,
-        &request,
+        request,
         progress.as_ref(),
         &interrupt,
         &Backends::connecting(settings),
     )
     .await?;
+    Ok(report)
+}
+
+/// Prints a start / stop / restart / reload's report and gives its exit code.
+fn show(report: &ops::lifecycle::Report, printer: Printer) -> anyhow::Result<Exit> {
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
     }
     let text = match (&report.results, printer.json) {
-        (_, true) => render::lifecycle::json(&report),
+        (_, true) => render::lifecycle::json(report),
         (None, false) => render::lifecycle::plan(&report.plan, printer.style),
         (Some(results), false) => render::lifecycle::results(results, printer.style),
     };
     printer.data(&text)?;
-    say_how_it_ended(&report, printer);
+    say_how_it_ended(report, printer);
     if let Some((warning, hint)) = render::dependents::left_down(&report.left_down) {
         printer.warning(&warning);
         printer.hint(&hint);
@@ -139,7 +181,7 @@ async fn run_with(
 }
 
 /// The interrupt handler and the progress display of a change.
-pub fn watch(printer: Printer, dry_run: bool) -> (Interrupt, Box<dyn Progress>) {
+fn watch(printer: Printer, dry_run: bool) -> (Interrupt, Box<dyn Progress>) {
     let interrupt = Interrupt::install(move |first| {
         printer.warning(if first {
             "interrupted: finishing the operations in progress; nothing new will start"
