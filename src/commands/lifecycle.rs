@@ -133,7 +133,9 @@ prepared!(
 /// Runs a prepared change (a start / stop / restart / reload, a maintenance
 /// on or off) with `operation`, watching its progress and interrupts,
 /// against the daemons `settings` name; the caller then shows its report
-/// (ending with [`say_how_it_ended`]).
+/// (ending with [`say_how_it_ended`]). The interrupt handler stays installed
+/// after this returns (its listener holds its own handle), so a signal while
+/// the report prints is still told, as before.
 pub async fn carry_out<Request: Prepared, Report>(
     catalog: &Catalog,
     settings: &Settings,
