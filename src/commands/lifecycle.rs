@@ -3,12 +3,13 @@
 use crate::backend::Backends;
 use crate::catalog::Catalog;
 use crate::cli::{LifecycleArgs, StartArgs, StopArgs};
-use crate::exit::Exit;
+use crate::exit::{Exit, Failure};
 use crate::model::Verb;
 use crate::ops;
 use crate::ops::dependents::DependentsPolicy;
 use crate::ops::execute::Progress;
 use crate::ops::interrupt::Interrupt;
+use crate::ops::plan::Pace;
 use crate::output::Printer;
 use crate::render;
 use crate::settings::Settings;
@@ -25,11 +26,7 @@ pub async fn stop(
         with_dependents,
         force,
     } = args;
-    let policy = match (with_dependents, force) {
-        (true, _) => DependentsPolicy::StopToo,
-        (false, true) => DependentsPolicy::Ignore,
-        (false, false) => DependentsPolicy::Refuse,
-    };
+    let policy = DependentsPolicy::from_arguments(*with_dependents, *force);
     run_with(
         catalog,
         settings,
@@ -102,35 +99,69 @@ async fn run_with(
     let request = ops::lifecycle::Request {
         verb,
         targets: targets.clone(),
-        pace: ops::plan::Pace {
-            timeout: timeout.map(std::time::Duration::from_secs),
-            settle: settle.map(std::time::Duration::from_secs_f64),
-            wait: !no_wait,
-        },
+        pace: Pace::from_arguments(*timeout, *settle, *no_wait),
         dry_run: *dry_run,
         dependents,
         start_in_maintenance,
     };
-    let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::lifecycle::run(
+    let report = carry_out(
         catalog,
         settings,
         &request,
+        request.dry_run,
+        printer,
+        ops::lifecycle::run,
+    )
+    .await?;
+    show(&report, printer)
+}
+
+/// Runs a prepared change (a start / stop / restart / reload, a maintenance
+/// on or off) with `operation`, watching its progress (none for a `dry_run`)
+/// and interrupts, against the daemons `settings` name; the caller then shows its report
+/// (ending with [`say_how_it_ended`]). The interrupt handler stays installed
+/// after this returns (its listener holds its own handle), so a signal while
+/// the report prints is still told, as before.
+pub async fn carry_out<Request, Report>(
+    catalog: &Catalog,
+    settings: &Settings,
+    request: &Request,
+    dry_run: bool,
+    printer: Printer,
+    operation: impl AsyncFn(
+        &Catalog,
+        &Settings,
+        &Request,
+        &dyn Progress,
+        &Interrupt,
+        &Backends,
+    ) -> Result<Report, Failure>,
+) -> anyhow::Result<Report> {
+    let (interrupt, progress) = watch(printer, dry_run);
+    let report = operation(
+        catalog,
+        settings,
+        request,
         progress.as_ref(),
         &interrupt,
         &Backends::connecting(settings, catalog),
     )
     .await?;
+    Ok(report)
+}
+
+/// Prints a start / stop / restart / reload's report and gives its exit code.
+fn show(report: &ops::lifecycle::Report, printer: Printer) -> anyhow::Result<Exit> {
     if printer.verbose > 0 && report.results.is_some() {
         printer.detail(&render::lifecycle::plan(&report.plan, printer.style));
     }
     let text = match (&report.results, printer.json) {
-        (_, true) => render::lifecycle::json(&report),
+        (_, true) => render::lifecycle::json(report),
         (None, false) => render::lifecycle::plan(&report.plan, printer.style),
         (Some(results), false) => render::lifecycle::results(results, printer.style),
     };
     printer.data(&text)?;
-    say_how_it_ended(&report, printer);
+    say_how_it_ended(report, printer);
     if let Some((warning, hint)) = render::dependents::left_down(&report.left_down) {
         printer.warning(&warning);
         printer.hint(&hint);
@@ -139,7 +170,7 @@ async fn run_with(
 }
 
 /// The interrupt handler and the progress display of a change.
-pub fn watch(printer: Printer, dry_run: bool) -> (Interrupt, Box<dyn Progress>) {
+fn watch(printer: Printer, dry_run: bool) -> (Interrupt, Box<dyn Progress>) {
     let interrupt = Interrupt::install(move |first| {
         printer.warning(if first {
             "interrupted: finishing the operations in progress; nothing new will start"

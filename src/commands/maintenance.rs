@@ -1,8 +1,7 @@
 //! `hmctl maintenance [on|off|list]`: arguments to a maintenance request,
 //! run it, render it, and the exit code.
 
-use super::lifecycle::{say_how_it_ended, watch};
-use crate::backend::Backends;
+use super::lifecycle::{carry_out, say_how_it_ended};
 use crate::catalog::Catalog;
 use crate::cli::{MaintenanceArgs, MaintenanceCommand, MaintenanceOffArgs, MaintenanceOnArgs};
 use crate::exit::Exit;
@@ -12,7 +11,6 @@ use crate::ops::plan::Pace;
 use crate::output::Printer;
 use crate::render;
 use crate::settings::Settings;
-use std::time::Duration;
 
 pub async fn run(
     catalog: &Catalog,
@@ -31,17 +29,35 @@ pub async fn run(
             printer.data(&text)?;
             Ok(Exit::Success)
         }
-        Some(MaintenanceCommand::On(on)) => run_on(catalog, settings, on, printer).await,
-        Some(MaintenanceCommand::Off(off)) => run_off(catalog, settings, off, printer).await,
+        Some(MaintenanceCommand::On(on)) => {
+            let request = on_request(on);
+            let report = carry_out(
+                catalog,
+                settings,
+                &request,
+                request.dry_run,
+                printer,
+                ops::maintenance::on,
+            );
+            show("on", &report.await?, printer)
+        }
+        Some(MaintenanceCommand::Off(off)) => {
+            let request = off_request(off);
+            let report = carry_out(
+                catalog,
+                settings,
+                &request,
+                request.dry_run,
+                printer,
+                ops::maintenance::off,
+            );
+            show("off", &report.await?, printer)
+        }
     }
 }
 
-async fn run_on(
-    catalog: &Catalog,
-    settings: &Settings,
-    args: &MaintenanceOnArgs,
-    printer: Printer,
-) -> anyhow::Result<Exit> {
+/// The request `hmctl maintenance on` asks for.
+fn on_request(args: &MaintenanceOnArgs) -> ops::maintenance::OnRequest {
     let MaintenanceOnArgs {
         targets,
         reason,
@@ -50,39 +66,17 @@ async fn run_on(
         timeout,
         dry_run,
     } = args;
-    let request = ops::maintenance::OnRequest {
+    ops::maintenance::OnRequest {
         targets: targets.clone(),
         reason: reason.clone(),
-        dependents: match (with_dependents, force) {
-            (true, _) => DependentsPolicy::StopToo,
-            (false, true) => DependentsPolicy::Ignore,
-            (false, false) => DependentsPolicy::Refuse,
-        },
-        pace: Pace {
-            timeout: timeout.map(Duration::from_secs),
-            ..Pace::default()
-        },
+        dependents: DependentsPolicy::from_arguments(*with_dependents, *force),
+        pace: Pace::from_arguments(*timeout, None, false),
         dry_run: *dry_run,
-    };
-    let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::maintenance::on(
-        catalog,
-        settings,
-        &request,
-        progress.as_ref(),
-        &interrupt,
-        &Backends::connecting(settings, catalog),
-    )
-    .await?;
-    show("on", &report, printer)
+    }
 }
 
-async fn run_off(
-    catalog: &Catalog,
-    settings: &Settings,
-    args: &MaintenanceOffArgs,
-    printer: Printer,
-) -> anyhow::Result<Exit> {
+/// The request `hmctl maintenance off` asks for.
+fn off_request(args: &MaintenanceOffArgs) -> ops::maintenance::OffRequest {
     let MaintenanceOffArgs {
         targets,
         timeout,
@@ -90,26 +84,11 @@ async fn run_off(
         no_wait,
         dry_run,
     } = args;
-    let request = ops::maintenance::OffRequest {
+    ops::maintenance::OffRequest {
         targets: targets.clone(),
-        pace: Pace {
-            timeout: timeout.map(Duration::from_secs),
-            settle: settle.map(Duration::from_secs_f64),
-            wait: !no_wait,
-        },
+        pace: Pace::from_arguments(*timeout, *settle, *no_wait),
         dry_run: *dry_run,
-    };
-    let (interrupt, progress) = watch(printer, *dry_run);
-    let report = ops::maintenance::off(
-        catalog,
-        settings,
-        &request,
-        progress.as_ref(),
-        &interrupt,
-        &Backends::connecting(settings, catalog),
-    )
-    .await?;
-    show("off", &report, printer)
+    }
 }
 
 fn show(verb: &str, report: &ops::maintenance::Report, printer: Printer) -> anyhow::Result<Exit> {

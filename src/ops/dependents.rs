@@ -58,6 +58,18 @@ pub enum DependentsPolicy {
     Ignore,
 }
 
+impl DependentsPolicy {
+    /// The policy `--with-dependents` and `--force` ask for
+    /// (`--with-dependents` wins).
+    pub fn from_arguments(with_dependents: bool, force: bool) -> DependentsPolicy {
+        match (with_dependents, force) {
+            (true, _) => DependentsPolicy::StopToo,
+            (false, true) => DependentsPolicy::Ignore,
+            (false, false) => DependentsPolicy::Refuse,
+        }
+    }
+}
+
 /// Whether the snapshot says the service is up now (a crash-looping
 /// container counts: Docker brings it back at once).
 fn is_up(service: &ServiceStatus) -> bool {

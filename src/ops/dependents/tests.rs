@@ -230,3 +230,12 @@ fn a_missing_dependent_is_not_named_after_a_start() {
     let (catalog, snapshot) = world(&[("watchman", State::Missing)]);
     assert!(left_down(&catalog, &snapshot, &select(&snapshot, &["s3block"])).is_empty());
 }
+
+#[test]
+fn with_dependents_wins_over_force_and_neither_refuses() {
+    let policy = DependentsPolicy::from_arguments;
+    assert_eq!(policy(true, true), DependentsPolicy::StopToo);
+    assert_eq!(policy(true, false), DependentsPolicy::StopToo);
+    assert_eq!(policy(false, true), DependentsPolicy::Ignore);
+    assert_eq!(policy(false, false), DependentsPolicy::Refuse);
+}

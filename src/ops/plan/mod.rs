@@ -50,6 +50,17 @@ impl Default for Pace {
     }
 }
 
+impl Pace {
+    /// The pace `--timeout SECS`, `--settle SECS` and `--no-wait` ask for.
+    pub fn from_arguments(timeout: Option<u64>, settle: Option<f64>, no_wait: bool) -> Pace {
+        Pace {
+            timeout: timeout.map(Duration::from_secs),
+            settle: settle.map(Duration::from_secs_f64),
+            wait: !no_wait,
+        }
+    }
+}
+
 /// How long a service that came up must stay up before hmctl calls it done,
 /// unless `hmctl.toml` or `--settle` says otherwise: long enough to see a
 /// program that dies on its configuration a moment after it starts.

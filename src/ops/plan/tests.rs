@@ -241,3 +241,16 @@ fn a_dependency_cycle_is_a_usage_error_naming_it() {
         Some("fix depends_on in the compose file or [service.NAME] depends_on in hmctl.toml")
     );
 }
+
+#[test]
+fn the_pace_of_the_arguments_is_what_they_say_and_the_default_without_them() {
+    assert_eq!(Pace::from_arguments(None, None, false), Pace::default());
+    assert_eq!(
+        Pace::from_arguments(Some(30), Some(0.5), true),
+        Pace {
+            timeout: Some(Duration::from_secs(30)),
+            settle: Some(Duration::from_millis(500)),
+            wait: false,
+        }
+    );
+}
