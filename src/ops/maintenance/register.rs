@@ -185,7 +185,7 @@ fn write_failure(path: &Path, error: &std::io::Error) -> Failure {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::RestartPolicyName;
     use std::os::unix::fs::PermissionsExt;

@@ -6,10 +6,10 @@
 use super::{Quiet, console, names, request};
 use crate::backend::Backends;
 use crate::exit::{Exit, Failure};
-use crate::model::{AutoStart, BackendKind, RestartPolicyName, Verb};
+use crate::model::Verb;
 use crate::ops::dependents::DependentsPolicy;
 use crate::ops::interrupt::Interrupt;
-use crate::ops::maintenance::register::{self, Entry, Phase, Register};
+use crate::ops::maintenance::register::{self, Phase, Register};
 use crate::ops::maintenance::{OnRequest, on};
 use crate::settings::Settings;
 
@@ -27,20 +27,7 @@ async fn a_start_of_a_service_in_maintenance_says_how_to_end_it() {
     let world = console();
     let directory = tempfile::tempdir().unwrap();
     let settings = Settings::for_test(directory.path());
-    let entry = Entry {
-        service: "rabbitmq".into(),
-        group: "console".into(),
-        backend: BackendKind::Compose,
-        by: "alice".into(),
-        from: "ssh 10.0.0.7".into(),
-        since: "2026-12-04T22:00:00Z".parse().unwrap(),
-        reason: Some("disk swap".into()),
-        previous: AutoStart::RestartPolicy {
-            name: RestartPolicyName::Always,
-            maximum_retry_count: 0,
-        },
-        phase: Phase::In,
-    };
+    let entry = register::tests::entry("rabbitmq", Phase::In);
     let held = Register {
         entries: vec![entry],
         ..Register::default()
